@@ -1,0 +1,23 @@
+using System.Collections.Immutable;
+using Mesh.Model.Translation;
+
+namespace Mesh.Grains.Dtos;
+
+/// <summary>
+/// A scope's per-workload resources: listeners, route configurations, its own clusters, and the
+/// names of every cluster its proxies see (the CDS wildcard set; the bytes come from service grains).
+/// <see cref="Ready"/> is false until the first build finished.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("mesh.ScopeSnapshot")]
+public sealed record ScopeSnapshot(
+    [property: Id(0)] string ScopeKey,
+    [property: Id(1)] string Version,
+    [property: Id(2)] bool Ready,
+    [property: Id(3)] ImmutableArray<XdsResource> Listeners,
+    [property: Id(4)] ImmutableArray<XdsResource> Routes,
+    [property: Id(5)] ImmutableArray<XdsResource> OwnClusters,
+    [property: Id(6)] ImmutableArray<string> ClusterNames,
+    [property: Id(7)] ImmutableArray<string> Diagnostics)
+{
+    public static ScopeSnapshot NotReady(string key) => new(key, "", false, [], [], [], [], []);
+}

@@ -1,0 +1,28 @@
+using System.Collections.Immutable;
+using Mesh.Model.Config;
+using Mesh.Model.Services;
+
+namespace Mesh.Grains.Dtos;
+
+/// <summary>
+/// A change to one service from the source of truth. Each part is optional: null means unchanged,
+/// so an endpoint-only change carries only <see cref="Endpoints"/> (incremental EDS).
+/// <see cref="Removed"/> deletes the service and everything built from it.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("mesh.ServiceUpdate")]
+public sealed record ServiceUpdate
+{
+    [Id(0)] public bool Removed { get; init; }
+    [Id(1)] public MeshService? Definition { get; init; }
+    [Id(2)] public ImmutableArray<ServiceEndpoint>? Endpoints { get; init; }
+    [Id(3)] public ServiceRouting? Routing { get; init; }
+}
+
+/// <summary>The routing config that applies to a service: its DestinationRule and mesh VirtualServices.</summary>
+[GenerateSerializer, Immutable, Alias("mesh.ServiceRouting")]
+public sealed record ServiceRouting(
+    [property: Id(0)] DestinationRule? DestinationRule,
+    [property: Id(1)] ImmutableArray<VirtualService> VirtualServices)
+{
+    public static readonly ServiceRouting None = new(null, ImmutableArray<VirtualService>.Empty);
+}

@@ -1,0 +1,29 @@
+using Mesh.Grains.Dtos;
+
+namespace Mesh.Grains;
+
+/// <summary>
+/// One service. Key: the service FQDN (<see cref="Keys.ServiceKey.From"/>). Holds ports, VIPs,
+/// endpoints and the routing config that applies; builds its clusters, load assignments, virtual
+/// hosts and proxyless listeners/routes once, and notifies only what changed (incremental EDS).
+/// </summary>
+[Alias("mesh.IServiceGrain")]
+public interface IServiceGrain : IGrainWithStringKey
+{
+    [Alias("Update")]
+    Task UpdateAsync(ServiceUpdate update);
+
+    /// <summary>Subscribes a gateway (leased) and returns every current resource.</summary>
+    [Alias("Subscribe")]
+    Task<ServiceSnapshot> SubscribeAsync(IXdsGatewayObserver observer);
+
+    [Alias("Unsubscribe")]
+    Task UnsubscribeAsync(IXdsGatewayObserver observer);
+
+    /// <summary>Returns the service as a scope sees it and records the scope as a dependent.</summary>
+    [Alias("GetScopeView")]
+    Task<ServiceScopeView> GetScopeViewAsync(string dependentScope);
+
+    [Alias("RemoveDependent")]
+    Task RemoveDependentAsync(string dependentScope);
+}

@@ -1,0 +1,12 @@
+using System.Diagnostics.Metrics;
+
+namespace Mesh.Grains;
+
+/// <summary>Meter <c>Mesh.Grains</c>: builds and notifications, for operators.</summary>
+internal static class GrainMetrics
+{
+    public static readonly Meter Meter = new("Mesh.Grains");
+    public static readonly Counter<long> ServiceBuilds = Meter.CreateCounter<long>("mesh_service_builds", description: "Service rebuilds by kind (full, eds).");
+    public static readonly Counter<long> ScopeBuilds = Meter.CreateCounter<long>("mesh_scope_builds", description: "Scope rebuilds.");
+    public static readonly Counter<long> ProxyNacks = Meter.CreateCounter<long>("mesh_proxy_nacks", description: "NACKs recorded by proxy grains, by type.");
+}

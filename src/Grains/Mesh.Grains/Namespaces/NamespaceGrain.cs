@@ -1,0 +1,48 @@
+using Orleans.Runtime;
+using Mesh.Grains.Dtos;
+
+namespace Mesh.Grains.Namespaces;
+
+/// <summary>A namespace's config; tells its dependent scopes when it changes.</summary>
+[GrainType("namespace")]
+internal sealed class NamespaceGrain(
+    [PersistentState("namespace", GrainStorage.Name)] IPersistentState<NamespaceState> state) : Grain, INamespaceGrain
+{
+    public async Task UpdateAsync(NamespaceConfig config)
+    {
+        var before = state.State.Config;
+        state.State.Config = config;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State.Config = before;
+            throw;
+        }
+        foreach (var scope in state.State.Dependents)
+        {
+            _ = GrainFactory.GetGrain<IScopeGrain>(scope).OnConfigChangedAsync();
+        }
+    }
+
+    public async Task<NamespaceConfig> GetAsync(string dependentScope)
+    {
+        if (!state.State.Dependents.Contains(dependentScope))
+        {
+            state.State.Dependents = state.State.Dependents.Add(dependentScope);
+            await state.WriteStateAsync();
+        }
+        return state.State.Config ?? NamespaceConfig.Empty(this.GetPrimaryKeyString());
+    }
+
+    public async Task RemoveDependentAsync(string dependentScope)
+    {
+        if (state.State.Dependents.Contains(dependentScope))
+        {
+            state.State.Dependents = state.State.Dependents.Remove(dependentScope);
+            await state.WriteStateAsync();
+        }
+    }
+}

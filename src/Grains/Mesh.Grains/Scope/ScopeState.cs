@@ -1,0 +1,10 @@
+using Mesh.Grains.Dtos;
+
+namespace Mesh.Grains.Scope;
+
+/// <summary>Persisted state of a scope: only the identity it serves (everything else is re-derived).</summary>
+[GenerateSerializer, Alias("mesh.ScopeState")]
+public sealed class ScopeState
+{
+    [Id(0)] public ScopeIdentity? Identity { get; set; }
+}

@@ -1,0 +1,15 @@
+using System.Collections.Immutable;
+using Mesh.Grains.Dtos;
+using Mesh.Model.Services;
+
+namespace Mesh.Grains.Service;
+
+/// <summary>Persisted state of a <see cref="ServiceGrain"/>: its inputs and the scopes that depend on it.</summary>
+[GenerateSerializer, Alias("mesh.ServiceState")]
+public sealed class ServiceState
+{
+    [Id(0)] public MeshService? Definition { get; set; }
+    [Id(1)] public ImmutableArray<ServiceEndpoint> Endpoints { get; set; } = [];
+    [Id(2)] public ServiceRouting Routing { get; set; } = ServiceRouting.None;
+    [Id(3)] public ImmutableHashSet<string> Dependents { get; set; } = [];
+}

@@ -1,0 +1,90 @@
+using System.Collections.Immutable;
+using Mesh.Model.Config;
+using Mesh.Model.Services;
+
+namespace Mesh.Ingest.Registry;
+
+/// <summary>
+/// Turns EndpointSlices (joined to Pods), selected Pods, WorkloadEntries and inline ServiceEntry
+/// endpoints into <see cref="ServiceEndpoint"/>s. An address that appears more than once is kept
+/// once (gRPC rejects duplicate endpoints, G-06).
+/// </summary>
+internal static class EndpointResolver
+{
+    public static ImmutableArray<ServiceEndpoint> FromSlices(KubeService svc, IEnumerable<EndpointSlice> slices, IReadOnlyDictionary<(string, string), Pod> pods)
+    {
+        var result = new Dictionary<string, ServiceEndpoint>(StringComparer.Ordinal);
+        foreach (var slice in slices.OrderBy(s => s.Meta.Name, StringComparer.Ordinal))
+        {
+            if (slice.AddressType is not ("IPv4" or "IPv6"))
+            {
+                continue;
+            }
+            foreach (var ep in slice.Endpoints)
+            {
+                if (ep.Addresses.IsDefaultOrEmpty)
+                {
+                    continue;
+                }
+                var address = ep.Addresses[0];
+                var ports = ImmutableSortedDictionary.CreateBuilder<int, int>();
+                foreach (var sp in svc.Ports)
+                {
+                    var match = slice.Ports.FirstOrDefault(p => (p.Name ?? "") == (sp.Name ?? ""));
+                    if (match?.Port is { } port)
+                    {
+                        ports[sp.Port] = port;
+                    }
+                }
+                Pod? pod = ep.TargetRef is { Kind: "Pod" } r && pods.TryGetValue((r.Namespace.Length > 0 ? r.Namespace : svc.Meta.Namespace, r.Name), out var p2) ? p2 : null;
+                var health = ep.Ready != false ? EndpointHealth.Healthy
+                    : ep.Terminating == true && ep.Serving == true ? EndpointHealth.Draining
+                    : EndpointHealth.Unhealthy;
+                var candidate = new ServiceEndpoint(address, ports.ToImmutable(),
+                    pod?.Meta.Labels ?? ImmutableSortedDictionary<string, string>.Empty,
+                    new Locality(pod is null ? "" : Label(pod, "topology.kubernetes.io/region"), ep.Zone ?? (pod is null ? "" : Label(pod, "topology.kubernetes.io/zone")), ""),
+                    1, health, pod?.ServiceAccount, pod is null ? null : WorkloadName(pod));
+                // Keep one entry per address; prefer a healthy one (a pod can linger terminating in another slice).
+                if (!result.TryGetValue(address, out var existing) || (existing.Health != EndpointHealth.Healthy && health == EndpointHealth.Healthy))
+                {
+                    result[address] = candidate;
+                }
+            }
+        }
+        return [.. result.Values.OrderBy(e => e.Address, StringComparer.Ordinal)];
+    }
+
+    public static ImmutableArray<ServiceEndpoint> FromSelectedPods(KubeService svc, IEnumerable<Pod> podsInNamespace) =>
+        [.. podsInNamespace
+            .Where(p => !string.IsNullOrEmpty(p.PodIP) && p.Phase is "Running" or "" && svc.Selector.Matches(p.Meta.Labels))
+            .OrderBy(p => p.PodIP, StringComparer.Ordinal)
+            .DistinctBy(p => p.PodIP)
+            .Select(p => new ServiceEndpoint(p.PodIP!,
+                svc.Ports.ToImmutableSortedDictionary(sp => sp.Port, sp => int.TryParse(sp.TargetPort, out var t) ? t : sp.Port),
+                p.Meta.Labels, new Locality(Label(p, "topology.kubernetes.io/region"), Label(p, "topology.kubernetes.io/zone"), ""),
+                1, EndpointHealth.Healthy, p.ServiceAccount, WorkloadName(p)))];
+
+    public static ServiceEndpoint FromWorkload(WorkloadEntrySpec spec, IReadOnlyList<ServiceEntryPort> ports, string? workloadName) =>
+        new(spec.Address,
+            ports.ToImmutableSortedDictionary(p => p.Number, p => spec.Ports.TryGetValue(p.Name, out var ep) ? ep : p.TargetPort ?? p.Number),
+            spec.Labels, Locality.Parse(spec.Locality), spec.Weight is > 0 ? spec.Weight.Value : 1, EndpointHealth.Healthy,
+            spec.ServiceAccount, workloadName);
+
+    public static ServiceEndpoint FromPod(Pod pod, IReadOnlyList<ServiceEntryPort> ports) =>
+        new(pod.PodIP!, ports.ToImmutableSortedDictionary(p => p.Number, p => p.TargetPort ?? p.Number), pod.Meta.Labels,
+            new Locality(Label(pod, "topology.kubernetes.io/region"), Label(pod, "topology.kubernetes.io/zone"), ""),
+            1, EndpointHealth.Healthy, pod.ServiceAccount, WorkloadName(pod));
+
+    /// <summary>Istio's workload name: the <c>app</c> label, else the pod name less its two generated suffixes.</summary>
+    public static string WorkloadName(Pod pod)
+    {
+        if (pod.Meta.Labels.TryGetValue("app", out var app))
+        {
+            return pod.Meta.Labels.TryGetValue("version", out var v) ? $"{app}-{v}" : app;
+        }
+        var parts = pod.Meta.Name.Split('-');
+        return parts.Length > 2 ? string.Join('-', parts[..^2]) : pod.Meta.Name;
+    }
+
+    private static string Label(Pod pod, string key) => pod.Meta.Labels.GetValueOrDefault(key) ?? "";
+}

@@ -1,0 +1,58 @@
+using System.Collections.Immutable;
+using System.Diagnostics.Metrics;
+using Mesh.Model.Config;
+
+namespace Mesh.Ingest.Status;
+
+/// <summary>
+/// What the ingest has seen and rejected, for <c>/debug/ingestz</c> and metrics: objects by kind,
+/// every current error with kind/namespace/name/field/reason, and apply counters.
+/// </summary>
+public sealed class IngestStatus
+{
+    public static readonly Meter Meter = new("Mesh.Ingest");
+    private static readonly Counter<long> Rejected = Meter.CreateCounter<long>("mesh_config_rejected", description: "Config objects or documents rejected, by kind.");
+    private static readonly Counter<long> Applies = Meter.CreateCounter<long>("mesh_ingest_applies", description: "Applies of the source to the grains.");
+    private static readonly Counter<long> ApplyFailures = Meter.CreateCounter<long>("mesh_ingest_apply_failures", description: "Applies that failed and will be retried.");
+
+    private volatile Snapshot _current = new(ImmutableSortedDictionary<string, int>.Empty, [], null, 0, 0, null, false);
+
+    /// <summary>An immutable view of the status.</summary>
+    public sealed record Snapshot(
+        ImmutableSortedDictionary<string, int> ObjectsByKind,
+        ImmutableArray<ConfigError> Errors,
+        DateTimeOffset? LastApplied,
+        long Applies,
+        int LastWrites,
+        string? LastFailure,
+        bool Synced)
+    {
+        public int Objects => ObjectsByKind.Values.Sum();
+    }
+
+    public Snapshot Current => _current;
+
+    public void RecordLoad(IReadOnlyCollection<ConfigObject> objects, ImmutableArray<ConfigError> errors)
+    {
+        // Count only errors not seen in the previous load, so a file re-read does not inflate the counter.
+        var previous = _current.Errors.Select(e => e.ToString()).ToHashSet(StringComparer.Ordinal);
+        foreach (var e in errors.Where(e => !previous.Contains(e.ToString())))
+        {
+            Rejected.Add(1, new KeyValuePair<string, object?>("kind", e.Kind ?? "document"));
+        }
+        var byKind = objects.GroupBy(o => o.Kind.ToString()).ToImmutableSortedDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        _current = _current with { ObjectsByKind = byKind, Errors = errors };
+    }
+
+    public void RecordApplied(DateTimeOffset at, int writes)
+    {
+        Applies.Add(1);
+        _current = _current with { LastApplied = at, Applies = _current.Applies + 1, LastWrites = writes, LastFailure = null, Synced = true };
+    }
+
+    public void RecordFailure(string message)
+    {
+        ApplyFailures.Add(1);
+        _current = _current with { LastFailure = message };
+    }
+}

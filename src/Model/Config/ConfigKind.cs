@@ -1,0 +1,16 @@
+namespace Mesh.Model.Config;
+
+/// <summary>The Kubernetes and Istio kinds Mesh reads.</summary>
+public enum ConfigKind
+{
+    Service,
+    EndpointSlice,
+    Pod,
+    Namespace,
+    ServiceEntry,
+    WorkloadEntry,
+    VirtualService,
+    DestinationRule,
+    Sidecar,
+    Gateway,
+}

@@ -1,0 +1,39 @@
+using System.Collections.Immutable;
+
+namespace Mesh.Model.Services;
+
+/// <summary>
+/// A service in the registry, derived from a Kubernetes Service or a ServiceEntry host: the input
+/// a ServiceGrain holds. <see cref="Hostname"/> is the FQDN (e.g. <c>reviews.bookinfo.svc.cluster.local</c>).
+/// </summary>
+public sealed record MeshService(
+    string Hostname,
+    string Namespace,
+    ImmutableArray<MeshServicePort> Ports,
+    ImmutableArray<string> Addresses,
+    ServiceOrigin Origin,
+    Resolution Resolution,
+    ImmutableArray<string> ExportTo,
+    ImmutableSortedDictionary<string, string> Selector)
+{
+    /// <summary>The short name: the first label of a Kubernetes FQDN, or the whole host for a ServiceEntry.</summary>
+    public string ShortName => Origin == ServiceOrigin.Kubernetes ? Hostname.Split('.')[0] : Hostname;
+}
+
+/// <summary>A service port. <see cref="TargetPort"/> is the numeric workload port when known.</summary>
+public sealed record MeshServicePort(string Name, int Port, Protocol Protocol, int? TargetPort);
+
+/// <summary>Where a service came from.</summary>
+public enum ServiceOrigin
+{
+    Kubernetes,
+    ServiceEntry,
+}
+
+/// <summary>How endpoints are resolved (ServiceEntry <c>resolution</c>; Kubernetes Services are Static).</summary>
+public enum Resolution
+{
+    Static,
+    Dns,
+    None,
+}

@@ -1,0 +1,62 @@
+namespace Mesh.Model.Translation;
+
+/// <summary>Istio-compatible resource names (DESIGN.md, "Envoy resource naming").</summary>
+public static class ResourceNames
+{
+    public const string PassthroughCluster = "PassthroughCluster";
+    public const string BlackHoleCluster = "BlackHoleCluster";
+    public const string VirtualOutbound = "virtualOutbound";
+    public const string VirtualInbound = "virtualInbound";
+    public const int VirtualOutboundPort = 15001;
+    public const int VirtualInboundPort = 15006;
+
+    /// <summary><c>outbound|PORT|SUBSET|FQDN</c>.</summary>
+    public static string OutboundCluster(int port, string? subset, string host) => $"outbound|{port}|{subset}|{host}";
+
+    /// <summary><c>inbound|PORT||</c>.</summary>
+    public static string InboundCluster(int port) => $"inbound|{port}||";
+
+    /// <summary>Sidecar outbound HTTP listener <c>0.0.0.0_PORT</c>.</summary>
+    public static string OutboundListener(int port) => $"0.0.0.0_{port}";
+
+    /// <summary>Sidecar outbound TCP listener <c>VIP_PORT</c>.</summary>
+    public static string VipListener(string vip, int port) => $"{vip}_{port}";
+
+    /// <summary>Sidecar route for a port: the port number.</summary>
+    public static string SidecarRoute(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Router route for a gateway server port: <c>http.PORT</c>.</summary>
+    public static string GatewayRoute(int port) => $"http.{port}";
+
+    /// <summary>Proxyless gRPC listener and route name: <c>FQDN:PORT</c>.</summary>
+    public static string HostPort(string host, int port) => $"{host}:{port}";
+
+    /// <summary>Parses <c>outbound|PORT|SUBSET|FQDN</c>; false for any other name.</summary>
+    public static bool TryParseOutbound(string name, out int port, out string subset, out string host)
+    {
+        port = 0;
+        subset = host = "";
+        var parts = name.Split('|');
+        if (parts.Length != 4 || parts[0] != "outbound" || !int.TryParse(parts[1], out port))
+        {
+            return false;
+        }
+        subset = parts[2];
+        host = parts[3];
+        return host.Length > 0;
+    }
+
+    /// <summary>Parses <c>FQDN:PORT</c> (a proxyless listener or route name); false for anything else.</summary>
+    public static bool TryParseHostPort(string name, out string host, out int port)
+    {
+        host = "";
+        port = 0;
+        var colon = name.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(name.AsSpan(colon + 1), out port) || port is <= 0 or > 65535)
+        {
+            return false;
+        }
+        host = name[..colon];
+        return host.Contains('.', StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,24 @@
+using Mesh.Silo;
+
+var options = SiloOptions.Parse(args, out var error);
+if (options is null)
+{
+    if (error is not null)
+    {
+        await Console.Error.WriteLineAsync($"error: {error}\n");
+        await Console.Error.WriteLineAsync(SiloOptions.Usage);
+        return 2;
+    }
+    Console.WriteLine(SiloOptions.Usage);
+    return 0;
+}
+
+var app = MeshHost.Build(options, []);
+await app.StartAsync();
+Console.WriteLine($"Mesh embedded control plane");
+Console.WriteLine($"  xDS (ADS, h2c)  grpc://{options.ListenAddress}:{options.XdsPort}");
+Console.WriteLine($"  admin           http://{options.ListenAddress}:{options.AdminPort}  (/readyz /debug/syncz /debug/config_dump?proxyID= /debug/ingestz /metrics)");
+Console.WriteLine($"  manifests       {options.ManifestDirectory}");
+Console.WriteLine($"  orleans         silo {options.SiloPort}, gateway {options.SiloGatewayPort}");
+await app.WaitForShutdownAsync();
+return 0;

@@ -1,0 +1,367 @@
+using System.Collections.Immutable;
+using Grpc.Core;
+using Mesh.Grains;
+using Mesh.Grains.Dtos;
+using Mesh.Grains.Keys;
+using Mesh.XdsGateway.Protocol;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.XdsGateway.Observers;
+
+/// <summary>
+/// The grain-backed <see cref="IConfigWatcher"/>. One observer reference per gateway process is
+/// subscribed to the scopes and services that local streams need (each once, however many
+/// streams); notifications update the shared entries and wake only the streams that want a
+/// changed name. Subscriptions are leased and renewed, and every renewal re-fetches the current
+/// resources, so a notification lost while a silo restarted is repaired.
+/// </summary>
+public sealed partial class GrainConfigWatcher(
+    IGrainFactory grains,
+    GatewayIdentity gateway,
+    TimeProvider time,
+    ILogger<GrainConfigWatcher> logger) : IConfigWatcher, IXdsGatewayObserver, IHostedService, IDisposable
+{
+    private readonly object _lock = new();
+    private readonly Dictionary<string, ScopeEntry> _scopes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ServiceEntry> _services = new(StringComparer.Ordinal);
+    private readonly HashSet<GrainProxyWatch> _watches = [];
+    private IXdsGatewayObserver? _self;
+    private ITimer? _renewal;
+    private volatile bool _ready;
+
+    /// <summary>The streams connected to this gateway (for /debug/syncz and config_dump).</summary>
+    public IReadOnlyCollection<GrainProxyWatch> Watches
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _watches];
+            }
+        }
+    }
+
+    internal int ServiceEntryCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _services.Count;
+            }
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _renewal = time.CreateTimer(_ => _ = RenewAsync(), null, GrainLeases.Renew, GrainLeases.Renew);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_renewal is not null)
+        {
+            await _renewal.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose() => _renewal?.Dispose();
+
+    public async ValueTask<IProxyWatch> OpenAsync(ProxyNode node, CancellationToken cancellationToken)
+    {
+        if (!_ready)
+        {
+            _ready = await grains.GetGrain<IMeshGrain>(MeshKey.Default).IsReadyAsync().ConfigureAwait(false);
+            if (!_ready)
+            {
+                // an empty or partial SotW LDS/CDS would delete config on the client.
+                throw new RpcException(new Status(StatusCode.Unavailable, "control plane is still loading its initial configuration; retry shortly"));
+            }
+        }
+        var registration = new ProxyRegistration(node.Id, node.Kind, node.Namespace, node.WorkloadName, node.IpAddress, node.Labels, gateway.Id);
+        var assignment = await grains.GetGrain<IProxyGrain>(node.Id).ConnectAsync(registration).ConfigureAwait(false);
+
+        ScopeEntry? scope = null;
+        if (assignment is { ScopeKey: { } key, Scope: { } identity })
+        {
+            lock (_lock)
+            {
+                if (!_scopes.TryGetValue(key, out scope))
+                {
+                    scope = new ScopeEntry(key, identity);
+                    _scopes[key] = scope;
+                    scope.Loading = LoadScopeAsync(scope);
+                }
+            }
+        }
+        var watch = new GrainProxyWatch(this, node, scope);
+        lock (_lock)
+        {
+            _watches.Add(watch);
+            scope?.Watches.Add(watch);
+        }
+        if (scope?.Loading is { } loading)
+        {
+            await loading.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        UpdateHosts(watch);
+        LogConnected(logger, node.Id, node.Kind, scope?.Key);
+        return watch;
+    }
+
+    public Task OnResourcesChangedAsync(ResourceChange change)
+    {
+        List<GrainProxyWatch> affected;
+        lock (_lock)
+        {
+            if (!_services.TryGetValue(change.Owner, out var entry) || entry.Resources is null)
+            {
+                return Task.CompletedTask;
+            }
+            var r = entry.Resources.ToBuilder();
+            foreach (var u in change.Updated)
+            {
+                r[new ResourceId(u.TypeUrl, u.Name)] = u;
+            }
+            foreach (var id in change.Removed)
+            {
+                r.Remove(id);
+            }
+            entry.Resources = r.ToImmutable();
+            affected = [.. entry.Watches];
+        }
+        var ids = change.Updated.Select(u => new ResourceId(u.TypeUrl, u.Name)).Concat(change.Removed).ToList();
+        foreach (var w in affected)
+        {
+            w.OnChanged(ids, scopeChanged: false);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task OnScopeChangedAsync(ScopeSnapshot snapshot)
+    {
+        List<GrainProxyWatch> affected;
+        lock (_lock)
+        {
+            if (!_scopes.TryGetValue(snapshot.ScopeKey, out var entry))
+            {
+                return Task.CompletedTask;
+            }
+            entry.Snapshot = snapshot;
+            affected = [.. entry.Watches];
+        }
+        foreach (var w in affected)
+        {
+            UpdateHosts(w);
+            w.OnChanged([], scopeChanged: true);
+        }
+        return Task.CompletedTask;
+    }
+
+    internal ServiceEntry? GetService(string host)
+    {
+        lock (_lock)
+        {
+            return _services.GetValueOrDefault(host);
+        }
+    }
+
+    /// <summary>Acquires service entries the watch newly needs and releases those it no longer does.</summary>
+    internal void UpdateHosts(GrainProxyWatch watch)
+    {
+        var wanted = watch.ComputeHosts();
+        var toLoad = new List<ServiceEntry>();
+        var toDrop = new List<string>();
+        lock (_lock)
+        {
+            var current = watch.Hosts;
+            foreach (var host in wanted.Except(current))
+            {
+                if (!_services.TryGetValue(host, out var entry))
+                {
+                    entry = new ServiceEntry(host);
+                    _services[host] = entry;
+                    toLoad.Add(entry);
+                }
+                entry.Watches.Add(watch);
+            }
+            foreach (var host in current.Except(wanted))
+            {
+                if (_services.TryGetValue(host, out var entry) && entry.Watches.Remove(watch) && entry.Watches.Count == 0)
+                {
+                    _services.Remove(host);
+                    toDrop.Add(host);
+                }
+            }
+            watch.SetHosts(wanted);
+        }
+        foreach (var e in toLoad)
+        {
+            _ = LoadServiceAsync(e);
+        }
+        foreach (var h in toDrop)
+        {
+            _ = UnsubscribeServiceAsync(h);
+        }
+    }
+
+    internal async ValueTask ReleaseAsync(GrainProxyWatch watch)
+    {
+        var dropServices = new List<string>();
+        string? dropScope = null;
+        lock (_lock)
+        {
+            _watches.Remove(watch);
+            foreach (var host in watch.Hosts)
+            {
+                if (_services.TryGetValue(host, out var entry) && entry.Watches.Remove(watch) && entry.Watches.Count == 0)
+                {
+                    _services.Remove(host);
+                    dropServices.Add(host);
+                }
+            }
+            if (watch.Scope is { } scope && scope.Watches.Remove(watch) && scope.Watches.Count == 0)
+            {
+                _scopes.Remove(scope.Key);
+                dropScope = scope.Key;
+            }
+        }
+        try
+        {
+            foreach (var h in dropServices)
+            {
+                await UnsubscribeServiceAsync(h).ConfigureAwait(false);
+            }
+            if (dropScope is not null)
+            {
+                await grains.GetGrain<IScopeGrain>(dropScope).UnsubscribeAsync(Self).ConfigureAwait(false);
+            }
+            await grains.GetGrain<IProxyGrain>(watch.Node.Id).DisconnectAsync(gateway.Id).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogReleaseFailed(logger, watch.Node.Id, ex);
+        }
+        LogDisconnected(logger, watch.Node.Id);
+    }
+
+    internal void Report(GrainProxyWatch watch, ProxyEvent e) =>
+        _ = grains.GetGrain<IProxyGrain>(watch.Node.Id).ReportAsync([e]);
+
+    private IXdsGatewayObserver Self
+    {
+        get
+        {
+            if (_self is null)
+            {
+                lock (_lock)
+                {
+                    _self ??= grains.CreateObjectReference<IXdsGatewayObserver>(this);
+                }
+            }
+            return _self;
+        }
+    }
+
+    private async Task LoadScopeAsync(ScopeEntry entry)
+    {
+        var snapshot = await grains.GetGrain<IScopeGrain>(entry.Key).SubscribeAsync(Self, entry.Identity).ConfigureAwait(false);
+        await OnScopeChangedAsync(snapshot).ConfigureAwait(false);
+    }
+
+    private async Task LoadServiceAsync(ServiceEntry entry)
+    {
+        try
+        {
+            var snapshot = await grains.GetGrain<IServiceGrain>(ServiceKey.From(entry.Host)).SubscribeAsync(Self).ConfigureAwait(false);
+            ApplyServiceSnapshot(entry, snapshot);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogLoadFailed(logger, entry.Host, ex);
+        }
+    }
+
+    /// <summary>Replaces an entry's resources with a fresh snapshot and wakes streams wanting what differs.</summary>
+    private void ApplyServiceSnapshot(ServiceEntry entry, ServiceSnapshot snapshot)
+    {
+        List<GrainProxyWatch> affected;
+        List<ResourceId> changed;
+        lock (_lock)
+        {
+            var fresh = snapshot.Resources.ToImmutableDictionary(r => new ResourceId(r.TypeUrl, r.Name));
+            var old = entry.Resources ?? ImmutableDictionary<ResourceId, Model.Translation.XdsResource>.Empty;
+            changed = [.. fresh.Where(kv => !old.TryGetValue(kv.Key, out var o) || o.Version != kv.Value.Version).Select(kv => kv.Key)
+                .Concat(old.Keys.Where(k => !fresh.ContainsKey(k)))];
+            var wasLoaded = entry.Loaded;
+            entry.Resources = fresh;
+            affected = [.. entry.Watches];
+            if (!wasLoaded)
+            {
+                // First load also completes wildcard CDS sets that were waiting for this service.
+                changed.Add(new ResourceId(Model.Translation.TypeUrls.Cluster, "*"));
+            }
+        }
+        foreach (var w in affected)
+        {
+            w.OnChanged(changed, scopeChanged: changed.Any(c => c.Name == "*"));
+        }
+    }
+
+    private async Task UnsubscribeServiceAsync(string host)
+    {
+        try
+        {
+            await grains.GetGrain<IServiceGrain>(ServiceKey.From(host)).UnsubscribeAsync(Self).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogReleaseFailed(logger, host, ex);
+        }
+    }
+
+    /// <summary>Lease renewal: re-subscribe everything and re-fetch current resources .</summary>
+    private async Task RenewAsync()
+    {
+        List<ScopeEntry> scopes;
+        List<ServiceEntry> services;
+        lock (_lock)
+        {
+            scopes = [.. _scopes.Values];
+            services = [.. _services.Values];
+        }
+        foreach (var s in scopes)
+        {
+            try
+            {
+                var snapshot = await grains.GetGrain<IScopeGrain>(s.Key).SubscribeAsync(Self, s.Identity).ConfigureAwait(false);
+                if (snapshot.Version != s.Snapshot?.Version)
+                {
+                    await OnScopeChangedAsync(snapshot).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogLoadFailed(logger, s.Key, ex);
+            }
+        }
+        foreach (var e in services)
+        {
+            await LoadServiceAsync(e).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Proxy {ProxyId} connected as {Kind}, scope {Scope}")]
+    private static partial void LogConnected(ILogger logger, string proxyId, Model.Translation.ProxyKind kind, string? scope);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Proxy {ProxyId} disconnected")]
+    private static partial void LogDisconnected(ILogger logger, string proxyId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fetching {Owner} from the grains failed; the next lease renewal retries")]
+    private static partial void LogLoadFailed(ILogger logger, string owner, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing {Owner} failed; its lease expires on its own")]
+    private static partial void LogReleaseFailed(ILogger logger, string owner, Exception exception);
+}

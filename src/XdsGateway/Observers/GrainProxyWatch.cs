@@ -1,0 +1,235 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Mesh.Grains.Dtos;
+using Mesh.Model.Translation;
+using Mesh.XdsGateway.Protocol;
+
+namespace Mesh.XdsGateway.Observers;
+
+/// <summary>
+/// One stream's watch over grain-owned resources. Sidecars and routers see their scope's listeners,
+/// routes and cluster list; every cluster/endpoint (and proxyless listener/route) comes from the
+/// gateway's shared service entries. The watch raises <see cref="Changed"/> only for types where a
+/// changed name is one this stream wants, so a change to service A wakes only streams that see A.
+/// </summary>
+public sealed class GrainProxyWatch : IProxyWatch
+{
+    private readonly GrainConfigWatcher _owner;
+    private readonly ConcurrentDictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ProxySyncState> _sync = new(StringComparer.Ordinal);
+    private ImmutableHashSet<string> _hosts = [];
+
+    internal GrainProxyWatch(GrainConfigWatcher owner, ProxyNode node, ScopeEntry? scope)
+    {
+        _owner = owner;
+        Node = node;
+        Scope = scope;
+        ConnectedAt = DateTimeOffset.UtcNow;
+    }
+
+    public event Action<string>? Changed;
+
+    public ProxyNode Node { get; }
+
+    internal ScopeEntry? Scope { get; }
+
+    /// <summary>The scope serving this stream (sidecars and routers), or null for proxyless clients.</summary>
+    public string? ScopeKey => Scope?.Key;
+
+    public DateTimeOffset ConnectedAt { get; }
+
+    /// <summary>The hosts whose service entries this stream holds.</summary>
+    internal ImmutableHashSet<string> Hosts => _hosts;
+
+    public IReadOnlyCollection<ProxySyncState> SyncStates => [.. _sync.Values.OrderBy(s => TypeUrls.PushOrder.ToList().IndexOf(s.TypeUrl))];
+
+    public void SetSubscription(string typeUrl, Subscription subscription)
+    {
+        _subscriptions[typeUrl] = subscription;
+        _owner.UpdateHosts(this);
+    }
+
+    public ResolvedResources Resolve(string typeUrl)
+    {
+        var sub = _subscriptions.GetValueOrDefault(typeUrl) ?? Subscription.None;
+        var snapshot = Scope?.Snapshot;
+        var builder = ImmutableSortedDictionary.CreateBuilder<string, XdsResource>(StringComparer.Ordinal);
+        var complete = true;
+
+        if (sub.Wildcard && Scope is not null)
+        {
+            if (snapshot is null || !snapshot.Ready)
+            {
+                return new ResolvedResources(false, builder.ToImmutable());
+            }
+            switch (typeUrl)
+            {
+                case TypeUrls.Listener:
+                    foreach (var l in snapshot.Listeners)
+                    {
+                        builder[l.Name] = l;
+                    }
+                    break;
+                case TypeUrls.Cluster:
+                    foreach (var name in snapshot.ClusterNames)
+                    {
+                        var r = FindCluster(snapshot, name, out var pending);
+                        complete &= !pending;
+                        if (r is not null)
+                        {
+                            builder[name] = r;
+                        }
+                    }
+                    break;
+            }
+        }
+
+        foreach (var name in sub.Names)
+        {
+            if (name == "*" || builder.ContainsKey(name))
+            {
+                continue;
+            }
+            var r = typeUrl switch
+            {
+                TypeUrls.Cluster => FindCluster(snapshot, name, out _),
+                TypeUrls.Endpoint => FromService(TypeUrls.Endpoint, name),
+                TypeUrls.Listener => snapshot?.Listeners.FirstOrDefault(l => l.Name == name) ?? FromService(TypeUrls.Listener, name),
+                TypeUrls.Route => snapshot?.Routes.FirstOrDefault(l => l.Name == name) ?? FromService(TypeUrls.Route, name),
+                _ => null,
+            };
+            if (r is not null)
+            {
+                builder[name] = r;
+            }
+        }
+        return new ResolvedResources(complete, builder.ToImmutable());
+    }
+
+    public void ReportSent(string typeUrl, string version, string nonce)
+    {
+        var resolved = Resolve(typeUrl).Resources;
+        _sync.AddOrUpdate(typeUrl,
+            _ => new ProxySyncState(typeUrl, version, null, null, null, resolved),
+            (_, s) => s with { Sent = version, LastSentResources = resolved });
+        _owner.Report(this, new ProxyEvent(ProxyEventKind.Sent, typeUrl, version, null));
+    }
+
+    public void ReportAck(string typeUrl, string version)
+    {
+        _sync.AddOrUpdate(typeUrl,
+            _ => new ProxySyncState(typeUrl, null, version, null, null, ImmutableSortedDictionary<string, XdsResource>.Empty),
+            (_, s) => s with { Acked = version });
+        _owner.Report(this, new ProxyEvent(ProxyEventKind.Ack, typeUrl, version, null));
+    }
+
+    public void ReportNack(string typeUrl, string version, string errorDetail)
+    {
+        _sync.AddOrUpdate(typeUrl,
+            _ => new ProxySyncState(typeUrl, null, null, version, errorDetail, ImmutableSortedDictionary<string, XdsResource>.Empty),
+            (_, s) => s with { Nacked = version, LastError = errorDetail });
+        _owner.Report(this, new ProxyEvent(ProxyEventKind.Nack, typeUrl, version, errorDetail));
+    }
+
+    public ValueTask DisposeAsync() => _owner.ReleaseAsync(this);
+
+    /// <summary>The hosts this stream needs service entries for: its scope's clusters plus every named subscription.</summary>
+    internal ImmutableHashSet<string> ComputeHosts()
+    {
+        var hosts = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+        if (Scope?.Snapshot is { } s)
+        {
+            foreach (var c in s.ClusterNames)
+            {
+                if (ResourceNames.TryParseOutbound(c, out _, out _, out var h))
+                {
+                    hosts.Add(h);
+                }
+            }
+        }
+        foreach (var (type, sub) in _subscriptions)
+        {
+            foreach (var name in sub.Names)
+            {
+                if (HostOf(type, name) is { } h)
+                {
+                    hosts.Add(h);
+                }
+            }
+        }
+        return hosts.ToImmutable();
+    }
+
+    internal void SetHosts(ImmutableHashSet<string> hosts) => _hosts = hosts;
+
+    /// <summary>Called by the gateway when resources of a service or the scope changed.</summary>
+    internal void OnChanged(IEnumerable<ResourceId> changed, bool scopeChanged)
+    {
+        var raised = new HashSet<string>(StringComparer.Ordinal);
+        if (scopeChanged)
+        {
+            foreach (var t in TypeUrls.PushOrder)
+            {
+                raised.Add(t);
+            }
+        }
+        else
+        {
+            var clusterNames = Scope?.Snapshot?.ClusterNames;
+            foreach (var id in changed)
+            {
+                if (raised.Contains(id.TypeUrl))
+                {
+                    continue;
+                }
+                var sub = _subscriptions.GetValueOrDefault(id.TypeUrl);
+                var wanted = sub is not null && (sub.Names.Contains(id.Name)
+                    || (sub.Wildcard && id.TypeUrl == TypeUrls.Cluster && clusterNames?.Contains(id.Name) == true));
+                if (wanted)
+                {
+                    raised.Add(id.TypeUrl);
+                }
+            }
+        }
+        foreach (var t in TypeUrls.PushOrder.Where(raised.Contains))
+        {
+            Changed?.Invoke(t);
+        }
+    }
+
+    private XdsResource? FindCluster(ScopeSnapshot? snapshot, string name, out bool pending)
+    {
+        pending = false;
+        if (snapshot?.OwnClusters.FirstOrDefault(c => c.Name == name) is { } own)
+        {
+            return own;
+        }
+        if (!ResourceNames.TryParseOutbound(name, out _, out _, out var host))
+        {
+            return null;
+        }
+        var entry = _owner.GetService(host);
+        if (entry is null || !entry.Loaded)
+        {
+            pending = true;
+            return null;
+        }
+        return entry.Get(TypeUrls.Cluster, name);
+    }
+
+    private XdsResource? FromService(string typeUrl, string name) =>
+        HostOf(typeUrl, name) is { } host ? _owner.GetService(host)?.Get(typeUrl, name) : null;
+
+    private static string? HostOf(string typeUrl, string name)
+    {
+        if (ResourceNames.TryParseOutbound(name, out _, out _, out var host))
+        {
+            return host;
+        }
+        if (typeUrl is TypeUrls.Listener or TypeUrls.Route && ResourceNames.TryParseHostPort(name, out host, out _))
+        {
+            return host;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,26 @@
+namespace Mesh.XdsGateway.Protocol;
+
+/// <summary>
+/// One stream's view of the control plane. Thread-safe: <see cref="Changed"/> fires from any
+/// thread; the stream loop then calls <see cref="Resolve"/> on its own thread.
+/// </summary>
+public interface IProxyWatch : IAsyncDisposable
+{
+    /// <summary>Raised with a type URL whenever that type's resolved set may have changed.</summary>
+    event Action<string>? Changed;
+
+    /// <summary>Replaces the names the stream wants for a type; fetching missing names starts here.</summary>
+    void SetSubscription(string typeUrl, Subscription subscription);
+
+    /// <summary>The current resources for the type's subscription (wildcard set plus named resources that exist).</summary>
+    ResolvedResources Resolve(string typeUrl);
+
+    /// <summary>Records that a response was sent (for /debug/syncz).</summary>
+    void ReportSent(string typeUrl, string version, string nonce);
+
+    /// <summary>Records an ACK of a version.</summary>
+    void ReportAck(string typeUrl, string version);
+
+    /// <summary>Records a NACK: the version rejected and the client's error detail .</summary>
+    void ReportNack(string typeUrl, string version, string errorDetail);
+}
