@@ -1,0 +1,245 @@
+using Mesh.Model.Tests.Config;
+
+namespace Mesh.Model.Tests.Validation;
+
+public sealed class VirtualServiceValidatorTests
+{
+    private static string Vs(string spec) => $"""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {"{"}name: reviews, namespace: bookinfo{"}"}
+        spec:
+        {spec}
+        """;
+
+    [Fact]
+    public void Validate_ValidSplit_HasNoErrors()
+    {
+        var errors = YamlFixtures.Validate(Vs("""
+              hosts: [reviews]
+              http:
+              - route:
+                - {destination: {host: reviews, subset: v1}, weight: 80}
+                - {destination: {host: reviews, subset: v3}, weight: 20}
+                timeout: 10s
+                retries: {attempts: 3, perTryTimeout: 2s, retryOn: "5xx,503"}
+            """));
+
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public void Rejects_MissingHosts()
+    {
+        var errors = YamlFixtures.Validate(Vs("""
+              http:
+              - route: [{destination: {host: reviews}}]
+            """));
+
+        var error = YamlFixtures.SingleError(errors, "spec.hosts", "at least one host is required");
+        Assert.Equal(("VirtualService", "bookinfo", "reviews", YamlFixtures.Source), (error.Kind, error.Namespace, error.Name, error.Source));
+    }
+
+    [Fact]
+    public void Rejects_WeightsNotSummingTo100_WithActualSum()
+    {
+        var errors = YamlFixtures.Validate(Vs("""
+              hosts: [reviews]
+              http:
+              - route:
+                - {destination: {host: reviews, subset: v1}, weight: 70}
+                - {destination: {host: reviews, subset: v3}, weight: 20}
+            """));
+
+        var error = YamlFixtures.SingleError(errors, "spec.http[0].route", "weights sum to 90, must be 100");
+        Assert.Equal("VirtualService bookinfo/reviews (test.yaml): spec.http[0].route: weights sum to 90, must be 100", error.ToString());
+    }
+
+    [Fact]
+    public void Rejects_MissingWeightWithSeveralDestinations()
+    {
+        var errors = YamlFixtures.Validate(Vs("""
+              hosts: [reviews]
+              http:
+              - route:
+                - {destination: {host: reviews, subset: v1}, weight: 100}
+                - {destination: {host: reviews, subset: v3}}
+            """));
+
+        YamlFixtures.SingleError(errors, "spec.http[0].route[1].weight", "is required when a route has more than one destination");
+    }
+
+    [Fact]
+    public void Rejects_WeightOutOfRange()
+    {
+        var errors = YamlFixtures.Validate(Vs("""
+              hosts: [reviews]
+              http:
+              - route:
+                - {destination: {host: reviews, subset: v1}, weight: 120}
+                - {destination: {host: reviews, subset: v3}, weight: -20}
+            """));
+
+        Assert.Equal(
+            [("spec.http[0].route[0].weight", "weight 120 is out of range 0..100"), ("spec.http[0].route[1].weight", "weight -20 is out of range 0..100")],
+            errors.Select(e => (e.Field, e.Reason)));
+    }
+
+    [Fact]
+    public void Accepts_SingleDestinationWithoutWeight()
+    {
+        Assert.Empty(YamlFixtures.Validate(Vs("""
+              hosts: [reviews]
+              http:
+              - route: [{destination: {host: reviews}}]
+            """)));
+    }
+
+    [Fact]
+    public void Rejects_RouteWithoutDestinations()
+    {
+        var errors = YamlFixtures.Validate(Vs("""
+              hosts: [reviews]
+              http:
+              - match: [{uri: {prefix: /}}]
+            """));
+
+        YamlFixtures.SingleError(errors, "spec.http[0].route", "at least one destination is required");
+    }
+
+    [Fact]
+    public void Rejects_EmptyDestinationHost()
+    {
+        var errors = YamlFixtures.Validate(Vs("""
+              hosts: [reviews]
+              http:
+              - route:
+                - {destination: {host: reviews, subset: v1}, weight: 50}
+                - {destination: {subset: v3}, weight: 50}
+            """));
+
+        YamlFixtures.SingleError(errors, "spec.http[0].route[1].destination.host", "is required");
+    }
+
+    [Fact]
+    public void Rejects_RegexThatDoesNotCompile()
+    {
+        var errors = YamlFixtures.Validate(Vs("""
+              hosts: [reviews]
+              http:
+              - match: [{uri: {regex: "/reviews/(["}}]
+                route: [{destination: {host: reviews}}]
+            """));
+
+        YamlFixtures.SingleError(errors, "spec.http[0].match[0].uri.regex", "invalid regex '/reviews/(['");
+    }
+
+    [Fact]
+    public void Rejects_HeaderRegexWithLookaheadNamingRe2()
+    {
+        var errors = YamlFixtures.Validate(Vs("""
+              hosts: [reviews]
+              http:
+              - match:
+                - headers:
+                    end-user: {regex: "^(?!jason).*$"}
+                route: [{destination: {host: reviews}}]
+            """));
+
+        YamlFixtures.SingleError(errors, "spec.http[0].match[0].headers.end-user.regex", "uses a lookahead '(?!', which RE2");
+    }
+
+    [Fact]
+    public void Rejects_UppercaseHeaderName()
+    {
+        var errors = YamlFixtures.Validate(Vs("""
+              hosts: [reviews]
+              http:
+              - match: [{headers: {End-User: {exact: jason}}}]
+                route: [{destination: {host: reviews}}]
+            """));
+
+        YamlFixtures.SingleError(errors, "spec.http[0].match[0].headers.End-User", "must be lowercase");
+    }
+
+    [Fact]
+    public void Rejects_NegativeTimeoutsAndAttempts()
+    {
+        var errors = YamlFixtures.Validate(Vs("""
+              hosts: [reviews]
+              http:
+              - route: [{destination: {host: reviews}}]
+                timeout: -1s
+                retries: {attempts: -2, perTryTimeout: -500ms, retryOn: "5xx,sometimes"}
+            """));
+
+        Assert.Equal(
+            [
+                ("spec.http[0].timeout", "timeout -1s must be non-negative"),
+                ("spec.http[0].retries.attempts", "attempts -2 must be non-negative"),
+                ("spec.http[0].retries.perTryTimeout", "perTryTimeout -0.5s must be non-negative"),
+                ("spec.http[0].retries.retryOn", "unknown retry policy 'sometimes', expected an Envoy retry_on value such as 5xx, gateway-error, connect-failure or an HTTP status code"),
+            ],
+            errors.Select(e => (e.Field, e.Reason)));
+    }
+
+    [Fact]
+    public void Rejects_PortsOutOfRange()
+    {
+        var errors = YamlFixtures.Validate(Vs("""
+              hosts: [reviews]
+              http:
+              - match: [{port: 0}]
+                route: [{destination: {host: reviews, port: {number: 70000}}}]
+            """));
+
+        Assert.Equal(
+            [
+                ("spec.http[0].match[0].port", "port number 0 is out of range 1..65535"),
+                ("spec.http[0].route[0].destination.port.number", "port number 70000 is out of range 1..65535"),
+            ],
+            errors.Select(e => (e.Field, e.Reason)));
+    }
+
+    [Fact]
+    public void Rejects_WildcardHostBoundToMesh()
+    {
+        var errors = YamlFixtures.Validate(Vs("""
+              hosts: ["*"]
+              http:
+              - route: [{destination: {host: reviews}}]
+            """));
+
+        YamlFixtures.SingleError(errors, "spec.hosts[0]", "wildcard host '*' is not allowed for a VirtualService bound to the mesh gateway");
+    }
+
+    [Fact]
+    public void Rejects_TcpRouteWeights()
+    {
+        var errors = YamlFixtures.Validate(Vs("""
+              hosts: [mysql]
+              tcp:
+              - route:
+                - {destination: {host: mysql-a}, weight: 60}
+                - {destination: {host: mysql-b}, weight: 60}
+            """));
+
+        YamlFixtures.SingleError(errors, "spec.tcp[0].route", "weights sum to 120, must be 100");
+    }
+
+    [Fact]
+    public void Rejects_InvalidNameAndReportsAllErrors()
+    {
+        var errors = YamlFixtures.Validate("""
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: Reviews_VS, namespace: bookinfo}
+            spec:
+              http:
+              - route: []
+            """);
+
+        Assert.Equal(["metadata.name", "spec.hosts", "spec.http[0].route"], errors.Select(e => e.Field));
+        Assert.Contains("is not a valid DNS-1123 subdomain", errors[0].Reason, StringComparison.Ordinal);
+    }
+}
