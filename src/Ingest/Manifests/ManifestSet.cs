@@ -83,9 +83,10 @@ public sealed class ManifestSet
         var parsed = ManifestParser.Parse(text, source);
         var valid = ImmutableArray.CreateBuilder<ConfigObject>();
         var errors = parsed.Errors.ToBuilder();
-        foreach (var obj in parsed.Objects)
+        for (var i = 0; i < parsed.Objects.Length; i++)
         {
-            var problems = ConfigValidator.Validate(obj, source);
+            var obj = parsed.Objects[i];
+            var problems = ConfigValidator.Validate(obj, parsed.Sources[i]);
             if (problems.IsDefaultOrEmpty)
             {
                 valid.Add(obj);

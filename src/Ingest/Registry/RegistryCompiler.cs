@@ -95,7 +95,7 @@ public static class RegistryCompiler
             services[host] = new DesiredService(def, endpoints, new ServiceRouting(dr, vss));
         }
 
-        var namespaceNames = objects.Select(o => o.Meta.Namespace).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        var namespaceNames = objects.Where(o => o is not NamespaceObject).Select(o => o.Meta.Namespace).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         var namespaces = ImmutableSortedDictionary.CreateBuilder<string, NamespaceConfig>(StringComparer.Ordinal);
         foreach (var ns in namespaceNames)
         {

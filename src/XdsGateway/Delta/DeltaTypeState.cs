@@ -1,0 +1,38 @@
+using System.Collections.Immutable;
+using Mesh.XdsGateway.Protocol;
+
+namespace Mesh.XdsGateway.Delta;
+
+/// <summary>One delta stream's state for one type: the subscription and what the client holds.</summary>
+internal sealed class DeltaTypeState(string typeUrl)
+{
+    public string TypeUrl { get; } = typeUrl;
+
+    /// <summary>Subscribed to <c>"*"</c>, explicitly or as the legacy wildcard .</summary>
+    public bool Wildcard { get; set; }
+
+    public HashSet<string> Names { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Name → version the client holds: from <c>initial_resource_versions</c> (X-38), then what was sent.</summary>
+    public Dictionary<string, string> Known { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Names to answer even if the client has them .</summary>
+    public HashSet<string> Force { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The first request for the type gets a response even if it is empty.</summary>
+    public bool RespondOnce { get; set; } = true;
+
+    public Subscription? Applied { get; set; }
+
+    public string NonceSent { get; set; } = "";
+
+    public string VersionSent { get; set; } = "";
+
+    public bool InFlight { get; set; }
+
+    public bool Dirty { get; set; }
+
+    public ResolvedResources? LastResolved { get; set; }
+
+    public Subscription ToSubscription() => new(Wildcard, Names.ToImmutableHashSet(StringComparer.Ordinal));
+}

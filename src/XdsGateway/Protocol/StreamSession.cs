@@ -1,0 +1,65 @@
+using Envoy.Config.Core.V3;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.XdsGateway.Protocol;
+
+/// <summary>
+/// The part of a stream both variants share: read the first request, bind identity, open
+/// the watch, run the loop, and report open, close and error through the callbacks.
+/// </summary>
+internal static partial class StreamSession
+{
+    public static async Task RunAsync<TRequest>(
+        IAsyncStreamReader<TRequest> requests,
+        Func<TRequest, Node?> nodeOf,
+        Func<ProxyNode, IProxyWatch, StreamLoop<TRequest>> createLoop,
+        IConfigWatcher watcher,
+        IXdsCallbacks callbacks,
+        ILogger logger,
+        bool delta,
+        CancellationToken cancellationToken)
+        where TRequest : class
+    {
+        try
+        {
+            if (!await requests.MoveNext(cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            var first = requests.Current;
+            var node = NodeIdParser.Parse(nodeOf(first));
+            var watch = await watcher.OpenAsync(node, cancellationToken).ConfigureAwait(false);
+            await using (watch.ConfigureAwait(false))
+            {
+                callbacks.OnStreamOpened(node, delta);
+                LogConnected(logger, node.Id, delta ? "delta" : "sotw", node.Namespace);
+                try
+                {
+                    await createLoop(node, watch).RunAsync(first, requests, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    callbacks.OnStreamClosed(node, delta);
+                    LogDisconnected(logger, node.Id);
+                }
+            }
+        }
+        catch (RpcException ex)
+        {
+            callbacks.OnStreamError(ex.StatusCode);
+            LogRejected(logger, ex.StatusCode, ex.Status.Detail);
+            throw;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Proxy {ProxyId} connected ({Variant}) in namespace {Namespace}")]
+    private static partial void LogConnected(ILogger logger, string proxyId, string variant, string @namespace);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Proxy {ProxyId} disconnected")]
+    private static partial void LogDisconnected(ILogger logger, string proxyId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ended an xDS stream with {StatusCode}: {Detail}")]
+    private static partial void LogRejected(ILogger logger, StatusCode statusCode, string detail);
+}

@@ -1,0 +1,72 @@
+using System.Diagnostics.Metrics;
+using Grpc.Core;
+using Mesh.Model.Translation;
+using Mesh.XdsGateway.Protocol;
+
+namespace Mesh.XdsGateway;
+
+/// <summary>
+/// The gateway's metrics on the <c>Mesh.XdsGateway</c> meter, fed through <see cref="IXdsCallbacks"/>.
+/// Names follow Istio's pilot_xds_* family without the prefix; tags are short type names (cds, eds, …).
+/// </summary>
+public sealed class XdsMetrics : IXdsCallbacks
+{
+    public const string MeterName = "Mesh.XdsGateway";
+
+    private readonly Counter<long> _pushes;
+    private readonly Counter<long> _pushBytes;
+    private readonly Counter<long> _rejects;
+    private readonly Counter<long> _expiredNonce;
+    private readonly Counter<long> _connects;
+    private readonly Counter<long> _disconnects;
+    private readonly Counter<long> _streamErrors;
+    private long _connections;
+
+    public XdsMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        Meter = meterFactory.Create(MeterName);
+        _pushes = Meter.CreateCounter<long>("xds_pushes", description: "xDS responses sent, by type.");
+        _pushBytes = Meter.CreateCounter<long>("xds_push_bytes", "By", "Resource bytes sent, by type.");
+        _rejects = Meter.CreateCounter<long>("xds_rejects", description: "NACKs received, by type (X-43).");
+        _expiredNonce = Meter.CreateCounter<long>("xds_expired_nonce", description: "Requests with a stale nonce, by type (X-13).");
+        _connects = Meter.CreateCounter<long>("xds_connects", description: "Streams opened.");
+        _disconnects = Meter.CreateCounter<long>("xds_disconnects", description: "Streams closed.");
+        _streamErrors = Meter.CreateCounter<long>("xds_stream_errors", description: "Streams ended with an error status, by gRPC code.");
+        Meter.CreateObservableGauge("xds_connections", () => Interlocked.Read(ref _connections), description: "Open streams.");
+    }
+
+    /// <summary>The meter instance (per service provider), for listeners in tests.</summary>
+    public Meter Meter { get; }
+
+    public void OnStreamOpened(ProxyNode node, bool delta)
+    {
+        Interlocked.Increment(ref _connections);
+        _connects.Add(1);
+    }
+
+    public void OnStreamClosed(ProxyNode node, bool delta)
+    {
+        Interlocked.Decrement(ref _connections);
+        _disconnects.Add(1);
+    }
+
+    public void OnStreamError(StatusCode code) => _streamErrors.Add(1, new KeyValuePair<string, object?>("code", code.ToString()));
+
+    public void OnResponseSent(ProxyNode node, string typeUrl, int resourceCount, long bytes)
+    {
+        var tag = TypeTag(typeUrl);
+        _pushes.Add(1, tag);
+        _pushBytes.Add(bytes, tag);
+    }
+
+    public void OnAck(ProxyNode node, string typeUrl, string version)
+    {
+    }
+
+    public void OnNack(ProxyNode node, string typeUrl, string version, string errorDetail) => _rejects.Add(1, TypeTag(typeUrl));
+
+    public void OnExpiredNonce(ProxyNode node, string typeUrl) => _expiredNonce.Add(1, TypeTag(typeUrl));
+
+    private static KeyValuePair<string, object?> TypeTag(string typeUrl) => new("type", TypeUrls.ShortName(typeUrl));
+}
