@@ -1,0 +1,117 @@
+using System.Collections.Immutable;
+using Envoy.Config.Cluster.V3;
+using Envoy.Config.Endpoint.V3;
+using Envoy.Extensions.Upstreams.Http.V3;
+using Google.Protobuf.WellKnownTypes;
+using Mesh.Model.Config;
+using Mesh.Model.Services;
+
+namespace Mesh.Model.Translation;
+
+/// <summary>
+/// Builds CDS resources: a service's outbound clusters (one per port and per DestinationRule subset,
+/// EDS over ADS as gRPC requires, G-01/G-05) and a sidecar's own clusters (passthrough, blackhole, inbound).
+/// </summary>
+public static class ClusterBuilder
+{
+    /// <summary>Outbound clusters of a service, sorted by port then subset.</summary>
+    public static ImmutableArray<XdsResource> BuildOutbound(ServiceTranslationInput input)
+    {
+        var passthrough = input.Service.Resolution == Resolution.None;
+        return [.. OutboundClusterSpec.For(input).Select(spec => Build(spec, input.Settings, passthrough))];
+    }
+
+    /// <summary>The names of <see cref="BuildOutbound"/>'s clusters (and of EndpointBuilder's load assignments), for <see cref="ScopeService.ClusterNames"/>.</summary>
+    public static ImmutableArray<string> ClusterNames(ServiceTranslationInput input) =>
+        [.. OutboundClusterSpec.For(input).Select(s => s.Name)];
+
+    /// <summary>Istio's <c>PassthroughCluster</c>: ORIGINAL_DST, the destination the application dialled.</summary>
+    public static XdsResource BuildPassthrough(MeshSettings? settings = null) =>
+        XdsResource.From(TypeUrls.Cluster, ResourceNames.PassthroughCluster, OriginalDst(ResourceNames.PassthroughCluster, settings ?? MeshSettings.Default));
+
+    /// <summary>Istio's <c>BlackHoleCluster</c>: STATIC with no endpoints, so every request fails.</summary>
+    public static XdsResource BuildBlackHole(MeshSettings? settings = null) =>
+        XdsResource.From(TypeUrls.Cluster, ResourceNames.BlackHoleCluster, new Cluster
+        {
+            Name = ResourceNames.BlackHoleCluster,
+            Type = Cluster.Types.DiscoveryType.Static,
+            ConnectTimeout = Duration.FromTimeSpan((settings ?? MeshSettings.Default).ConnectTimeout),
+        });
+
+    /// <summary><c>inbound|PORT||</c>: STATIC to the workload on 127.0.0.1:PORT.</summary>
+    public static XdsResource BuildInbound(InboundPort port, MeshSettings? settings = null)
+    {
+        var name = ResourceNames.InboundCluster(port.Port);
+        var cluster = new Cluster
+        {
+            Name = name,
+            Type = Cluster.Types.DiscoveryType.Static,
+            ConnectTimeout = Duration.FromTimeSpan((settings ?? MeshSettings.Default).ConnectTimeout),
+            LoadAssignment = new ClusterLoadAssignment
+            {
+                ClusterName = name,
+                Endpoints =
+                {
+                    new LocalityLbEndpoints
+                    {
+                        LbEndpoints = { new LbEndpoint { Endpoint = new Endpoint { Address = EnvoyFilters.SocketAddress("127.0.0.1", port.Port) } } },
+                    },
+                },
+            },
+        };
+        AddProtocolOptions(cluster, port.Protocol);
+        return XdsResource.From(TypeUrls.Cluster, name, cluster);
+    }
+
+    private static XdsResource Build(OutboundClusterSpec spec, MeshSettings settings, bool passthrough)
+    {
+        Cluster cluster;
+        if (passthrough || spec.LoadBalancer == LoadBalancerKind.Passthrough)
+        {
+            cluster = OriginalDst(spec.Name, settings);
+        }
+        else
+        {
+            cluster = new Cluster
+            {
+                Name = spec.Name,
+                Type = Cluster.Types.DiscoveryType.Eds,
+                EdsClusterConfig = new Cluster.Types.EdsClusterConfig { EdsConfig = EnvoyFilters.Ads(), ServiceName = spec.Name },
+                ConnectTimeout = Duration.FromTimeSpan(settings.ConnectTimeout),
+                LbPolicy = spec.LoadBalancer switch
+                {
+                    LoadBalancerKind.LeastRequest => Cluster.Types.LbPolicy.LeastRequest,
+                    LoadBalancerKind.Random => Cluster.Types.LbPolicy.Random,
+                    _ => Cluster.Types.LbPolicy.RoundRobin,
+                },
+            };
+        }
+        AddProtocolOptions(cluster, spec.Port.Protocol);
+        return XdsResource.From(TypeUrls.Cluster, spec.Name, cluster);
+    }
+
+    private static Cluster OriginalDst(string name, MeshSettings settings) => new()
+    {
+        Name = name,
+        Type = Cluster.Types.DiscoveryType.OriginalDst,
+        ConnectTimeout = Duration.FromTimeSpan(settings.ConnectTimeout),
+        LbPolicy = Cluster.Types.LbPolicy.ClusterProvided,
+    };
+
+    // One key only, so map order cannot vary (STYLE 8).
+    private static void AddProtocolOptions(Cluster cluster, Protocol protocol)
+    {
+        if (!protocol.IsHttp2())
+        {
+            return;
+        }
+        var options = new HttpProtocolOptions
+        {
+            ExplicitHttpConfig = new HttpProtocolOptions.Types.ExplicitHttpConfig
+            {
+                Http2ProtocolOptions = new Envoy.Config.Core.V3.Http2ProtocolOptions(),
+            },
+        };
+        cluster.TypedExtensionProtocolOptions.Add(EnvoyFilters.HttpProtocolOptionsKey, Any.Pack(options));
+    }
+}

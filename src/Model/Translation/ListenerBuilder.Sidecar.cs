@@ -1,0 +1,217 @@
+using Envoy.Config.Core.V3;
+using Envoy.Config.Listener.V3;
+using Envoy.Config.Route.V3;
+using Envoy.Extensions.Filters.Listener.OriginalDst.V3;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Mesh.Model.Services;
+using Hcm = Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
+
+namespace Mesh.Model.Translation;
+
+public static partial class ListenerBuilder
+{
+    private const string AnyAddress = "0.0.0.0";
+
+    /// <summary>
+    /// A sidecar scope: <c>0.0.0.0_PORT</c> HTTP listeners with route <c>PORT</c> spliced from the
+    /// visible services' virtual hosts, <c>VIP_PORT</c> TCP listeners, <c>virtualOutbound</c> and
+    /// <c>virtualInbound</c>. Duplicate domains keep the first service by (namespace, hostname) and
+    /// are reported, because Envoy NACKs a RouteConfiguration with a domain twice.
+    /// </summary>
+    public static ScopeResources BuildSidecar(ScopeView view)
+    {
+        var diagnostics = new List<string>();
+        var services = (view.Services.IsDefault ? [] : view.Services)
+            .OrderBy(s => s.Namespace, StringComparer.Ordinal)
+            .ThenBy(s => s.Hostname, StringComparer.Ordinal)
+            .DistinctBy(s => s.Hostname, StringComparer.Ordinal)
+            .ToList();
+        var listeners = new List<XdsResource>();
+        var routes = new List<XdsResource>();
+
+        var httpPorts = services.SelectMany(s => s.VirtualHosts.IsDefault ? [] : s.VirtualHosts.Select(v => v.Port)).Distinct().Order();
+        foreach (var port in httpPorts)
+        {
+            var listenerName = ResourceNames.OutboundListener(port);
+            var routeName = ResourceNames.SidecarRoute(port);
+            var listener = new Listener
+            {
+                Name = listenerName,
+                Address = EnvoyFilters.SocketAddress(AnyAddress, port),
+                BindToPort = false,
+                TrafficDirection = TrafficDirection.Outbound,
+                FilterChains = { new FilterChain { Filters = { EnvoyFilters.Network(EnvoyFilters.RdsManager($"outbound_{listenerName}", routeName)) } } },
+            };
+            listeners.Add(XdsResource.From(TypeUrls.Listener, listenerName, listener));
+            routes.Add(SidecarRoute(view, services, port, diagnostics));
+        }
+
+        AddVipListeners(services, listeners, diagnostics);
+        var catchAll = view.Settings.AllowAnyOutbound ? ResourceNames.PassthroughCluster : ResourceNames.BlackHoleCluster;
+        listeners.Add(VirtualOutbound(catchAll));
+        var inboundPorts = (view.InboundPorts.IsDefault ? [] : view.InboundPorts).DistinctBy(p => p.Port).OrderBy(p => p.Port).ToList();
+        listeners.Add(VirtualInbound(inboundPorts));
+
+        var ownClusters = new List<XdsResource> { ClusterBuilder.BuildPassthrough(view.Settings), ClusterBuilder.BuildBlackHole(view.Settings) };
+        ownClusters.AddRange(inboundPorts.Select(p => ClusterBuilder.BuildInbound(p, view.Settings)));
+        var clusterNames = services
+            .SelectMany(s => s.ClusterNames.IsDefault ? [] : s.ClusterNames)
+            .Concat(ownClusters.Select(c => c.Name))
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal);
+
+        return new ScopeResources(
+            [.. listeners.OrderBy(l => l.Name, StringComparer.Ordinal)],
+            [.. routes],
+            [.. ownClusters],
+            [.. clusterNames],
+            [.. diagnostics]);
+    }
+
+    private static XdsResource SidecarRoute(ScopeView view, List<ScopeService> services, int port, List<string> diagnostics)
+    {
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+        var chosen = new List<(string Name, ReadOnlyMemory<byte> Bytes)>();
+        foreach (var service in services)
+        {
+            var host = service.VirtualHosts.IsDefault ? null : service.VirtualHosts.FirstOrDefault(v => v.Port == port);
+            if (host is null)
+            {
+                continue;
+            }
+            ReadOnlyMemory<byte>? bytes = string.Equals(service.Namespace, view.Namespace, StringComparison.Ordinal) ? host.SameNamespace : host.OtherNamespace;
+            var domains = VirtualHostBytes.ReadDomains(bytes.Value);
+            var taken = domains.Where(owners.ContainsKey).ToHashSet(StringComparer.Ordinal);
+            if (taken.Count > 0)
+            {
+                foreach (var domain in taken.Order(StringComparer.Ordinal))
+                {
+                    diagnostics.Add($"Route {port}: domain '{domain}' of {service.Hostname} is already served by {owners[domain]}; dropped from {host.Name}.");
+                }
+                bytes = VirtualHostBytes.WithoutDomains(bytes.Value, taken);
+                if (bytes is null)
+                {
+                    continue;
+                }
+            }
+            foreach (var domain in domains.Where(d => !taken.Contains(d)))
+            {
+                owners[domain] = service.Hostname;
+            }
+            chosen.Add((host.Name, bytes.Value));
+        }
+        var hosts = chosen.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => c.Bytes).ToList();
+        hosts.Add(CatchAllHost(view.Settings.AllowAnyOutbound).ToByteArray());
+        return RouteBuilder.BuildRouteConfiguration(ResourceNames.SidecarRoute(port), hosts);
+    }
+
+    /// <summary>Istio's last virtual host: <c>allow_any</c> to the passthrough cluster, or <c>block_all</c> (502) in REGISTRY_ONLY mode.</summary>
+    private static VirtualHost CatchAllHost(bool allowAny)
+    {
+        var name = allowAny ? "allow_any" : "block_all";
+        var route = new Route { Name = name, Match = new RouteMatch { Prefix = "/" } };
+        if (allowAny)
+        {
+            route.Route_ = new RouteAction { Cluster = ResourceNames.PassthroughCluster, Timeout = new Duration() };
+        }
+        else
+        {
+            route.DirectResponse = new DirectResponseAction { Status = 502 };
+        }
+        return new VirtualHost { Name = name, Domains = { "*" }, Routes = { route } };
+    }
+
+    private static void AddVipListeners(List<ScopeService> services, List<XdsResource> listeners, List<string> diagnostics)
+    {
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var service in services)
+        {
+            var ports = (service.Ports.IsDefault ? [] : service.Ports).Where(p => !p.Protocol.IsHttp()).DistinctBy(p => p.Port).OrderBy(p => p.Port);
+            foreach (var port in ports)
+            {
+                foreach (var vip in (service.Addresses.IsDefault ? [] : service.Addresses).Distinct().Order(StringComparer.Ordinal))
+                {
+                    var name = ResourceNames.VipListener(vip, port.Port);
+                    if (!owners.TryAdd(name, service.Hostname))
+                    {
+                        diagnostics.Add($"Listener {name}: {service.Hostname} shares {vip}:{port.Port} with {owners[name]}; kept the latter.");
+                        continue;
+                    }
+                    var cluster = ResourceNames.OutboundCluster(port.Port, null, service.Hostname);
+                    var listener = new Listener
+                    {
+                        Name = name,
+                        Address = EnvoyFilters.SocketAddress(vip, port.Port),
+                        BindToPort = false,
+                        TrafficDirection = TrafficDirection.Outbound,
+                        FilterChains = { new FilterChain { Filters = { EnvoyFilters.TcpProxy(cluster, cluster) } } },
+                    };
+                    listeners.Add(XdsResource.From(TypeUrls.Listener, name, listener));
+                }
+            }
+        }
+    }
+
+    private static XdsResource VirtualOutbound(string catchAllCluster)
+    {
+        var listener = new Listener
+        {
+            Name = ResourceNames.VirtualOutbound,
+            Address = EnvoyFilters.SocketAddress(AnyAddress, ResourceNames.VirtualOutboundPort),
+            UseOriginalDst = true,
+            TrafficDirection = TrafficDirection.Outbound,
+            FilterChains =
+            {
+                new FilterChain { Name = "virtualOutbound-catchall-tcp", Filters = { EnvoyFilters.TcpProxy(catchAllCluster, catchAllCluster) } },
+            },
+        };
+        return XdsResource.From(TypeUrls.Listener, ResourceNames.VirtualOutbound, listener);
+    }
+
+    private static XdsResource VirtualInbound(List<InboundPort> ports)
+    {
+        var listener = new Listener
+        {
+            Name = ResourceNames.VirtualInbound,
+            Address = EnvoyFilters.SocketAddress(AnyAddress, ResourceNames.VirtualInboundPort),
+            TrafficDirection = TrafficDirection.Inbound,
+            ListenerFilters = { new ListenerFilter { Name = EnvoyFilters.OriginalDstName, TypedConfig = Any.Pack(new OriginalDst()) } },
+            DefaultFilterChain = new FilterChain
+            {
+                Name = "virtualInbound-catchall-tcp",
+                Filters = { EnvoyFilters.TcpProxy(ResourceNames.PassthroughCluster, ResourceNames.PassthroughCluster) },
+            },
+        };
+        foreach (var port in ports)
+        {
+            var cluster = ResourceNames.InboundCluster(port.Port);
+            listener.FilterChains.Add(new FilterChain
+            {
+                Name = cluster,
+                FilterChainMatch = new FilterChainMatch { DestinationPort = (uint)port.Port },
+                Filters = { port.Protocol.IsHttp() ? EnvoyFilters.Network(InboundManager(port.Port, cluster)) : EnvoyFilters.TcpProxy(cluster, cluster) },
+            });
+        }
+        return XdsResource.From(TypeUrls.Listener, ResourceNames.VirtualInbound, listener);
+    }
+
+    private static Hcm.HttpConnectionManager InboundManager(int port, string cluster) => new()
+    {
+        StatPrefix = $"inbound_{AnyAddress}_{port}",
+        RouteConfig = new RouteConfiguration
+        {
+            Name = cluster,
+            VirtualHosts =
+            {
+                new VirtualHost
+                {
+                    Name = $"inbound|http|{port}",
+                    Domains = { "*" },
+                    Routes = { HttpRouteTranslator.Default(cluster) },
+                },
+            },
+        },
+        HttpFilters = { EnvoyFilters.Router() },
+    };
+}
