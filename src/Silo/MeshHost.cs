@@ -1,6 +1,5 @@
 using Mesh.Grains;
 using Mesh.Grains.Hosting;
-using Mesh.Grains.Serialization;
 using Mesh.Ingest;
 using Mesh.Silo.Admin;
 using Mesh.XdsGateway;

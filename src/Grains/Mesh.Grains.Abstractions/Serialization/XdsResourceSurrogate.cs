@@ -1,5 +1,4 @@
 using Mesh.Model.Translation;
-using Orleans;
 
 namespace Mesh.Grains.Serialization;
 

@@ -1,4 +1,3 @@
-using Orleans.Runtime;
 using System.Collections.Immutable;
 
 namespace Mesh.Grains.Mesh;

@@ -1,4 +1,3 @@
-using Orleans.Runtime;
 using Mesh.Grains.Dtos;
 
 namespace Mesh.Grains.Namespaces;

@@ -1,4 +1,3 @@
-using Orleans.Runtime;
 using System.Collections.Immutable;
 using Mesh.Grains.Dtos;
 using Mesh.Model.Translation;
