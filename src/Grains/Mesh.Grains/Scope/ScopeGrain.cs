@@ -27,7 +27,6 @@ internal sealed partial class ScopeGrain(
 
     public async Task<ScopeSnapshot> SubscribeAsync(IXdsGatewayObserver observer, ScopeIdentity identity)
     {
-        _gateways.Subscribe(observer, observer);
         if (state.State.Identity is null || !state.State.Identity.Labels.SequenceEqual(identity.Labels))
         {
             state.State.Identity = identity;
@@ -38,6 +37,8 @@ internal sealed partial class ScopeGrain(
         {
             await RefreshAsync();
         }
+        // Subscribe after building: the caller gets the snapshot as the answer, not also as a notification.
+        _gateways.Subscribe(observer, observer);
         return _snapshot!;
     }
 

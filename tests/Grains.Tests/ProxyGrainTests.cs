@@ -1,0 +1,66 @@
+using System.Collections.Immutable;
+using Mesh.Grains.Dtos;
+using Mesh.Model.Translation;
+
+namespace Mesh.Grains.Tests;
+
+public sealed class ProxyGrainTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+{
+    private static ProxyRegistration Registration(string id, ProxyKind kind, string gateway = "gw-1") =>
+        new(id, kind, "bookinfo", "reviews-v1", "10.0.0.1", ImmutableSortedDictionary<string, string>.Empty, gateway);
+
+    [Fact]
+    public async Task Connect_Sidecar_AssignedItsWorkloadScope_ProxylessNone()
+    {
+        var sidecar = await fixture.Client.GetGrain<IProxyGrain>($"sidecar~10.0.0.1~a.bookinfo~{Guid.NewGuid():N}").ConnectAsync(Registration("s", ProxyKind.Sidecar));
+        var grpc = await fixture.Client.GetGrain<IProxyGrain>($"sidecar~10.0.0.2~b.bookinfo~{Guid.NewGuid():N}").ConnectAsync(Registration("g", ProxyKind.Proxyless));
+
+        Assert.Equal("sidecar/bookinfo/reviews-v1", sidecar.ScopeKey);
+        Assert.Null(grpc.ScopeKey);
+    }
+
+    [Fact]
+    public async Task Report_SentAckNack_GivesIstioctlStates()
+    {
+        var id = $"sidecar~10.0.0.1~a.bookinfo~{Guid.NewGuid():N}";
+        var proxy = fixture.Client.GetGrain<IProxyGrain>(id);
+        await proxy.ConnectAsync(Registration(id, ProxyKind.Sidecar));
+
+        await proxy.ReportAsync([
+            new ProxyEvent(ProxyEventKind.Sent, TypeUrls.Cluster, "v1", null),
+            new ProxyEvent(ProxyEventKind.Ack, TypeUrls.Cluster, "v1", null),
+            new ProxyEvent(ProxyEventKind.Sent, TypeUrls.Listener, "l2", null),
+            new ProxyEvent(ProxyEventKind.Nack, TypeUrls.Listener, "l2", "duplicate listener name"),
+        ]);
+        // Report is one-way: wait (bounded) until the grain has processed it.
+        ProxyStatus? status = null;
+        for (var i = 0; i < 100 && status?.NackCount != 1; i++)
+        {
+            status = await proxy.GetStatusAsync();
+            await Task.Delay(20);
+        }
+
+        Assert.NotNull(status);
+        var byType = status.Types.ToDictionary(t => t.TypeUrl);
+        Assert.Equal("SYNCED", byType[TypeUrls.Cluster].State);
+        Assert.Equal("STALE", byType[TypeUrls.Listener].State);
+        Assert.Equal("duplicate listener name", byType[TypeUrls.Listener].LastError);
+        Assert.Equal("NOT SENT", byType[TypeUrls.Route].State);
+        Assert.Equal(1, status.NackCount);
+    }
+
+    [Fact]
+    public async Task Disconnect_FromOldGateway_AfterReconnectElsewhere_KeepsConnected()
+    {
+        var id = $"sidecar~10.0.0.1~a.bookinfo~{Guid.NewGuid():N}";
+        var proxy = fixture.Client.GetGrain<IProxyGrain>(id);
+        await proxy.ConnectAsync(Registration(id, ProxyKind.Sidecar, "gw-old"));
+        await proxy.ConnectAsync(Registration(id, ProxyKind.Sidecar, "gw-new"));
+
+        await proxy.DisconnectAsync("gw-old");
+
+        var status = await proxy.GetStatusAsync();
+        Assert.True(status!.Connected);
+        Assert.Equal("gw-new", status.GatewayId);
+    }
+}

@@ -1,0 +1,102 @@
+using System.Collections.Immutable;
+using Mesh.Grains.Dtos;
+using Mesh.Grains.Keys;
+using Mesh.Model.Config;
+using Mesh.Model.Services;
+using Mesh.Model.Translation;
+
+namespace Mesh.Grains.Tests;
+
+public sealed class ServiceGrainTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+{
+    private static MeshService Service(string host) => new(host, "t",
+        [new MeshServicePort("http", 80, Protocol.Http, 8080)], ["10.96.1.1"], ServiceOrigin.Kubernetes, Resolution.Static, [],
+        ImmutableSortedDictionary<string, string>.Empty);
+
+    private static ServiceEndpoint Endpoint(string ip, string version) => new(ip,
+        ImmutableSortedDictionary<int, int>.Empty.Add(80, 8080),
+        ImmutableSortedDictionary<string, string>.Empty.Add("version", version),
+        Locality.None, 1, EndpointHealth.Healthy, null, null);
+
+    private static ServiceRouting Subsets(string host) => new(
+        new DestinationRule(ObjectMeta.Of("dr", "t"), host, null,
+            [new Subset("v1", ImmutableSortedDictionary<string, string>.Empty.Add("version", "v1"), null),
+             new Subset("v2", ImmutableSortedDictionary<string, string>.Empty.Add("version", "v2"), null)], []),
+        []);
+
+    private async Task<(IServiceGrain Grain, RecordingObserver Observer, ServiceSnapshot Snapshot, string Host)> SetUpAsync()
+    {
+        var host = $"svc-{Guid.NewGuid():N}.t.svc.cluster.local";
+        var grain = fixture.Client.GetGrain<IServiceGrain>(ServiceKey.From(host));
+        await grain.UpdateAsync(new ServiceUpdate { Definition = Service(host), Endpoints = [Endpoint("10.0.0.1", "v1"), Endpoint("10.0.0.2", "v2")], Routing = Subsets(host) });
+        var observer = new RecordingObserver();
+        var snapshot = await grain.SubscribeAsync(fixture.Client.CreateObjectReference<IXdsGatewayObserver>(observer));
+        return (grain, observer, snapshot, host);
+    }
+
+    [Fact]
+    public async Task Subscribe_ReturnsClustersAndLoadAssignmentsPerSubset_AndProxylessListenerAndRoute()
+    {
+        var (_, _, snapshot, host) = await SetUpAsync();
+
+        var names = snapshot.Resources.Select(r => (TypeUrls.ShortName(r.TypeUrl), r.Name)).Order().ToList();
+        Assert.Equal(
+            [("cds", $"outbound|80|v1|{host}"), ("cds", $"outbound|80|v2|{host}"), ("cds", $"outbound|80||{host}"),
+             ("eds", $"outbound|80|v1|{host}"), ("eds", $"outbound|80|v2|{host}"), ("eds", $"outbound|80||{host}"),
+             ("lds", $"{host}:80"), ("rds", $"{host}:80")],
+            names);
+    }
+
+    [Fact]
+    public async Task EndpointOnlyUpdate_NotifiesOnlyTheLoadAssignmentsItChanges()
+    {
+        var (grain, observer, _, host) = await SetUpAsync();
+
+        // Moving the v2 endpoint changes the v2 subset and the whole-service assignment, not v1.
+        await grain.UpdateAsync(new ServiceUpdate { Endpoints = [Endpoint("10.0.0.1", "v1"), Endpoint("10.0.0.3", "v2")] });
+
+        var change = await observer.NextAsync<ResourceChange>("the endpoint change");
+        Assert.Equal(host, change.Owner);
+        Assert.All(change.Updated, r => Assert.Equal(TypeUrls.Endpoint, r.TypeUrl));
+        Assert.Equal([$"outbound|80|v2|{host}", $"outbound|80||{host}"], change.Updated.Select(r => r.Name).Order(StringComparer.Ordinal));
+        Assert.Empty(change.Removed);
+    }
+
+    [Fact]
+    public async Task UnchangedEndpoints_NotifyNothing()
+    {
+        var (grain, observer, _, _) = await SetUpAsync();
+
+        await grain.UpdateAsync(new ServiceUpdate { Endpoints = [Endpoint("10.0.0.2", "v2"), Endpoint("10.0.0.1", "v1")] });
+
+        Assert.True(await observer.QuietAsync(TimeSpan.FromMilliseconds(500)), "an identical endpoint set must not notify gateways");
+    }
+
+    [Fact]
+    public async Task RemovedService_NotifiesRemovalOfEveryResource()
+    {
+        var (grain, observer, snapshot, _) = await SetUpAsync();
+
+        await grain.UpdateAsync(new ServiceUpdate { Removed = true });
+
+        var change = await observer.NextAsync<ResourceChange>("the removal");
+        Assert.Empty(change.Updated);
+        Assert.Equal(snapshot.Resources.Select(r => (r.TypeUrl, r.Name)).Order(), change.Removed.Select(r => (r.TypeUrl, r.Name)).Order());
+    }
+
+    [Fact]
+    public async Task DroppedSubset_RemovesItsClusterAndLoadAssignment()
+    {
+        var (grain, observer, _, host) = await SetUpAsync();
+        var onlyV1 = Subsets(host) with
+        {
+            DestinationRule = Subsets(host).DestinationRule! with { Subsets = [Subsets(host).DestinationRule!.Subsets[0]] },
+        };
+
+        await grain.UpdateAsync(new ServiceUpdate { Routing = onlyV1 });
+
+        var change = await observer.NextAsync<ResourceChange>("the subset removal");
+        Assert.Equal([(TypeUrls.Cluster, $"outbound|80|v2|{host}"), (TypeUrls.Endpoint, $"outbound|80|v2|{host}")],
+            change.Removed.Select(r => (r.TypeUrl, r.Name)).Order());
+    }
+}
