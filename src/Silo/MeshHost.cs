@@ -48,6 +48,8 @@ public static class MeshHost
         builder.Services.AddSingleton<PrometheusMetrics>();
 
         var app = builder.Build();
+        // Listen to meters before anything runs: counts made during the initial load must show.
+        app.Services.GetRequiredService<PrometheusMetrics>();
         app.MapGrpcService<AdsService>().RequireHost($"*:{options.XdsPort}");
         app.MapAdminEndpoints($"*:{options.AdminPort}");
         return app;

@@ -34,11 +34,12 @@ public sealed class ExamplesTests
         Assert.True(validated.Errors.IsEmpty, string.Join("\n", validated.Errors));
         Assert.Equal(
             [
-                (ConfigKind.Service, 4), (ConfigKind.EndpointSlice, 4), (ConfigKind.Pod, 6),
-                (ConfigKind.VirtualService, 3), (ConfigKind.DestinationRule, 2), (ConfigKind.Sidecar, 1), (ConfigKind.Gateway, 1),
+                (ConfigKind.Service, 4), (ConfigKind.EndpointSlice, 4), (ConfigKind.Pod, 6), (ConfigKind.ServiceEntry, 1),
+                (ConfigKind.VirtualService, 4), (ConfigKind.DestinationRule, 3), (ConfigKind.Sidecar, 1), (ConfigKind.Gateway, 1),
             ],
             validated.Objects.GroupBy(o => o.Kind).OrderBy(g => g.Key).Select(g => (g.Key, g.Count())));
-        Assert.All(validated.Objects, o => Assert.Equal("bookinfo", o.Meta.Namespace));
+        // Bookinfo, plus the runnable echo demo of the README in its own namespace.
+        Assert.Equal(["bookinfo", "demo"], validated.Objects.Select(o => o.Meta.Namespace).Distinct().Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Mesh.EndToEnd.Tests.Harness;
+
+/// <summary>
+/// scripts/xds_client.py: a real proxyless gRPC client (grpcio C-core, xds resolver) with one
+/// channel to an <c>xds:///</c> target for its whole life, driven by commands on stdin.
+/// </summary>
+internal sealed class XdsClientProcess : IAsyncDisposable
+{
+    public const string DefaultNodeId = "sidecar~127.0.0.1~client-1.default~default.svc.cluster.local";
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly ChildProcess _process;
+    private readonly string _bootstrap;
+
+    private XdsClientProcess(ChildProcess process, string target, string bootstrap)
+    {
+        _process = process;
+        _bootstrap = bootstrap;
+        Target = target;
+    }
+
+    public string Target { get; }
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public ProcessOutput Output => _process.Output;
+
+    /// <summary>Starts the client; set <c>MESH_E2E_GRPC_TRACE</c> (e.g. <c>xds_client,xds_resolver</c>) for gRPC's own traces.</summary>
+    public static async Task<XdsClientProcess> StartAsync(
+        int xdsPort, string target, string nodeId = DefaultNodeId, string nodeNamespace = "default")
+    {
+        var bootstrap = Path.Combine(Path.GetTempPath(), $"mesh-e2e-bootstrap-{Guid.NewGuid():N}.json");
+        var environment = new Dictionary<string, string>();
+        if (Environment.GetEnvironmentVariable("MESH_E2E_GRPC_TRACE") is { Length: > 0 } trace)
+        {
+            environment["GRPC_TRACE"] = trace;
+            environment["GRPC_VERBOSITY"] = "DEBUG";
+        }
+
+        var process = ChildProcess.Start(
+            "xds_client.py",
+            RepoPaths.Python,
+            [
+                "-u", RepoPaths.Script("xds_client.py"),
+                "--target", target,
+                "--xds-port", xdsPort.ToString(CultureInfo.InvariantCulture),
+                "--bootstrap", bootstrap,
+                "--node-id", nodeId,
+                "--namespace", nodeNamespace,
+            ],
+            environment);
+        try
+        {
+            var line = await process.ReadLineAsync(StartTimeout, "{\"started\": true} from xds_client.py");
+            if (!line.Contains("\"started\"", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"xds_client.py: expected {{\"started\": true}}, got \"{line}\".\n{process.Output.Tail()}");
+            }
+
+            return new XdsClientProcess(process, target, bootstrap);
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            File.Delete(bootstrap);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="calls"/> unary RPCs over the client's one channel. The client stops early
+    /// after <paramref name="budget"/> (then <see cref="ClientCounts.Incomplete"/> is true), so a
+    /// batch of 2 s timeouts cannot stall the test.
+    /// </summary>
+    public async Task<ClientCounts> CountAsync(int calls, TimeSpan budget)
+    {
+        var seconds = budget.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture);
+        await _process.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"count {calls} {seconds}"));
+        // The budget bounds new calls; one more RPC timeout (2 s) plus Python start-up slack bounds the answer.
+        var line = await _process.ReadLineAsync(budget + TimeSpan.FromSeconds(15), $"the answer to \"count {calls}\"");
+        try
+        {
+            return JsonSerializer.Deserialize<ClientCounts>(line)
+                ?? throw new InvalidOperationException($"xds_client.py answered null to \"count {calls}\".");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidOperationException($"xds_client.py: expected a JSON counts line, got \"{line}\".\n{Output.Tail()}", e);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _process.DisposeAsync();
+        File.Delete(_bootstrap);
+    }
+}
