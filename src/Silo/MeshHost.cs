@@ -18,7 +18,7 @@ public static class MeshHost
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(options.ListenAddress, options.XdsPort, l => l.Protocols = HttpProtocols.Http2);
-            k.Listen(options.ListenAddress, options.AdminPort, l => l.Protocols = HttpProtocols.Http1AndHttp2);
+            k.Listen(options.ListenAddress, options.AdminPort, l => l.Protocols = HttpProtocols.Http1);
         });
         builder.Logging.AddSimpleConsole(o =>
         {
