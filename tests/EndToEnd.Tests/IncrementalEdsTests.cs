@@ -70,6 +70,32 @@ public sealed class IncrementalEdsTests : IAsyncLifetime
         Assert.Equal(before[2], seeC.Received.Count);
     }
 
+    [Fact]
+    public async Task DeletedManifestFile_RemovesItsServiceFromConnectedProxies()
+    {
+        // client-all matches no Sidecar, so it sees every service in the namespace.
+        await using var proxy = Proxy("client-all", "10.9.0.4");
+        await proxy.StartAsync();
+        await proxy.WaitQuietAsync(TimeSpan.FromMilliseconds(700), TimeSpan.FromSeconds(30));
+        var clusterE = ResourceNames.OutboundCluster(80, null, Host("e"));
+        Assert.DoesNotContain(clusterE, proxy.Held(TypeUrls.Cluster).Keys);
+
+        var extra = Path.Combine(_dir, "extra.yaml");
+        await File.WriteAllTextAsync(extra, $"""
+            apiVersion: v1
+            kind: Service
+            metadata: {"{"}name: e, namespace: {Ns}{"}"}
+            spec: {"{"}clusterIP: 10.96.0.5, ports: [{"{"}name: http, port: 80{"}"}]{"}"}
+            """);
+        await WaitForAsync(() => proxy.Held(TypeUrls.Cluster).ContainsKey(clusterE), "the new service's cluster to arrive");
+
+        File.Delete(extra);
+
+        await WaitForAsync(() => !proxy.Held(TypeUrls.Cluster).ContainsKey(clusterE), "the deleted file's cluster to be removed");
+        Assert.Contains(proxy.Received, r => r.TypeUrl == TypeUrls.Cluster && r.RemovedResources.Contains(clusterE));
+        Assert.Contains(ResourceNames.OutboundCluster(80, null, Host("a")), proxy.Held(TypeUrls.Cluster).Keys);
+    }
+
     private RecordingDeltaProxy Proxy(string app, string ip) =>
         new(_mesh.XdsAddress, RecordingDeltaProxy.SidecarNode($"{app}-6d4f-x1", Ns, ip, new Dictionary<string, string> { ["app"] = app }));
 
