@@ -1,13 +1,4 @@
 using Envoy.Admin.V3;
-using Envoy.Config.Cluster.V3;
-using Envoy.Config.Endpoint.V3;
-using Envoy.Config.Listener.V3;
-using Envoy.Config.Route.V3;
-using Envoy.Extensions.Filters.Http.Router.V3;
-using Envoy.Extensions.Filters.Listener.OriginalDst.V3;
-using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
-using Envoy.Extensions.Filters.Network.TcpProxy.V3;
-using Envoy.Extensions.Upstreams.Http.V3;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
@@ -21,9 +12,7 @@ public static class ConfigDump
 {
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default
         .WithTypeRegistry(TypeRegistry.FromMessages(
-            ClustersConfigDump.Descriptor, ListenersConfigDump.Descriptor, RoutesConfigDump.Descriptor, EndpointsConfigDump.Descriptor,
-            Cluster.Descriptor, ClusterLoadAssignment.Descriptor, Listener.Descriptor, RouteConfiguration.Descriptor,
-            HttpConnectionManager.Descriptor, Router.Descriptor, TcpProxy.Descriptor, OriginalDst.Descriptor, HttpProtocolOptions.Descriptor))
+            [ClustersConfigDump.Descriptor, ListenersConfigDump.Descriptor, RoutesConfigDump.Descriptor, EndpointsConfigDump.Descriptor, .. EnvoyTypes.Emitted]))
         .WithIndentation());
 
     public static string Render(GrainProxyWatch watch)

@@ -19,12 +19,7 @@ namespace Mesh.Model.Tests.Translation;
 /// <summary>Parses built resources back into Envoy messages and renders them as Envoy-style JSON.</summary>
 internal static class EnvoyJson
 {
-    public static readonly TypeRegistry Registry = TypeRegistry.FromMessages(
-        HttpConnectionManager.Descriptor,
-        Router.Descriptor,
-        TcpProxy.Descriptor,
-        OriginalDst.Descriptor,
-        HttpProtocolOptions.Descriptor);
+    public static readonly TypeRegistry Registry = EnvoyTypes.Registry;
 
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithTypeRegistry(Registry));
 

@@ -1,0 +1,27 @@
+using Envoy.Config.Cluster.V3;
+using Envoy.Config.Endpoint.V3;
+using Envoy.Config.Listener.V3;
+using Envoy.Config.Route.V3;
+using Envoy.Extensions.Filters.Http.Router.V3;
+using Envoy.Extensions.Filters.Listener.OriginalDst.V3;
+using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
+using Envoy.Extensions.Filters.Network.TcpProxy.V3;
+using Envoy.Extensions.Upstreams.Http.V3;
+using Google.Protobuf.Reflection;
+
+namespace Mesh.Model.Translation;
+
+/// <summary>
+/// Every message type the builders emit, top-level or inside an <c>Any</c>: what a JSON renderer
+/// (config_dump, golden files) must know to expand typed configs.
+/// </summary>
+public static class EnvoyTypes
+{
+    public static readonly IReadOnlyList<MessageDescriptor> Emitted =
+    [
+        Cluster.Descriptor, ClusterLoadAssignment.Descriptor, Listener.Descriptor, RouteConfiguration.Descriptor,
+        HttpConnectionManager.Descriptor, Router.Descriptor, TcpProxy.Descriptor, OriginalDst.Descriptor, HttpProtocolOptions.Descriptor,
+    ];
+
+    public static readonly TypeRegistry Registry = TypeRegistry.FromMessages(Emitted);
+}
