@@ -1,3 +1,4 @@
+using Mesh.Testing;
 using Envoy.Config.Cluster.V3;
 using Mesh.Model.Config;
 using Mesh.Model.Services;

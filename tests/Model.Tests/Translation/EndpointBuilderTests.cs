@@ -1,3 +1,4 @@
+using Mesh.Testing;
 using Envoy.Config.Core.V3;
 using Envoy.Config.Endpoint.V3;
 using Mesh.Model.Translation;

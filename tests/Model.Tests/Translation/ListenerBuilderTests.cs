@@ -1,3 +1,4 @@
+using Mesh.Testing;
 using System.Collections.Immutable;
 using Envoy.Config.Listener.V3;
 using Envoy.Config.Route.V3;

@@ -1,3 +1,4 @@
+using Mesh.Testing;
 using Envoy.Config.Endpoint.V3;
 using Envoy.Config.Listener.V3;
 using Envoy.Config.Route.V3;

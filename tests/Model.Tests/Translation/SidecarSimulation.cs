@@ -1,3 +1,4 @@
+using Mesh.Testing;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Net;

@@ -1,3 +1,4 @@
+using Mesh.Testing;
 using Mesh.Model.Translation;
 
 namespace Mesh.Model.Tests.Translation;
@@ -13,14 +14,14 @@ public sealed class TranslationGoldenTests
     {
         var resources = Bookinfo.All().SelectMany(i => Tag("service", ClusterBuilder.BuildOutbound(i)))
             .Concat(Tag("sidecar", ListenerBuilder.BuildSidecar(Bookinfo.ProductPageScope()).OwnClusters));
-        GoldenFile.AssertMatches("bookinfo/clusters.json", EnvoyJson.Render(resources));
+        GoldenFile.AssertMatches("Model.Tests", "bookinfo/clusters.json", EnvoyJson.Render(resources));
     }
 
     [Fact]
     public void Endpoints_Bookinfo_MatchGolden()
     {
         var resources = Bookinfo.All().SelectMany(i => Tag("service", EndpointBuilder.Build(i)));
-        GoldenFile.AssertMatches("bookinfo/endpoints.json", EnvoyJson.Render(resources));
+        GoldenFile.AssertMatches("Model.Tests", "bookinfo/endpoints.json", EnvoyJson.Render(resources));
     }
 
     [Fact]
@@ -29,7 +30,7 @@ public sealed class TranslationGoldenTests
         var resources = Tag("sidecar", ListenerBuilder.BuildSidecar(Bookinfo.ProductPageScope()).Listeners)
             .Concat(Bookinfo.All().SelectMany(i => Tag("proxyless", ListenerBuilder.BuildProxyless(i))))
             .Concat(Tag("router", ListenerBuilder.BuildRouter(Bookinfo.IngressGateway()).Listeners));
-        GoldenFile.AssertMatches("bookinfo/listeners.json", EnvoyJson.Render(resources));
+        GoldenFile.AssertMatches("Model.Tests", "bookinfo/listeners.json", EnvoyJson.Render(resources));
     }
 
     [Fact]
@@ -38,6 +39,6 @@ public sealed class TranslationGoldenTests
         var resources = Tag("sidecar", ListenerBuilder.BuildSidecar(Bookinfo.ProductPageScope()).Routes)
             .Concat(Bookinfo.All().SelectMany(i => Tag("proxyless", RouteBuilder.BuildProxylessRoutes(i))))
             .Concat(Tag("router", ListenerBuilder.BuildRouter(Bookinfo.IngressGateway()).Routes));
-        GoldenFile.AssertMatches("bookinfo/routes.json", EnvoyJson.Render(resources));
+        GoldenFile.AssertMatches("Model.Tests", "bookinfo/routes.json", EnvoyJson.Render(resources));
     }
 }

@@ -1,16 +1,16 @@
-namespace Mesh.Model.Tests.Translation;
+namespace Mesh.Testing;
 
 /// <summary>
-/// Compares rendered output with <c>tests/Model.Tests/testdata/…</c>; with <c>REFRESH_GOLDEN=true</c> it
+/// Compares rendered output with <c>tests/PROJECT/testdata/…</c>; with <c>REFRESH_GOLDEN=true</c> it
 /// rewrites the expected file in the source tree instead (Istio's convention).
 /// </summary>
-internal static class GoldenFile
+public static class GoldenFile
 {
     public const string RefreshVariable = "REFRESH_GOLDEN";
 
-    public static void AssertMatches(string relativePath, string actual)
+    public static void AssertMatches(string testProject, string relativePath, string actual)
     {
-        var sourcePath = SourceTestData(relativePath);
+        var sourcePath = SourceTestData(testProject, relativePath);
         if (string.Equals(Environment.GetEnvironmentVariable(RefreshVariable), "true", StringComparison.OrdinalIgnoreCase))
         {
             if (sourcePath is null)
@@ -24,18 +24,24 @@ internal static class GoldenFile
         var expectedPath = sourcePath is not null && File.Exists(sourcePath)
             ? sourcePath
             : Path.Combine(AppContext.BaseDirectory, "testdata", relativePath);
-        Assert.True(File.Exists(expectedPath), $"missing golden file {expectedPath}; run with {RefreshVariable}=true to create it");
+        if (!File.Exists(expectedPath))
+        {
+            throw new GoldenMismatchException($"missing golden file {expectedPath}; run with {RefreshVariable}=true to create it");
+        }
         var expected = File.ReadAllText(expectedPath).ReplaceLineEndings("\n");
-        Assert.True(expected == actual, $"{relativePath} differs from the golden file {expectedPath}; review the change and run with {RefreshVariable}=true to accept it.\n{FirstDifference(expected, actual)}");
+        if (expected != actual)
+        {
+            throw new GoldenMismatchException($"{relativePath} differs from the golden file {expectedPath}; review the change and run with {RefreshVariable}=true to accept it.\n{FirstDifference(expected, actual)}");
+        }
     }
 
-    private static string? SourceTestData(string relativePath)
+    private static string? SourceTestData(string testProject, string relativePath)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "Mesh.sln")))
             {
-                return Path.Combine(dir.FullName, "tests", "Model.Tests", "testdata", relativePath);
+                return Path.Combine(dir.FullName, "tests", testProject, "testdata", relativePath);
             }
         }
         return null;

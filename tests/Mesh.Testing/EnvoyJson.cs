@@ -14,10 +14,10 @@ using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Mesh.Model.Translation;
 
-namespace Mesh.Model.Tests.Translation;
+namespace Mesh.Testing;
 
 /// <summary>Parses built resources back into Envoy messages and renders them as Envoy-style JSON.</summary>
-internal static class EnvoyJson
+public static class EnvoyJson
 {
     public static readonly TypeRegistry Registry = EnvoyTypes.Registry;
 
