@@ -15,6 +15,7 @@ public static class IngestServiceCollectionExtensions
             .Validate(o => !string.IsNullOrWhiteSpace(o.Directory), "Manifests:Directory is empty: pass --manifests DIR or set Manifests__Directory.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(Model.Translation.MeshSettings.Default);
         services.TryAddSingleton<IngestStatus>();
         services.TryAddSingleton<GrainWriter>();
         services.AddHostedService<ManifestDirectorySource>();

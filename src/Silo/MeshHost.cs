@@ -1,57 +1,72 @@
-using Mesh.Grains;
 using Mesh.Grains.Hosting;
+using Mesh.Hosting;
 using Mesh.Ingest;
-using Mesh.Silo.Admin;
+using Mesh.Ingest.Status;
 using Mesh.XdsGateway;
-using Mesh.XdsGateway.Observers;
-using Mesh.XdsGateway.Protocol;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Mesh.Silo;
 
-/// <summary>Builds the embedded default: silo, xDS gateway, manifest ingest and admin API in one process.</summary>
+/// <summary>
+/// Builds a silo process. Without Redis it is the embedded default: silo, xDS gateway, manifest
+/// ingest and admin API in one process. With <c>Mesh:Redis</c> set it is one silo of a distributed
+/// cluster: grains and the admin API only; gateways and ingest run as their own processes.
+/// </summary>
 public static class MeshHost
 {
     public static WebApplication Build(SiloOptions options, string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
+        var cluster = new MeshClusterOptions
+        {
+            Redis = options.Redis ?? "",
+            SiloPort = options.SiloPort,
+            GatewayPort = options.SiloGatewayPort,
+            AdminPort = options.AdminPort,
+            AdvertisedIp = options.AdvertisedIp ?? "",
+            ListenAddress = options.ListenAddress.ToString(),
+            ClusterId = options.ClusterId,
+        };
+        var result = new MeshClusterOptionsValidator().Validate(null, cluster);
+        if (result.Failed)
+        {
+            throw new Microsoft.Extensions.Options.OptionsValidationException(MeshClusterOptions.Section, typeof(MeshClusterOptions), result.Failures);
+        }
+        var embedded = !cluster.Distributed;
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(options.ListenAddress, options.XdsPort, l => l.Protocols = HttpProtocols.Http2);
+            if (embedded)
+            {
+                k.ListenXds(options.ListenAddress, options.XdsPort);
+            }
             k.Listen(options.ListenAddress, options.AdminPort, l => l.Protocols = HttpProtocols.Http1);
         });
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
-        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
-        builder.Logging.AddFilter("Polly", LogLevel.Warning);
-
-        builder.UseOrleans(silo =>
-        {
-            silo.UseLocalhostClustering(options.SiloPort, options.SiloGatewayPort);
-            silo.AddMemoryGrainStorage(GrainStorage.Name);
-        });
+        HostLogging.Configure(builder);
+        builder.UseOrleans(silo => silo.UseMeshCluster(cluster));
         builder.Services.AddMeshGrains();
-
-        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024);
-        builder.Services.AddXdsGateway();
-        builder.Services.AddSingleton(GatewayIdentity.ForThisProcess());
-        builder.Services.AddSingleton<GrainConfigWatcher>();
-        builder.Services.AddSingleton<IConfigWatcher>(sp => sp.GetRequiredService<GrainConfigWatcher>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<GrainConfigWatcher>());
-
-        builder.Services.AddManifestDirectorySource(o => o.Directory = options.ManifestDirectory);
-        builder.Services.AddSingleton<PrometheusMetrics>();
+        builder.Services.AddPrometheusMetrics();
+        if (embedded)
+        {
+            builder.AddGatewayServices();
+            builder.Services.AddManifestDirectorySource(o => o.Directory = options.ManifestDirectory);
+        }
 
         var app = builder.Build();
         // Listen to meters before anything runs: counts made during the initial load must show.
-        app.Services.GetRequiredService<PrometheusMetrics>();
-        app.MapGrpcService<AdsService>().RequireHost($"*:{options.XdsPort}");
-        app.MapAdminEndpoints($"*:{options.AdminPort}");
+        app.Services.StartMetrics();
+        var adminHost = $"*:{options.AdminPort}";
+        if (embedded)
+        {
+            app.MapGateway(options.XdsPort, adminHost);
+            app.MapIngestEndpoints(adminHost);
+            app.MapHealthEndpoints(adminHost, IngestHost.Readiness);
+        }
+        else
+        {
+            app.MapHealthEndpoints(adminHost, sp => sp.GetRequiredService<ISiloStatusOracle>().CurrentStatus == SiloStatus.Active
+                ? (true, "")
+                : (false, "silo is not active in the cluster yet"));
+        }
         return app;
     }
 }

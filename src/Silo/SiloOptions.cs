@@ -14,6 +14,15 @@ public sealed record SiloOptions(
     int SiloPort,
     int SiloGatewayPort)
 {
+    /// <summary>Redis connection string: set, this process is one silo of a distributed cluster (no gateway, no ingest).</summary>
+    public string? Redis { get; init; }
+
+    /// <summary>The IP other silos and clients reach this silo at (distributed mode).</summary>
+    public string? AdvertisedIp { get; init; }
+
+    /// <summary>Orleans cluster id (distributed mode).</summary>
+    public string ClusterId { get; init; } = "mesh";
+
     public const string Usage = """
         Usage: dotnet run --project src/Silo -- [options]
 
@@ -29,14 +38,31 @@ public sealed record SiloOptions(
                                  /debug/config_dump?proxyID=ID /debug/ingestz /metrics (default 15014)
           --silo-port N          Orleans silo-to-silo port (default 11111)
           --silo-gateway-port N  Orleans client gateway port (default 30000)
+          --redis HOST:PORT      distributed mode: this process is one silo of a cluster whose
+                                 membership and grain state live in Redis; it serves grains and
+                                 the admin API only (run src/XdsGateway and src/Ingest beside it)
+          --advertised-ip IP     distributed mode: the IP other silos and clients reach this silo at
           --help                 show this text
+
+        Every option can also come from the environment: Mesh__Redis, Mesh__AdvertisedIp,
+        Mesh__ClusterId, Mesh__SiloPort, Mesh__GatewayPort, Mesh__AdminPort, Mesh__XdsPort,
+        Mesh__Manifests, Mesh__ListenAddress (command-line options win).
         """;
 
     /// <summary>Parses arguments; returns null with <paramref name="error"/> set on a bad argument, or null and no error for --help.</summary>
     public static SiloOptions? Parse(string[] args, out string? error)
     {
         error = null;
-        var o = new SiloOptions(DefaultManifests(), IPAddress.Loopback, 15010, 15014, 11111, 30000);
+        var env = (string key) => Environment.GetEnvironmentVariable("Mesh__" + key);
+        var o = new SiloOptions(
+            env("Manifests") is { Length: > 0 } m ? Path.GetFullPath(m) : DefaultManifests(),
+            IPAddress.TryParse(env("ListenAddress"), out var envIp) ? envIp : IPAddress.Loopback,
+            Port(env("XdsPort")) ?? 15010, Port(env("AdminPort")) ?? 15014, Port(env("SiloPort")) ?? 11111, Port(env("GatewayPort")) ?? 30000)
+        {
+            Redis = env("Redis"),
+            AdvertisedIp = env("AdvertisedIp"),
+            ClusterId = env("ClusterId") is { Length: > 0 } c ? c : "mesh",
+        };
         for (var i = 0; i < args.Length; i++)
         {
             var a = args[i];
@@ -70,12 +96,18 @@ public sealed record SiloOptions(
                 case "--silo-gateway-port" when Port(v) is { } p:
                     o = o with { SiloGatewayPort = p };
                     break;
+                case "--redis":
+                    o = o with { Redis = v };
+                    break;
+                case "--advertised-ip" when IPAddress.TryParse(v, out _):
+                    o = o with { AdvertisedIp = v };
+                    break;
                 default:
                     error = $"{a} {v}: unknown option or invalid value (ports are 1-65535, addresses are IP literals)";
                     return null;
             }
         }
-        if (!Directory.Exists(o.ManifestDirectory))
+        if (string.IsNullOrEmpty(o.Redis) && !Directory.Exists(o.ManifestDirectory))
         {
             error = $"--manifests {o.ManifestDirectory}: directory does not exist";
             return null;
@@ -83,7 +115,7 @@ public sealed record SiloOptions(
         return o;
     }
 
-    private static int? Port(string v) => int.TryParse(v, out var p) && p is > 0 and <= 65535 ? p : null;
+    private static int? Port(string? v) => int.TryParse(v, out var p) && p is > 0 and <= 65535 ? p : null;
 
     /// <summary>examples/ in the current directory or above it, or above the binary (for <c>dotnet run</c>).</summary>
     private static string DefaultManifests()

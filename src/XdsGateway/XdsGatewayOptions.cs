@@ -16,4 +16,10 @@ public sealed class XdsGatewayOptions
     /// <c>ResourceExhausted</c>. Default 100,000.
     /// </summary>
     public int MaxResourceNamesPerRequest { get; set; } = 100_000;
+
+    /// <summary>
+    /// On shutdown, how long the gateway spends ending its open streams (in batches, so clients
+    /// reconnect to other gateways gradually). Keep it well under the host's shutdown timeout. Default 5 s.
+    /// </summary>
+    public TimeSpan DrainWindow { get; set; } = TimeSpan.FromSeconds(5);
 }

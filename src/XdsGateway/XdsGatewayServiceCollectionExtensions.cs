@@ -30,6 +30,9 @@ public static class XdsGatewayServiceCollectionExtensions
 
         services.TryAddSingleton<SotwStreamHandler>();
         services.TryAddSingleton<DeltaStreamHandler>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<StreamDrain>();
+        services.AddHostedService<GatewayDrainService>();
         return services;
     }
 

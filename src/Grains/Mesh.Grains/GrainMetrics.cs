@@ -9,4 +9,5 @@ internal static class GrainMetrics
     public static readonly Counter<long> ServiceBuilds = Meter.CreateCounter<long>("mesh_service_builds", description: "Service rebuilds by kind (full, eds).");
     public static readonly Counter<long> ScopeBuilds = Meter.CreateCounter<long>("mesh_scope_builds", description: "Scope rebuilds.");
     public static readonly Counter<long> ProxyNacks = Meter.CreateCounter<long>("mesh_proxy_nacks", description: "NACKs recorded by proxy grains, by type.");
+    public static readonly UpDownCounter<long> Activations = Meter.CreateUpDownCounter<long>("mesh_grain_activations", description: "Mesh grains active on this silo, by grain kind.");
 }

@@ -25,6 +25,9 @@ public sealed class ManifestSet
         }
         return Directory.EnumerateFiles(directory, "*.*", SearchOption.AllDirectories)
             .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+            // A mounted ConfigMap keeps its real files in "..data"/"..TIMESTAMP" and links them at the top:
+            // read each manifest once, through its link.
+            .Where(f => !Path.GetRelativePath(directory, f).Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith("..", StringComparison.Ordinal)))
             .Select(f => new FileInfo(f))
             .ToImmutableSortedDictionary(f => f.FullName, f => (f.LastWriteTimeUtc, f.Length), StringComparer.Ordinal);
     }

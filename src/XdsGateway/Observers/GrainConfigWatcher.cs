@@ -53,6 +53,23 @@ public sealed partial class GrainConfigWatcher(
         }
     }
 
+    /// <summary>True once the mesh's initial load is complete (cached once true); false while the cluster is unreachable.</summary>
+    public async Task<bool> IsReadyAsync()
+    {
+        if (!_ready)
+        {
+            try
+            {
+                _ready = await grains.GetGrain<IMeshGrain>(MeshKey.Default).IsReadyAsync().WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or OrleansException or InvalidOperationException)
+            {
+                return false;
+            }
+        }
+        return _ready;
+    }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _renewal = time.CreateTimer(_ => _ = RenewAsync(), null, GrainLeases.Renew, GrainLeases.Renew);
@@ -322,6 +339,16 @@ public sealed partial class GrainConfigWatcher(
         }
     }
 
+    /// <summary>
+    /// Renews every subscription after <paramref name="delay"/> (e.g. when a silo left the cluster:
+    /// its grains re-activate elsewhere, and a notification lost with it is repaired by the re-fetch).
+    /// </summary>
+    public void RenewSoon(TimeSpan delay)
+    {
+        LogRenewSoon(logger, delay);
+        _ = Task.Delay(delay, time).ContinueWith(_ => RenewAsync(), TaskScheduler.Default).Unwrap();
+    }
+
     /// <summary>Lease renewal: re-subscribe everything and re-fetch current resources .</summary>
     private async Task RenewAsync()
     {
@@ -352,6 +379,9 @@ public sealed partial class GrainConfigWatcher(
             await LoadServiceAsync(e).ConfigureAwait(false);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cluster membership changed; re-fetching every subscription in {Delay}")]
+    private static partial void LogRenewSoon(ILogger logger, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Proxy {ProxyId} connected as {Kind}, scope {Scope}")]
     private static partial void LogConnected(ILogger logger, string proxyId, Model.Translation.ProxyKind kind, string? scope);

@@ -5,7 +5,7 @@ namespace Mesh.Grains.Mesh;
 /// <summary>The mesh root: namespace list and readiness gate.</summary>
 [GrainType("mesh")]
 internal sealed class MeshGrain(
-    [PersistentState("mesh", GrainStorage.Name)] IPersistentState<MeshState> state) : Grain, IMeshGrain
+    [PersistentState("mesh", GrainStorage.Name)] IPersistentState<MeshState> state) : MeshGrainBase("mesh"), IMeshGrain
 {
     public async Task SetNamespacesAsync(ImmutableArray<string> namespaces)
     {

@@ -5,7 +5,7 @@ namespace Mesh.Grains.Namespaces;
 /// <summary>A namespace's config; tells its dependent scopes when it changes.</summary>
 [GrainType("namespace")]
 internal sealed class NamespaceGrain(
-    [PersistentState("namespace", GrainStorage.Name)] IPersistentState<NamespaceState> state) : Grain, INamespaceGrain
+    [PersistentState("namespace", GrainStorage.Name)] IPersistentState<NamespaceState> state) : MeshGrainBase("namespace"), INamespaceGrain
 {
     public async Task UpdateAsync(NamespaceConfig config)
     {

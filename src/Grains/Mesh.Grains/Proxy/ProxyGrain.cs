@@ -11,7 +11,7 @@ namespace Mesh.Grains.Proxy;
 /// from the next connection, so nothing here needs persisting.
 /// </summary>
 [GrainType("proxy")]
-internal sealed partial class ProxyGrain(TimeProvider time, ILogger<ProxyGrain> logger) : Grain, IProxyGrain
+internal sealed partial class ProxyGrain(TimeProvider time, ILogger<ProxyGrain> logger) : MeshGrainBase("proxy"), IProxyGrain
 {
     private readonly Dictionary<string, ProxyTypeStatus> _types = new(StringComparer.Ordinal);
     private ProxyRegistration? _registration;

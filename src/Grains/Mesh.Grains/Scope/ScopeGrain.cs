@@ -16,7 +16,7 @@ namespace Mesh.Grains.Scope;
 internal sealed partial class ScopeGrain(
     [PersistentState("scope", GrainStorage.Name)] IPersistentState<ScopeState> state,
     MeshSettings settings,
-    ILogger<ScopeGrain> logger) : Grain, IScopeGrain
+    ILogger<ScopeGrain> logger) : MeshGrainBase("scope"), IScopeGrain
 {
     private readonly ObserverManager<IXdsGatewayObserver> _gateways = new(GrainLeases.Observer, logger);
     private readonly Dictionary<string, ScopeService> _services = new(StringComparer.Ordinal);
@@ -39,13 +39,29 @@ internal sealed partial class ScopeGrain(
         }
         // Subscribe after building: the caller gets the snapshot as the answer, not also as a notification.
         _gateways.Subscribe(observer, observer);
+        await GatewayPersistence.RememberAsync(state, s => s.Gateways, (s, g) => s.Gateways = g, observer);
         return _snapshot!;
     }
 
-    public Task UnsubscribeAsync(IXdsGatewayObserver observer)
+    public async Task UnsubscribeAsync(IXdsGatewayObserver observer)
     {
         _gateways.Unsubscribe(observer);
-        return Task.CompletedTask;
+        await GatewayPersistence.ForgetAsync(state, s => s.Gateways, (s, g) => s.Gateways = g, observer);
+    }
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Gateways subscribed to the previous activation (e.g. on a silo that died) still want pushes:
+        // rebuild now and keep notifying them.
+        if (state.State.Identity is not null && !state.State.Gateways.IsEmpty)
+        {
+            foreach (var g in state.State.Gateways)
+            {
+                _gateways.Subscribe(g, g);
+            }
+            await RefreshAsync();
+        }
+        await base.OnActivateAsync(cancellationToken);
     }
 
     public Task<ScopeSnapshot> GetSnapshotAsync() => Task.FromResult(_snapshot ?? ScopeSnapshot.NotReady(Key));

@@ -7,4 +7,7 @@ namespace Mesh.Grains.Scope;
 public sealed class ScopeState
 {
     [Id(0)] public ScopeIdentity? Identity { get; set; }
+
+    /// <summary>Subscribed gateways, persisted so an activation on another silo (after a crash) keeps pushing to them.</summary>
+    [Id(1)] public System.Collections.Immutable.ImmutableHashSet<IXdsGatewayObserver> Gateways { get; set; } = [];
 }

@@ -15,7 +15,7 @@ namespace Mesh.Grains.Service;
 internal sealed partial class ServiceGrain(
     [PersistentState("service", GrainStorage.Name)] IPersistentState<ServiceState> state,
     MeshSettings settings,
-    ILogger<ServiceGrain> logger) : Grain, IServiceGrain
+    ILogger<ServiceGrain> logger) : MeshGrainBase("service"), IServiceGrain
 {
     private static readonly IReadOnlySet<string> EndpointTypes = new HashSet<string> { TypeUrls.Endpoint };
     private static readonly IReadOnlySet<string> AllTypes = new HashSet<string>(TypeUrls.PushOrder);
@@ -29,7 +29,11 @@ internal sealed partial class ServiceGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         Rebuild(endpointsOnly: false);
-        return Task.CompletedTask;
+        foreach (var g in state.State.Gateways)
+        {
+            _gateways.Subscribe(g, g);
+        }
+        return base.OnActivateAsync(cancellationToken);
     }
 
     public async Task UpdateAsync(ServiceUpdate update)
@@ -75,16 +79,17 @@ internal sealed partial class ServiceGrain(
         }
     }
 
-    public Task<ServiceSnapshot> SubscribeAsync(IXdsGatewayObserver observer)
+    public async Task<ServiceSnapshot> SubscribeAsync(IXdsGatewayObserver observer)
     {
         _gateways.Subscribe(observer, observer);
-        return Task.FromResult(new ServiceSnapshot(Host, state.State.Definition is not null, [.. _resources.All]));
+        await GatewayPersistence.RememberAsync(state, s => s.Gateways, (s, g) => s.Gateways = g, observer);
+        return new ServiceSnapshot(Host, state.State.Definition is not null, [.. _resources.All]);
     }
 
-    public Task UnsubscribeAsync(IXdsGatewayObserver observer)
+    public async Task UnsubscribeAsync(IXdsGatewayObserver observer)
     {
         _gateways.Unsubscribe(observer);
-        return Task.CompletedTask;
+        await GatewayPersistence.ForgetAsync(state, s => s.Gateways, (s, g) => s.Gateways = g, observer);
     }
 
     public async Task<ServiceScopeView> GetScopeViewAsync(string dependentScope)

@@ -12,4 +12,7 @@ public sealed class ServiceState
     [Id(1)] public ImmutableArray<ServiceEndpoint> Endpoints { get; set; } = [];
     [Id(2)] public ServiceRouting Routing { get; set; } = ServiceRouting.None;
     [Id(3)] public ImmutableHashSet<string> Dependents { get; set; } = [];
+
+    /// <summary>Subscribed gateways, persisted so an activation on another silo (after a crash) keeps pushing to them.</summary>
+    [Id(4)] public ImmutableHashSet<IXdsGatewayObserver> Gateways { get; set; } = [];
 }

@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 
-namespace Mesh.Silo.Admin;
+namespace Mesh.Hosting;
 
 /// <summary>
 /// Exposes the <c>Mesh.*</c> meters in Prometheus text format: counters as <c>NAME_total</c>,

@@ -1,26 +1,24 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Mesh.Ingest.Status;
+using Mesh.Model.Translation;
 using Mesh.XdsGateway.Observers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 
-namespace Mesh.Silo.Admin;
+namespace Mesh.XdsGateway.Debug;
 
 /// <summary>
-/// The admin HTTP group: health, readiness (only once the initial manifests are applied, X-25),
-/// Istio-style <c>/debug/syncz</c> and <c>/debug/config_dump</c>, <c>/debug/ingestz</c>, <c>/metrics</c>.
+/// Istio-style debug endpoints of a gateway: <c>/debug/syncz</c> (per connected proxy, per type:
+/// sent / ACKed / NACKed version and SYNCED / NOT SENT / STALE) and
+/// <c>/debug/config_dump?proxyID=ID</c> (what the proxy was sent, as Envoy's config_dump JSON).
 /// </summary>
-public static class AdminEndpoints
+public static class GatewayDebugEndpoints
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    public static void MapAdminEndpoints(this WebApplication app, string host)
+    public static IEndpointRouteBuilder MapGatewayDebugEndpoints(this IEndpointRouteBuilder app, string host)
     {
-        app.MapGet("/healthz", () => Results.Text("ok\n")).RequireHost(host);
-        app.MapGet("/readyz", (IngestStatus status) => status.Current.Synced
-            ? Results.Text("ready\n")
-            : Results.Text("not ready: initial manifests are still loading\n", statusCode: StatusCodes.Status503ServiceUnavailable)).RequireHost(host);
-        app.MapGet("/metrics", (PrometheusMetrics m) => Results.Text(m.Render(), "text/plain; version=0.0.4")).RequireHost(host);
-        app.MapGet("/debug/ingestz", (IngestStatus status) => Results.Text(IngestzJson(status.Current), "application/json")).RequireHost(host);
         app.MapGet("/debug/syncz", (GrainConfigWatcher watcher) => Results.Text(SyncJson(watcher), "application/json")).RequireHost(host);
         app.MapGet("/debug/config_dump", (string? proxyID, GrainConfigWatcher watcher) =>
         {
@@ -33,31 +31,7 @@ public static class AdminEndpoints
                 ? Results.Text($"proxy {proxyID} is not connected to this gateway\n", statusCode: StatusCodes.Status404NotFound)
                 : Results.Text(ConfigDump.Render(watch), "application/json");
         }).RequireHost(host);
-    }
-
-    private static string IngestzJson(IngestStatus.Snapshot s)
-    {
-        var o = new JsonObject
-        {
-            ["synced"] = s.Synced,
-            ["objects"] = s.Objects,
-            ["objectsByKind"] = new JsonObject(s.ObjectsByKind.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
-            ["applies"] = s.Applies,
-            ["lastApplied"] = s.LastApplied?.ToString("O"),
-            ["lastWrites"] = s.LastWrites,
-            ["lastFailure"] = s.LastFailure,
-            ["errors"] = new JsonArray([.. s.Errors.Select(e => (JsonNode)new JsonObject
-            {
-                ["source"] = e.Source,
-                ["kind"] = e.Kind,
-                ["namespace"] = e.Namespace,
-                ["name"] = e.Name,
-                ["field"] = e.Field,
-                ["reason"] = e.Reason,
-                ["message"] = e.ToString(),
-            })]),
-        };
-        return o.ToJsonString(Json);
+        return app;
     }
 
     private static string SyncJson(GrainConfigWatcher watcher)
@@ -68,7 +42,7 @@ public static class AdminEndpoints
             var types = new JsonObject();
             foreach (var s in w.SyncStates)
             {
-                types[Model.Translation.TypeUrls.ShortName(s.TypeUrl)] = new JsonObject
+                types[TypeUrls.ShortName(s.TypeUrl)] = new JsonObject
                 {
                     ["state"] = s.State,
                     ["sent"] = s.Sent,

@@ -5,7 +5,7 @@ using Google.Protobuf.WellKnownTypes;
 using Mesh.Model.Translation;
 using Mesh.XdsGateway.Observers;
 
-namespace Mesh.Silo.Admin;
+namespace Mesh.XdsGateway.Debug;
 
 /// <summary>Renders what a proxy was last sent as Envoy's <c>/config_dump</c> JSON.</summary>
 public static class ConfigDump

@@ -1,0 +1,4 @@
+using Mesh.Ingest;
+
+var app = IngestHost.BuildStandalone(args);
+await app.RunAsync();

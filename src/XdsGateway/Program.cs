@@ -1,0 +1,4 @@
+using Mesh.XdsGateway;
+
+var app = GatewayHost.BuildStandalone(args);
+await app.RunAsync();
