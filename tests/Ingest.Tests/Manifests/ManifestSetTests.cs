@@ -93,6 +93,21 @@ public sealed class ManifestSetTests : IDisposable
     }
 
     [Fact]
+    public void Scan_ConfigMapMount_ReadsEachManifestOnceThroughItsLink()
+    {
+        // The layout kubelet's atomic writer makes: ..TIMESTAMP/file, ..data -> ..TIMESTAMP, file -> ..data/file.
+        var stamped = Directory.CreateDirectory(Path.Combine(_dir, "..2026_11_23_05_00_00.123"));
+        File.WriteAllText(Path.Combine(stamped.FullName, "a.yaml"), Svc.Replace("NAME", "a", StringComparison.Ordinal));
+        Directory.CreateSymbolicLink(Path.Combine(_dir, "..data"), stamped.FullName);
+        File.CreateSymbolicLink(Path.Combine(_dir, "a.yaml"), Path.Combine("..data", "a.yaml"));
+
+        var (objects, errors) = Load();
+
+        Assert.Equal(["a"], objects.Select(o => o.Meta.Name));
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public void Scan_IgnoresNonYamlFiles()
     {
         Write("a.yaml", Svc.Replace("NAME", "a", StringComparison.Ordinal));
