@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Text;
+using Mesh.Ingest.Manifests;
+using Mesh.Ingest.Registry;
+using Mesh.LoadTest.Proxies;
+using Mesh.Model.Translation;
+
+namespace Mesh.EndToEnd.Tests.Support;
+
+/// <summary>
+/// The mesh the fault tests serve: namespace <c>ft</c> with services s0..sN (Service + Pod each) and
+/// client sidecars that see all of them. <see cref="Expected"/> computes, from the manifests on
+/// disk and with the same pure builders the grains use, the exact EDS version every proxy must end
+/// up holding, so a change lost in a fault cannot hide behind "all proxies agree".
+/// </summary>
+internal sealed class FaultMesh(string dir, int services)
+{
+    public const string Ns = "ft";
+    private readonly int[] _generation = new int[services];
+
+    public string Dir { get; } = dir;
+
+    public int Services { get; } = services;
+
+    public static string Host(int i) => $"s{i}.{Ns}.svc.cluster.local";
+
+    public static string Cluster(int i) => ResourceNames.OutboundCluster(80, null, Host(i));
+
+    /// <summary>Moves service i's pod to a new IP: an endpoint change.</summary>
+    public async Task ChangeEndpointAsync(int i)
+    {
+        _generation[i]++;
+        await WriteAsync();
+    }
+
+    public async Task WriteAsync()
+    {
+        var sb = new StringBuilder();
+        for (var i = 0; i < Services; i++)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"""
+                apiVersion: v1
+                kind: Service
+                metadata: {"{"}name: s{i}, namespace: {Ns}{"}"}
+                spec: {"{"}clusterIP: 10.96.50.{i + 1}, selector: {"{"}app: s{i}{"}"}, ports: [{"{"}name: http, port: 80, targetPort: 8080{"}"}]{"}"}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {"{"}name: s{i}-pod, namespace: {Ns}, labels: {"{"}app: s{i}{"}"}{"}"}
+                status: {"{"}podIP: 10.50.{i}.{_generation[i] + 1}, phase: Running{"}"}
+                ---
+
+                """);
+        }
+        var tmp = Path.Combine(Dir, ".mesh.yaml.tmp");
+        await File.WriteAllTextAsync(tmp, sb.ToString());
+        File.Move(tmp, Path.Combine(Dir, "mesh.yaml"), overwrite: true);
+    }
+
+    /// <summary>Cluster name → the EDS version the manifests on disk imply.</summary>
+    public IReadOnlyDictionary<string, string> Expected()
+    {
+        var (objects, errors) = new ManifestSet().Update(Dir, ManifestSet.Scan(Dir));
+        if (!errors.IsEmpty)
+        {
+            throw new InvalidOperationException("fault-test manifests are invalid: " + string.Join("; ", errors));
+        }
+        var state = RegistryCompiler.Compile(objects, MeshSettings.Default);
+        return state.Services.Values
+            .SelectMany(s => EndpointBuilder.Build(new ServiceTranslationInput(s.Definition, s.Endpoints, s.Routing.DestinationRule, s.Routing.VirtualServices, MeshSettings.Default)))
+            .ToDictionary(r => r.Name, r => r.Version, StringComparer.Ordinal);
+    }
+
+    /// <summary>True when the proxy holds every service cluster and exactly the expected EDS versions, plus its listener and route.</summary>
+    public static bool InSync(ProxyView v, IReadOnlyDictionary<string, string> expected) =>
+        expected.All(kv => v.Holds(TypeUrls.Cluster, kv.Key) && v.Version(TypeUrls.Endpoint, kv.Key) == kv.Value)
+        && v.Holds(TypeUrls.Listener, "0.0.0.0_80") && v.Holds(TypeUrls.Route, "80");
+
+    public static SimulatedProxyOptions Client(int index, IReadOnlyList<Uri> gateways, ProxyMode mode) => new()
+    {
+        Node = SimulatedProxyOptions.SidecarNode($"client-{index}-5c9d-x{index}", Ns, $"10.60.{index / 250}.{index % 250 + 1}",
+            new Dictionary<string, string> { ["app"] = "client" }),
+        Mode = mode,
+        Gateways = gateways,
+        MaxConnectAttempts = 200,
+        Seed = index,
+    };
+}
