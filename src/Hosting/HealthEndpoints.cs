@@ -8,15 +8,15 @@ namespace Mesh.Hosting;
 /// <summary><c>/healthz</c> (alive), <c>/readyz</c> (role-specific readiness) and <c>/metrics</c> on the admin port.</summary>
 public static class HealthEndpoints
 {
-    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app, string host, Func<IServiceProvider, (bool Ready, string Why)> readiness)
+    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app, Func<IServiceProvider, (bool Ready, string Why)> readiness)
     {
-        app.MapGet("/healthz", () => Results.Text("ok\n")).RequireHost(host);
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", (HttpContext ctx) =>
         {
             var (ready, why) = readiness(ctx.RequestServices);
             return ready ? Results.Text("ready\n") : Results.Text($"not ready: {why}\n", statusCode: StatusCodes.Status503ServiceUnavailable);
-        }).RequireHost(host);
-        app.MapGet("/metrics", (PrometheusMetrics m) => Results.Text(m.Render(), "text/plain; version=0.0.4")).RequireHost(host);
+        });
+        app.MapGet("/metrics", (PrometheusMetrics m) => Results.Text(m.Render(), "text/plain; version=0.0.4"));
         return app;
     }
 

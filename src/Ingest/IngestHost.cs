@@ -32,9 +32,8 @@ public static class IngestHost
 
         var app = builder.Build();
         app.Services.StartMetrics();
-        var adminHost = $"*:{cluster.AdminPort}";
-        app.MapIngestEndpoints(adminHost);
-        app.MapHealthEndpoints(adminHost, Readiness);
+        app.MapIngestEndpoints();
+        app.MapHealthEndpoints(Readiness);
         return app;
     }
 

@@ -11,7 +11,7 @@ public static class IngestServiceCollectionExtensions
 {
     public static IServiceCollection AddManifestDirectorySource(this IServiceCollection services, Action<ManifestSourceOptions> configure)
     {
-        services.AddOptions<ManifestSourceOptions>().Configure(configure)
+        services.AddOptions<ManifestSourceOptions>().BindConfiguration(ManifestSourceOptions.Section).Configure(configure)
             .Validate(o => !string.IsNullOrWhiteSpace(o.Directory), "Manifests:Directory is empty: pass --manifests DIR or set Manifests__Directory.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);

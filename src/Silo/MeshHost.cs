@@ -54,16 +54,15 @@ public static class MeshHost
         var app = builder.Build();
         // Listen to meters before anything runs: counts made during the initial load must show.
         app.Services.StartMetrics();
-        var adminHost = $"*:{options.AdminPort}";
         if (embedded)
         {
-            app.MapGateway(options.XdsPort, adminHost);
-            app.MapIngestEndpoints(adminHost);
-            app.MapHealthEndpoints(adminHost, IngestHost.Readiness);
+            app.MapGateway(options.XdsPort);
+            app.MapIngestEndpoints();
+            app.MapHealthEndpoints(IngestHost.Readiness);
         }
         else
         {
-            app.MapHealthEndpoints(adminHost, sp => sp.GetRequiredService<ISiloStatusOracle>().CurrentStatus == SiloStatus.Active
+            app.MapHealthEndpoints(sp => sp.GetRequiredService<ISiloStatusOracle>().CurrentStatus == SiloStatus.Active
                 ? (true, "")
                 : (false, "silo is not active in the cluster yet"));
         }

@@ -34,10 +34,11 @@ public static class GatewayHost
     public static void ListenXds(this KestrelServerOptions kestrel, IPAddress address, int port) =>
         kestrel.Listen(address, port, l => l.Protocols = HttpProtocols.Http2);
 
-    public static void MapGateway(this WebApplication app, int xdsPort, string adminHost)
+    public static void MapGateway(this WebApplication app, int xdsPort)
     {
-        app.MapGrpcService<AdsService>().RequireHost($"*:{xdsPort}");
-        app.MapGatewayDebugEndpoints(adminHost);
+        app.SeparateGrpcPort(xdsPort);
+        app.MapGrpcService<AdsService>();
+        app.MapGatewayDebugEndpoints();
     }
 
     /// <summary>Gateway readiness: not draining, and the mesh has finished its initial load.</summary>
@@ -72,9 +73,8 @@ public static class GatewayHost
 
         var app = builder.Build();
         app.Services.StartMetrics();
-        var adminHost = $"*:{cluster.AdminPort}";
-        app.MapGateway(xdsPort, adminHost);
-        app.MapHealthEndpoints(adminHost, Readiness);
+        app.MapGateway(xdsPort);
+        app.MapHealthEndpoints(Readiness);
         return app;
     }
 }

@@ -40,9 +40,18 @@ public sealed partial class ManifestDirectorySource(
 
         ImmutableSortedDictionary<string, (DateTime, long)>? applied = null;
         var ready = false;
+        var lastResync = time.GetTimestamp();
         while (!stoppingToken.IsCancellationRequested)
         {
             var stamps = ManifestSet.Scan(dir);
+            if (applied is not null && time.GetElapsedTime(lastResync) >= o.ResyncInterval)
+            {
+                // Reconcile: re-derive every grain's state from the source.
+                writer.ForgetApplied();
+                applied = null;
+                lastResync = time.GetTimestamp();
+                LogResync(logger);
+            }
             if (applied is not null && StampsEqual(stamps, applied))
             {
                 await WaitForSignalAsync(o.PollInterval, stoppingToken).ConfigureAwait(false);
@@ -143,6 +152,9 @@ public sealed partial class ManifestDirectorySource(
 
     private static bool StampsEqual(ImmutableSortedDictionary<string, (DateTime, long)> a, ImmutableSortedDictionary<string, (DateTime, long)> b) =>
         a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reconciling: re-applying the whole source to the grains")]
+    private static partial void LogResync(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Watching manifests in {Directory}")]
     private static partial void LogWatching(ILogger logger, string directory);

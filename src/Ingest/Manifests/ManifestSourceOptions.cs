@@ -17,6 +17,12 @@ public sealed class ManifestSourceOptions
     /// <summary>How often the directory is rescanned in case a file-system event was missed.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Reconciler period: the whole source is re-applied to the grains this often, so grain state
+    /// lost on a storage failover is re-derived. Unchanged content produces no pushes. Default 5 min.
+    /// </summary>
+    public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Wait before retrying an apply that failed (e.g. storage unavailable).</summary>
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(1);
 }

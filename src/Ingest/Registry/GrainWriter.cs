@@ -18,6 +18,16 @@ public sealed partial class GrainWriter(IGrainFactory grains, ILogger<GrainWrite
     private readonly ConcurrentDictionary<string, (string Def, string Endpoints, string Routing)> _applied = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _appliedNamespaces = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Forgets what was applied, so the next apply writes everything again: the reconciler's way to
+    /// restore grain state that storage lost (the grains drop writes that change nothing they serve).
+    /// </summary>
+    public void ForgetApplied()
+    {
+        _applied.Clear();
+        _appliedNamespaces.Clear();
+    }
+
     /// <summary>Applies the state; returns the number of grain writes made.</summary>
     public async Task<int> ApplyAsync(DesiredState desired, CancellationToken cancellationToken)
     {

@@ -17,9 +17,9 @@ public static class GatewayDebugEndpoints
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    public static IEndpointRouteBuilder MapGatewayDebugEndpoints(this IEndpointRouteBuilder app, string host)
+    public static IEndpointRouteBuilder MapGatewayDebugEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/debug/syncz", (GrainConfigWatcher watcher) => Results.Text(SyncJson(watcher), "application/json")).RequireHost(host);
+        app.MapGet("/debug/syncz", (GrainConfigWatcher watcher) => Results.Text(SyncJson(watcher), "application/json"));
         app.MapGet("/debug/config_dump", (string? proxyID, GrainConfigWatcher watcher) =>
         {
             if (string.IsNullOrEmpty(proxyID))
@@ -30,7 +30,7 @@ public static class GatewayDebugEndpoints
             return watch is null
                 ? Results.Text($"proxy {proxyID} is not connected to this gateway\n", statusCode: StatusCodes.Status404NotFound)
                 : Results.Text(ConfigDump.Render(watch), "application/json");
-        }).RequireHost(host);
+        });
         return app;
     }
 

@@ -90,6 +90,11 @@ public sealed class GrainProxyWatch : IProxyWatch
             {
                 continue;
             }
+            // A name whose service is still being fetched is unknown, not absent: no removal for it yet.
+            if (HostOf(typeUrl, name) is { } owner && _owner.GetService(owner) is not { Loaded: true })
+            {
+                complete = false;
+            }
             var r = typeUrl switch
             {
                 TypeUrls.Cluster => FindCluster(snapshot, name, out _),

@@ -56,16 +56,31 @@ public sealed class StreamDrain(TimeProvider time)
         /// <summary>True when the drain (not the client) ended the stream.</summary>
         public bool Drained => _drained;
 
+        private readonly object _lock = new();
+        private bool _disposed;
+
         internal void Drain()
         {
-            _drained = true;
-            cts.Cancel();
+            // The stream may have ended between the drain's snapshot and now.
+            lock (_lock)
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+                _drained = true;
+                cts.Cancel();
+            }
         }
 
         public void Dispose()
         {
             owner._open.TryRemove(this, out _);
-            cts.Dispose();
+            lock (_lock)
+            {
+                _disposed = true;
+                cts.Dispose();
+            }
         }
     }
 }

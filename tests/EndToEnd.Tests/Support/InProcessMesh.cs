@@ -22,10 +22,13 @@ public sealed class InProcessMesh : IAsyncDisposable
 
     public Uri AdminAddress => new($"http://127.0.0.1:{Options.AdminPort}");
 
-    public static async Task<InProcessMesh> StartAsync(string manifests)
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Starts the mesh; <paramref name="configuration"/> are extra <c>--Section:Key=value</c> settings.</summary>
+    public static async Task<InProcessMesh> StartAsync(string manifests, params string[] configuration)
     {
         var options = new SiloOptions(manifests, IPAddress.Loopback, FreePort(), FreePort(), FreePort(), FreePort());
-        var app = MeshHost.Build(options, []);
+        var app = MeshHost.Build(options, configuration);
         await app.StartAsync();
         var mesh = new InProcessMesh(app, options);
         using var http = new HttpClient { BaseAddress = mesh.AdminAddress };

@@ -9,6 +9,11 @@ internal sealed class NamespaceGrain(
 {
     public async Task UpdateAsync(NamespaceConfig config)
     {
+        // A reconciler re-sends unchanged config: nothing to store, nobody to wake.
+        if (state.State.Config is { } current && Same(current, config))
+        {
+            return;
+        }
         var before = state.State.Config;
         state.State.Config = config;
         try
@@ -25,6 +30,9 @@ internal sealed class NamespaceGrain(
             _ = GrainFactory.GetGrain<IScopeGrain>(scope).OnConfigChangedAsync();
         }
     }
+
+    private static bool Same(NamespaceConfig a, NamespaceConfig b) =>
+        System.Text.Json.JsonSerializer.Serialize(a) == System.Text.Json.JsonSerializer.Serialize(b);
 
     public async Task<NamespaceConfig> GetAsync(string dependentScope)
     {

@@ -1,0 +1,11 @@
+namespace Mesh.LoadTest.Proxies;
+
+/// <summary>
+/// One resource a simulated proxy holds: the version it was sent (delta: the resource version;
+/// SotW: <see cref="Mesh.Model.Translation.ContentHash"/> of its bytes, which is what Mesh uses as
+/// the delta version), a 64-bit FNV-1a hash of its bytes, and when it arrived (UTC).
+/// </summary>
+public readonly record struct HeldResource(string Version, ulong Hash, DateTime ReceivedAt);
+
+/// <summary>A resource update as it is applied, for latency measurement (<see cref="SimulatedProxyOptions.OnUpdate"/>).</summary>
+public readonly record struct ResourceUpdate(string ProxyId, string TypeUrl, string Name, string Version, DateTime ReceivedAt, bool Removed);
