@@ -84,7 +84,7 @@ public sealed class FaultTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SiloSigkill_DuringABurstOfChanges_EveryChangeReachesEveryProxy()
+    public async Task SiloSigkill_DuringABurstOfEndpointAndConfigChanges_EveryChangeReachesEveryProxy()
     {
         await using var cluster = await MeshCluster.StartAsync(_dir, silos: 3, gateways: 2);
         await using var swarm = Swarm(cluster, delta: 100, sotw: 100);
@@ -97,7 +97,15 @@ public sealed class FaultTests(ITestOutputHelper output) : IAsyncLifetime
         var killed = Stopwatch.StartNew();
         for (var round = 0; round < 12; round++)
         {
-            await _mesh.ChangeEndpointAsync(round % Services);
+            // Alternate endpoint changes (EDS) and VirtualService changes (RDS).
+            if (round % 2 == 0)
+            {
+                await _mesh.ChangeEndpointAsync(round % Services);
+            }
+            else
+            {
+                await _mesh.ChangeConfigAsync(round % Services);
+            }
             if (round == 4)
             {
                 await victim.Silo.KillAsync();
@@ -106,7 +114,7 @@ public sealed class FaultTests(ITestOutputHelper output) : IAsyncLifetime
             await Task.Delay(150);
         }
 
-        await AllInSyncAsync(swarm, cluster, $"after SIGKILL of {victim.Silo.Name} during 12 endpoint changes");
+        await AllInSyncAsync(swarm, cluster, $"after SIGKILL of {victim.Silo.Name} during 12 endpoint and config changes");
         output.WriteLine($"silo SIGKILL: every change reached all 200 proxies {killed.Elapsed.TotalSeconds:F1} s after the kill");
         AssertSafe(swarm);
     }

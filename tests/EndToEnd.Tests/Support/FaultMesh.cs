@@ -17,6 +17,7 @@ internal sealed class FaultMesh(string dir, int services)
 {
     public const string Ns = "ft";
     private readonly int[] _generation = new int[services];
+    private readonly int[] _timeout = new int[services];
 
     public string Dir { get; } = dir;
 
@@ -30,6 +31,13 @@ internal sealed class FaultMesh(string dir, int services)
     public async Task ChangeEndpointAsync(int i)
     {
         _generation[i]++;
+        await WriteAsync();
+    }
+
+    /// <summary>Gives service i a VirtualService with a new route timeout: a config (RDS) change.</summary>
+    public async Task ChangeConfigAsync(int i)
+    {
+        _timeout[i]++;
         await WriteAsync();
     }
 
@@ -51,30 +59,53 @@ internal sealed class FaultMesh(string dir, int services)
                 ---
 
                 """);
+            if (_timeout[i] > 0)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"""
+                    apiVersion: networking.istio.io/v1
+                    kind: VirtualService
+                    metadata: {"{"}name: s{i}, namespace: {Ns}{"}"}
+                    spec:
+                      hosts: [s{i}]
+                      http: [{"{"}timeout: {_timeout[i]}s, route: [{"{"}destination: {"{"}host: s{i}{"}"}{"}"}]{"}"}]
+                    ---
+
+                    """);
+            }
         }
         var tmp = Path.Combine(Dir, ".mesh.yaml.tmp");
         await File.WriteAllTextAsync(tmp, sb.ToString());
         File.Move(tmp, Path.Combine(Dir, "mesh.yaml"), overwrite: true);
     }
 
-    /// <summary>Cluster name → the EDS version the manifests on disk imply.</summary>
-    public IReadOnlyDictionary<string, string> Expected()
+    /// <summary>What the manifests on disk imply for a client sidecar: EDS version per cluster, and the version of route "80".</summary>
+    public sealed record ExpectedConfig(IReadOnlyDictionary<string, string> Endpoints, string Route80);
+
+    /// <summary>Computed with the same pure builders the grains use (the sidecar scope sees every service of the namespace).</summary>
+    public ExpectedConfig Expected()
     {
         var (objects, errors) = new ManifestSet().Update(Dir, ManifestSet.Scan(Dir));
         if (!errors.IsEmpty)
         {
             throw new InvalidOperationException("fault-test manifests are invalid: " + string.Join("; ", errors));
         }
-        var state = RegistryCompiler.Compile(objects, MeshSettings.Default);
-        return state.Services.Values
-            .SelectMany(s => EndpointBuilder.Build(new ServiceTranslationInput(s.Definition, s.Endpoints, s.Routing.DestinationRule, s.Routing.VirtualServices, MeshSettings.Default)))
-            .ToDictionary(r => r.Name, r => r.Version, StringComparer.Ordinal);
+        var settings = MeshSettings.Default;
+        var inputs = RegistryCompiler.Compile(objects, settings).Services.Values
+            .Select(s => new ServiceTranslationInput(s.Definition, s.Endpoints, s.Routing.DestinationRule, s.Routing.VirtualServices, settings))
+            .ToList();
+        var scope = ListenerBuilder.BuildSidecar(new ScopeView(Ns,
+            [.. inputs.Select(i => new ScopeService(i.Service.Hostname, i.Service.Namespace, i.Service.Addresses, i.Service.Ports,
+                ClusterBuilder.ClusterNames(i), RouteBuilder.BuildVirtualHosts(i)))],
+            [], settings));
+        return new ExpectedConfig(
+            inputs.SelectMany(i => EndpointBuilder.Build(i)).ToDictionary(r => r.Name, r => r.Version, StringComparer.Ordinal),
+            scope.Routes.Single(r => r.Name == "80").Version);
     }
 
-    /// <summary>True when the proxy holds every service cluster and exactly the expected EDS versions, plus its listener and route.</summary>
-    public static bool InSync(ProxyView v, IReadOnlyDictionary<string, string> expected) =>
-        expected.All(kv => v.Holds(TypeUrls.Cluster, kv.Key) && v.Version(TypeUrls.Endpoint, kv.Key) == kv.Value)
-        && v.Holds(TypeUrls.Listener, "0.0.0.0_80") && v.Holds(TypeUrls.Route, "80");
+    /// <summary>True when the proxy holds every service cluster with exactly the expected EDS versions, its listener, and exactly the expected route.</summary>
+    public static bool InSync(ProxyView v, ExpectedConfig expected) =>
+        expected.Endpoints.All(kv => v.Holds(TypeUrls.Cluster, kv.Key) && v.Version(TypeUrls.Endpoint, kv.Key) == kv.Value)
+        && v.Holds(TypeUrls.Listener, "0.0.0.0_80") && v.Version(TypeUrls.Route, "80") == expected.Route80;
 
     public static SimulatedProxyOptions Client(int index, IReadOnlyList<Uri> gateways, ProxyMode mode) => new()
     {
