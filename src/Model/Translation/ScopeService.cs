@@ -10,4 +10,10 @@ public sealed record ScopeService(
     ImmutableArray<string> Addresses,
     ImmutableArray<MeshServicePort> Ports,
     ImmutableArray<string> ClusterNames,
-    ImmutableArray<PortVirtualHost> VirtualHosts);
+    ImmutableArray<PortVirtualHost> VirtualHosts)
+{
+    /// <summary>The view of one service that scopes use, built from the service's translation input.</summary>
+    public static ScopeService From(ServiceTranslationInput input) => new(
+        input.Service.Hostname, input.Service.Namespace, input.Service.Addresses, input.Service.Ports,
+        ClusterBuilder.ClusterNames(input), RouteBuilder.BuildVirtualHosts(input));
+}

@@ -91,11 +91,10 @@ internal sealed class FaultMesh(string dir, int services)
         }
         var settings = MeshSettings.Default;
         var inputs = RegistryCompiler.Compile(objects, settings).Services.Values
-            .Select(s => new ServiceTranslationInput(s.Definition, s.Endpoints, s.Routing.DestinationRule, s.Routing.VirtualServices, settings))
+            .Select(s => s.ToTranslationInput(settings))
             .ToList();
         var scope = ListenerBuilder.BuildSidecar(new ScopeView(Ns,
-            [.. inputs.Select(i => new ScopeService(i.Service.Hostname, i.Service.Namespace, i.Service.Addresses, i.Service.Ports,
-                ClusterBuilder.ClusterNames(i), RouteBuilder.BuildVirtualHosts(i)))],
+            [.. inputs.Select(ScopeService.From)],
             [], settings));
         return new ExpectedConfig(
             inputs.SelectMany(i => EndpointBuilder.Build(i)).ToDictionary(r => r.Name, r => r.Version, StringComparer.Ordinal),

@@ -32,11 +32,10 @@ public sealed class ExampleMeshGoldenTests
         Assert.Empty(state.Conflicts);
 
         var inputs = state.Services.Values
-            .Select(s => new ServiceTranslationInput(s.Definition, s.Endpoints, s.Routing.DestinationRule, s.Routing.VirtualServices, Settings))
+            .Select(s => s.ToTranslationInput(Settings))
             .ToList();
         var scopeServices = inputs.Where(i => i.Service.Namespace == "bookinfo")
-            .Select(i => new ScopeService(i.Service.Hostname, i.Service.Namespace, i.Service.Addresses, i.Service.Ports,
-                ClusterBuilder.ClusterNames(i), RouteBuilder.BuildVirtualHosts(i)))
+            .Select(ScopeService.From)
             .ToImmutableArray();
         var sidecar = ListenerBuilder.BuildSidecar(new ScopeView("bookinfo", scopeServices, [new InboundPort(9080, Model.Services.Protocol.Http)], Settings));
         Assert.Empty(sidecar.Diagnostics);

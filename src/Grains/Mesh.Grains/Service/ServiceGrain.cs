@@ -137,9 +137,8 @@ internal sealed partial class ServiceGrain(
             .Concat(RouteBuilder.BuildProxylessRoutes(input));
         var (updated, removed) = _resources.Replace(AllTypes, resources);
 
-        var vhosts = RouteBuilder.BuildVirtualHosts(input);
-        var scopeService = new ScopeService(def.Hostname, def.Namespace, def.Addresses, def.Ports,
-            [.. clusters.Select(c => c.Name).Order(StringComparer.Ordinal)], vhosts);
+        var scopeService = ScopeService.From(input);
+        var vhosts = scopeService.VirtualHosts;
         var viewVersion = ContentHash.OfVersions(
             vhosts.Select(v => new KeyValuePair<string, string>("vh:" + v.Name, v.Version))
                 .Concat(scopeService.ClusterNames.Select(c => new KeyValuePair<string, string>("c:" + c, "")))
