@@ -129,10 +129,25 @@ internal sealed partial class SotwStream(
             }
         }
 
+        // LDS/CDS always carry the complete set. EDS/RDS may carry only what changed, so an
+        // endpoint change to one service sends one ClusterLoadAssignment; a forced response (first
+        // request, newly requested names X-19, EDS after CDS X-34) carries every subscribed name.
+        var full = TypeUrls.SupportsWildcard(typeUrl) || state.Force;
+        var send = full ? selected : [.. selected.Where(r => state.SentVersions.GetValueOrDefault(r.Name) != r.Version)];
+        if (!full && send.Count == 0)
+        {
+            return; // only removals, which SotW EDS/RDS cannot express: nothing to send
+        }
+
         var nonce = NextNonce();
         var response = new DiscoveryResponse { TypeUrl = typeUrl, VersionInfo = version, Nonce = nonce };
         long bytes = 0;
-        foreach (var resource in selected)
+        state.SentVersions.Clear();
+        foreach (var r in selected)
+        {
+            state.SentVersions[r.Name] = r.Version;
+        }
+        foreach (var resource in send)
         {
             // The body is the shared serialized bytes; wrapping never copies or re-serializes.
             response.Resources.Add(new Any { TypeUrl = typeUrl, Value = UnsafeByteOperations.UnsafeWrap(resource.Body) });
@@ -150,8 +165,8 @@ internal sealed partial class SotwStream(
         }
 
         Watch.ReportSent(typeUrl, version, nonce);
-        callbacks.OnResponseSent(Node, typeUrl, selected.Count, bytes);
-        LogSent(logger, Node.Id, typeUrl, version, nonce, selected.Count);
+        callbacks.OnResponseSent(Node, typeUrl, send.Count, bytes);
+        LogSent(logger, Node.Id, typeUrl, version, nonce, send.Count);
     }
 
     private static int IndexOf(string typeUrl)

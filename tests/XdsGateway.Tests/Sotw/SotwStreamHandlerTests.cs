@@ -169,6 +169,28 @@ public sealed class SotwStreamHandlerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sotw_OneOfThreeEdsResourcesChanges_ResponseCarriesOnlyThatOne_X26()
+    {
+        _watcher.Set(TypeUrls.Endpoint, TestResources.Endpoint("a"), TestResources.Endpoint("b"), TestResources.Endpoint("c"));
+        var first = await SubscribeAndAckAsync(TypeUrls.Endpoint, "a", "b", "c");
+        Assert.Equal(["a", "b", "c"], EndpointNames(first));
+
+        _watcher.Upsert(TestResources.Endpoint("b", revision: 2));
+
+        // only LDS/CDS must carry the full set; an EDS response may carry just what changed.
+        var update = await _ads.ExpectResponseAsync(TypeUrls.Endpoint);
+        Assert.Equal(["b"], EndpointNames(update));
+        Assert.NotEqual(first.VersionInfo, update.VersionInfo);
+        await _ads.AckAsync(update);
+        await _ads.ExpectNoResponseAsync();
+
+        // A newly requested name still gets the whole requested set.
+        await _ads.RequestAsync(TypeUrls.Endpoint, ["a", "b", "c", "d"], update.VersionInfo, update.Nonce);
+        var widened = await _ads.ExpectResponseAsync(TypeUrls.Endpoint);
+        Assert.Equal(["a", "b", "c"], EndpointNames(widened));
+    }
+
+    [Fact]
     public async Task Sotw_RequestedRouteThatAppearsLater_IsSentWithoutNewRequest_X24_P08()
     {
         var first = await SubscribeAndAckAsync(TypeUrls.Route, "8080");
