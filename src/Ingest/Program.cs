@@ -1,4 +1,4 @@
+using Mesh.Hosting;
 using Mesh.Ingest;
 
-var app = IngestHost.BuildStandalone(args);
-await app.RunAsync();
+return await ProcessMain.RunAsync("mesh ingest", () => IngestHost.BuildStandalone(args));

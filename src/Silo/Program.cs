@@ -1,3 +1,4 @@
+using Mesh.Hosting;
 using Mesh.Silo;
 
 var options = SiloOptions.Parse(args, out var error);
@@ -13,20 +14,21 @@ if (options is null)
     return 0;
 }
 
-var app = MeshHost.Build(options, []);
-await app.StartAsync();
-if (string.IsNullOrEmpty(options.Redis))
+return await ProcessMain.RunAsync("mesh silo", () => MeshHost.Build(options, []), _ => PrintBanner(options));
+
+static void PrintBanner(SiloOptions options)
 {
-    Console.WriteLine("Mesh embedded control plane");
-    Console.WriteLine($"  xDS (ADS, h2c)  grpc://{options.ListenAddress}:{options.XdsPort}");
-    Console.WriteLine($"  admin           http://{options.ListenAddress}:{options.AdminPort}  (/readyz /debug/syncz /debug/config_dump?proxyID= /debug/ingestz /metrics)");
-    Console.WriteLine($"  manifests       {options.ManifestDirectory}");
+    if (string.IsNullOrEmpty(options.Redis))
+    {
+        Console.WriteLine("Mesh embedded control plane");
+        Console.WriteLine($"  xDS (ADS, h2c)  grpc://{options.ListenAddress}:{options.XdsPort}");
+        Console.WriteLine($"  admin           http://{options.ListenAddress}:{options.AdminPort}  (/readyz /debug/syncz /debug/config_dump?proxyID= /debug/ingestz /metrics)");
+        Console.WriteLine($"  manifests       {options.ManifestDirectory}");
+    }
+    else
+    {
+        Console.WriteLine($"Mesh silo (cluster {options.ClusterId}, Redis {options.Redis})");
+        Console.WriteLine($"  admin           http://{options.ListenAddress}:{options.AdminPort}  (/readyz /metrics)");
+    }
+    Console.WriteLine($"  orleans         silo {options.SiloPort}, gateway {options.SiloGatewayPort}");
 }
-else
-{
-    Console.WriteLine($"Mesh silo (cluster {options.ClusterId}, Redis {options.Redis})");
-    Console.WriteLine($"  admin           http://{options.ListenAddress}:{options.AdminPort}  (/readyz /metrics)");
-}
-Console.WriteLine($"  orleans         silo {options.SiloPort}, gateway {options.SiloGatewayPort}");
-await app.WaitForShutdownAsync();
-return 0;

@@ -1,4 +1,4 @@
+using Mesh.Hosting;
 using Mesh.XdsGateway;
 
-var app = GatewayHost.BuildStandalone(args);
-await app.RunAsync();
+return await ProcessMain.RunAsync("mesh xds gateway", () => GatewayHost.BuildStandalone(args));
