@@ -53,8 +53,16 @@ public sealed class ReconnectResumeTests : IAsyncLifetime
 
         Volatile.Write(ref recording, true);
         relay.CutAndRefuse();
+        var applies = _mesh.Applies;
         await _mesh.SetPodIpOfAAsync("10.1.0.77");
-        await Task.Delay(TimeSpan.FromSeconds(2)); // the change is applied (debounce 100 ms) while the proxies are away
+        // The change must be applied while the proxies are away: wait for the ingest's apply (bounded), not a fixed time.
+        var deadline = DateTime.UtcNow + Converge;
+        while (_mesh.Applies == applies)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"awaited the ingest applying the pod IP change within {Converge}");
+            await Task.Delay(50);
+        }
+        await Task.Delay(TimeSpan.FromMilliseconds(300)); // and the grains to notify the gateway
         relay.Accept();
 
         var back = await swarm.WaitAllAsync(

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Sockets;
 using Mesh.Silo;
@@ -23,6 +24,9 @@ public sealed class LtMesh : IAsyncDisposable
     }
 
     public SiloOptions Options { get; }
+
+    /// <summary>How many times the ingest has applied the manifests to the grains.</summary>
+    public long Applies => _app.Services.GetRequiredService<Mesh.Ingest.Status.IngestStatus>().Current.Applies;
 
     public Uri XdsAddress => new($"http://127.0.0.1:{Options.XdsPort}");
 

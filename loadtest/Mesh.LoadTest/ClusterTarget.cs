@@ -1,0 +1,237 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Mesh.LoadTest;
+
+/// <summary>
+/// The distributed mesh as child processes on 127.0.0.1: redis-server, one silo, N xDS gateways and
+/// the ingest, each started from this tool's output folder (the DLLs come with the project
+/// references) and stopped by PID when the run ends.
+/// </summary>
+internal sealed class ClusterTarget : IMeshTarget
+{
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
+    private readonly List<Child> _children = [];
+    private readonly List<int> _xdsPorts = [];
+    private readonly Dictionary<string, string> _env;
+    private readonly string _redisDir = Directory.CreateTempSubdirectory("mesh-loadtest-redis-").FullName;
+
+    private ClusterTarget(int redisPort) => _env = new()
+    {
+        ["Mesh__Redis"] = string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{redisPort}"),
+        ["Mesh__ClusterId"] = "loadtest-" + Guid.NewGuid().ToString("N")[..8],
+        ["Mesh__ListenAddress"] = "127.0.0.1",
+        ["Mesh__AdvertisedIp"] = "127.0.0.1",
+        ["Logging__LogLevel__Default"] = "Warning",
+        ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+        ["DOTNET_NOLOGO"] = "1",
+    };
+
+    public IReadOnlyList<Uri> Gateways => [.. _xdsPorts.Select(p => new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{p}")))];
+
+    public static async Task<ClusterTarget> StartAsync(string manifests, int gateways, CancellationToken cancellationToken)
+    {
+        var redisPort = FreePort();
+        var target = new ClusterTarget(redisPort);
+        try
+        {
+            var redis = target.Start("redis", "redis-server", ["--port", redisPort.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--dir", target._redisDir], null, null);
+            await redis.WaitReadyAsync(ReadyTimeout, redisPort, cancellationToken).ConfigureAwait(false);
+            var silo = target.StartDotnet("silo", "Mesh.Silo.dll", new() { ["Mesh__SiloPort"] = Port(), ["Mesh__GatewayPort"] = Port() });
+            await silo.WaitReadyAsync(ReadyTimeout, null, cancellationToken).ConfigureAwait(false);
+            var ingest = target.StartDotnet("ingest", "Mesh.Ingest.dll", new() { ["Mesh__Manifests"] = manifests });
+            await ingest.WaitReadyAsync(ReadyTimeout, null, cancellationToken).ConfigureAwait(false);
+            var started = new List<Child>();
+            for (var i = 0; i < gateways; i++)
+            {
+                var xds = FreePort();
+                target._xdsPorts.Add(xds);
+                started.Add(target.StartDotnet($"gateway{i}", "Mesh.XdsGateway.dll", new() { ["Mesh__XdsPort"] = xds.ToString(CultureInfo.InvariantCulture) }));
+            }
+            foreach (var g in started)
+            {
+                await g.WaitReadyAsync(ReadyTimeout, null, cancellationToken).ConfigureAwait(false);
+            }
+            return target;
+        }
+        catch
+        {
+            await target.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Summed over the mesh processes (not Redis, not this process).</summary>
+    public ProcessCost Cost()
+    {
+        double cpu = 0, rss = 0;
+        foreach (var c in _children.Where(c => c.Name != "redis"))
+        {
+            try
+            {
+                c.Process.Refresh();
+                cpu += c.Process.TotalProcessorTime.TotalSeconds;
+                rss += c.Process.PeakWorkingSet64 / 1048576.0;
+            }
+            catch (InvalidOperationException)
+            {
+                // Exited: its share is lost.
+            }
+        }
+        return new ProcessCost(Math.Round(cpu, 2), Math.Round(rss, 1), $"summed over {_children.Count - 1} mesh processes (silo, ingest, gateways), excluding Redis and the proxies");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Gateways first (proxies see their streams end), Redis last.
+        foreach (var c in Enumerable.Reverse(_children))
+        {
+            await c.StopAsync().ConfigureAwait(false);
+        }
+        try
+        {
+            Directory.Delete(_redisDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left behind in /tmp: harmless.
+        }
+    }
+
+    private static string Port() => FreePort().ToString(CultureInfo.InvariantCulture);
+
+    private Child StartDotnet(string name, string dll, Dictionary<string, string> env)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, dll);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{dll} is not next to the load tool; build loadtest/Mesh.LoadTest (it references the Silo, Ingest and gateway projects).", path);
+        }
+        return Start(name, "dotnet", [path], env, FreePort());
+    }
+
+    private Child Start(string name, string file, IEnumerable<string> args, Dictionary<string, string>? env, int? adminPort)
+    {
+        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var (k, v) in _env)
+        {
+            psi.Environment[k] = v;
+        }
+        foreach (var (k, v) in env ?? [])
+        {
+            psi.Environment[k] = v;
+        }
+        if (adminPort is { } admin)
+        {
+            psi.Environment["Mesh__AdminPort"] = admin.ToString(CultureInfo.InvariantCulture);
+        }
+        var child = new Child(name, Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}"), adminPort);
+        _children.Add(child);
+        return child;
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    /// <summary>One child process with the tail of its output (for errors).</summary>
+    private sealed class Child
+    {
+        private const int TailLines = 30;
+        private readonly ConcurrentQueue<string> _tail = new();
+
+        public Child(string name, Process process, int? adminPort)
+        {
+            Name = name;
+            Process = process;
+            AdminPort = adminPort;
+            process.OutputDataReceived += (_, e) => Keep(e.Data);
+            process.ErrorDataReceived += (_, e) => Keep(e.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public string Name { get; }
+
+        public Process Process { get; }
+
+        public int? AdminPort { get; }
+
+        public string Tail => string.Join("\n", _tail.Select(l => $"  [{Name}] {l}"));
+
+        public async Task WaitReadyAsync(TimeSpan timeout, int? tcpPort, CancellationToken cancellationToken)
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
+            var clock = Stopwatch.StartNew();
+            var last = "";
+            while (clock.Elapsed < timeout)
+            {
+                if (Process.HasExited)
+                {
+                    throw new InvalidOperationException($"{Name} exited with code {Process.ExitCode} before it was ready:\n{Tail}");
+                }
+                try
+                {
+                    if (tcpPort is { } p)
+                    {
+                        using var tcp = new TcpClient();
+                        await tcp.ConnectAsync(IPAddress.Loopback, p, cancellationToken).ConfigureAwait(false);
+                        return;
+                    }
+                    using var r = await http.GetAsync(new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{AdminPort}/readyz")), cancellationToken).ConfigureAwait(false);
+                    last = ((int)r.StatusCode).ToString(CultureInfo.InvariantCulture);
+                    if (r.StatusCode == HttpStatusCode.OK)
+                    {
+                        return;
+                    }
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or SocketException)
+                {
+                    last = ex.Message;
+                }
+                await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+            }
+            throw new TimeoutException($"{Name} not ready after {timeout.TotalSeconds:0} s (last /readyz: {last}):\n{Tail}");
+        }
+
+        /// <summary>Kills the process by its PID and waits up to 10 s for it to go.</summary>
+        public async Task StopAsync()
+        {
+            try
+            {
+                if (!Process.HasExited)
+                {
+                    Process.Kill(entireProcessTree: false);
+                    using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                    await Process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException)
+            {
+                // Already gone, or did not die within 10 s (reported by nobody; the OS reaps it).
+            }
+            finally
+            {
+                Process.Dispose();
+            }
+        }
+
+        private void Keep(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+            _tail.Enqueue(line);
+            while (_tail.Count > TailLines && _tail.TryDequeue(out _))
+            {
+            }
+        }
+    }
+}
