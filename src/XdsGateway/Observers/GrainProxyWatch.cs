@@ -17,6 +17,12 @@ public sealed class GrainProxyWatch : IProxyWatch
     private readonly GrainConfigWatcher _owner;
     private readonly ConcurrentDictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ProxySyncState> _sync = new(StringComparer.Ordinal);
+
+    // Resolutions are cached per type until something that can change them happens; the handler
+    // relies on getting the same instance back when nothing changed. A generation per type keeps a
+    // result computed while a change landed from being cached stale.
+    private readonly ConcurrentDictionary<string, (long Generation, ResolvedResources Result)> _resolved = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _generation = new(StringComparer.Ordinal);
     private ImmutableHashSet<string> _hosts = [];
 
     internal GrainProxyWatch(GrainConfigWatcher owner, ProxyNode node, ScopeEntry? scope)
@@ -46,10 +52,28 @@ public sealed class GrainProxyWatch : IProxyWatch
     public void SetSubscription(string typeUrl, Subscription subscription)
     {
         _subscriptions[typeUrl] = subscription;
+        Invalidate(typeUrl);
         _owner.UpdateHosts(this);
     }
 
     public ResolvedResources Resolve(string typeUrl)
+    {
+        var generation = _generation.GetValueOrDefault(typeUrl);
+        if (_resolved.TryGetValue(typeUrl, out var cached) && cached.Generation == generation)
+        {
+            return cached.Result;
+        }
+        var result = Compute(typeUrl);
+        if (_generation.GetValueOrDefault(typeUrl) == generation)
+        {
+            _resolved[typeUrl] = (generation, result);
+        }
+        return result;
+    }
+
+    private void Invalidate(string typeUrl) => _generation.AddOrUpdate(typeUrl, 1, (_, g) => g + 1);
+
+    private ResolvedResources Compute(string typeUrl)
     {
         var sub = _subscriptions.GetValueOrDefault(typeUrl) ?? Subscription.None;
         var snapshot = Scope?.Snapshot;
@@ -195,6 +219,10 @@ public sealed class GrainProxyWatch : IProxyWatch
                     raised.Add(id.TypeUrl);
                 }
             }
+        }
+        foreach (var t in TypeUrls.PushOrder.Where(raised.Contains))
+        {
+            Invalidate(t);
         }
         foreach (var t in TypeUrls.PushOrder.Where(raised.Contains))
         {
