@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Mesh.EndToEnd.Tests.Support;
+using Mesh.LoadTest.Proxies;
 using Mesh.Model.Translation;
 
 namespace Mesh.EndToEnd.Tests;
@@ -30,55 +32,67 @@ public sealed class IncrementalEdsTests : IAsyncLifetime
     [Fact]
     public async Task EndpointChangeToServiceA_SendsOneEdsResource_OnlyToProxiesThatSeeA()
     {
-        await using var seeA = Proxy("client-a", "10.9.0.1");
-        await using var seeAb = Proxy("client-ab", "10.9.0.2");
-        await using var seeC = Proxy("client-c", "10.9.0.3");
-        foreach (var p in new[] { seeA, seeAb, seeC })
+        var clusterA = ResourceNames.OutboundCluster(80, null, Host("a"));
+        var clusterB = ResourceNames.OutboundCluster(80, null, Host("b"));
+        var clusterC = ResourceNames.OutboundCluster(80, null, Host("c"));
+        var updatesA = new ConcurrentQueue<ResourceUpdate>();
+        var updatesAb = new ConcurrentQueue<ResourceUpdate>();
+        var updatesC = new ConcurrentQueue<ResourceUpdate>();
+        await using var seeA = Proxy("client-a", "10.9.0.1", updatesA);
+        await using var seeAb = Proxy("client-ab", "10.9.0.2", updatesAb);
+        await using var seeC = Proxy("client-c", "10.9.0.3", updatesC);
+        // Each proxy comes to hold exactly the clusters (and their EDS) of the services its Sidecar lets it see.
+        foreach (var (p, clusters) in new[] { (seeA, new[] { clusterA }), (seeAb, [clusterA, clusterB]), (seeC, [clusterC]) })
         {
             await p.StartAsync();
+            await p.WaitUntilAsync(v => Outbound(v).SequenceEqual(clusters) && v.HoldsAll(TypeUrls.Endpoint, clusters) && v.Holds(TypeUrls.Route, "80"),
+                TimeSpan.FromSeconds(30));
         }
-        foreach (var p in new[] { seeA, seeAb, seeC })
-        {
-            await p.WaitQuietAsync(TimeSpan.FromMilliseconds(700), TimeSpan.FromSeconds(30));
-        }
-
-        var clusterA = ResourceNames.OutboundCluster(80, null, Host("a"));
-        // Each proxy holds exactly the clusters of the services its Sidecar lets it see.
-        Assert.Equal([clusterA], Outbound(seeA));
-        Assert.Equal([clusterA, ResourceNames.OutboundCluster(80, null, Host("b"))], Outbound(seeAb));
-        Assert.Equal([ResourceNames.OutboundCluster(80, null, Host("c"))], Outbound(seeC));
-        Assert.Contains(clusterA, seeA.Held(TypeUrls.Endpoint).Keys);
-        var before = new[] { seeA.Received.Count, seeAb.Received.Count, seeC.Received.Count };
-        var edsVersionBefore = seeA.Held(TypeUrls.Endpoint)[clusterA];
+        // Let any trailing initial pushes land before counting.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var before = new[] { seeA, seeAb, seeC }.Select(p => p.View()).ToList();
+        updatesA.Clear();
+        updatesAb.Clear();
+        updatesC.Clear();
 
         await File.WriteAllTextAsync(Path.Combine(_dir, "mesh.yaml"), Manifests(aPodIp: "10.1.0.99"));
 
-        await WaitForAsync(() => seeA.Held(TypeUrls.Endpoint)[clusterA] != edsVersionBefore, "client-a to receive the new EDS for a");
-        await WaitForAsync(() => seeAb.Received.Count > before[1], "client-ab to receive the new EDS for a");
+        foreach (var (p, i) in new[] { (seeA, 0), (seeAb, 1) })
+        {
+            var old = before[i].Version(TypeUrls.Endpoint, clusterA);
+            await p.WaitUntilAsync(v => v.Version(TypeUrls.Endpoint, clusterA) != old, TimeSpan.FromSeconds(15));
+        }
         // Give any stray push time to arrive before asserting there was none.
         await Task.Delay(TimeSpan.FromSeconds(1.5));
 
-        foreach (var (proxy, prior) in new[] { (seeA, before[0]), (seeAb, before[1]) })
+        foreach (var (p, i, updates) in new[] { (seeA, 0, updatesA), (seeAb, 1, updatesAb) })
         {
-            var pushes = proxy.Received.Skip(prior).ToList();
-            var push = Assert.Single(pushes);
-            Assert.Equal(TypeUrls.Endpoint, push.TypeUrl);
-            var resource = Assert.Single(push.Resources);
-            Assert.Equal(clusterA, resource.Name);
-            Assert.Empty(push.RemovedResources);
+            var now = p.View().Counters;
+            var was = before[i].Counters;
+            foreach (var type in TypeUrls.PushOrder)
+            {
+                long expected = type == TypeUrls.Endpoint ? 1 : 0;
+                Assert.Equal((type, expected, expected, 0L),
+                    (type, now.Responses(type) - was.Responses(type), now.Resources(type) - was.Resources(type), now.Removals(type) - was.Removals(type)));
+            }
+            var update = Assert.Single(updates);
+            Assert.Equal((TypeUrls.Endpoint, clusterA, false), (update.TypeUrl, update.Name, update.Removed));
         }
-        Assert.Equal(before[2], seeC.Received.Count);
+        Assert.Equal(before[2].Counters.TotalResponses, seeC.View().Counters.TotalResponses);
+        Assert.Empty(updatesC);
     }
 
     [Fact]
     public async Task DeletedManifestFile_RemovesItsServiceFromConnectedProxies()
     {
         // client-all matches no Sidecar, so it sees every service in the namespace.
-        await using var proxy = Proxy("client-all", "10.9.0.4");
-        await proxy.StartAsync();
-        await proxy.WaitQuietAsync(TimeSpan.FromMilliseconds(700), TimeSpan.FromSeconds(30));
+        var updates = new ConcurrentQueue<ResourceUpdate>();
+        await using var proxy = Proxy("client-all", "10.9.0.4", updates);
+        var clusterA = ResourceNames.OutboundCluster(80, null, Host("a"));
         var clusterE = ResourceNames.OutboundCluster(80, null, Host("e"));
-        Assert.DoesNotContain(clusterE, proxy.Held(TypeUrls.Cluster).Keys);
+        await proxy.StartAsync();
+        await proxy.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, clusterA), TimeSpan.FromSeconds(30));
+        Assert.False(proxy.Holds(TypeUrls.Cluster, clusterE));
 
         var extra = Path.Combine(_dir, "extra.yaml");
         await File.WriteAllTextAsync(extra, $"""
@@ -87,35 +101,27 @@ public sealed class IncrementalEdsTests : IAsyncLifetime
             metadata: {"{"}name: e, namespace: {Ns}{"}"}
             spec: {"{"}clusterIP: 10.96.0.5, ports: [{"{"}name: http, port: 80{"}"}]{"}"}
             """);
-        await WaitForAsync(() => proxy.Held(TypeUrls.Cluster).ContainsKey(clusterE), "the new service's cluster to arrive");
+        await proxy.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, clusterE), TimeSpan.FromSeconds(15));
 
         File.Delete(extra);
 
-        await WaitForAsync(() => !proxy.Held(TypeUrls.Cluster).ContainsKey(clusterE), "the deleted file's cluster to be removed");
-        Assert.Contains(proxy.Received, r => r.TypeUrl == TypeUrls.Cluster && r.RemovedResources.Contains(clusterE));
-        Assert.Contains(ResourceNames.OutboundCluster(80, null, Host("a")), proxy.Held(TypeUrls.Cluster).Keys);
+        await proxy.WaitUntilAsync(v => !v.Holds(TypeUrls.Cluster, clusterE), TimeSpan.FromSeconds(15));
+        Assert.Contains(updates, u => u.TypeUrl == TypeUrls.Cluster && u.Name == clusterE && u.Removed);
+        Assert.True(proxy.Holds(TypeUrls.Cluster, clusterA));
     }
 
-    private RecordingDeltaProxy Proxy(string app, string ip) =>
-        new(_mesh.XdsAddress, RecordingDeltaProxy.SidecarNode($"{app}-6d4f-x1", Ns, ip, new Dictionary<string, string> { ["app"] = app }));
+    private SimulatedProxy Proxy(string app, string ip, ConcurrentQueue<ResourceUpdate> updates) => new(new SimulatedProxyOptions
+    {
+        Node = SimulatedProxyOptions.SidecarNode($"{app}-6d4f-x1", Ns, ip, new Dictionary<string, string> { ["app"] = app }),
+        Mode = ProxyMode.Delta,
+        Gateways = [_mesh.XdsAddress],
+        OnUpdate = updates.Enqueue,
+    });
 
-    private static List<string> Outbound(RecordingDeltaProxy p) =>
-        [.. p.Held(TypeUrls.Cluster).Keys.Where(k => k.StartsWith("outbound|", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+    private static List<string> Outbound(ProxyView v) =>
+        [.. v.Held(TypeUrls.Cluster).Keys.Where(k => k.StartsWith("outbound|", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
 
     private static string Host(string name) => $"{name}.{Ns}.svc.cluster.local";
-
-    private static async Task WaitForAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out after 15 s waiting for {what}");
-            }
-            await Task.Delay(50);
-        }
-    }
 
     private static string Manifests(string aPodIp)
     {

@@ -2,6 +2,7 @@ using Mesh.EndToEnd.Tests.Support;
 using Mesh.Grains;
 using Mesh.Grains.Dtos;
 using Mesh.Grains.Keys;
+using Mesh.LoadTest.Proxies;
 using Mesh.Model.Translation;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -43,17 +44,20 @@ public sealed class ReconcilerTests : IAsyncLifetime
     public async Task LostServiceState_IsRederivedFromTheSource_AndProxiesGetItBack()
     {
         var cluster = ResourceNames.OutboundCluster(80, null, "a.rec.svc.cluster.local");
-        await using var proxy = new RecordingDeltaProxy(_mesh.XdsAddress,
-            RecordingDeltaProxy.SidecarNode("client-1-x", "rec", "10.9.9.9", new Dictionary<string, string> { ["app"] = "client" }));
+        await using var proxy = new SimulatedProxy(new SimulatedProxyOptions
+        {
+            Node = SimulatedProxyOptions.SidecarNode("client-1-x", "rec", "10.9.9.9", new Dictionary<string, string> { ["app"] = "client" }),
+            Gateways = [_mesh.XdsAddress],
+        });
         await proxy.StartAsync();
-        await Until(() => proxy.Held(TypeUrls.Cluster).ContainsKey(cluster), "the proxy to hold a's cluster");
+        await Until(() => proxy.Holds(TypeUrls.Cluster, cluster), "the proxy to hold a's cluster");
 
         // Storage loses the service's state; the ingest still believes it applied it.
         await _mesh.Services.GetRequiredService<IGrainFactory>().GetGrain<IServiceGrain>(ServiceKey.From("a.rec.svc.cluster.local"))
             .UpdateAsync(new ServiceUpdate { Removed = true });
-        await Until(() => !proxy.Held(TypeUrls.Cluster).ContainsKey(cluster), "the loss to reach the proxy");
+        await Until(() => !proxy.Holds(TypeUrls.Cluster, cluster), "the loss to reach the proxy");
 
-        await Until(() => proxy.Held(TypeUrls.Cluster).ContainsKey(cluster) && proxy.Held(TypeUrls.Endpoint).ContainsKey(cluster),
+        await Until(() => proxy.Holds(TypeUrls.Cluster, cluster) && proxy.Holds(TypeUrls.Endpoint, cluster),
             "the reconciler to restore a's cluster and endpoints");
     }
 

@@ -1,5 +1,5 @@
 using System.Net;
-using System.Net.Sockets;
+using Mesh.EndToEnd.Tests.Harness;
 using Mesh.Silo;
 using Microsoft.AspNetCore.Builder;
 
@@ -27,7 +27,7 @@ public sealed class InProcessMesh : IAsyncDisposable
     /// <summary>Starts the mesh; <paramref name="configuration"/> are extra <c>--Section:Key=value</c> settings.</summary>
     public static async Task<InProcessMesh> StartAsync(string manifests, params string[] configuration)
     {
-        var options = new SiloOptions(manifests, IPAddress.Loopback, FreePort(), FreePort(), FreePort(), FreePort());
+        var options = new SiloOptions(manifests, IPAddress.Loopback, FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());
         var app = MeshHost.Build(options, configuration);
         await app.StartAsync();
         var mesh = new InProcessMesh(app, options);
@@ -52,12 +52,5 @@ public sealed class InProcessMesh : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }
