@@ -27,7 +27,9 @@ public sealed partial class GrainConfigWatcher(
     private readonly Dictionary<string, ServiceEntry> _services = new(StringComparer.Ordinal);
     private readonly HashSet<GrainProxyWatch> _watches = [];
     private IXdsGatewayObserver? _self;
+    private readonly ProxyReports _reports = new();
     private ITimer? _renewal;
+    private ITimer? _reportFlush;
     private volatile bool _ready;
 
     /// <summary>The streams connected to this gateway (for /debug/syncz and config_dump).</summary>
@@ -73,6 +75,7 @@ public sealed partial class GrainConfigWatcher(
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _renewal = time.CreateTimer(_ => _ = RenewAsync(), null, GrainLeases.Renew, GrainLeases.Renew);
+        _reportFlush = time.CreateTimer(_ => FlushReports(), null, ReportInterval, ReportInterval);
         return Task.CompletedTask;
     }
 
@@ -82,9 +85,18 @@ public sealed partial class GrainConfigWatcher(
         {
             await _renewal.DisposeAsync().ConfigureAwait(false);
         }
+        if (_reportFlush is not null)
+        {
+            await _reportFlush.DisposeAsync().ConfigureAwait(false);
+        }
+        FlushReports();
     }
 
-    public void Dispose() => _renewal?.Dispose();
+    public void Dispose()
+    {
+        _renewal?.Dispose();
+        _reportFlush?.Dispose();
+    }
 
     public async ValueTask<IProxyWatch> OpenAsync(ProxyNode node, CancellationToken cancellationToken)
     {
@@ -255,7 +267,12 @@ public sealed partial class GrainConfigWatcher(
             {
                 await grains.GetGrain<IScopeGrain>(dropScope).UnsubscribeAsync(Self).ConfigureAwait(false);
             }
-            await grains.GetGrain<IProxyGrain>(watch.Node.Id).DisconnectAsync(gateway.Id).ConfigureAwait(false);
+            var proxy = grains.GetGrain<IProxyGrain>(watch.Node.Id);
+            if (_reports.Take(watch.Node.Id) is { IsEmpty: false } last)
+            {
+                _ = proxy.ReportAsync(last);
+            }
+            await proxy.DisconnectAsync(gateway.Id).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -264,8 +281,28 @@ public sealed partial class GrainConfigWatcher(
         LogDisconnected(logger, watch.Node.Id);
     }
 
-    internal void Report(GrainProxyWatch watch, ProxyEvent e) =>
-        _ = grains.GetGrain<IProxyGrain>(watch.Node.Id).ReportAsync([e]);
+    /// <summary>How often batched sent/ACK/NACK events go to the ProxyGrains (see <see cref="ProxyReports"/>).</summary>
+    internal static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(1);
+
+    internal void Report(GrainProxyWatch watch, ProxyEvent e) => _reports.Add(watch.Node.Id, e);
+
+    /// <summary>One one-way call per node with events since the last flush.</summary>
+    private void FlushReports()
+    {
+        foreach (var (nodeId, events) in _reports.TakeAll())
+        {
+            try
+            {
+                _ = grains.GetGrain<IProxyGrain>(nodeId).ReportAsync(events);
+            }
+            catch (Exception ex) when (ex is OrleansException or InvalidOperationException)
+            {
+                // The cluster client is gone (shutdown); status reports are best effort.
+                LogReportFailed(logger, nodeId, ex);
+                return;
+            }
+        }
+    }
 
     private IXdsGatewayObserver Self
     {
@@ -394,4 +431,7 @@ public sealed partial class GrainConfigWatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing {Owner} failed; its lease expires on its own")]
     private static partial void LogReleaseFailed(ILogger logger, string owner, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reporting sync status of {ProxyId} to its grain failed; status in the grains may lag until the cluster is reachable")]
+    private static partial void LogReportFailed(ILogger logger, string proxyId, Exception exception);
 }

@@ -1,0 +1,92 @@
+using Mesh.Grains.Dtos;
+using Mesh.Model.Translation;
+using Mesh.XdsGateway.Observers;
+
+namespace Mesh.XdsGateway.Tests.Observers;
+
+/// <summary>Batched status reports: one grain call per node per flush carries the latest sent/ACK per type and every NACK.</summary>
+public sealed class ProxyReportsTests
+{
+    private static ProxyEvent Sent(string type, string v) => new(ProxyEventKind.Sent, type, v, null);
+
+    private static ProxyEvent Ack(string type, string v) => new(ProxyEventKind.Ack, type, v, null);
+
+    [Fact]
+    public void Take_ManySendsAndAcksOfOneType_KeepsOnlyTheLatestOfEach()
+    {
+        var reports = new ProxyReports();
+        for (var i = 1; i <= 50; i++)
+        {
+            reports.Add("n1", Sent(TypeUrls.Endpoint, $"v{i}"));
+            reports.Add("n1", Ack(TypeUrls.Endpoint, $"v{i}"));
+        }
+        reports.Add("n1", Sent(TypeUrls.Endpoint, "v51"));
+
+        var events = reports.Take("n1");
+
+        Assert.Equal(new[] { Ack(TypeUrls.Endpoint, "v50"), Sent(TypeUrls.Endpoint, "v51") }, events.ToArray());
+        Assert.Empty(reports.Take("n1"));
+    }
+
+    [Fact]
+    public void Take_NacksAreAllKeptInOrder_UpToTheCap()
+    {
+        var reports = new ProxyReports();
+        reports.Add("n1", Sent(TypeUrls.Cluster, "c1"));
+        reports.Add("n1", new ProxyEvent(ProxyEventKind.Nack, TypeUrls.Cluster, "c1", "bad lb"));
+        reports.Add("n1", Sent(TypeUrls.Listener, "l1"));
+        reports.Add("n1", new ProxyEvent(ProxyEventKind.Nack, TypeUrls.Listener, "l1", "bad filter"));
+        for (var i = 0; i < ProxyReports.MaxNacksPerFlush + 10; i++)
+        {
+            reports.Add("n2", new ProxyEvent(ProxyEventKind.Nack, TypeUrls.Route, $"r{i}", "x"));
+        }
+
+        var n1 = reports.Take("n1");
+        var n2 = reports.Take("n2");
+
+        Assert.Equal(["bad lb", "bad filter"], n1.Where(e => e.Kind == ProxyEventKind.Nack).Select(e => e.Error));
+        Assert.Equal(4, n1.Length);
+        Assert.Equal(ProxyReports.MaxNacksPerFlush, n2.Length);
+        Assert.Equal("r0", n2[0].Version);
+    }
+
+    [Fact]
+    public async Task TakeAll_WhileWritersAdd_LosesNoNodeAndNoNack()
+    {
+        var reports = new ProxyReports();
+        var taken = new List<ProxyEvent>();
+        using var stop = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+        {
+            for (var i = 0; i < 10_000; i++)
+            {
+                reports.Add($"n{i}", new ProxyEvent(ProxyEventKind.Nack, TypeUrls.Route, $"{w}-{i}", "x"));
+            }
+        })).ToList();
+        var flusher = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                foreach (var (_, events) in reports.TakeAll())
+                {
+                    taken.AddRange(events);
+                }
+                await Task.Yield();
+            }
+        });
+
+        await Task.WhenAll(writers);
+        await stop.CancelAsync();
+        await flusher;
+        foreach (var (_, events) in reports.TakeAll())
+        {
+            taken.AddRange(events);
+        }
+
+        // At most 4 NACKs per node per batch (one per writer), far below the cap: every one must land in exactly one batch,
+        // including those added while a flush closed the node's batch.
+        Assert.Equal(40_000, taken.Count);
+        Assert.Equal(40_000, taken.Select(e => e.Version).Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(0, reports.PendingNodes);
+    }
+}
