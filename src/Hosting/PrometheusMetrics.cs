@@ -25,6 +25,7 @@ public sealed class PrometheusMetrics : IDisposable
 
     public PrometheusMetrics()
     {
+        ProcessMetrics.EnsureCreated();
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (instrument.Meter.Name.StartsWith("Mesh.", StringComparison.Ordinal))
@@ -77,7 +78,7 @@ public sealed class PrometheusMetrics : IDisposable
         labels.Sort(StringComparer.Ordinal);
         var kind = instrument switch
         {
-            Counter<long> or Counter<int> or Counter<double> or ObservableCounter<long> => "counter",
+            Counter<long> or Counter<int> or Counter<double> or ObservableCounter<long> or ObservableCounter<double> => "counter",
             Histogram<long> or Histogram<int> or Histogram<double> => "histogram",
             _ => "gauge",
         };
@@ -86,7 +87,7 @@ public sealed class PrometheusMetrics : IDisposable
         {
             switch (kind)
             {
-                case "counter" when instrument is not ObservableCounter<long>:
+                case "counter" when instrument is not (ObservableCounter<long> or ObservableCounter<double>):
                     s.Value += value;
                     break;
                 case "histogram":
