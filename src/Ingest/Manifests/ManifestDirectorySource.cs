@@ -83,13 +83,15 @@ public sealed partial class ManifestDirectorySource(
 
     private async Task ApplyAsync(string dir, ImmutableSortedDictionary<string, (DateTime, long)> stamps, CancellationToken ct)
     {
+        var started = time.GetUtcNow();
         var (objects, errors) = _set.Update(dir, stamps);
         var desired = RegistryCompiler.Compile(objects, settings);
         var allErrors = errors.AddRange(desired.Conflicts);
         status.RecordLoad(objects, allErrors);
         LogNewErrors(allErrors);
+        var compiled = time.GetUtcNow();
         var writes = await writer.ApplyAsync(desired, ct).ConfigureAwait(false);
-        status.RecordApplied(time.GetUtcNow(), writes);
+        status.RecordApplied(new ApplyRecord(started, compiled, time.GetUtcNow(), writes));
     }
 
     /// <summary>Waits until the directory is quiet for DebounceAfter, or DebounceMax has passed.</summary>

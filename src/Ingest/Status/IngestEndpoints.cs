@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
@@ -28,6 +29,13 @@ public static class IngestEndpoints
             ["lastApplied"] = s.LastApplied?.ToString("O"),
             ["lastWrites"] = s.LastWrites,
             ["lastFailure"] = s.LastFailure,
+            ["recentApplies"] = new JsonArray([.. s.Recent.Select(a => (JsonNode)new JsonObject
+            {
+                ["started"] = a.Started.ToString("O", CultureInfo.InvariantCulture),
+                ["compiled"] = a.Compiled.ToString("O", CultureInfo.InvariantCulture),
+                ["completed"] = a.Completed.ToString("O", CultureInfo.InvariantCulture),
+                ["writes"] = a.Writes,
+            })]),
             ["errors"] = new JsonArray([.. s.Errors.Select(e => (JsonNode)new JsonObject
             {
                 ["source"] = e.Source,

@@ -15,7 +15,10 @@ public sealed class IngestStatus
     private static readonly Counter<long> Applies = Meter.CreateCounter<long>("mesh_ingest_applies", description: "Applies of the source to the grains.");
     private static readonly Counter<long> ApplyFailures = Meter.CreateCounter<long>("mesh_ingest_apply_failures", description: "Applies that failed and will be retried.");
 
-    private volatile Snapshot _current = new(ImmutableSortedDictionary<string, int>.Empty, [], null, 0, 0, null, false);
+    /// <summary>Recent applies kept for <c>/debug/ingestz</c> (their timeline lets a load test time convergence from the apply).</summary>
+    public const int RecentApplies = 256;
+
+    private volatile Snapshot _current = new(ImmutableSortedDictionary<string, int>.Empty, [], null, 0, 0, null, false, []);
 
     /// <summary>An immutable view of the status.</summary>
     public sealed record Snapshot(
@@ -25,7 +28,8 @@ public sealed class IngestStatus
         long Applies,
         int LastWrites,
         string? LastFailure,
-        bool Synced)
+        bool Synced,
+        ImmutableArray<ApplyRecord> Recent)
     {
         public int Objects => ObjectsByKind.Values.Sum();
     }
@@ -44,10 +48,12 @@ public sealed class IngestStatus
         _current = _current with { ObjectsByKind = byKind, Errors = errors };
     }
 
-    public void RecordApplied(DateTimeOffset at, int writes)
+    public void RecordApplied(ApplyRecord apply)
     {
         Applies.Add(1);
-        _current = _current with { LastApplied = at, Applies = _current.Applies + 1, LastWrites = writes, LastFailure = null, Synced = true };
+        var c = _current;
+        var recent = c.Recent.Length < RecentApplies ? c.Recent.Add(apply) : c.Recent.RemoveAt(0).Add(apply);
+        _current = c with { LastApplied = apply.Completed, Applies = c.Applies + 1, LastWrites = apply.Writes, LastFailure = null, Synced = true, Recent = recent };
     }
 
     public void RecordFailure(string message)
@@ -56,3 +62,9 @@ public sealed class IngestStatus
         _current = _current with { LastFailure = message };
     }
 }
+
+/// <summary>
+/// One apply of the source: when it began reading (after the debounce), when the desired state was
+/// compiled and grain writes began, when the last write returned, and how many grains it wrote.
+/// </summary>
+public sealed record ApplyRecord(DateTimeOffset Started, DateTimeOffset Compiled, DateTimeOffset Completed, int Writes);
