@@ -31,6 +31,11 @@ public static class GatewayHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GrainConfigWatcher>());
     }
 
+    /// <summary>
+    /// The xDS listener: plaintext HTTP/2 only (gRPC). Its limits (streams per connection, windows,
+    /// keep-alive pings) come from the <c>Xds</c> section through <see cref="XdsKestrelOptionsSetup"/>,
+    /// which <see cref="XdsGatewayServiceCollectionExtensions.AddXdsGateway"/> registers.
+    /// </summary>
     public static void ListenXds(this KestrelServerOptions kestrel, IPAddress address, int port) =>
         kestrel.Listen(address, port, l => l.Protocols = HttpProtocols.Http2);
 

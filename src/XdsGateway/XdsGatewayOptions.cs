@@ -22,4 +22,46 @@ public sealed class XdsGatewayOptions
     /// reconnect to other gateways gradually). Keep it well under the host's shutdown timeout. Default 5 s.
     /// </summary>
     public TimeSpan DrainWindow { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a client connection lives (gRPC's <c>MAX_CONNECTION_AGE</c>; istiod uses 30 min): then
+    /// the gateway sends GOAWAY and ends the connection's streams with <c>UNAVAILABLE</c>, and clients
+    /// reconnect, possibly to another gateway, so streams rebalance after a scale-out (G-08).
+    /// Zero or <see cref="Timeout.InfiniteTimeSpan"/> disables it. Default 30 min.
+    /// </summary>
+    public TimeSpan MaxConnectionAge { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// Random spread of <see cref="MaxConnectionAge"/> per connection, as a fraction (0.1 = ±10 %), so
+    /// connections opened together (a reconnect wave) do not all end together. 0 to 0.5. Default 0.1.
+    /// </summary>
+    public double MaxConnectionAgeJitter { get; set; } = 0.1;
+
+    /// <summary>
+    /// HTTP/2 streams one connection may carry (<c>SETTINGS_MAX_CONCURRENT_STREAMS</c>). Envoy opens
+    /// one ADS stream per connection; gRPC clients and the load tool multiplex. It also bounds how
+    /// many streams one max-age expiry ends at once. Default 1,000 (Kestrel's own default is 100).
+    /// </summary>
+    public int MaxStreamsPerConnection { get; set; } = 1_000;
+
+    /// <summary>Open connections the process accepts; null is unbounded (limit at the load balancer). Default null.</summary>
+    public long? MaxConnections { get; set; }
+
+    /// <summary>
+    /// Request bytes the gateway buffers per stream before the client must wait (HTTP/2 stream window).
+    /// xDS requests are small, so the protocol minimum keeps per-proxy memory low. Default 65,535 (minimum).
+    /// </summary>
+    public int InitialStreamWindowSize { get; set; } = 65_535;
+
+    /// <summary>Request bytes buffered across all streams of one connection (HTTP/2 connection window). Default 128 KiB.</summary>
+    public int InitialConnectionWindowSize { get; set; } = 128 * 1024;
+
+    /// <summary>
+    /// An HTTP/2 PING is sent after this long without a frame from the client, to find dead peers
+    /// behind silent NATs and load balancers. <see cref="Timeout.InfiniteTimeSpan"/> disables it. Default 30 s.
+    /// </summary>
+    public TimeSpan KeepAlivePingDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A connection whose PING is not answered within this is closed. Default 20 s.</summary>
+    public TimeSpan KeepAlivePingTimeout { get; set; } = TimeSpan.FromSeconds(20);
 }

@@ -1,6 +1,7 @@
 using Mesh.XdsGateway.Delta;
 using Mesh.XdsGateway.Protocol;
 using Mesh.XdsGateway.Sotw;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -11,8 +12,9 @@ namespace Mesh.XdsGateway;
 public static class XdsGatewayServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds options (section <c>Xds</c>, validated at start), metrics and the SotW and delta stream
-    /// handlers that <see cref="AdsService"/> uses. The host must also call <c>AddGrpc()</c>, register
+    /// Adds options (section <c>Xds</c>, validated at start), metrics, the SotW and delta stream
+    /// handlers that <see cref="AdsService"/> uses, and Kestrel limits sized for many long-lived
+    /// streams (<see cref="XdsKestrelOptionsSetup"/>). The host must also call <c>AddGrpc()</c>, register
     /// an <see cref="IConfigWatcher"/>, and map <c>MapGrpcService&lt;AdsService&gt;()</c>.
     /// </summary>
     public static IServiceCollection AddXdsGateway(this IServiceCollection services, Action<OptionsBuilder<XdsGatewayOptions>>? configure = null)
@@ -32,6 +34,8 @@ public static class XdsGatewayServiceCollectionExtensions
         services.TryAddSingleton<DeltaStreamHandler>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StreamDrain>();
+        services.TryAddSingleton<ConnectionAge>();
+        services.TryAddEnumerable(ServiceDescriptor.Transient<IConfigureOptions<KestrelServerOptions>, XdsKestrelOptionsSetup>());
         services.AddHostedService<GatewayDrainService>();
         return services;
     }

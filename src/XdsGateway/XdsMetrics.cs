@@ -20,6 +20,7 @@ public sealed class XdsMetrics : IXdsCallbacks
     private readonly Counter<long> _connects;
     private readonly Counter<long> _disconnects;
     private readonly Counter<long> _streamErrors;
+    private readonly Counter<long> _streamsClosed;
     private long _connections;
 
     public XdsMetrics(IMeterFactory meterFactory)
@@ -33,6 +34,7 @@ public sealed class XdsMetrics : IXdsCallbacks
         _connects = Meter.CreateCounter<long>("xds_connects", description: "Streams opened.");
         _disconnects = Meter.CreateCounter<long>("xds_disconnects", description: "Streams closed.");
         _streamErrors = Meter.CreateCounter<long>("xds_stream_errors", description: "Streams ended with an error status, by gRPC code.");
+        _streamsClosed = Meter.CreateCounter<long>("xds_streams_closed", description: "Streams the gateway ended with UNAVAILABLE so the client reconnects, by reason (max_age, drain).");
         Meter.CreateObservableGauge("xds_connections", () => Interlocked.Read(ref _connections), description: "Open streams.");
     }
 
@@ -52,6 +54,8 @@ public sealed class XdsMetrics : IXdsCallbacks
     }
 
     public void OnStreamError(StatusCode code) => _streamErrors.Add(1, new KeyValuePair<string, object?>("code", code.ToString()));
+
+    public void OnStreamClosedByServer(string reason) => _streamsClosed.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void OnResponseSent(ProxyNode node, string typeUrl, int resourceCount, long bytes)
     {

@@ -45,4 +45,36 @@ public class XdsGatewayServiceCollectionExtensionsTests
         Assert.Equal(2, ex.Failures.Count());
         Assert.Contains(ex.Failures, f => f.Contains("Xds:RequestQueueCapacity is 0; set it to 1 or more", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Validator_RejectsBadConnectionKnobs_AndSaysHowToFix()
+    {
+        using var provider = Build(s => s.AddXdsGateway(o => o.Configure(x =>
+        {
+            x.MaxConnectionAge = TimeSpan.FromMilliseconds(10);
+            x.MaxConnectionAgeJitter = 0.9;
+            x.MaxStreamsPerConnection = 0;
+            x.MaxConnections = 0;
+            x.InitialStreamWindowSize = 1024;
+            x.InitialConnectionWindowSize = 1024;
+            x.KeepAlivePingDelay = TimeSpan.Zero;
+            x.KeepAlivePingTimeout = TimeSpan.FromMilliseconds(500);
+        })));
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<XdsGatewayOptions>>().Value);
+
+        Assert.Equal(8, ex.Failures.Count());
+        Assert.Contains(ex.Failures, f => f.Contains("Xds:MaxConnectionAge is 00:00:00.0100000; set it to 1 s or more, or 0 to disable", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.Contains("Xds:InitialStreamWindowSize is 1024; set it to 65535 or more", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("-00:00:00.001")]
+    public void Validator_AcceptsZeroOrInfinite_AsMaxConnectionAgeDisabled(string age)
+    {
+        var result = new XdsGatewayOptionsValidator().Validate(null, new XdsGatewayOptions { MaxConnectionAge = TimeSpan.Parse(age, System.Globalization.CultureInfo.InvariantCulture) });
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
 }

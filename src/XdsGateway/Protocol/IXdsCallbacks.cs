@@ -15,6 +15,12 @@ public interface IXdsCallbacks
     /// <summary>A stream ended with an error status (before or after identity was bound).</summary>
     void OnStreamError(StatusCode code);
 
+    /// <summary>
+    /// The gateway ended a stream with <c>UNAVAILABLE</c> so that the client reconnects:
+    /// <paramref name="reason"/> is <see cref="ConnectionAge.CloseReason"/> or <see cref="StreamDrain.CloseReason"/>.
+    /// </summary>
+    void OnStreamClosedByServer(string reason);
+
     void OnResponseSent(ProxyNode node, string typeUrl, int resourceCount, long bytes);
 
     void OnAck(ProxyNode node, string typeUrl, string version);

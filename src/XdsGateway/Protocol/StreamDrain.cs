@@ -10,6 +10,9 @@ namespace Mesh.XdsGateway.Protocol;
 /// </summary>
 public sealed class StreamDrain(TimeProvider time)
 {
+    /// <summary>The <c>reason</c> of <see cref="IXdsCallbacks.OnStreamClosedByServer"/> for a drain.</summary>
+    public const string CloseReason = "drain";
+
     private readonly ConcurrentDictionary<Lease, byte> _open = new();
     private volatile bool _draining;
 

@@ -31,6 +31,14 @@ internal sealed class XdsCallbackList(IEnumerable<IXdsCallbacks> callbacks) : IX
         }
     }
 
+    public void OnStreamClosedByServer(string reason)
+    {
+        foreach (var c in _callbacks)
+        {
+            c.OnStreamClosedByServer(reason);
+        }
+    }
+
     public void OnResponseSent(ProxyNode node, string typeUrl, int resourceCount, long bytes)
     {
         foreach (var c in _callbacks)
