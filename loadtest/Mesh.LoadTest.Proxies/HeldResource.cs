@@ -7,5 +7,8 @@ namespace Mesh.LoadTest.Proxies;
 /// </summary>
 public readonly record struct HeldResource(string Version, ulong Hash, DateTime ReceivedAt);
 
-/// <summary>A resource update as it is applied, for latency measurement (<see cref="SimulatedProxyOptions.OnUpdate"/>).</summary>
-public readonly record struct ResourceUpdate(string ProxyId, string TypeUrl, string Name, string Version, DateTime ReceivedAt, bool Removed);
+/// <summary>
+/// A resource update as it is applied, for latency measurement (<see cref="SimulatedProxyOptions.OnUpdate"/>).
+/// <paramref name="Body"/> is the resource's serialized bytes (empty for a removal); valid during the callback only unless copied.
+/// </summary>
+public readonly record struct ResourceUpdate(string ProxyId, string TypeUrl, string Name, string Version, DateTime ReceivedAt, bool Removed, ReadOnlyMemory<byte> Body = default);

@@ -322,7 +322,7 @@ public sealed partial class SimulatedProxy : IAsyncDisposable
         else
         {
             _counters.Add(Metric.Changed, type);
-            _options.OnUpdate?.Invoke(new ResourceUpdate(Id, TypeUrls.PushOrder[type], name, version, now, Removed: false));
+            _options.OnUpdate?.Invoke(new ResourceUpdate(Id, TypeUrls.PushOrder[type], name, version, now, Removed: false, body.Memory));
         }
         state.Held[name] = new HeldResource(version, BytesHash.Of(body.Span), same ? prior.ReceivedAt : now);
         state.EverHeld = true;

@@ -16,6 +16,8 @@ internal sealed class ClusterTarget : IMeshTarget
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
     private readonly List<Child> _children = [];
     private readonly List<int> _xdsPorts = [];
+    private readonly Dictionary<int, (Child Child, int AdminPort)> _gateways = [];
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly Dictionary<string, string> _env;
     private readonly string _redisDir = Directory.CreateTempSubdirectory("mesh-loadtest-redis-").FullName;
 
@@ -32,6 +34,10 @@ internal sealed class ClusterTarget : IMeshTarget
 
     public IReadOnlyList<Uri> Gateways => [.. _xdsPorts.Select(p => new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{p}")))];
 
+    public Uri? IngestAdmin => _children.FirstOrDefault(c => c.Name == "ingest")?.AdminPort is { } port
+        ? new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"))
+        : null;
+
     public static async Task<ClusterTarget> StartAsync(string manifests, int gateways, CancellationToken cancellationToken)
     {
         var redisPort = FreePort();
@@ -44,14 +50,12 @@ internal sealed class ClusterTarget : IMeshTarget
             await silo.WaitReadyAsync(ReadyTimeout, null, cancellationToken).ConfigureAwait(false);
             var ingest = target.StartDotnet("ingest", "Mesh.Ingest.dll", new() { ["Mesh__Manifests"] = manifests });
             await ingest.WaitReadyAsync(ReadyTimeout, null, cancellationToken).ConfigureAwait(false);
-            var started = new List<Child>();
             for (var i = 0; i < gateways; i++)
             {
-                var xds = FreePort();
-                target._xdsPorts.Add(xds);
-                started.Add(target.StartDotnet($"gateway{i}", "Mesh.XdsGateway.dll", new() { ["Mesh__XdsPort"] = xds.ToString(CultureInfo.InvariantCulture) }));
+                target._xdsPorts.Add(FreePort());
+                target.StartGateway(i, FreePort());
             }
-            foreach (var g in started)
+            foreach (var (g, _) in target._gateways.Values)
             {
                 await g.WaitReadyAsync(ReadyTimeout, null, cancellationToken).ConfigureAwait(false);
             }
@@ -62,6 +66,55 @@ internal sealed class ClusterTarget : IMeshTarget
             await target.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    public async Task<IReadOnlyList<ProcessSample>> SampleAsync(CancellationToken cancellationToken)
+    {
+        var samples = new List<ProcessSample>();
+        foreach (var c in _children.Where(c => c.Name != "redis" && c.AdminPort is not null))
+        {
+            double cpu = 0, rss = 0, peak = 0;
+            try
+            {
+                c.Process.Refresh();
+                if (c.Process.HasExited)
+                {
+                    continue;
+                }
+                cpu = c.Process.TotalProcessorTime.TotalSeconds;
+                rss = c.Process.WorkingSet64 / 1048576.0;
+                peak = c.Process.PeakWorkingSet64 / 1048576.0;
+            }
+            catch (InvalidOperationException)
+            {
+                continue;
+            }
+            var metrics = await MetricsScrape.ReadAsync(_http, new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{c.AdminPort}")), cancellationToken).ConfigureAwait(false);
+            samples.Add(new ProcessSample(c.Name, Math.Round(cpu, 2), Math.Round(rss, 1), Math.Round(peak, 1), metrics));
+        }
+        return samples;
+    }
+
+    public async Task<bool> KillGatewayAsync(int index, CancellationToken cancellationToken)
+    {
+        if (!_gateways.TryGetValue(index, out var g))
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"there are {_gateways.Count} gateways");
+        }
+        await g.Child.StopAsync().ConfigureAwait(false);
+        _children.Remove(g.Child);
+        return true;
+    }
+
+    public async Task RestartGatewayAsync(int index, CancellationToken cancellationToken)
+    {
+        var (old, admin) = _gateways[index];
+        if (_children.Contains(old))
+        {
+            throw new InvalidOperationException($"{old.Name} is still running; kill it first");
+        }
+        var child = StartGateway(index, admin);
+        await child.WaitReadyAsync(ReadyTimeout, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Summed over the mesh processes (not Redis, not this process).</summary>
@@ -86,6 +139,7 @@ internal sealed class ClusterTarget : IMeshTarget
 
     public async ValueTask DisposeAsync()
     {
+        _http.Dispose();
         // Gateways first (proxies see their streams end), Redis last.
         foreach (var c in Enumerable.Reverse(_children))
         {
@@ -103,14 +157,21 @@ internal sealed class ClusterTarget : IMeshTarget
 
     private static string Port() => FreePort().ToString(CultureInfo.InvariantCulture);
 
-    private Child StartDotnet(string name, string dll, Dictionary<string, string> env)
+    private Child StartGateway(int index, int adminPort)
+    {
+        var child = StartDotnet($"gateway{index}", "Mesh.XdsGateway.dll", new() { ["Mesh__XdsPort"] = _xdsPorts[index].ToString(CultureInfo.InvariantCulture) }, adminPort);
+        _gateways[index] = (child, adminPort);
+        return child;
+    }
+
+    private Child StartDotnet(string name, string dll, Dictionary<string, string> env, int? adminPort = null)
     {
         var path = Path.Combine(AppContext.BaseDirectory, dll);
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"{dll} is not next to the load tool; build loadtest/Mesh.LoadTest (it references the Silo, Ingest and gateway projects).", path);
         }
-        return Start(name, "dotnet", [path], env, FreePort());
+        return Start(name, "dotnet", [path], env, adminPort ?? FreePort());
     }
 
     private Child Start(string name, string file, IEnumerable<string> args, Dictionary<string, string>? env, int? adminPort)

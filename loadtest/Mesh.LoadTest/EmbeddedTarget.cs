@@ -50,7 +50,22 @@ internal sealed class EmbeddedTarget : IMeshTarget
         }
     }
 
+    public Uri? IngestAdmin => Admin;
+
     public ProcessCost Cost() => ProcessCost.Now();
+
+    public async Task<IReadOnlyList<ProcessSample>> SampleAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var metrics = await MetricsScrape.ReadAsync(http, Admin, cancellationToken).ConfigureAwait(false);
+        using var p = System.Diagnostics.Process.GetCurrentProcess();
+        return [new ProcessSample("embedded", Math.Round(p.TotalProcessorTime.TotalSeconds, 2), Math.Round(p.WorkingSet64 / 1048576.0, 1), Math.Round(p.PeakWorkingSet64 / 1048576.0, 1), metrics)];
+    }
+
+    public Task<bool> KillGatewayAsync(int index, CancellationToken cancellationToken) => Task.FromResult(false);
+
+    public Task RestartGatewayAsync(int index, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("the embedded target has one in-process gateway; use --cluster");
 
     public async ValueTask DisposeAsync()
     {

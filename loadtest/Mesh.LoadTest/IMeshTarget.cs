@@ -6,6 +6,18 @@ internal interface IMeshTarget : IAsyncDisposable
     /// <summary>xDS gateway addresses on 127.0.0.1.</summary>
     IReadOnlyList<Uri> Gateways { get; }
 
+    /// <summary>Admin address of the process running the ingest (for <c>/debug/ingestz</c>), if any.</summary>
+    Uri? IngestAdmin { get; }
+
     /// <summary>CPU seconds and peak RSS of the mesh so far.</summary>
     ProcessCost Cost();
+
+    /// <summary>Per mesh process: role, CPU seconds, RSS, peak RSS, and its <c>/metrics</c> (summed over label sets).</summary>
+    Task<IReadOnlyList<ProcessSample>> SampleAsync(CancellationToken cancellationToken);
+
+    /// <summary>SIGKILLs gateway <paramref name="index"/>; false when the target cannot (embedded).</summary>
+    Task<bool> KillGatewayAsync(int index, CancellationToken cancellationToken);
+
+    /// <summary>Starts gateway <paramref name="index"/> again on its port and waits for <c>/readyz</c>.</summary>
+    Task RestartGatewayAsync(int index, CancellationToken cancellationToken);
 }

@@ -10,6 +10,9 @@ internal sealed record LoadOptions
 
     public int GatewayCount { get; init; } = 2;
 
+    /// <summary>Serve the swarm from the minimal limit server instead of Mesh (the <c>limit</c> scenario).</summary>
+    public bool Limit { get; init; }
+
     public int Proxies { get; init; } = 100;
 
     /// <summary>Connect ramp: proxies started per second.</summary>
@@ -33,6 +36,24 @@ internal sealed record LoadOptions
     /// <summary>Share of proxies that see the churned services; the others get a Sidecar limiting them to the rest.</summary>
     public double VisibleFraction { get; init; } = 1;
 
+    /// <summary>Dependency graph: client groups (proxy i is in group i mod G); each sees <see cref="Deps"/> services.</summary>
+    public int Groups { get; init; } = 1;
+
+    /// <summary>Services each group sees (group j: s(j·D) … s(j·D+D−1), wrapping); null: every service.</summary>
+    public int? Deps { get; init; }
+
+    /// <summary>config-churn: what each change rewrites: <c>vs</c>, <c>dr</c> or <c>both</c> (alternating).</summary>
+    public string ConfigKind { get; init; } = "both";
+
+    /// <summary>reconnect-storm: gateway to kill (0-based).</summary>
+    public int KillGateway { get; init; }
+
+    /// <summary>reconnect-storm: start the killed gateway again (its proxies may come back to it) instead of leaving it dead.</summary>
+    public bool Restart { get; init; }
+
+    /// <summary>reconnect-storm: endpoint changes made right after the kill, while its proxies reconnect.</summary>
+    public int ChangesDuringOutage { get; init; } = 1;
+
     public string ResultsDir { get; init; } = Path.Combine("loadtest", "results");
 
     /// <summary>Spectre.Console live status (off when output is redirected).</summary>
@@ -50,8 +71,33 @@ internal sealed record LoadOptions
     [JsonIgnore]
     public int ChurnedServices => FanoutServices ?? (VisibleFraction < 1 ? Math.Max(1, Services / 2) : Services);
 
+    /// <summary>Average number of groups that see a service (the graph's fan-in).</summary>
     [JsonIgnore]
-    public string TargetDescription => Cluster
+    public double FanIn => Groups * (double)(Deps ?? Services) / Services;
+
+    /// <summary>The client groups: one that sees everything; wide and narrow with <see cref="VisibleFraction"/> &lt; 1; or <see cref="Groups"/> with <see cref="Deps"/> each.</summary>
+    public IReadOnlyList<ClientGroup> ClientGroups()
+    {
+        if (VisibleFraction < 1)
+        {
+            return [new ClientGroup("client", null), new ClientGroup(MeshGenerator.NarrowApp, [.. Enumerable.Range(ChurnedServices, Services - ChurnedServices)])];
+        }
+        if (Groups == 1 && Deps is null)
+        {
+            return [new ClientGroup("client", null)];
+        }
+        var d = Deps ?? Services;
+        return [.. Enumerable.Range(0, Groups).Select(j => new ClientGroup(
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"client-g{j}"),
+            [.. Enumerable.Range(0, d).Select(k => (int)(((long)j * d + k) % Services)).Distinct().Order()]))];
+    }
+
+    /// <summary>Group index of proxy <paramref name="i"/> into <see cref="ClientGroups"/>.</summary>
+    public int GroupOf(int i) => VisibleFraction < 1 ? (Picked(i, VisibleFraction) ? 0 : 1) : i % Groups;
+
+    [JsonIgnore]
+    public string TargetDescription => Limit ? "limit (minimal ADS server with pre-serialized responses, in this process)"
+        : Cluster
         ? $"cluster (child processes on 127.0.0.1: redis-server, 1 silo, {GatewayCount} xDS gateways, ingest)"
         : "embedded (silo + gateway + ingest in this process)";
 
@@ -68,6 +114,12 @@ internal sealed record LoadOptions
         : VisibleFraction is <= 0 or > 1 ? "--visible-fraction must be in (0, 1]"
         : ChurnedServices < 1 || ChurnedServices > Services ? "--fanout-services must be 1..services"
         : VisibleFraction < 1 && ChurnedServices >= Services ? "with --visible-fraction < 1, --fanout-services must be below --services (narrow proxies see the rest)"
+        : Groups < 1 || Groups > Proxies ? "--groups must be 1..proxies"
+        : Deps is { } d && (d < 1 || d > Services) ? "--deps must be 1..services"
+        : VisibleFraction < 1 && (Groups > 1 || Deps is not null) ? "--visible-fraction and --groups/--deps are two ways to shape visibility; use one"
+        : ConfigKind is not ("vs" or "dr" or "both") ? "--kind must be vs, dr or both"
+        : KillGateway < 0 || KillGateway >= GatewayCount ? "--kill-gateway must be 0..gateways-1"
+        : ChangesDuringOutage < 0 ? "--changes-during-outage must not be negative"
         : null;
 
     /// <summary>True for the proxies picked by an even spread of <paramref name="share"/> of the proxies.</summary>

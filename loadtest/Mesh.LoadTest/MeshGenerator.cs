@@ -9,15 +9,21 @@ namespace Mesh.LoadTest;
 /// <summary>
 /// Writes the load mesh into a manifest directory: namespace <c>lt</c>, services s0..sN, each a
 /// Service (port http 80 → 8080) and one EndpointSlice of E addresses (no <c>targetRef</c>), one file
-/// per service. <see cref="ChangeEndpointAsync"/> moves one address of one service, written
-/// atomically (temp file + rename). <see cref="ExpectedEds"/> computes, with the pure builders the
-/// grains use, the EDS version every proxy that sees a service must end up holding.
+/// per service, and a Sidecar per client group that sees only some services (the dependency graph).
+/// <see cref="ChangeEndpointAsync"/> moves one address of one service;
+/// <see cref="ChangeVirtualServiceAsync"/> and <see cref="ChangeDestinationRuleAsync"/> rewrite a
+/// service's VirtualService (a header match carrying the change's marker) or DestinationRule (its
+/// load balancer flips); every write is atomic (temp file + rename). <see cref="ExpectedEds"/> and
+/// <see cref="ExpectedClusters"/> compute, with the pure builders the grains use, the versions every
+/// proxy that sees a service must end up holding.
 /// </summary>
 internal sealed class MeshGenerator(string dir, int services, int endpoints)
 {
     public const string Ns = "lt";
     public const string NarrowApp = "client-narrow";
+    public const string MarkerHeader = "x-config-churn";
     private readonly int[] _generation = new int[services];
+    private readonly int[] _drFlips = new int[services];
     private readonly ManifestSet _parsed = new();
 
     public string Dir { get; } = dir;
@@ -28,28 +34,65 @@ internal sealed class MeshGenerator(string dir, int services, int endpoints)
 
     public static string Cluster(int i) => ResourceNames.OutboundCluster(80, null, Host(i));
 
-    /// <summary>Writes every service, and (when <paramref name="narrowHosts"/> is set) a Sidecar limiting <c>app=client-narrow</c> proxies to those services.</summary>
-    public async Task WriteAllAsync(IReadOnlyList<int>? narrowHosts)
+    /// <summary>The marker of change <paramref name="change"/> as it appears in route bytes.</summary>
+    public static string Marker(int change) => string.Create(CultureInfo.InvariantCulture, $"cc-{change:D7}");
+
+    /// <summary>Writes every service, and a Sidecar for each group that sees only some services (egress limited to them).</summary>
+    public async Task WriteAllAsync(IReadOnlyList<ClientGroup> groups)
     {
         Directory.CreateDirectory(Dir);
         for (var i = 0; i < Services; i++)
         {
             await WriteServiceAsync(i).ConfigureAwait(false);
         }
-        if (narrowHosts is not null)
+        foreach (var g in groups.Where(g => g.Services is not null))
         {
-            var hosts = string.Join(", ", narrowHosts.Select(i => $"\"./{Host(i)}\""));
-            await WriteAtomicAsync("sidecar-narrow.yaml", $$$"""
+            var hosts = string.Join(", ", g.Services!.Select(i => $"\"./{Host(i)}\""));
+            await WriteAtomicAsync($"sidecar-{g.App}.yaml", $$$"""
                 apiVersion: networking.istio.io/v1
                 kind: Sidecar
-                metadata: {name: narrow, namespace: {{{Ns}}}}
+                metadata: {name: {{{g.App}}}, namespace: {{{Ns}}}}
                 spec:
-                  workloadSelector: {labels: {app: {{{NarrowApp}}}}}
+                  workloadSelector: {labels: {app: {{{g.App}}}}}
                   egress:
                   - hosts: [{{{hosts}}}]
 
                 """).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Writes service <paramref name="i"/>'s VirtualService: a route matching header <see cref="MarkerHeader"/> = the change's marker, then a default route.</summary>
+    public Task<DateTime> ChangeVirtualServiceAsync(int i, int change) =>
+        WriteAtomicAsync(string.Create(CultureInfo.InvariantCulture, $"vs-s{i}.yaml"), $$$"""
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: s{{{i}}}, namespace: {{{Ns}}}}
+            spec:
+              hosts: [{{{Host(i)}}}]
+              http:
+              - match:
+                - headers:
+                    {{{MarkerHeader}}}: {exact: {{{Marker(change)}}}}
+                route:
+                - destination: {host: {{{Host(i)}}}}
+              - route:
+                - destination: {host: {{{Host(i)}}}}
+
+            """);
+
+    /// <summary>Writes service <paramref name="i"/>'s DestinationRule with its load balancer flipped (LEAST_REQUEST ↔ ROUND_ROBIN), so its cluster changes.</summary>
+    public Task<DateTime> ChangeDestinationRuleAsync(int i)
+    {
+        var lb = ++_drFlips[i] % 2 == 1 ? "LEAST_REQUEST" : "ROUND_ROBIN";
+        return WriteAtomicAsync(string.Create(CultureInfo.InvariantCulture, $"dr-s{i}.yaml"), $$$"""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: s{{{i}}}, namespace: {{{Ns}}}}
+            spec:
+              host: {{{Host(i)}}}
+              trafficPolicy: {loadBalancer: {simple: {{{lb}}}}}
+
+            """);
     }
 
     /// <summary>Moves the first address of service <paramref name="i"/>; returns the UTC time the new file appeared.</summary>
@@ -60,7 +103,22 @@ internal sealed class MeshGenerator(string dir, int services, int endpoints)
     }
 
     /// <summary>Cluster name → EDS version implied by the manifests now on disk.</summary>
-    public IReadOnlyDictionary<string, string> ExpectedEds()
+    public IReadOnlyDictionary<string, string> ExpectedEds() => Expected(EndpointBuilder.Build);
+
+    /// <summary>The EDS resource of service <paramref name="i"/> implied by the manifests now on disk.</summary>
+    public XdsResource CurrentEds(int i)
+    {
+        var name = Cluster(i);
+        var settings = MeshSettings.Default;
+        var (objects, _) = _parsed.Update(Dir, ManifestSet.Scan(Dir));
+        return RegistryCompiler.Compile(objects, settings).Services.Values
+            .SelectMany(s => EndpointBuilder.Build(s.ToTranslationInput(settings))).Single(r => r.Name == name);
+    }
+
+    /// <summary>Cluster name → cluster (CDS) version implied by the manifests now on disk.</summary>
+    public IReadOnlyDictionary<string, string> ExpectedClusters() => Expected(ClusterBuilder.BuildOutbound);
+
+    private Dictionary<string, string> Expected(Func<ServiceTranslationInput, System.Collections.Immutable.ImmutableArray<XdsResource>> build)
     {
         var (objects, errors) = _parsed.Update(Dir, ManifestSet.Scan(Dir));
         if (!errors.IsEmpty)
@@ -69,7 +127,7 @@ internal sealed class MeshGenerator(string dir, int services, int endpoints)
         }
         var settings = MeshSettings.Default;
         return RegistryCompiler.Compile(objects, settings).Services.Values
-            .SelectMany(s => EndpointBuilder.Build(s.ToTranslationInput(settings)))
+            .SelectMany(s => build(s.ToTranslationInput(settings)))
             .ToDictionary(r => r.Name, r => r.Version, StringComparer.Ordinal);
     }
 
@@ -110,3 +168,9 @@ internal sealed class MeshGenerator(string dir, int services, int endpoints)
         return DateTime.UtcNow;
     }
 }
+
+/// <summary>
+/// Client workloads (label <c>app</c>) of the dependency graph: <paramref name="Services"/> are the
+/// service indices its proxies see (null: all, no Sidecar).
+/// </summary>
+internal sealed record ClientGroup(string App, IReadOnlyList<int>? Services);

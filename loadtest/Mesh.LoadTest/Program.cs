@@ -3,7 +3,7 @@ using Mesh.LoadTest;
 
 return await Cli.RunAsync(args).ConfigureAwait(false);
 
-/// <summary>Command line: <c>connect</c> and <c>eds-churn</c>, each with <c>--help</c>.</summary>
+/// <summary>Command line: <c>connect</c>, <c>eds-churn</c>, <c>config-churn</c>, <c>reconnect-storm</c> and <c>limit</c>, each with <c>--help</c>.</summary>
 internal static class Cli
 {
     private const string Common = """
@@ -14,30 +14,60 @@ internal static class Cli
           --ramp R                   proxies started per second (default 200)
           --services S               services s0..s(S-1) in namespace lt (default 10)
           --endpoints E              endpoints per service, one EndpointSlice each (default 3)
+          --groups G                 client workloads of the dependency graph; proxy i is in group i mod G (default 1)
+          --deps D                   services each group sees (group j: s(j*D) .. s(j*D+D-1), wrapping), via a
+                                     Sidecar per group; fan-in = G*D/S groups per service (default: all)
           --delta-share F            share of proxies speaking delta xDS, the rest SotW (default 1)
           --timeout SECONDS          bound of every wait (default 120)
-          --results DIR              where the .json and .md reports go (default loadtest/results)
+          --results DIR              where the .json, .md and .png reports go (default loadtest/results)
           --no-live                  no live status line (also off when output is redirected)
         """;
 
-    private const string ConnectUsage = "Usage: Mesh.LoadTest connect [options]\n\n"
-        + "Ramps the proxies (all see all services) and times each from its start to holding its full config:\n"
-        + "every cluster, its EDS, listener 0.0.0.0_80 and route 80. Reports p50/p95/p99/max and the time until\n"
-        + "all are in sync after the ramp's end.\n\nOptions:\n" + Common;
-
-    private const string ChurnUsage = "Usage: Mesh.LoadTest eds-churn [options]\n\n"
-        + "Connects as `connect` does, then moves one endpoint at a time at a fixed rate, round-robin over the\n"
-        + "first K services, and times each change from its manifest write to the last affected proxy holding\n"
-        + "the exact EDS version the pure builders compute. Counts pushes to proxies that do not see the service.\n\nOptions:\n" + Common + "\n"
-        + """
-          --rate R                   endpoint changes per second (default 5)
+    private const string ChurnOptions = """
+          --rate R                   changes per second (default 5)
           --changes C                number of changes (default 10)
           --fanout-services K        changes go round-robin over s0..s(K-1) (default all; half with --visible-fraction)
           --visible-fraction F       share of proxies that see the churned services; the others get a Sidecar
                                      (app=client-narrow) limiting them to the other services (default 1)
         """;
 
-    private const string Usage = "Usage: Mesh.LoadTest <connect|eds-churn> [options]   (--help after a command for its options)\n";
+    private static readonly Dictionary<string, string> Usages = new(StringComparer.Ordinal)
+    {
+        ["connect"] = "Usage: Mesh.LoadTest connect [options]\n\n"
+            + "Ramps the proxies and times each from its start to holding its full config: every cluster it sees,\n"
+            + "their EDS, listener 0.0.0.0_80 and route 80. Reports p50/p95/p99/max, the time until all are in sync\n"
+            + "after the ramp's end, and (with --cluster) gateway memory per connected proxy.\n\nOptions:\n" + Common,
+        ["eds-churn"] = "Usage: Mesh.LoadTest eds-churn [options]\n\n"
+            + "Connects as `connect` does, then moves one endpoint at a time at a fixed rate, round-robin over the\n"
+            + "first K services, and times each change from its manifest write to the last affected proxy holding\n"
+            + "the exact EDS version the pure builders compute. Counts pushes to proxies that do not see the service.\n\nOptions:\n"
+            + Common + "\n" + ChurnOptions,
+        ["config-churn"] = "Usage: Mesh.LoadTest config-churn [options]\n\n"
+            + "Connects, then rewrites VirtualServices (a header match carrying the change's marker: route 80 changes)\n"
+            + "and DestinationRules (the load balancer flips: the cluster changes) of the first K services, and times\n"
+            + "each change from its write to the last proxy that sees the service holding it. Counts pushes to the others.\n\nOptions:\n"
+            + Common + "\n" + ChurnOptions + """
+          --kind vs|dr|both          what each change rewrites (default both, alternating)
+        """,
+        ["reconnect-storm"] = "Usage: Mesh.LoadTest reconnect-storm --cluster [options]\n\n"
+            + "Connects, then SIGKILLs one gateway and makes endpoint changes right away; times each proxy that was on\n"
+            + "it from the kill until it holds the current config again (via another gateway, or the restarted one),\n"
+            + "and counts what was resent: delta proxies resume with initial_resource_versions and should be sent only\n"
+            + "what changed.\n\nOptions:\n" + Common + "\n" + """
+          --kill-gateway I           the gateway to kill (default 0)
+          --restart                  start it again on its port after the kill
+          --changes-during-outage C  endpoint changes right after the kill (default 1)
+        """,
+        ["limit"] = "Usage: Mesh.LoadTest limit [options]\n\n"
+            + "The transport ceiling: the same swarm and the same resources (built by the pure builders for the same\n"
+            + "mesh) served by a minimal Kestrel ADS server that writes pre-serialized responses with no control-plane\n"
+            + "logic. Times connect → full config and, for --changes EDS changes to a service every proxy sees, the\n"
+            + "fan-out to all proxies; quote Mesh's numbers as a ratio of these.\n\nOptions:\n" + Common + "\n" + """
+          --changes C                EDS changes fanned out to every proxy, one at a time (default 10)
+        """,
+    };
+
+    private const string Usage = "Usage: Mesh.LoadTest <connect|eds-churn|config-churn|reconnect-storm|limit> [options]   (--help after a command for its options)\n";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -47,12 +77,11 @@ internal static class Cli
             return args.Length == 0 ? 2 : 0;
         }
         var command = args[0];
-        if (command is not ("connect" or "eds-churn"))
+        if (!Usages.TryGetValue(command, out var usage))
         {
             Console.Error.WriteLine($"unknown command '{command}'\n{Usage}");
             return 2;
         }
-        var usage = command == "connect" ? ConnectUsage : ChurnUsage;
         if (args.Skip(1).Any(a => a is "-h" or "--help"))
         {
             Console.WriteLine(usage);
@@ -61,7 +90,7 @@ internal static class Cli
         LoadOptions options;
         try
         {
-            options = Parse(args.Skip(1).ToList(), command == "eds-churn");
+            options = Parse(args.Skip(1).ToList(), command);
         }
         catch (FormatException ex)
         {
@@ -73,30 +102,69 @@ internal static class Cli
             Console.Error.WriteLine(problem);
             return 2;
         }
+        if (command == "reconnect-storm" && !options.Cluster)
+        {
+            Console.Error.WriteLine("reconnect-storm kills a gateway process: add --cluster");
+            return 2;
+        }
         using var cts = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
             e.Cancel = true;
             cts.Cancel();
         };
-        if (command == "connect")
+        return command switch
         {
-            var r = await Scenarios.RunConnectAsync(options, cts.Token).ConfigureAwait(false);
-            Console.WriteLine($"connect: {r.FullConfig}/{options.Proxies} full config, {r.InSync} in sync; start → full config {r.TimeToFullConfig}; "
-                + $"all in sync {r.AllFullConfigAfterRampSeconds} s after the ramp ({r.RampSeconds} s); CPU {r.Cost.CpuSeconds} s, peak RSS {r.Cost.PeakRssMb} MB");
-            Console.WriteLine($"report: {r.JsonPath}, {r.MarkdownPath}");
-            return r.AllFullConfig ? 0 : 1;
-        }
-        var c = await Scenarios.RunEdsChurnAsync(options, cts.Token).ConfigureAwait(false);
-        Console.WriteLine($"connect: {c.Connect.FullConfig}/{options.Proxies} full config; start → full config {c.Connect.TimeToFullConfig}");
-        Console.WriteLine($"eds-churn: {c.ChangesConverged}/{c.ChangesApplied} changes converged at all {c.AffectedProxies} affected proxies; write → last proxy {c.Convergence}; "
-            + $"EDS to unsubscribed proxies {c.UnsubscribedEdsUpdates}, responses to {c.UnaffectedProxies} unaffected proxies {c.ResponsesToUnaffected}; CPU {c.Cost.CpuSeconds} s, peak RSS {c.Cost.PeakRssMb} MB");
-        Console.WriteLine($"report: {c.JsonPath}, {c.MarkdownPath}");
-        return c.Connect.AllFullConfig && c.ChangesConverged == c.ChangesApplied && c.UnsubscribedEdsUpdates == 0 ? 0 : 1;
+            "connect" => Print(await Scenarios.RunConnectAsync(options, cts.Token).ConfigureAwait(false)),
+            "eds-churn" => Print(await Scenarios.RunEdsChurnAsync(options, cts.Token).ConfigureAwait(false)),
+            "config-churn" => Print(await Scenarios.RunConfigChurnAsync(options, cts.Token).ConfigureAwait(false)),
+            "reconnect-storm" => Print(await Scenarios.RunReconnectStormAsync(options, cts.Token).ConfigureAwait(false)),
+            _ => Print(await LimitScenario.RunAsync(options, cts.Token).ConfigureAwait(false)),
+        };
     }
 
-    private static LoadOptions Parse(List<string> args, bool churn)
+    private static int Print(ConnectResult r)
     {
+        Console.WriteLine($"connect: {r.FullConfig}/{r.Options.Proxies} full config, {r.InSync} in sync; start → full config {r.TimeToFullConfig}; "
+            + $"all in sync {r.AllFullConfigAfterRampSeconds} s after the ramp ({r.RampSeconds} s); CPU {r.Cost.CpuSeconds} s, peak RSS {r.Cost.PeakRssMb} MB"
+            + (r.Memory is { } m ? $"; gateway memory per proxy {m.RssKbPerProxy} KB RSS, {m.HeapKbPerProxy} KB heap" : ""));
+        Paths(r);
+        return r.AllFullConfig ? 0 : 1;
+    }
+
+    private static int Print(ChurnResult c)
+    {
+        Console.WriteLine($"connect: {c.Connect.FullConfig}/{c.Connect.Options.Proxies} full config; start → full config {c.Connect.TimeToFullConfig}");
+        Console.WriteLine($"{c.Scenario}: {c.ChangesConverged}/{c.ChangesApplied} changes converged at all {c.AffectedProxies} affected proxies; write → last proxy {c.Convergence}; apply → last proxy {c.ConvergenceFromApply}; "
+            + $"fan-out p50 {c.FanoutPerSecondP50} proxies/s; EDS to unsubscribed proxies {c.UnsubscribedEdsUpdates}, responses to {c.UnaffectedProxies} unaffected proxies {c.ResponsesToUnaffected}; "
+            + $"CPU {c.Cost.CpuSeconds} s, peak RSS {c.Cost.PeakRssMb} MB"
+            + (c.Connect.Options.Cluster ? $"; silo+gateway CPU per change {c.MeshCpuMsPerChange} ms, ingest {c.IngestCpuMsPerChange} ms" : ""));
+        Paths(c);
+        return c.Connect.AllFullConfig && c.ChangesConverged == c.ChangesApplied && c.UnsubscribedEdsUpdates == 0 && c.ResponsesToUnaffected == 0 ? 0 : 1;
+    }
+
+    private static int Print(StormResult s)
+    {
+        Console.WriteLine($"connect: {s.Connect.FullConfig}/{s.Connect.Options.Proxies} full config; start → full config {s.Connect.TimeToFullConfig}");
+        Console.WriteLine($"reconnect-storm: {s.BackInSync}/{s.ProxiesOnKilledGateway} proxies of gateway{s.KilledGateway} back in sync; kill → in sync {s.KillToInSync}; "
+            + $"resent to moved delta proxies {s.MovedDeltaPushes.Values.Sum(t => t.Resent)}, to moved SotW proxies {s.MovedSotwPushes.Values.Sum(t => t.Resent)}; safety violations {s.SafetyViolations}");
+        Paths(s);
+        return s.Connect.AllFullConfig && s.BackInSync == s.ProxiesOnKilledGateway && s.FinalInSync == s.Connect.Options.Proxies ? 0 : 1;
+    }
+
+    private static int Print(LimitResult l)
+    {
+        Console.WriteLine($"limit: {l.FullConfig}/{l.Options.Proxies} full config; start → full config {l.TimeToFullConfig}; fan-out of {l.Changes} EDS changes to all: {l.Fanout}; "
+            + $"fan-out p50 {l.FanoutPerSecondP50} proxies/s; {l.ResponsesWritten} responses, {l.BytesWritten} bytes written");
+        Paths(l);
+        return l.FullConfig == l.Options.Proxies && l.FanoutConverged == l.Changes ? 0 : 1;
+    }
+
+    private static void Paths(RunResult r) => Console.WriteLine($"report: {r.JsonPath}, {r.MarkdownPath}, {r.ChartPath}");
+
+    private static LoadOptions Parse(List<string> args, string command)
+    {
+        var churn = command is "eds-churn" or "config-churn";
         var o = new LoadOptions { Live = !Console.IsOutputRedirected, Log = Console.Error.WriteLine };
         for (var i = 0; i < args.Count; i++)
         {
@@ -113,15 +181,21 @@ internal static class Cli
                 "--ramp" => o with { Ramp = Num() },
                 "--services" => o with { Services = Int() },
                 "--endpoints" => o with { Endpoints = Int() },
+                "--groups" => o with { Groups = Int() },
+                "--deps" => o with { Deps = Int() },
                 "--delta-share" => o with { DeltaShare = Num() },
                 "--timeout" => o with { Timeout = TimeSpan.FromSeconds(Num()) },
                 "--results" => o with { ResultsDir = Value() },
                 "--no-live" => o with { Live = false },
                 "--rate" when churn => o with { Rate = Num() },
-                "--changes" when churn => o with { Changes = Int() },
+                "--changes" when churn || command == "limit" => o with { Changes = Int() },
                 "--fanout-services" when churn => o with { FanoutServices = Int() },
                 "--visible-fraction" when churn => o with { VisibleFraction = Num() },
-                _ => throw new FormatException($"unknown option '{name}'"),
+                "--kind" when command == "config-churn" => o with { ConfigKind = Value() },
+                "--kill-gateway" when command == "reconnect-storm" => o with { KillGateway = Int() },
+                "--restart" when command == "reconnect-storm" => o with { Restart = true },
+                "--changes-during-outage" when command == "reconnect-storm" => o with { ChangesDuringOutage = Int() },
+                _ => throw new FormatException($"unknown option '{name}' for {command}"),
             };
         }
         return o;

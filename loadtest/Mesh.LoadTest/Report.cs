@@ -4,103 +4,115 @@ using System.Text.Json;
 
 namespace Mesh.LoadTest;
 
-/// <summary>Writes a run's result as <c>&lt;scenario&gt;-&lt;yyyyMMdd-HHmmss&gt;.json</c> and <c>.md</c> under the results directory.</summary>
+/// <summary>
+/// Writes a run's result as <c>&lt;scenario&gt;-&lt;yyyyMMdd-HHmmss&gt;.json</c>, <c>.md</c> and a
+/// <c>.png</c> chart of convergence over time under the results directory.
+/// </summary>
 internal static class Report
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     public static void Write(string dir, string scenario, ConnectResult result)
     {
-        var (json, md) = Paths(dir, scenario);
-        result.JsonPath = json;
-        result.MarkdownPath = md;
-        File.WriteAllText(json, JsonSerializer.Serialize(result, Json));
         var sb = Header(scenario, result.Options);
         Connect(sb, result);
-        File.WriteAllText(md, sb.ToString());
+        Save(dir, scenario, result, sb, "Connect: time from a proxy's start to its full config", "proxy start (s since the ramp began)", "start → full config (ms)");
     }
 
-    public static void Write(string dir, string scenario, ChurnResult result)
+    public static void Write(string dir, string scenario, ChurnResult r)
     {
-        var (json, md) = Paths(dir, scenario);
-        result.JsonPath = json;
-        result.MarkdownPath = md;
-        File.WriteAllText(json, JsonSerializer.Serialize(result, Json));
-        var sb = Header(scenario, result.Connect.Options);
-        Connect(sb, result.Connect);
+        var sb = Header(scenario, r.Connect.Options);
+        Connect(sb, r.Connect);
+        var what = r.Scenario == "config-churn" ? $"VirtualService/DestinationRule changes ({r.Connect.Options.ConfigKind})" : "endpoint changes";
         sb.Append(CultureInfo.InvariantCulture, $"""
 
-            ## EDS churn
+            ## Churn: {what}
 
             | | |
             | --- | --- |
-            | changes applied / converged at every affected proxy | {result.ChangesApplied} / {result.ChangesConverged} |
-            | churned services | {result.ChurnedServices} |
-            | affected (see the churned services) / unaffected proxies | {result.AffectedProxies} / {result.UnaffectedProxies} |
-            | proxies in sync with the final manifests | {result.FinalInSync} / {result.Connect.Options.Proxies} |
-            | convergence, write → last affected proxy (ms) | p50 {result.Convergence.P50}, p95 {result.Convergence.P95}, p99 {result.Convergence.P99}, max {result.Convergence.Max} (n={result.Convergence.Count}) |
-            | EDS updates for clusters the proxy does not see | {result.UnsubscribedEdsUpdates} |
-            | responses (any type) to unaffected proxies during churn | {result.ResponsesToUnaffected} |
-            | CPU seconds (whole run) / peak RSS | {result.Cost.CpuSeconds} s / {result.Cost.PeakRssMb} MB ({result.Cost.Note}) |
+            | changes applied / converged at every affected proxy | {r.ChangesApplied} / {r.ChangesConverged} |
+            | churned services | {r.ChurnedServices} |
+            | affected (see a churned service) / unaffected proxies | {r.AffectedProxies} / {r.UnaffectedProxies} |
+            | proxies in sync with the final manifests | {r.FinalInSync} / {r.Connect.Options.Proxies} |
+            | convergence, manifest write → last affected proxy (ms) | {Ms(r.Convergence)} |
+            | convergence, ingest apply (grain writes begin) → last affected proxy (ms) | {Ms(r.ConvergenceFromApply)} |
+            | fan-out rate, p50 over changes (proxies updated per second: seers / convergence) | {r.FanoutPerSecondP50} |
+            | EDS updates for clusters the proxy does not see | {r.UnsubscribedEdsUpdates} |
+            | responses (any type) to unaffected proxies during churn | {r.ResponsesToUnaffected} |
+            | silo + gateway CPU per change / ingest CPU per change | {Cpu(r.MeshCpuMsPerChange, r.Connect.Options)} / {Cpu(r.IngestCpuMsPerChange, r.Connect.Options)} |
+            | CPU seconds (whole run) / peak RSS | {r.Cost.CpuSeconds} s / {r.Cost.PeakRssMb} MB ({r.Cost.Note}) |
 
-            Pushes during churn:
+            Pushes received by the proxies during churn:
 
 
             """);
-        PushTable(sb, result.Pushes);
-        Problems(sb, result.SomeProblems);
-        File.WriteAllText(md, sb.ToString());
+        PushTable(sb, r.Pushes);
+        ServerTable(sb, "during churn", r.Server);
+        Problems(sb, r.SomeProblems);
+        Save(dir, scenario, r, sb, $"{scenario}: convergence of each change", "change written (s since churn began)", "write → last affected proxy (ms)");
     }
 
-    private static (string Json, string Md) Paths(string dir, string scenario)
+    public static void Write(string dir, string scenario, StormResult r)
     {
-        Directory.CreateDirectory(dir);
-        var stem = Path.Combine(dir, $"{scenario}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
-        var name = stem;
-        for (var n = 2; File.Exists(name + ".json") && n < 100; n++)
-        {
-            name = string.Create(CultureInfo.InvariantCulture, $"{stem}-{n}");
-        }
-        return (name + ".json", name + ".md");
+        var sb = Header(scenario, r.Connect.Options);
+        Connect(sb, r.Connect);
+        sb.Append(CultureInfo.InvariantCulture, $"""
+
+            ## Reconnect storm: gateway{r.KilledGateway} SIGKILLed{(r.Restarted ? " and restarted" : "")}, {r.ChangesDuringOutage} endpoint change(s) right after
+
+            | | |
+            | --- | --- |
+            | proxies on the killed gateway / back in sync | {r.ProxiesOnKilledGateway} / {r.BackInSync} |
+            | kill → proxy back in sync (ms) | {Ms(r.KillToInSync)} |
+            | all moved proxies back in sync after the kill | {r.AllBackInSyncMs} ms |
+            | proxies in sync with the final manifests | {r.FinalInSync} / {r.Connect.Options.Proxies} |
+            | reconnects / safety violations (a proxy without config it held) | {r.Reconnects} / {r.SafetyViolations} |
+
+            Received by the {r.MovedDeltaProxies} moved delta proxies (resumed with initial_resource_versions):
+
+
+            """);
+        PushTable(sb, r.MovedDeltaPushes);
+        sb.Append(CultureInfo.InvariantCulture, $"\nReceived by the {r.MovedSotwProxies} moved SotW proxies (SotW resends everything by design):\n\n");
+        PushTable(sb, r.MovedSotwPushes);
+        sb.Append("\nReceived by the proxies that stayed:\n\n");
+        PushTable(sb, r.StayedPushes);
+        ServerTable(sb, "during the storm", r.Server);
+        Problems(sb, r.SomeProblems);
+        Save(dir, scenario, r, sb, "reconnect-storm: kill → each moved proxy back in sync", "proxy index", "kill → in sync (ms)");
     }
 
-    private static StringBuilder Header(string scenario, LoadOptions o) =>
+    /// <summary>Writes the JSON, Markdown and chart of a run; sets its paths.</summary>
+    public static void Save(string dir, string scenario, RunResult result, StringBuilder markdown, string chartTitle, string xLabel, string yLabel)
+    {
+        var stem = Stem(dir, scenario);
+        result.JsonPath = stem + ".json";
+        result.MarkdownPath = stem + ".md";
+        result.ChartPath = stem + ".png";
+        var points = result.Chart;
+        Chart.WriteScatter(result.ChartPath, chartTitle, xLabel, yLabel,
+            [new ChartSeries($"{points.Count} samples", [.. points.Select(p => p.X)], [.. points.Select(p => p.Y)])]);
+        markdown.Append(CultureInfo.InvariantCulture, $"\n![{chartTitle}]({Path.GetFileName(result.ChartPath)})\n");
+        File.WriteAllText(result.JsonPath, JsonSerializer.Serialize<object>(result, Json));
+        File.WriteAllText(result.MarkdownPath, markdown.ToString());
+    }
+
+    public static string Ms(Percentiles p) => $"p50 {p.P50}, p95 {p.P95}, p99 {p.P99}, max {p.Max} (n={p.Count})";
+
+    public static StringBuilder Header(string scenario, LoadOptions o) =>
         new StringBuilder().Append(CultureInfo.InvariantCulture, $"""
             # Mesh load test: {scenario}
 
             {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC, {Environment.ProcessorCount} cores, target: {o.TargetDescription}.
 
             Parameters: proxies {o.Proxies}, ramp {o.Ramp}/s, services {o.Services}, endpoints {o.Endpoints}, delta share {o.DeltaShare},
+            groups {o.Groups}, deps {(o.Deps?.ToString(CultureInfo.InvariantCulture) ?? "all")} (fan-in {o.FanIn:0.##} groups per service),
             rate {o.Rate}/s, changes {o.Changes}, churned services {o.ChurnedServices}, visible fraction {o.VisibleFraction}, timeout {o.Timeout.TotalSeconds} s.
 
 
             """);
 
-    private static void Connect(StringBuilder sb, ConnectResult r)
-    {
-        var t = r.TimeToFullConfig;
-        sb.Append(CultureInfo.InvariantCulture, $"""
-            ## Connect
-
-            | | |
-            | --- | --- |
-            | proxies started / failed to start | {r.Started} / {r.FailedToStart} |
-            | with full config / in sync (exact EDS versions) | {r.FullConfig} / {r.InSync} |
-            | ramp | {r.RampSeconds} s |
-            | all with full config, after the ramp's end | {r.AllFullConfigAfterRampSeconds} s |
-            | start → full config (ms) | p50 {t.P50}, p95 {t.P95}, p99 {t.P99}, max {t.Max} (n={t.Count}) |
-            | EDS updates for clusters the proxy does not see | {r.UnsubscribedEdsUpdates} |
-            | CPU seconds / peak RSS at the end of connect | {r.Cost.CpuSeconds} s / {r.Cost.PeakRssMb} MB ({r.Cost.Note}) |
-
-            Pushes during connect:
-
-
-            """);
-        PushTable(sb, r.Pushes);
-        Problems(sb, r.SomeProblems);
-    }
-
-    private static void PushTable(StringBuilder sb, Dictionary<string, TypeCount> pushes)
+    public static void PushTable(StringBuilder sb, Dictionary<string, TypeCount> pushes)
     {
         sb.AppendLine("| type | responses | resources | new or changed | resent unchanged |").AppendLine("| --- | --- | --- | --- | --- |");
         foreach (var (type, c) in pushes)
@@ -109,7 +121,23 @@ internal static class Report
         }
     }
 
-    private static void Problems(StringBuilder sb, IReadOnlyList<string> problems)
+    public static void ServerTable(StringBuilder sb, string phase, ServerPhase server)
+    {
+        sb.Append(CultureInfo.InvariantCulture, $"""
+
+            Mesh processes {phase} ({server.Seconds} s; {server.PushesPerSecond} pushes/s, {server.PushBytesPerSecond / 1024:0.#} KiB/s of resources):
+
+            | process | CPU s | RSS MB | peak RSS MB | heap after GC MB | pushes | resource bytes | open streams |
+            | --- | --- | --- | --- | --- | --- | --- | --- |
+
+            """);
+        foreach (var p in server.Processes)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"| {p.Role} | {p.CpuSeconds} | {p.RssMb} | {p.PeakRssMb} | {p.HeapAfterGcMb} | {p.Pushes} | {p.PushBytes} | {p.Connections} |\n");
+        }
+    }
+
+    public static void Problems(StringBuilder sb, IReadOnlyList<string> problems)
     {
         if (problems.Count > 0)
         {
@@ -119,5 +147,47 @@ internal static class Report
                 sb.Append(CultureInfo.InvariantCulture, $"* {p}\n");
             }
         }
+    }
+
+    private static string Cpu(double ms, LoadOptions o) => o.Cluster ? $"{ms} ms" : "n/a (embedded: one process)";
+
+    private static void Connect(StringBuilder sb, ConnectResult r)
+    {
+        var m = r.Memory;
+        var memory = m is null ? "n/a (embedded: the proxies share the process)"
+            : $"{m.RssKbPerProxy} KB RSS, {m.HeapKbPerProxy} KB managed heap ({m.Streams} streams; +{m.RssGrowthMb} MB RSS, +{m.HeapGrowthMb} MB heap)";
+        sb.Append(CultureInfo.InvariantCulture, $"""
+            ## Connect
+
+            | | |
+            | --- | --- |
+            | proxies started / failed to start | {r.Started} / {r.FailedToStart} |
+            | with full config / in sync (exact EDS versions) | {r.FullConfig} / {r.InSync} |
+            | ramp | {r.RampSeconds} s |
+            | all with full config, after the ramp's end | {r.AllFullConfigAfterRampSeconds} s |
+            | start → full config (ms) | {Ms(r.TimeToFullConfig)} |
+            | EDS updates for clusters the proxy does not see | {r.UnsubscribedEdsUpdates} |
+            | gateway memory per connected proxy | {memory} |
+            | CPU seconds / peak RSS at the end of connect | {r.Cost.CpuSeconds} s / {r.Cost.PeakRssMb} MB ({r.Cost.Note}) |
+
+            Pushes during connect:
+
+
+            """);
+        PushTable(sb, r.Pushes);
+        ServerTable(sb, "during connect", r.Server);
+        Problems(sb, r.SomeProblems);
+    }
+
+    private static string Stem(string dir, string scenario)
+    {
+        Directory.CreateDirectory(dir);
+        var stem = Path.Combine(dir, $"{scenario}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
+        var name = stem;
+        for (var n = 2; File.Exists(name + ".json") && n < 100; n++)
+        {
+            name = string.Create(CultureInfo.InvariantCulture, $"{stem}-{n}");
+        }
+        return name;
     }
 }

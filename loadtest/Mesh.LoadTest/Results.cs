@@ -50,6 +50,19 @@ internal static class Pushes
             now.Resent(t) - (before?.Resent(t) ?? 0)));
 }
 
+/// <summary>A run's outcome: where its reports went and the points of its chart (x seconds, y ms).</summary>
+internal abstract record RunResult
+{
+    public string? JsonPath { get; set; }
+
+    public string? MarkdownPath { get; set; }
+
+    public string? ChartPath { get; set; }
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<(double X, double Y)> Chart { get; init; } = [];
+}
+
 /// <summary>The <c>connect</c> scenario's outcome.</summary>
 internal sealed record ConnectResult(
     LoadOptions Options,
@@ -63,18 +76,17 @@ internal sealed record ConnectResult(
     Dictionary<string, TypeCount> Pushes,
     long UnsubscribedEdsUpdates,
     IReadOnlyList<string> SomeProblems,
-    ProcessCost Cost)
+    ProcessCost Cost,
+    ServerPhase Server,
+    GatewayMemory? Memory) : RunResult
 {
-    public string? JsonPath { get; set; }
-
-    public string? MarkdownPath { get; set; }
-
     public bool AllFullConfig => FullConfig == Options.Proxies && InSync == Options.Proxies;
 }
 
-/// <summary>The <c>eds-churn</c> scenario's outcome (after its connect phase).</summary>
+/// <summary>The <c>eds-churn</c> and <c>config-churn</c> scenarios' outcome (after the connect phase).</summary>
 internal sealed record ChurnResult(
     ConnectResult Connect,
+    string Scenario,
     int ChangesApplied,
     int ChangesConverged,
     int AffectedProxies,
@@ -82,14 +94,92 @@ internal sealed record ChurnResult(
     int ChurnedServices,
     int FinalInSync,
     Percentiles Convergence,
+    Percentiles ConvergenceFromApply,
     IReadOnlyList<double?> ConvergenceMsPerChange,
+    double FanoutPerSecondP50,
     long UnsubscribedEdsUpdates,
     long ResponsesToUnaffected,
     Dictionary<string, TypeCount> Pushes,
     IReadOnlyList<string> SomeProblems,
-    ProcessCost Cost)
+    ProcessCost Cost,
+    ServerPhase Server) : RunResult
 {
-    public string? JsonPath { get; set; }
+    /// <summary>Silo + gateway CPU seconds per change during the churn (ingest excluded), in ms; 0 when not attributable (embedded).</summary>
+    public double MeshCpuMsPerChange => ChangesApplied == 0 || !Connect.Options.Cluster ? 0
+        : Math.Round(Server.Processes.Where(p => p.Role != "ingest").Sum(p => p.CpuSeconds) * 1000 / ChangesApplied, 2);
 
-    public string? MarkdownPath { get; set; }
+    /// <summary>Ingest CPU ms per change (cluster target only).</summary>
+    public double IngestCpuMsPerChange => ChangesApplied == 0 || !Connect.Options.Cluster ? 0
+        : Math.Round(Server.Processes.Where(p => p.Role == "ingest").Sum(p => p.CpuSeconds) * 1000 / ChangesApplied, 2);
+}
+
+/// <summary>The <c>reconnect-storm</c> scenario's outcome (after the connect phase).</summary>
+internal sealed record StormResult(
+    ConnectResult Connect,
+    int KilledGateway,
+    bool Restarted,
+    int ChangesDuringOutage,
+    int ProxiesOnKilledGateway,
+    int BackInSync,
+    int FinalInSync,
+    Percentiles KillToInSync,
+    double AllBackInSyncMs,
+    Dictionary<string, TypeCount> MovedDeltaPushes,
+    int MovedDeltaProxies,
+    Dictionary<string, TypeCount> MovedSotwPushes,
+    int MovedSotwProxies,
+    Dictionary<string, TypeCount> StayedPushes,
+    long Reconnects,
+    long SafetyViolations,
+    IReadOnlyList<string> SomeProblems,
+    ProcessCost Cost,
+    ServerPhase Server) : RunResult;
+
+/// <summary>What each mesh process spent during a phase: CPU seconds, memory at its end, xDS pushes and bytes.</summary>
+internal sealed record ServerPhase(double Seconds, IReadOnlyList<ProcessDelta> Processes)
+{
+    public double PushesPerSecond => Seconds <= 0 ? 0 : Math.Round(Processes.Sum(p => p.Pushes) / Seconds, 1);
+
+    public double PushBytesPerSecond => Seconds <= 0 ? 0 : Math.Round(Processes.Sum(p => p.PushBytes) / Seconds, 0);
+
+    public static ServerPhase Between(IReadOnlyList<ProcessSample> before, IReadOnlyList<ProcessSample> after, double seconds) =>
+        new(Math.Round(seconds, 3), [.. after.Select(a =>
+        {
+            var b = before.FirstOrDefault(x => x.Role == a.Role);
+            double D(string metric) => a.Metric(metric) - (b?.Metric(metric) ?? 0);
+            return new ProcessDelta(a.Role, Math.Round(a.CpuSeconds - (b?.CpuSeconds ?? 0), 2), a.RssMb, a.PeakRssMb,
+                Math.Round(a.Metric("dotnet_gc_heap_after_last_gc_bytes") / 1048576.0, 1),
+                (long)D("xds_pushes_total"), (long)D("xds_push_bytes_total"), (long)a.Metric("xds_connections"));
+        })]);
+}
+
+/// <summary>One process's share of a phase.</summary>
+internal sealed record ProcessDelta(string Role, double CpuSeconds, double RssMb, double PeakRssMb, double HeapAfterGcMb, long Pushes, long PushBytes, long Connections);
+
+/// <summary>
+/// Gateway memory per connected proxy: growth of the gateways' RSS and of their managed heap (after
+/// the last GC) from before the first proxy connected to after all hold full config, over the
+/// streams they hold. Resource bodies are shared, so they count once per gateway, not per proxy.
+/// </summary>
+internal sealed record GatewayMemory(long Streams, double RssGrowthMb, double HeapGrowthMb, double RssKbPerProxy, double HeapKbPerProxy)
+{
+    public static GatewayMemory? Of(IReadOnlyList<ProcessSample> idle, IReadOnlyList<ProcessSample> connected, bool cluster)
+    {
+        if (!cluster)
+        {
+            return null; // in process, the proxies' memory is the same process's
+        }
+        var gateways = connected.Where(s => s.Role.StartsWith("gateway", StringComparison.Ordinal)).ToList();
+        var streams = (long)gateways.Sum(g => g.Metric("xds_connections"));
+        var rss = gateways.Sum(g => g.RssMb - (idle.FirstOrDefault(i => i.Role == g.Role)?.RssMb ?? 0));
+        var heap = gateways.Sum(g => (g.Metric("dotnet_gc_heap_after_last_gc_bytes") - (idle.FirstOrDefault(i => i.Role == g.Role)?.Metric("dotnet_gc_heap_after_last_gc_bytes") ?? 0)) / 1048576.0);
+        return streams == 0 ? null : new GatewayMemory(streams, Math.Round(rss, 1), Math.Round(heap, 1),
+            Math.Round(rss * 1024 / streams, 1), Math.Round(heap * 1024 / streams, 1));
+    }
+}
+
+/// <summary>One mesh process at one moment: role (silo, ingest, gateway0…, or embedded), CPU, memory and its metrics.</summary>
+internal sealed record ProcessSample(string Role, double CpuSeconds, double RssMb, double PeakRssMb, IReadOnlyDictionary<string, double> Metrics)
+{
+    public double Metric(string name) => Metrics.GetValueOrDefault(name);
 }

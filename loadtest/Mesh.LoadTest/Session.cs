@@ -6,17 +6,19 @@ using Mesh.Model.Translation;
 namespace Mesh.LoadTest;
 
 /// <summary>
-/// One run's world: the generated manifests, the embedded mesh, and the swarm of simulated sidecars
-/// with, per proxy, what it must hold (its visible clusters, listener <c>0.0.0.0_80</c>, route
-/// <c>80</c>) and when it first held all of it, taken from <see cref="SimulatedProxyOptions.OnUpdate"/>.
-/// Wide proxies (<c>app=client</c>) see every service; narrow ones (<c>app=client-narrow</c>) only
-/// those past the churned ones.
+/// One run's world: the generated manifests, the control plane under test, and the swarm of simulated
+/// sidecars with, per proxy, its client group, what it must hold (its visible clusters, listener
+/// <c>0.0.0.0_80</c>, route <c>80</c>) and when it first held all of it, taken from
+/// <see cref="SimulatedProxyOptions.OnUpdate"/>. While recording, every EDS, CDS and route-80 update
+/// is kept with its arrival time (and, for routes, the config-churn markers in its bytes).
 /// </summary>
 internal sealed class Session : IAsyncDisposable
 {
     private const int ProblemsKept = 5;
+    private static readonly byte[] MarkerPrefix = "cc-"u8.ToArray();
     private readonly ProxyState[] _states;
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int[]> _seers = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _problems = new();
     private long _unsubscribedEds;
     private volatile bool _recording;
@@ -26,14 +28,18 @@ internal sealed class Session : IAsyncDisposable
         Options = options;
         Dir = dir;
         Generator = new MeshGenerator(dir, options.Services, options.Endpoints);
-        var k = options.ChurnedServices;
-        WideClusters = [.. Enumerable.Range(0, options.Services).Select(MeshGenerator.Cluster)];
-        NarrowClusters = options.VisibleFraction < 1 ? [.. Enumerable.Range(k, options.Services - k).Select(MeshGenerator.Cluster)] : WideClusters;
+        Groups = options.ClientGroups();
+        var visible = Groups.Select(g => (g.Services ?? Enumerable.Range(0, options.Services)).Select(MeshGenerator.Cluster).ToHashSet(StringComparer.Ordinal)).ToList();
         _states = new ProxyState[options.Proxies];
         for (var i = 0; i < _states.Length; i++)
         {
-            var wide = options.VisibleFraction >= 1 || LoadOptions.Picked(i, options.VisibleFraction);
-            _states[i] = new ProxyState(wide, wide ? WideClusters : NarrowClusters);
+            var g = options.GroupOf(i);
+            _states[i] = new ProxyState(g, visible[g]);
+        }
+        for (var s = 0; s < options.Services; s++)
+        {
+            var cluster = MeshGenerator.Cluster(s);
+            _seers[cluster] = [.. Enumerable.Range(0, _states.Length).Where(i => _states[i].Visible.Contains(cluster))];
         }
     }
 
@@ -43,9 +49,7 @@ internal sealed class Session : IAsyncDisposable
 
     public MeshGenerator Generator { get; }
 
-    public HashSet<string> WideClusters { get; }
-
-    public HashSet<string> NarrowClusters { get; }
+    public IReadOnlyList<ClientGroup> Groups { get; }
 
     public IMeshTarget? Target { get; private set; }
 
@@ -56,25 +60,31 @@ internal sealed class Session : IAsyncDisposable
     /// <summary>EDS updates (applied) for clusters the proxy does not see: pushes it should never get.</summary>
     public long UnsubscribedEdsUpdates => Interlocked.Read(ref _unsubscribedEds);
 
-    /// <summary>EDS updates recorded while <see cref="StartRecording"/> is on.</summary>
-    public ConcurrentQueue<EdsEvent> Events { get; } = new();
+    /// <summary>Updates recorded while <see cref="StartRecording"/> is on.</summary>
+    public ConcurrentQueue<UpdateEvent> Events { get; } = new();
 
     public IReadOnlyList<string> Problems => [.. _problems.Take(ProblemsKept)];
 
+    /// <summary>The mesh's processes right after it started, before any proxy connected.</summary>
+    public IReadOnlyList<ProcessSample> IdleSamples { get; private set; } = [];
+
+    /// <summary>Indices of the proxies that see <paramref name="cluster"/>.</summary>
+    public IReadOnlyList<int> Seers(string cluster) => _seers.TryGetValue(cluster, out var s) ? s : [];
+
     public int ProxyIndex(string id) => _index[id];
 
-    /// <summary>Writes the mesh, starts the embedded control plane and builds (not starts) the swarm.</summary>
+    /// <summary>Writes the mesh, starts the control plane and builds (not starts) the swarm.</summary>
     public static async Task<Session> StartAsync(LoadOptions options, CancellationToken cancellationToken)
     {
         var dir = Directory.CreateTempSubdirectory("mesh-loadtest-").FullName;
         var session = new Session(options, dir);
         try
         {
-            var k = options.ChurnedServices;
-            await session.Generator.WriteAllAsync(options.VisibleFraction < 1 ? [.. Enumerable.Range(k, options.Services - k)] : null).ConfigureAwait(false);
-            session.Target = options.Cluster
-                ? await ClusterTarget.StartAsync(dir, options.GatewayCount, cancellationToken).ConfigureAwait(false)
+            await session.Generator.WriteAllAsync(session.Groups).ConfigureAwait(false);
+            session.Target = options.Limit ? await LimitTarget.StartAsync(dir, cancellationToken).ConfigureAwait(false)
+                : options.Cluster ? await ClusterTarget.StartAsync(dir, options.GatewayCount, cancellationToken).ConfigureAwait(false)
                 : await EmbeddedTarget.StartAsync(dir, cancellationToken).ConfigureAwait(false);
+            session.IdleSamples = await session.Target.SampleAsync(cancellationToken).ConfigureAwait(false);
             session.Swarm = new ProxySwarm(options.Proxies, session.ProxyOptions, new SwarmOptions { ShareChannels = true, ShareStrings = true });
             foreach (var (p, i) in session.Swarm.Proxies.Select((p, i) => (p, i)))
             {
@@ -93,11 +103,15 @@ internal sealed class Session : IAsyncDisposable
 
     public void StopRecording() => _recording = false;
 
-    /// <summary>True when the proxy holds its visible clusters with exactly the <paramref name="expected"/> EDS versions, and listener and route 80.</summary>
-    public bool InSync(ProxyView v, IReadOnlyDictionary<string, string> expected)
+    /// <summary>
+    /// True when the proxy holds its visible clusters with exactly the <paramref name="expectedEds"/>
+    /// versions (and <paramref name="expectedClusters"/> versions, if given), and listener and route 80.
+    /// </summary>
+    public bool InSync(ProxyView v, IReadOnlyDictionary<string, string> expectedEds, IReadOnlyDictionary<string, string>? expectedClusters = null)
     {
         var state = _states[_index[v.Id]];
-        return state.Visible.All(c => v.Holds(TypeUrls.Cluster, c) && expected.TryGetValue(c, out var e) && v.Version(TypeUrls.Endpoint, c) == e)
+        return state.Visible.All(c => expectedEds.TryGetValue(c, out var e) && v.Version(TypeUrls.Endpoint, c) == e
+                && (expectedClusters is null ? v.Holds(TypeUrls.Cluster, c) : expectedClusters.TryGetValue(c, out var k) && v.Version(TypeUrls.Cluster, c) == k))
             && v.Holds(TypeUrls.Listener, "0.0.0.0_80") && v.Holds(TypeUrls.Route, "80");
     }
 
@@ -121,15 +135,45 @@ internal sealed class Session : IAsyncDisposable
         }
     }
 
+    /// <summary>The config-churn markers (<c>cc-NNNNNNN</c>) in a resource's bytes.</summary>
+    internal static int[] Markers(ReadOnlySpan<byte> body)
+    {
+        List<int>? found = null;
+        var offset = 0;
+        while (offset < body.Length)
+        {
+            var at = body[offset..].IndexOf(MarkerPrefix);
+            if (at < 0)
+            {
+                break;
+            }
+            var start = offset + at + MarkerPrefix.Length;
+            var n = 0;
+            var digits = 0;
+            while (digits < 7 && start + digits < body.Length && body[start + digits] is >= (byte)'0' and <= (byte)'9')
+            {
+                n = (n * 10) + (body[start + digits] - '0');
+                digits++;
+            }
+            if (digits == 7)
+            {
+                (found ??= []).Add(n);
+            }
+            offset = start;
+        }
+        return found is null ? [] : [.. found.Distinct()];
+    }
+
     private SimulatedProxyOptions ProxyOptions(int i)
     {
         var state = _states[i];
-        var labels = new Dictionary<string, string> { ["app"] = state.Wide ? "client" : MeshGenerator.NarrowApp };
+        var labels = new Dictionary<string, string> { ["app"] = Groups[state.Group].App };
         var ip = string.Create(CultureInfo.InvariantCulture, $"10.200.{i / 250}.{(i % 250) + 1}");
         return new SimulatedProxyOptions
         {
             Node = SimulatedProxyOptions.SidecarNode(string.Create(CultureInfo.InvariantCulture, $"client-{i}-lt-x{i}"), MeshGenerator.Ns, ip, labels),
-            Mode = LoadOptions.Picked(i, Options.DeltaShare) ? ProxyMode.Delta : ProxyMode.Sotw,
+            // Proxy i starts at gateway i mod G; pick delta by i / G so every gateway gets the same mix.
+            Mode = LoadOptions.Picked(i / Target!.Gateways.Count, Options.DeltaShare) ? ProxyMode.Delta : ProxyMode.Sotw,
             Gateways = Target!.Gateways,
             MaxConnectAttempts = 50,
             Seed = i,
@@ -140,29 +184,31 @@ internal sealed class Session : IAsyncDisposable
     private void OnUpdate(int i, ResourceUpdate u)
     {
         var state = _states[i];
-        if (u.TypeUrl == TypeUrls.Endpoint && !u.Removed)
+        if (u.Removed)
         {
-            if (!state.Visible.Contains(u.Name))
+            return;
+        }
+        if (u.TypeUrl == TypeUrls.Endpoint && !state.Visible.Contains(u.Name) && Interlocked.Increment(ref _unsubscribedEds) <= ProblemsKept)
+        {
+            _problems.Enqueue($"proxy {u.ProxyId} (group {Groups[state.Group].App}) was sent EDS {u.Name} it does not see");
+        }
+        if (_recording)
+        {
+            if (u.TypeUrl is TypeUrls.Endpoint or TypeUrls.Cluster)
             {
-                if (Interlocked.Increment(ref _unsubscribedEds) <= ProblemsKept)
-                {
-                    _problems.Enqueue($"proxy {u.ProxyId} ({(state.Wide ? "wide" : "narrow")}) was sent EDS {u.Name} it does not see");
-                }
+                Events.Enqueue(new UpdateEvent(i, u.TypeUrl, u.Name, u.Version, u.ReceivedAt, []));
             }
-            if (_recording)
+            else if (u.TypeUrl == TypeUrls.Route && u.Name == "80")
             {
-                Events.Enqueue(new EdsEvent(i, u.Name, u.Version, u.ReceivedAt));
+                Events.Enqueue(new UpdateEvent(i, u.TypeUrl, u.Name, u.Version, u.ReceivedAt, Markers(u.Body.Span)));
             }
         }
-        if (!u.Removed)
-        {
-            state.Received(u.TypeUrl, u.Name, u.ReceivedAt);
-        }
+        state.Received(u.TypeUrl, u.Name, u.ReceivedAt);
     }
 }
 
-/// <summary>An EDS resource version applied at a proxy.</summary>
-internal readonly record struct EdsEvent(int Proxy, string Cluster, string Version, DateTime ReceivedAt);
+/// <summary>A resource version applied at a proxy (route 80: with the config-churn markers it carries).</summary>
+internal readonly record struct UpdateEvent(int Proxy, string TypeUrl, string Name, string Version, DateTime ReceivedAt, int[] Markers);
 
 /// <summary>What one proxy must hold and when it first held all of it.</summary>
 internal sealed class ProxyState
@@ -170,9 +216,9 @@ internal sealed class ProxyState
     private readonly Lock _gate = new();
     private readonly HashSet<(string Type, string Name)> _missing = [];
 
-    public ProxyState(bool wide, HashSet<string> visible)
+    public ProxyState(int group, HashSet<string> visible)
     {
-        Wide = wide;
+        Group = group;
         Visible = visible;
         foreach (var c in visible)
         {
@@ -183,7 +229,7 @@ internal sealed class ProxyState
         _missing.Add((TypeUrls.Route, "80"));
     }
 
-    public bool Wide { get; }
+    public int Group { get; }
 
     public HashSet<string> Visible { get; }
 

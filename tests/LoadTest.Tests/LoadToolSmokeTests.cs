@@ -4,9 +4,10 @@ using Mesh.LoadTest;
 namespace Mesh.LoadTest.Tests;
 
 /// <summary>
-/// The load tool's two scenarios, small, through their in-process entry points: 100 proxies over
-/// 10 services; every proxy reaches its full config, every endpoint change converges at every
-/// proxy that sees the service, nothing is pushed to proxies that do not, and the JSON report parses.
+/// Every scenario of the load tool, small (200 proxies over 10 services, half delta, half SotW),
+/// through its in-process entry point: every proxy reaches its full config, every change converges
+/// at every proxy that sees the service, nothing is pushed to proxies that do not, delta proxies
+/// moved by a gateway kill are resent nothing unchanged, and the JSON report and PNG chart exist.
 /// </summary>
 [Trait("Category", "Functional")]
 public sealed class LoadToolSmokeTests : IDisposable
@@ -16,17 +17,20 @@ public sealed class LoadToolSmokeTests : IDisposable
     public void Dispose() => Directory.Delete(_results, recursive: true);
 
     [Fact]
-    public async Task Connect_HundredProxiesTenServices_AllReachFullConfigAndTheReportParses()
+    public async Task Connect_DependencyGraph_EachGroupGetsExactlyItsServicesAndTheReportParses()
     {
-        var result = await Scenarios.RunConnectAsync(Options());
+        // 4 groups seeing 5 of 10 services each (fan-in 2): the Sidecars must hold every proxy to its group's services.
+        var result = await Scenarios.RunConnectAsync(Options() with { Groups = 4, Deps = 5 });
 
-        Assert.True(result.AllFullConfig, $"{result.FullConfig} with full config, {result.InSync} in sync of 100: {string.Join(" || ", result.SomeProblems)}");
+        Assert.True(result.AllFullConfig, $"{result.FullConfig} with full config, {result.InSync} in sync of 200: {string.Join(" || ", result.SomeProblems)}");
         Assert.Equal(0, result.FailedToStart);
-        Assert.Equal(100, result.TimeToFullConfig.Count);
+        Assert.Equal(200, result.TimeToFullConfig.Count);
         Assert.Equal(0, result.UnsubscribedEdsUpdates);
+        Assert.Equal(200 * 5, result.Pushes["eds"].Changed);
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(result.JsonPath!));
-        Assert.Equal(100, json.RootElement.GetProperty("TimeToFullConfig").GetProperty("Count").GetInt64());
+        Assert.Equal(200, json.RootElement.GetProperty("TimeToFullConfig").GetProperty("Count").GetInt64());
         Assert.True(File.Exists(result.MarkdownPath));
+        AssertPng(result.ChartPath);
     }
 
     [Fact]
@@ -37,20 +41,84 @@ public sealed class LoadToolSmokeTests : IDisposable
         Assert.True(result.Connect.AllFullConfig, $"connect: {result.Connect.FullConfig} with full config, {result.Connect.InSync} in sync: {string.Join(" || ", result.Connect.SomeProblems)}");
         Assert.Equal(5, result.ChangesApplied);
         Assert.True(result.ChangesConverged == 5, $"converged {result.ChangesConverged}/5 (ms per change: {string.Join(", ", result.ConvergenceMsPerChange)}): {string.Join(" || ", result.SomeProblems)}");
-        Assert.Equal(100, result.FinalInSync);
-        Assert.Equal(50, result.AffectedProxies);
-        Assert.Equal(50, result.UnaffectedProxies);
+        Assert.Equal(200, result.FinalInSync);
+        Assert.Equal(100, result.AffectedProxies);
+        Assert.Equal(100, result.UnaffectedProxies);
         Assert.Equal(0, result.UnsubscribedEdsUpdates);
         Assert.Equal(0, result.ResponsesToUnaffected);
-        Assert.True(result.Pushes["eds"].Changed >= 5 * 50, $"each change reaches 50 proxies as a changed EDS resource: {result.Pushes["eds"]}");
+        Assert.True(result.Pushes["eds"].Changed >= 5 * 100, $"each change reaches 100 proxies as a changed EDS resource: {result.Pushes["eds"]}");
+        Assert.Equal(5, result.ConvergenceFromApply.Count);
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(result.JsonPath!));
         Assert.Equal(5, json.RootElement.GetProperty("Convergence").GetProperty("Count").GetInt64());
         Assert.Equal(0, json.RootElement.GetProperty("ResponsesToUnaffected").GetInt64());
+        AssertPng(result.ChartPath);
+    }
+
+    [Fact]
+    public async Task ConfigChurn_VirtualServiceAndDestinationRuleChangesToOneService_ReachOnlyItsSeers()
+    {
+        // 4 groups, each seeing 2 of 10 services (group j: s(2j), s(2j+1)); changes go to s0, seen by group 0 only.
+        var result = await Scenarios.RunConfigChurnAsync(Options() with { Groups = 4, Deps = 2, FanoutServices = 1, Changes = 6, Rate = 4 });
+
+        Assert.True(result.Connect.AllFullConfig, $"connect: {result.Connect.FullConfig} with full config: {string.Join(" || ", result.Connect.SomeProblems)}");
+        Assert.Equal(6, result.ChangesApplied);
+        Assert.True(result.ChangesConverged == 6, $"converged {result.ChangesConverged}/6 (ms per change: {string.Join(", ", result.ConvergenceMsPerChange)}): {string.Join(" || ", result.SomeProblems)}");
+        Assert.Equal(50, result.AffectedProxies);
+        Assert.Equal(150, result.UnaffectedProxies);
+        Assert.Equal(200, result.FinalInSync);
+        Assert.Equal(0, result.ResponsesToUnaffected);
+        // Three VirtualService changes reach each seer's route 80, three DestinationRule flips its cluster.
+        Assert.True(result.Pushes["rds"].Changed >= 3 * 50, $"rds: {result.Pushes["rds"]}");
+        Assert.True(result.Pushes["cds"].Changed >= 3 * 50, $"cds: {result.Pushes["cds"]}");
+        Assert.Equal(0, result.Pushes["eds"].Changed);
+        AssertPng(result.ChartPath);
+    }
+
+    [Fact]
+    public async Task ReconnectStorm_GatewayKilled_MovedProxiesResyncAndDeltaGetsOnlyTheChange()
+    {
+        var result = await Scenarios.RunReconnectStormAsync(Options() with { Cluster = true, GatewayCount = 2, ChangesDuringOutage = 1, Timeout = TimeSpan.FromSeconds(90) });
+
+        Assert.True(result.Connect.AllFullConfig, $"connect: {result.Connect.FullConfig} with full config: {string.Join(" || ", result.Connect.SomeProblems)}");
+        Assert.Equal(100, result.ProxiesOnKilledGateway);
+        Assert.True(result.BackInSync == 100, $"{result.BackInSync}/100 back in sync: {string.Join(" || ", result.SomeProblems)}");
+        Assert.Equal(200, result.FinalInSync);
+        Assert.Equal(50, result.MovedDeltaProxies);
+        Assert.Equal(50, result.MovedSotwProxies);
+        // X-38: a delta proxy resuming on another gateway is sent only what changed (s0's EDS), nothing it already holds.
+        Assert.All(result.MovedDeltaPushes, t => Assert.Equal(0, t.Value.Resent));
+        Assert.Equal(50, result.MovedDeltaPushes["eds"].Changed);
+        Assert.Equal(0, result.MovedDeltaPushes["cds"].Resources);
+        Assert.Equal(0, result.SafetyViolations);
+        Assert.Equal(0, result.Connect.UnsubscribedEdsUpdates);
+        AssertPng(result.ChartPath);
+    }
+
+    [Fact]
+    public async Task Limit_SameSwarmAgainstThePreSerializedServer_AllHoldEveryChange()
+    {
+        var result = await LimitScenario.RunAsync(Options() with { Changes = 5 });
+
+        Assert.Equal(200, result.FullConfig);
+        Assert.Equal(200, result.Connect.InSync);
+        Assert.Equal(5, result.FanoutConverged);
+        Assert.True(result.FanoutPerSecondP50 > 0);
+        // One EDS response per stream per change.
+        Assert.Equal(5 * 200, result.ResponsesWritten);
+        AssertPng(result.ChartPath);
+    }
+
+    private static void AssertPng(string? path)
+    {
+        Assert.NotNull(path);
+        var bytes = File.ReadAllBytes(path);
+        Assert.True(bytes.Length > 1000, $"{path}: {bytes.Length} bytes");
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
     }
 
     private LoadOptions Options() => new()
     {
-        Proxies = 100,
+        Proxies = 200,
         Services = 10,
         Endpoints = 3,
         DeltaShare = 0.5,

@@ -1,0 +1,73 @@
+using System.Globalization;
+
+namespace Mesh.LoadTest;
+
+/// <summary>Reads a Mesh process's Prometheus <c>/metrics</c> into name → value, summed over label sets (xds_*, mesh_*, process_*, dotnet_*).</summary>
+internal static class MetricsScrape
+{
+    private static readonly string[] Prefixes = ["xds_", "mesh_", "process_", "dotnet_"];
+
+    public static async Task<IReadOnlyDictionary<string, double>> ReadAsync(HttpClient http, Uri admin, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var text = await http.GetStringAsync(new Uri(admin, "/metrics"), cancellationToken).ConfigureAwait(false);
+            return Parse(text);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return new Dictionary<string, double>();
+        }
+    }
+
+    public static Dictionary<string, double> Parse(string text)
+    {
+        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0 || line[0] == '#' || !Prefixes.Any(p => line.StartsWith(p, StringComparison.Ordinal)))
+            {
+                continue;
+            }
+            var space = line.LastIndexOf(' ');
+            var brace = line.IndexOf('{', StringComparison.Ordinal);
+            var name = line[..(brace >= 0 && brace < space ? brace : space)];
+            if (double.TryParse(line[(space + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+            {
+                result[name] = result.GetValueOrDefault(name) + v;
+            }
+        }
+        return result;
+    }
+}
+
+/// <summary>The ingest's recent applies from <c>/debug/ingestz</c>: when each began and when its grain writes began.</summary>
+internal static class IngestTimeline
+{
+    public static async Task<IReadOnlyList<(DateTime Started, DateTime Compiled)>> ReadAsync(Uri? admin, CancellationToken cancellationToken)
+    {
+        if (admin is null)
+        {
+            return [];
+        }
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri(admin, "/debug/ingestz"), cancellationToken).ConfigureAwait(false));
+            return [.. doc.RootElement.GetProperty("recentApplies").EnumerateArray()
+                .Select(a => (Parse(a.GetProperty("started").GetString()), Parse(a.GetProperty("compiled").GetString())))
+                .OrderBy(a => a.Item1)];
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or KeyNotFoundException)
+        {
+            return [];
+        }
+
+        static DateTime Parse(string? s) => DateTimeOffset.Parse(s!, CultureInfo.InvariantCulture).UtcDateTime;
+    }
+
+    /// <summary>When the first apply that began after <paramref name="written"/> began writing to the grains; null if none.</summary>
+    public static DateTime? AppliedAt(IReadOnlyList<(DateTime Started, DateTime Compiled)> applies, DateTime written) =>
+        applies.Where(a => a.Started >= written).Select(a => (DateTime?)a.Compiled).FirstOrDefault();
+}
