@@ -20,9 +20,12 @@ public sealed class GrainProxyWatch : IProxyWatch
 
     // Resolutions are cached per type until something that can change them happens; the handler
     // relies on getting the same instance back when nothing changed. A generation per type keeps a
-    // result computed while a change landed from being cached stale.
-    private readonly ConcurrentDictionary<string, (long Generation, ResolvedResources Result)> _resolved = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, long> _generation = new(StringComparer.Ordinal);
+    // result computed while a change landed from being cached stale. A change to a few names patches
+    // the cached set (O(changed · log n)) instead of resolving every subscribed name again: with
+    // 20,000 streams seeing a service, an endpoint change would otherwise re-resolve 20,000 × n names.
+    private readonly Lock _cacheGate = new();
+    private readonly Dictionary<string, (long Generation, ResolvedResources Result)> _resolved = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _generation = new(StringComparer.Ordinal);
     private ImmutableHashSet<string> _hosts = [];
 
     internal GrainProxyWatch(GrainConfigWatcher owner, ProxyNode node, ScopeEntry? scope)
@@ -58,20 +61,89 @@ public sealed class GrainProxyWatch : IProxyWatch
 
     public ResolvedResources Resolve(string typeUrl)
     {
-        var generation = _generation.GetValueOrDefault(typeUrl);
-        if (_resolved.TryGetValue(typeUrl, out var cached) && cached.Generation == generation)
+        long generation;
+        lock (_cacheGate)
         {
-            return cached.Result;
+            generation = _generation.GetValueOrDefault(typeUrl);
+            if (_resolved.TryGetValue(typeUrl, out var cached) && cached.Generation == generation)
+            {
+                return cached.Result;
+            }
         }
         var result = Compute(typeUrl);
-        if (_generation.GetValueOrDefault(typeUrl) == generation)
+        lock (_cacheGate)
         {
-            _resolved[typeUrl] = (generation, result);
+            if (_generation.GetValueOrDefault(typeUrl) == generation)
+            {
+                _resolved[typeUrl] = (generation, result);
+            }
         }
         return result;
     }
 
-    private void Invalidate(string typeUrl) => _generation.AddOrUpdate(typeUrl, 1, (_, g) => g + 1);
+    private void Invalidate(string typeUrl)
+    {
+        lock (_cacheGate)
+        {
+            _generation[typeUrl] = _generation.GetValueOrDefault(typeUrl) + 1;
+        }
+    }
+
+    /// <summary>
+    /// Applies changed <paramref name="names"/> to the current cached resolution of a type; false
+    /// when there is no complete current one to patch, or another change raced this one (the caller
+    /// then invalidates, and the next <see cref="Resolve"/> computes the whole set).
+    /// </summary>
+    private bool TryPatch(string typeUrl, List<string> names)
+    {
+        long generation;
+        ResolvedResources baseline;
+        lock (_cacheGate)
+        {
+            generation = _generation.GetValueOrDefault(typeUrl);
+            if (!_resolved.TryGetValue(typeUrl, out var cached) || cached.Generation != generation || !cached.Result.Complete)
+            {
+                return false;
+            }
+            baseline = cached.Result;
+        }
+        // Lookups take the gateway's lock: never under the cache lock.
+        var snapshot = Scope?.Snapshot;
+        var resources = baseline.Resources;
+        foreach (var name in names)
+        {
+            var r = ResolveOne(typeUrl, name, snapshot, out var pending);
+            if (pending)
+            {
+                return false;
+            }
+            resources = r is null ? resources.Remove(name) : resources.SetItem(name, r);
+        }
+        lock (_cacheGate)
+        {
+            if (_generation.GetValueOrDefault(typeUrl) != generation)
+            {
+                return false;
+            }
+            _generation[typeUrl] = generation + 1;
+            _resolved[typeUrl] = (generation + 1, new ResolvedResources(true, resources));
+            return true;
+        }
+    }
+
+    /// <summary>One subscribed name, as <see cref="Compute"/> resolves it; <paramref name="pending"/> when its service is still loading.</summary>
+    private XdsResource? ResolveOne(string typeUrl, string name, ScopeSnapshot? snapshot, out bool pending)
+    {
+        pending = HostOf(typeUrl, name) is { } owner && _owner.GetService(owner) is not { Loaded: true };
+        return typeUrl switch
+        {
+            TypeUrls.Cluster => FindCluster(snapshot, name, out _),
+            TypeUrls.Endpoint => FromService(TypeUrls.Endpoint, name),
+            TypeUrls.Listener => snapshot?.Listeners.FirstOrDefault(l => l.Name == name) ?? FromService(TypeUrls.Listener, name),
+            TypeUrls.Route => snapshot?.Routes.FirstOrDefault(l => l.Name == name) ?? FromService(TypeUrls.Route, name),
+            _ => null,
+        };
+    }
 
     private ResolvedResources Compute(string typeUrl)
     {
@@ -194,12 +266,12 @@ public sealed class GrainProxyWatch : IProxyWatch
     /// <summary>Called by the gateway when resources of a service or the scope changed.</summary>
     internal void OnChanged(IEnumerable<ResourceId> changed, bool scopeChanged)
     {
-        var raised = new HashSet<string>(StringComparer.Ordinal);
+        var raised = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         if (scopeChanged)
         {
             foreach (var t in TypeUrls.PushOrder)
             {
-                raised.Add(t);
+                raised[t] = [];
             }
         }
         else
@@ -207,24 +279,23 @@ public sealed class GrainProxyWatch : IProxyWatch
             var clusterNames = Scope?.Snapshot?.ClusterNames;
             foreach (var id in changed)
             {
-                if (raised.Contains(id.TypeUrl))
-                {
-                    continue;
-                }
                 var sub = _subscriptions.GetValueOrDefault(id.TypeUrl);
                 var wanted = sub is not null && (sub.Names.Contains(id.Name)
                     || (sub.Wildcard && id.TypeUrl == TypeUrls.Cluster && clusterNames?.Contains(id.Name) == true));
                 if (wanted)
                 {
-                    raised.Add(id.TypeUrl);
+                    (raised.TryGetValue(id.TypeUrl, out var names) ? names : raised[id.TypeUrl] = []).Add(id.Name);
                 }
             }
         }
-        foreach (var t in TypeUrls.PushOrder.Where(raised.Contains))
+        foreach (var t in TypeUrls.PushOrder.Where(raised.ContainsKey))
         {
-            Invalidate(t);
+            if (scopeChanged || !TryPatch(t, raised[t]))
+            {
+                Invalidate(t);
+            }
         }
-        foreach (var t in TypeUrls.PushOrder.Where(raised.Contains))
+        foreach (var t in TypeUrls.PushOrder.Where(raised.ContainsKey))
         {
             Changed?.Invoke(t);
         }
