@@ -58,8 +58,7 @@ internal sealed class EmbeddedTarget : IMeshTarget
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var metrics = await MetricsScrape.ReadAsync(http, Admin, cancellationToken).ConfigureAwait(false);
-        using var p = System.Diagnostics.Process.GetCurrentProcess();
-        return [new ProcessSample("embedded", Math.Round(p.TotalProcessorTime.TotalSeconds, 2), Math.Round(p.WorkingSet64 / 1048576.0, 1), Math.Round(p.PeakWorkingSet64 / 1048576.0, 1), metrics)];
+        return [ProcessSample.OfThisProcess("embedded", metrics)];
     }
 
     public Task<bool> KillGatewayAsync(int index, CancellationToken cancellationToken) => Task.FromResult(false);

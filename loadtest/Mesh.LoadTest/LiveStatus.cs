@@ -8,6 +8,9 @@ internal static class LiveStatus
     private static readonly TimeSpan LiveEvery = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan LogEvery = TimeSpan.FromSeconds(5);
 
+    public static async Task RunAsync(LoadOptions options, string phase, Func<string> status, Task work) =>
+        await RunAsync(options, phase, status, Completed(work)).ConfigureAwait(false);
+
     public static async Task<T> RunAsync<T>(LoadOptions options, string phase, Func<string> status, Task<T> work)
     {
         if (options.Live)
@@ -35,5 +38,11 @@ internal static class LiveStatus
         var result = await work.ConfigureAwait(false);
         options.Log?.Invoke($"{phase}: done, {status()}");
         return result;
+    }
+
+    private static async Task<bool> Completed(Task work)
+    {
+        await work.ConfigureAwait(false);
+        return true;
     }
 }

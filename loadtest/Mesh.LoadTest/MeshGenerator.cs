@@ -109,16 +109,17 @@ internal sealed class MeshGenerator(string dir, int services, int endpoints)
     public XdsResource CurrentEds(int i)
     {
         var name = Cluster(i);
-        var settings = MeshSettings.Default;
-        var (objects, _) = _parsed.Update(Dir, ManifestSet.Scan(Dir));
-        return RegistryCompiler.Compile(objects, settings).Services.Values
-            .SelectMany(s => EndpointBuilder.Build(s.ToTranslationInput(settings))).Single(r => r.Name == name);
+        return Build(EndpointBuilder.Build).Single(r => r.Name == name);
     }
 
     /// <summary>Cluster name → cluster (CDS) version implied by the manifests now on disk.</summary>
     public IReadOnlyDictionary<string, string> ExpectedClusters() => Expected(ClusterBuilder.BuildOutbound);
 
-    private Dictionary<string, string> Expected(Func<ServiceTranslationInput, System.Collections.Immutable.ImmutableArray<XdsResource>> build)
+    private Dictionary<string, string> Expected(Func<ServiceTranslationInput, System.Collections.Immutable.ImmutableArray<XdsResource>> build) =>
+        Build(build).ToDictionary(r => r.Name, r => r.Version, StringComparer.Ordinal);
+
+    /// <summary>What <paramref name="build"/> makes of every service in the manifests now on disk.</summary>
+    private IEnumerable<XdsResource> Build(Func<ServiceTranslationInput, System.Collections.Immutable.ImmutableArray<XdsResource>> build)
     {
         var (objects, errors) = _parsed.Update(Dir, ManifestSet.Scan(Dir));
         if (!errors.IsEmpty)
@@ -126,9 +127,7 @@ internal sealed class MeshGenerator(string dir, int services, int endpoints)
             throw new InvalidOperationException("generated manifests are invalid: " + string.Join("; ", errors));
         }
         var settings = MeshSettings.Default;
-        return RegistryCompiler.Compile(objects, settings).Services.Values
-            .SelectMany(s => build(s.ToTranslationInput(settings)))
-            .ToDictionary(r => r.Name, r => r.Version, StringComparer.Ordinal);
+        return RegistryCompiler.Compile(objects, settings).Services.Values.SelectMany(s => build(s.ToTranslationInput(settings)));
     }
 
     /// <summary>Endpoint j of service i; endpoint 0 moves with each change (10.128+.x.y), the others are fixed (10.1+.x.y).</summary>

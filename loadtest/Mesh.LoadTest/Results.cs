@@ -105,12 +105,13 @@ internal sealed record ChurnResult(
     ServerPhase Server) : RunResult
 {
     /// <summary>Silo + gateway CPU seconds per change during the churn (ingest excluded), in ms; 0 when not attributable (embedded).</summary>
-    public double MeshCpuMsPerChange => ChangesApplied == 0 || !Connect.Options.Cluster ? 0
-        : Math.Round(Server.Processes.Where(p => p.Role != "ingest").Sum(p => p.CpuSeconds) * 1000 / ChangesApplied, 2);
+    public double MeshCpuMsPerChange => CpuMsPerChange(ingest: false);
 
     /// <summary>Ingest CPU ms per change (cluster target only).</summary>
-    public double IngestCpuMsPerChange => ChangesApplied == 0 || !Connect.Options.Cluster ? 0
-        : Math.Round(Server.Processes.Where(p => p.Role == "ingest").Sum(p => p.CpuSeconds) * 1000 / ChangesApplied, 2);
+    public double IngestCpuMsPerChange => CpuMsPerChange(ingest: true);
+
+    private double CpuMsPerChange(bool ingest) => ChangesApplied == 0 || !Connect.Options.Cluster ? 0
+        : Math.Round(Server.Processes.Where(p => (p.Role == "ingest") == ingest).Sum(p => p.CpuSeconds) * 1000 / ChangesApplied, 2);
 }
 
 /// <summary>The <c>reconnect-storm</c> scenario's outcome (after the connect phase).</summary>
@@ -182,4 +183,11 @@ internal sealed record GatewayMemory(long Streams, double RssGrowthMb, double He
 internal sealed record ProcessSample(string Role, double CpuSeconds, double RssMb, double PeakRssMb, IReadOnlyDictionary<string, double> Metrics)
 {
     public double Metric(string name) => Metrics.GetValueOrDefault(name);
+
+    /// <summary>This process (in-process targets: the mesh or limit server together with the proxies).</summary>
+    public static ProcessSample OfThisProcess(string role, IReadOnlyDictionary<string, double> metrics)
+    {
+        using var p = System.Diagnostics.Process.GetCurrentProcess();
+        return new ProcessSample(role, Math.Round(p.TotalProcessorTime.TotalSeconds, 2), Math.Round(p.WorkingSet64 / 1048576.0, 1), Math.Round(p.PeakWorkingSet64 / 1048576.0, 1), metrics);
+    }
 }

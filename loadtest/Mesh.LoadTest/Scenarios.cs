@@ -252,7 +252,7 @@ internal static class Scenarios
                 recovery[i] = null;
             }
         }).ToList();
-        await LiveStatus.RunAsync(o, "reconnect storm", () => $"{recovery.Count(r => r is not null)}/{moved.Count} back in sync", Task.WhenAll(waits).ContinueWith(_ => 0, TaskScheduler.Default)).ConfigureAwait(false);
+        await LiveStatus.RunAsync(o, "reconnect storm", () => $"{recovery.Count(r => r is not null)}/{moved.Count} back in sync", Task.WhenAll(waits)).ConfigureAwait(false);
         var all = await session.Swarm.WaitAllAsync(v => session.InSync(v, expected), o.Timeout).ConfigureAwait(false);
         await session.Swarm.WaitQuietAsync(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         var seconds = clock.Elapsed.TotalSeconds;

@@ -111,14 +111,13 @@ internal sealed class LimitTarget(LimitServer server) : IMeshTarget
 
     public Task<IReadOnlyList<ProcessSample>> SampleAsync(CancellationToken cancellationToken)
     {
-        using var p = Process.GetCurrentProcess();
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
         {
             ["xds_pushes_total"] = Server.ResponsesWritten,
             ["xds_push_bytes_total"] = Server.BytesWritten,
             ["xds_connections"] = Server.OpenStreams,
         };
-        return Task.FromResult<IReadOnlyList<ProcessSample>>([new ProcessSample("limit", Math.Round(p.TotalProcessorTime.TotalSeconds, 2), Math.Round(p.WorkingSet64 / 1048576.0, 1), Math.Round(p.PeakWorkingSet64 / 1048576.0, 1), metrics)]);
+        return Task.FromResult<IReadOnlyList<ProcessSample>>([ProcessSample.OfThisProcess("limit", metrics)]);
     }
 
     public Task<bool> KillGatewayAsync(int index, CancellationToken cancellationToken) => Task.FromResult(false);

@@ -131,7 +131,7 @@ public sealed class GrainProxyWatch : IProxyWatch
         }
     }
 
-    /// <summary>One subscribed name, as <see cref="Compute"/> resolves it; <paramref name="pending"/> when its service is still loading.</summary>
+    /// <summary>One subscribed name; <paramref name="pending"/> when its service is still loading.</summary>
     private XdsResource? ResolveOne(string typeUrl, string name, ScopeSnapshot? snapshot, out bool pending)
     {
         pending = HostOf(typeUrl, name) is { } owner && _owner.GetService(owner) is not { Loaded: true };
@@ -187,18 +187,8 @@ public sealed class GrainProxyWatch : IProxyWatch
                 continue;
             }
             // A name whose service is still being fetched is unknown, not absent: no removal for it yet.
-            if (HostOf(typeUrl, name) is { } owner && _owner.GetService(owner) is not { Loaded: true })
-            {
-                complete = false;
-            }
-            var r = typeUrl switch
-            {
-                TypeUrls.Cluster => FindCluster(snapshot, name, out _),
-                TypeUrls.Endpoint => FromService(TypeUrls.Endpoint, name),
-                TypeUrls.Listener => snapshot?.Listeners.FirstOrDefault(l => l.Name == name) ?? FromService(TypeUrls.Listener, name),
-                TypeUrls.Route => snapshot?.Routes.FirstOrDefault(l => l.Name == name) ?? FromService(TypeUrls.Route, name),
-                _ => null,
-            };
+            var r = ResolveOne(typeUrl, name, snapshot, out var pending);
+            complete &= !pending;
             if (r is not null)
             {
                 builder[name] = r;
