@@ -53,6 +53,15 @@ read -r passed failed < <(awk '
   END { if (short) print sp + 0, sf + 0; else print bp + 0, bf + 0 }
 ' "$log")
 
+# The log is long and CI keeps only its tail: repeat each failed test with the start of its
+# error, so the reason is on the last screen.
+if [ "$failed" -ne 0 ]; then
+  echo "Failed tests:"
+  awk '
+    /^[ \t]*Failed [^ ]+.*\[[0-9.]+ *[a-z]+\][ \t]*$/ { print; grab = 12; next }
+    grab > 0 { print "    " $0; grab--; }
+  ' "$log" | cut -c1-300
+fi
 echo "${passed} passed, ${failed} failed"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ]; then
   exit "$(( status != 0 ? status : 1 ))"
