@@ -61,6 +61,8 @@ internal sealed class EmbeddedTarget : IMeshTarget
         return [ProcessSample.OfThisProcess("embedded", metrics)];
     }
 
+    public Task CollectGatewayGarbageAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task<bool> KillGatewayAsync(int index, CancellationToken cancellationToken) => Task.FromResult(false);
 
     public Task RestartGatewayAsync(int index, CancellationToken cancellationToken) =>

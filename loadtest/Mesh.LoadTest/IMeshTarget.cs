@@ -15,6 +15,12 @@ internal interface IMeshTarget : IAsyncDisposable
     /// <summary>Per mesh process: role, CPU seconds, RSS, peak RSS, and its <c>/metrics</c> (summed over label sets).</summary>
     Task<IReadOnlyList<ProcessSample>> SampleAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Makes each gateway run a full compacting GC (<c>POST /debug/gc</c>), so the next sample's
+    /// heap is the live heap; a no-op where gateways are not separate processes.
+    /// </summary>
+    Task CollectGatewayGarbageAsync(CancellationToken cancellationToken);
+
     /// <summary>SIGKILLs gateway <paramref name="index"/>; false when the target cannot (embedded).</summary>
     Task<bool> KillGatewayAsync(int index, CancellationToken cancellationToken);
 

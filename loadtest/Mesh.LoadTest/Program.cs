@@ -127,7 +127,7 @@ internal static class Cli
     {
         Console.WriteLine($"connect: {r.FullConfig}/{r.Options.Proxies} full config, {r.InSync} in sync; start → full config {r.TimeToFullConfig}; "
             + $"all in sync {r.AllFullConfigAfterRampSeconds} s after the ramp ({r.RampSeconds} s); CPU {r.Cost.CpuSeconds} s, peak RSS {r.Cost.PeakRssMb} MB"
-            + (r.Memory is { } m ? $"; gateway memory per proxy {m.RssKbPerProxy} KB RSS, {m.HeapKbPerProxy} KB heap" : ""));
+            + (r.Memory is { } m ? $"; gateway memory per proxy {m.RssKbPerProxy} KB RSS, {m.HeapKbPerProxy} KB live heap" : ""));
         Paths(r);
         return r.AllFullConfig ? 0 : 1;
     }

@@ -155,7 +155,7 @@ internal static class Report
     {
         var m = r.Memory;
         var memory = m is null ? "n/a (embedded: the proxies share the process)"
-            : $"{m.RssKbPerProxy} KB RSS, {m.HeapKbPerProxy} KB managed heap ({m.Streams} streams; +{m.RssGrowthMb} MB RSS, +{m.HeapGrowthMb} MB heap)";
+            : $"{m.RssKbPerProxy} KB RSS, {m.HeapKbPerProxy} KB live managed heap, after a full GC ({m.Streams} streams; +{m.RssGrowthMb} MB RSS, +{m.HeapGrowthMb} MB heap)";
         sb.Append(CultureInfo.InvariantCulture, $"""
             ## Connect
 

@@ -158,9 +158,10 @@ internal sealed record ServerPhase(double Seconds, IReadOnlyList<ProcessDelta> P
 internal sealed record ProcessDelta(string Role, double CpuSeconds, double RssMb, double PeakRssMb, double HeapAfterGcMb, long Pushes, long PushBytes, long Connections);
 
 /// <summary>
-/// Gateway memory per connected proxy: growth of the gateways' RSS and of their managed heap (after
-/// the last GC) from before the first proxy connected to after all hold full config, over the
-/// streams they hold. Resource bodies are shared, so they count once per gateway, not per proxy.
+/// Gateway memory per connected proxy: growth of the gateways' RSS and of their live managed heap
+/// (sampled right after a full compacting GC, <c>POST /debug/gc</c>) from before the first proxy
+/// connected to after all hold full config, over the streams they hold. Resource bodies are
+/// shared, so they count once per gateway, not per proxy.
 /// </summary>
 internal sealed record GatewayMemory(long Streams, double RssGrowthMb, double HeapGrowthMb, double RssKbPerProxy, double HeapKbPerProxy)
 {

@@ -66,6 +66,9 @@ internal static class Scenarios
         var seconds = clock.Elapsed.TotalSeconds;
         await session.Swarm.WaitQuietAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         var after = await session.Target.SampleAsync(cancellationToken).ConfigureAwait(false);
+        // Memory per proxy is the live heap: sampled after a full GC, apart from the phase's CPU.
+        await session.Target.CollectGatewayGarbageAsync(cancellationToken).ConfigureAwait(false);
+        var live = await session.Target.SampleAsync(cancellationToken).ConfigureAwait(false);
 
         var times = session.States.Where(s => s.FullAt is not null).Select(s => s.FullAt!.Value - s.StartedAt).ToList();
         var last = session.States.Where(s => s.FullAt is not null).Select(s => s.FullAt!.Value).DefaultIfEmpty(rampEnd).Max();
@@ -75,7 +78,7 @@ internal static class Scenarios
         return new ConnectResult(o, proxies.Count - failed, failed, full, inSync.Satisfied, Math.Round(rampTime.TotalSeconds, 3),
             Math.Round(Math.Max(0, (last - rampEnd).TotalSeconds), 3), Percentiles.Of(times), Pushes.Of(session.Swarm.Counters()),
             session.UnsubscribedEdsUpdates, problems, session.Target.Cost(),
-            ServerPhase.Between(before, after, seconds), GatewayMemory.Of(session.IdleSamples, after, o.Cluster))
+            ServerPhase.Between(before, after, seconds), GatewayMemory.Of(session.IdleSamples, live, o.Cluster))
         {
             Chart = chart,
         };

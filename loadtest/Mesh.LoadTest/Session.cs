@@ -65,7 +65,7 @@ internal sealed class Session : IAsyncDisposable
 
     public IReadOnlyList<string> Problems => [.. _problems.Take(ProblemsKept)];
 
-    /// <summary>The mesh's processes right after it started, before any proxy connected.</summary>
+    /// <summary>The mesh's processes right after it started, before any proxy connected (gateways after a full GC).</summary>
     public IReadOnlyList<ProcessSample> IdleSamples { get; private set; } = [];
 
     /// <summary>Indices of the proxies that see <paramref name="cluster"/>.</summary>
@@ -84,6 +84,7 @@ internal sealed class Session : IAsyncDisposable
             session.Target = options.Limit ? await LimitTarget.StartAsync(dir, cancellationToken).ConfigureAwait(false)
                 : options.Cluster ? await ClusterTarget.StartAsync(dir, options.GatewayCount, cancellationToken).ConfigureAwait(false)
                 : await EmbeddedTarget.StartAsync(dir, cancellationToken).ConfigureAwait(false);
+            await session.Target.CollectGatewayGarbageAsync(cancellationToken).ConfigureAwait(false);
             session.IdleSamples = await session.Target.SampleAsync(cancellationToken).ConfigureAwait(false);
             session.Swarm = new ProxySwarm(options.Proxies, session.ProxyOptions, new SwarmOptions { ShareChannels = true, ShareStrings = true });
             foreach (var (p, i) in session.Swarm.Proxies.Select((p, i) => (p, i)))

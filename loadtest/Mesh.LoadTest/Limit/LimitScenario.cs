@@ -120,6 +120,8 @@ internal sealed class LimitTarget(LimitServer server) : IMeshTarget
         return Task.FromResult<IReadOnlyList<ProcessSample>>([ProcessSample.OfThisProcess("limit", metrics)]);
     }
 
+    public Task CollectGatewayGarbageAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task<bool> KillGatewayAsync(int index, CancellationToken cancellationToken) => Task.FromResult(false);
 
     public Task RestartGatewayAsync(int index, CancellationToken cancellationToken) => throw new NotSupportedException("the limit server cannot be restarted");

@@ -162,8 +162,9 @@ internal sealed partial class DeltaStream(
 
         state.LastResolved = resolved;
         state.Dirty = false;
-        var visible = resolved.Resources.Values.Where(r => state.Wildcard || state.Names.Contains(r.Name)).ToList();
-        var updates = visible
+        // The resolved set is exactly what the subscription selects (wildcard and names).
+        var visible = resolved.Resources;
+        var updates = visible.Values
             .Where(r => state.Force.Contains(r.Name) || !state.Known.TryGetValue(r.Name, out var v) || v != r.Version)
             .ToList();
 
@@ -172,8 +173,7 @@ internal sealed partial class DeltaStream(
         var removed = ImmutableArray<string>.Empty;
         if (resolved.Complete)
         {
-            var visibleNames = visible.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
-            removed = [.. state.Known.Keys.Concat(state.Force).Where(n => !visibleNames.Contains(n)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+            removed = [.. state.Known.Keys.Concat(state.Force).Where(n => !visible.ContainsKey(n)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
         }
 
         if (updates.Count == 0 && removed.IsEmpty && !state.RespondOnce)
@@ -182,7 +182,7 @@ internal sealed partial class DeltaStream(
         }
 
         var nonce = NextNonce();
-        var version = ContentHash.OfVersions(visible.Select(r => KeyValuePair.Create(r.Name, r.Version)));
+        var version = resolved.Version;
         var response = new DeltaDiscoveryResponse { TypeUrl = state.TypeUrl, Nonce = nonce, SystemVersionInfo = version };
         long bytes = 0;
         foreach (var resource in updates)

@@ -28,6 +28,9 @@ public sealed partial class GrainConfigWatcher(
     private readonly HashSet<GrainProxyWatch> _watches = [];
     private IXdsGatewayObserver? _self;
     private readonly ProxyReports _reports = new();
+
+    /// <summary>Equal resolved sets shared across this gateway's streams.</summary>
+    internal ResolutionInterner Interner { get; } = new();
     private ITimer? _renewal;
     private ITimer? _reportFlush;
     private volatile bool _ready;
@@ -162,9 +165,10 @@ public sealed partial class GrainConfigWatcher(
             affected = [.. entry.Watches];
         }
         var ids = change.Updated.Select(u => new ResourceId(u.TypeUrl, u.Name)).Concat(change.Removed).ToList();
+        var memo = new PatchMemo();
         foreach (var w in affected)
         {
-            w.OnChanged(ids, scopeChanged: false);
+            w.OnChanged(ids, scopeChanged: false, memo);
         }
         return Task.CompletedTask;
     }
@@ -358,9 +362,11 @@ public sealed partial class GrainConfigWatcher(
                 changed.Add(new ResourceId(Model.Translation.TypeUrls.Cluster, "*"));
             }
         }
+        var scopeChanged = changed.Any(c => c.Name == "*");
+        var memo = new PatchMemo();
         foreach (var w in affected)
         {
-            w.OnChanged(changed, scopeChanged: changed.Any(c => c.Name == "*"));
+            w.OnChanged(changed, scopeChanged, memo);
         }
     }
 

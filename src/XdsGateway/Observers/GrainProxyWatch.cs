@@ -70,7 +70,7 @@ public sealed class GrainProxyWatch : IProxyWatch
                 return cached.Result;
             }
         }
-        var result = Compute(typeUrl);
+        var result = _owner.Interner.Intern(typeUrl, Compute(typeUrl));
         lock (_cacheGate)
         {
             if (_generation.GetValueOrDefault(typeUrl) == generation)
@@ -92,9 +92,11 @@ public sealed class GrainProxyWatch : IProxyWatch
     /// <summary>
     /// Applies changed <paramref name="names"/> to the current cached resolution of a type; false
     /// when there is no complete current one to patch, or another change raced this one (the caller
-    /// then invalidates, and the next <see cref="Resolve"/> computes the whole set).
+    /// then invalidates, and the next <see cref="Resolve"/> computes the whole set). Streams sharing
+    /// a resolution (see <see cref="ResolutionInterner"/>) share the patch through
+    /// <paramref name="memo"/>: one change to a service all 20,000 streams see is patched once.
     /// </summary>
-    private bool TryPatch(string typeUrl, List<string> names)
+    private bool TryPatch(string typeUrl, List<string> names, PatchMemo? memo)
     {
         long generation;
         ResolvedResources baseline;
@@ -107,17 +109,17 @@ public sealed class GrainProxyWatch : IProxyWatch
             }
             baseline = cached.Result;
         }
-        // Lookups take the gateway's lock: never under the cache lock.
-        var snapshot = Scope?.Snapshot;
-        var resources = baseline.Resources;
-        foreach (var name in names)
+        // Lookups take the gateway's lock: never under the cache lock. Listeners, routes and a
+        // scope's own clusters resolve through the scope, so equal sets of two scopes patch apart.
+        var key = (baseline, typeUrl, Scope?.Key + "\n" + string.Join('\n', names));
+        if (memo is null || !memo.TryGetValue(key, out var patched))
         {
-            var r = ResolveOne(typeUrl, name, snapshot, out var pending);
-            if (pending)
-            {
-                return false;
-            }
-            resources = r is null ? resources.Remove(name) : resources.SetItem(name, r);
+            patched = Patch(typeUrl, baseline, names);
+            memo?.Add(key, patched);
+        }
+        if (patched is null)
+        {
+            return false;
         }
         lock (_cacheGate)
         {
@@ -126,9 +128,26 @@ public sealed class GrainProxyWatch : IProxyWatch
                 return false;
             }
             _generation[typeUrl] = generation + 1;
-            _resolved[typeUrl] = (generation + 1, new ResolvedResources(true, resources));
+            _resolved[typeUrl] = (generation + 1, patched);
             return true;
         }
+    }
+
+    /// <summary>The baseline with <paramref name="names"/> re-resolved; null when one is still loading.</summary>
+    private ResolvedResources? Patch(string typeUrl, ResolvedResources baseline, List<string> names)
+    {
+        var snapshot = Scope?.Snapshot;
+        var resources = baseline.Resources;
+        foreach (var name in names)
+        {
+            var r = ResolveOne(typeUrl, name, snapshot, out var pending);
+            if (pending)
+            {
+                return null;
+            }
+            resources = r is null ? resources.Remove(name) : resources.SetItem(name, r);
+        }
+        return _owner.Interner.Intern(typeUrl, new ResolvedResources(true, resources));
     }
 
     /// <summary>One subscribed name; <paramref name="pending"/> when its service is still loading.</summary>
@@ -254,7 +273,7 @@ public sealed class GrainProxyWatch : IProxyWatch
     internal void SetHosts(ImmutableHashSet<string> hosts) => _hosts = hosts;
 
     /// <summary>Called by the gateway when resources of a service or the scope changed.</summary>
-    internal void OnChanged(IEnumerable<ResourceId> changed, bool scopeChanged)
+    internal void OnChanged(IEnumerable<ResourceId> changed, bool scopeChanged, PatchMemo? memo = null)
     {
         var raised = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         if (scopeChanged)
@@ -280,7 +299,7 @@ public sealed class GrainProxyWatch : IProxyWatch
         }
         foreach (var t in TypeUrls.PushOrder.Where(raised.ContainsKey))
         {
-            if (scopeChanged || !TryPatch(t, raised[t]))
+            if (scopeChanged || !TryPatch(t, raised[t], memo))
             {
                 Invalidate(t);
             }

@@ -17,7 +17,11 @@ public static class AckDecision
     {
         ArgumentNullException.ThrowIfNull(request);
         var state = previous ?? new WatchedResource(request.TypeUrl);
-        var names = request.ResourceNames.ToImmutableHashSet(StringComparer.Ordinal);
+        // An ACK repeats the names it subscribed to: keep the set the stream already holds rather
+        // than building a new one per ACK (50 EDS names × 20,000 streams × every push).
+        var names = SameNames(state.ResourceNames, request.ResourceNames)
+            ? state.ResourceNames
+            : request.ResourceNames.ToImmutableHashSet(StringComparer.Ordinal);
 
         // a NACK is recognised by error_detail, never by comparing versions. Record and do not
         // answer: the same config would only be rejected again.
@@ -64,6 +68,24 @@ public static class AckDecision
         var namesChanged = !state.ResourceNames.SetEquals(names) || state.SubscribedExplicitly != subscribed.SubscribedExplicitly;
         var unsubscribeAll = names.IsEmpty && !TypeUrls.SupportsWildcard(state.TypeUrl);
         return new(AckKind.Ack, namesChanged && !unsubscribeAll, acked);
+    }
+
+    /// <summary>The request names, as a set, equal <paramref name="held"/> (duplicates in the request allowed).</summary>
+    private static bool SameNames(ImmutableHashSet<string> held, Google.Protobuf.Collections.RepeatedField<string> requested)
+    {
+        if (requested.Count < held.Count)
+        {
+            return false;
+        }
+        foreach (var name in requested)
+        {
+            if (!held.Contains(name))
+            {
+                return false;
+            }
+        }
+        // Every requested name is held; they cover the set unless duplicates hide a missing one.
+        return requested.Distinct(StringComparer.Ordinal).Count() == held.Count;
     }
 
     private static WatchedResource WithNames(WatchedResource state, ImmutableHashSet<string> names) => state with

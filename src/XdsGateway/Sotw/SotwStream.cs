@@ -62,6 +62,11 @@ internal sealed partial class SotwStream(
         }
 
         state.Force |= result.Respond;
+        if (!isNew && ReferenceEquals(previous.ResourceNames, state.Watched.ResourceNames)
+            && previous.SubscribedExplicitly == state.Watched.SubscribedExplicitly)
+        {
+            return; // the same names (AckDecision kept the held set): the subscription is unchanged
+        }
         var subscription = state.Watched.ToSubscription();
         if (state.Applied is null || state.Applied.Wildcard != subscription.Wildcard || !state.Applied.Names.SetEquals(subscription.Names))
         {
@@ -114,10 +119,10 @@ internal sealed partial class SotwStream(
 
         state.LastResolved = resolved;
         state.Dirty = false;
-        var selected = resolved.Resources.Values
-            .Where(r => subscription.Wildcard || subscription.Names.Contains(r.Name))
-            .ToList();
-        var version = ContentHash.OfVersions(selected.Select(r => KeyValuePair.Create(r.Name, r.Version)));
+
+        // The resolved set is exactly what the subscription selects, shared with every stream
+        // holding the same set: its version and its diff from the last set sent are computed once.
+        var version = resolved.Version;
         if (!state.Force)
         {
             // identical content is not resent; X-10: neither is the version the client rejected;
@@ -133,7 +138,7 @@ internal sealed partial class SotwStream(
         // endpoint change to one service sends one ClusterLoadAssignment; a forced response (first
         // request, newly requested names X-19, EDS after CDS X-34) carries every subscribed name.
         var full = TypeUrls.SupportsWildcard(typeUrl) || state.Force;
-        var send = full ? selected : [.. selected.Where(r => state.SentVersions.GetValueOrDefault(r.Name) != r.Version)];
+        var send = resolved.ChangedSince(full ? null : state.LastSent);
         if (!full && send.Count == 0)
         {
             return; // only removals, which SotW EDS/RDS cannot express: nothing to send
@@ -142,11 +147,7 @@ internal sealed partial class SotwStream(
         var nonce = NextNonce();
         var response = new DiscoveryResponse { TypeUrl = typeUrl, VersionInfo = version, Nonce = nonce };
         long bytes = 0;
-        state.SentVersions.Clear();
-        foreach (var r in selected)
-        {
-            state.SentVersions[r.Name] = r.Version;
-        }
+        state.LastSent = resolved;
         foreach (var resource in send)
         {
             // The body is the shared serialized bytes; wrapping never copies or re-serializes.

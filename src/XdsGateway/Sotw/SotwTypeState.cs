@@ -22,8 +22,8 @@ internal sealed class SotwTypeState(string typeUrl)
     /// <summary>The version the client rejected; not sent again .</summary>
     public string? NackedVersion { get; set; }
 
-    /// <summary>Name → version last sent on this stream, for EDS/RDS responses that carry only what changed.</summary>
-    public Dictionary<string, string> SentVersions { get; } = new(StringComparer.Ordinal);
+    /// <summary>The set last sent on this stream (shared, not copied), for EDS/RDS responses that carry only what changed.</summary>
+    public ResolvedResources? LastSent { get; set; }
 
     /// <summary>The set last evaluated; the same instance means nothing changed.</summary>
     public ResolvedResources? LastResolved { get; set; }

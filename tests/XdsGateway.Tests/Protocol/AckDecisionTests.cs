@@ -142,4 +142,27 @@ public class AckDecisionTests
             Assert.Equal(expected, subscription.Names.Order());
         }
     }
+
+    [Fact]
+    public void Evaluate_AckRepeatingTheNames_KeepsTheHeldSetInstance_X07()
+    {
+        var held = SentEds with { ResourceNames = ["a", "b"] };
+
+        var result = AckDecision.Evaluate(held, Request(TypeUrls.Endpoint, "5", "v5", "b", "a"));
+
+        Assert.Same(held.ResourceNames, result.Next.ResourceNames);
+        Assert.False(result.Respond);
+    }
+
+    [Fact]
+    public void Evaluate_AckWhoseDuplicatesHideADroppedName_IsAnUnsubscribe_X27()
+    {
+        var held = SentEds with { ResourceNames = ["a", "b"] };
+
+        // Same count as held, every name held, but "b" is gone.
+        var result = AckDecision.Evaluate(held, Request(TypeUrls.Endpoint, "5", "v5", "a", "a"));
+
+        Assert.Equal(["a"], result.Next.ResourceNames);
+        Assert.NotSame(held.ResourceNames, result.Next.ResourceNames);
+    }
 }

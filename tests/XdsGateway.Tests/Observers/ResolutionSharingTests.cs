@@ -1,0 +1,84 @@
+using System.Collections.Immutable;
+using Mesh.Model.Translation;
+using Mesh.XdsGateway.Observers;
+using Mesh.XdsGateway.Protocol;
+
+namespace Mesh.XdsGateway.Tests.Observers;
+
+[Trait("Category", "BVT")]
+public class ResolutionSharingTests
+{
+    private static XdsResource Cla(string name, string version) => new(TypeUrls.Endpoint, name, version, new byte[] { 1, 2, 3 });
+
+    private static ResolvedResources Set(bool complete, params XdsResource[] resources) =>
+        new(complete, resources.ToImmutableSortedDictionary(r => r.Name, r => r, StringComparer.Ordinal));
+
+    [Fact]
+    public void Intern_EqualSets_ShareOneInstance()
+    {
+        var interner = new ResolutionInterner();
+        var first = interner.Intern(TypeUrls.Endpoint, Set(true, Cla("a", "1"), Cla("b", "1")));
+
+        var second = interner.Intern(TypeUrls.Endpoint, Set(true, Cla("b", "1"), Cla("a", "1")));
+
+        Assert.Same(first, second);
+    }
+
+    [Fact]
+    public void Intern_SetsDifferingInAVersionCompletenessOrType_StayApart()
+    {
+        var interner = new ResolutionInterner();
+        var baseline = interner.Intern(TypeUrls.Endpoint, Set(true, Cla("a", "1")));
+
+        Assert.NotSame(baseline, interner.Intern(TypeUrls.Endpoint, Set(true, Cla("a", "2"))));
+        Assert.NotSame(baseline, interner.Intern(TypeUrls.Endpoint, Set(false, Cla("a", "1"))));
+        Assert.NotSame(baseline, interner.Intern(TypeUrls.Route, Set(true, Cla("a", "1"))));
+    }
+
+    [Fact]
+    public void Intern_SetsNoStreamHolds_AreSweptAsTheTableGrows()
+    {
+        var interner = new ResolutionInterner();
+        var kept = interner.Intern(TypeUrls.Endpoint, Set(true, Cla("kept", "1")));
+        AddGarbage(interner, 1000, "old");
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+
+        AddGarbage(interner, 100, "new");
+
+        // The 1,024th entry sweeps the 1,000 sets nothing holds any more.
+        Assert.True(interner.Count < 200, $"expected the table to be swept; it holds {interner.Count} entries");
+        Assert.Same(kept, interner.Intern(TypeUrls.Endpoint, Set(true, Cla("kept", "1"))));
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void AddGarbage(ResolutionInterner interner, int count, string prefix)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            interner.Intern(TypeUrls.Endpoint, Set(true, Cla(prefix + i, "1")));
+        }
+    }
+
+    [Fact]
+    public void ChangedSince_ListsNewAndChangedNames_AndIsComputedOncePerPreviousSet()
+    {
+        var before = Set(true, Cla("a", "1"), Cla("b", "1"), Cla("gone", "1"));
+        var after = Set(true, Cla("a", "1"), Cla("b", "2"), Cla("new", "1"));
+
+        var changed = after.ChangedSince(before);
+
+        Assert.Equal(["b", "new"], changed.Select(r => r.Name));
+        Assert.Same(changed, after.ChangedSince(before));
+        Assert.Equal(["a", "b", "new"], after.ChangedSince(null).Select(r => r.Name));
+    }
+
+    [Fact]
+    public void Version_IsTheContentHashOfNamesAndVersions()
+    {
+        var set = Set(true, Cla("b", "2"), Cla("a", "1"));
+
+        Assert.Equal(ContentHash.OfVersions([KeyValuePair.Create("a", "1"), KeyValuePair.Create("b", "2")]), set.Version);
+        Assert.NotEqual(set.Version, Set(true, Cla("a", "1"), Cla("b", "3")).Version);
+    }
+}
