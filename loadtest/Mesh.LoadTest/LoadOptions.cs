@@ -62,6 +62,9 @@ internal sealed record LoadOptions
     /// <summary>Bound of every wait (full config, convergence).</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>How long to keep the mesh and proxies up after connecting, for inspection (0: not at all).</summary>
+    public TimeSpan Hold { get; init; }
+
     /// <summary>Most in-flight connects (started, no response yet).</summary>
     public int MaxConcurrentConnects { get; init; } = 256;
 
@@ -120,6 +123,7 @@ internal sealed record LoadOptions
         : ConfigKind is not ("vs" or "dr" or "both") ? "--kind must be vs, dr or both"
         : KillGateway < 0 || KillGateway >= GatewayCount ? "--kill-gateway must be 0..gateways-1"
         : ChangesDuringOutage < 0 ? "--changes-during-outage must not be negative"
+        : Hold < TimeSpan.Zero ? "--hold must not be negative"
         : null;
 
     /// <summary>True for the proxies picked by an even spread of <paramref name="share"/> of the proxies.</summary>

@@ -21,6 +21,8 @@ internal static class Cli
           --timeout SECONDS          bound of every wait (default 120)
           --results DIR              where the .json, .md and .png reports go (default loadtest/results)
           --no-live                  no live status line (also off when output is redirected)
+          --hold SECONDS             after connecting, keep the mesh and the proxies up this long (to inspect
+                                     /debug/syncz, /metrics or a gateway's heap at scale)
         """;
 
     private const string ChurnOptions = """
@@ -187,6 +189,7 @@ internal static class Cli
                 "--timeout" => o with { Timeout = TimeSpan.FromSeconds(Num()) },
                 "--results" => o with { ResultsDir = Value() },
                 "--no-live" => o with { Live = false },
+                "--hold" => o with { Hold = TimeSpan.FromSeconds(Num()) },
                 "--rate" when churn => o with { Rate = Num() },
                 "--changes" when churn || command == "limit" => o with { Changes = Int() },
                 "--fanout-services" when churn => o with { FanoutServices = Int() },

@@ -69,6 +69,11 @@ internal static class Scenarios
         // Memory per proxy is the live heap: sampled after a full GC, apart from the phase's CPU.
         await session.Target.CollectGatewayGarbageAsync(cancellationToken).ConfigureAwait(false);
         var live = await session.Target.SampleAsync(cancellationToken).ConfigureAwait(false);
+        if (o.Hold > TimeSpan.Zero)
+        {
+            o.Log?.Invoke($"holding the mesh and {proxies.Count} proxies for {o.Hold.TotalSeconds} s");
+            await Task.Delay(o.Hold, cancellationToken).ConfigureAwait(false);
+        }
 
         var times = session.States.Where(s => s.FullAt is not null).Select(s => s.FullAt!.Value - s.StartedAt).ToList();
         var last = session.States.Where(s => s.FullAt is not null).Select(s => s.FullAt!.Value).DefaultIfEmpty(rampEnd).Max();

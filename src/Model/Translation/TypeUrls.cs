@@ -25,4 +25,14 @@ public static class TypeUrls
     public static bool SupportsWildcard(string typeUrl) => typeUrl is Listener or Cluster;
 
     public static bool IsKnown(string typeUrl) => typeUrl is Cluster or Endpoint or Listener or Route;
+
+    /// <summary>The type's position in <see cref="PushOrder"/>, or -1 for a type Mesh does not serve.</summary>
+    public static int IndexOf(string typeUrl) => typeUrl switch
+    {
+        Cluster => 0,
+        Endpoint => 1,
+        Listener => 2,
+        Route => 3,
+        _ => -1,
+    };
 }

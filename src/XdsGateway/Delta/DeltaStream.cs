@@ -37,7 +37,7 @@ internal sealed partial class DeltaStream(
             // what the client kept from an earlier stream; unchanged names are not resent.
             foreach (var (name, version) in request.InitialResourceVersions)
             {
-                state.Known[name] = version;
+                state.Known[NameSets.Name(name)] = version;
             }
 
             // empty subscribe and unsubscribe on the first request is the legacy wildcard.
@@ -78,15 +78,22 @@ internal sealed partial class DeltaStream(
     private void ApplySubscription(DeltaTypeState state, DeltaDiscoveryRequest request)
     {
         var isInitial = state.Applied is null;
-        foreach (var name in request.ResourceNamesSubscribe)
+        if (!isInitial && request.ResourceNamesSubscribe.Count == 0 && request.ResourceNamesUnsubscribe.Count == 0)
         {
-            if (name == Subscription.WildcardName && TypeUrls.SupportsWildcard(state.TypeUrl))
+            return; // an ACK or NACK: the subscription stays
+        }
+
+        var names = state.Names.ToBuilder();
+        foreach (var requested in request.ResourceNamesSubscribe)
+        {
+            if (requested == Subscription.WildcardName && TypeUrls.SupportsWildcard(state.TypeUrl))
             {
                 state.Wildcard = true;
                 continue;
             }
 
-            state.Names.Add(name);
+            var name = NameSets.Name(requested);
+            names.Add(name);
 
             // answer every subscribed name, unless the client just told us its version.
             if (!(isInitial && state.Known.ContainsKey(name)))
@@ -100,9 +107,9 @@ internal sealed partial class DeltaStream(
             if (name == Subscription.WildcardName)
             {
                 state.Wildcard = false;
-                state.Known.Keys.Where(k => !state.Names.Contains(k)).ToList().ForEach(k => state.Known.Remove(k));
+                state.Known.Keys.Where(k => !names.Contains(k)).ToList().ForEach(k => state.Known.Remove(k));
             }
-            else if (state.Names.Remove(name))
+            else if (names.Remove(name))
             {
                 // with "*" still subscribed the client must learn whether the wildcard covers it.
                 if (state.Wildcard)
@@ -119,6 +126,7 @@ internal sealed partial class DeltaStream(
             // Otherwise a phantom unsubscribe: nothing to do.
         }
 
+        state.Names = NameSets.Of(names);
         var subscription = state.ToSubscription();
         if (state.Applied is null || state.Applied.Wildcard != subscription.Wildcard || !state.Applied.Names.SetEquals(subscription.Names))
         {
@@ -209,6 +217,11 @@ internal sealed partial class DeltaStream(
         {
             state.Known.Remove(name);
             state.Force.Remove(name);
+        }
+
+        if (state.Force.Count == 0)
+        {
+            state.Force.TrimExcess(); // answered: do not keep room for 50 names per stream
         }
 
         state.NonceSent = nonce;

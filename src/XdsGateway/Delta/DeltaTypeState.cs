@@ -11,7 +11,8 @@ internal sealed class DeltaTypeState(string typeUrl)
     /// <summary>Subscribed to <c>"*"</c>, explicitly or as the legacy wildcard .</summary>
     public bool Wildcard { get; set; }
 
-    public HashSet<string> Names { get; } = new(StringComparer.Ordinal);
+    /// <summary>Explicitly subscribed names: a set shared with every stream subscribing to the same names.</summary>
+    public ImmutableHashSet<string> Names { get; set; } = NameSets.Empty;
 
     /// <summary>Name → version the client holds: from <c>initial_resource_versions</c> (X-38), then what was sent.</summary>
     public Dictionary<string, string> Known { get; } = new(StringComparer.Ordinal);
@@ -34,5 +35,5 @@ internal sealed class DeltaTypeState(string typeUrl)
 
     public ResolvedResources? LastResolved { get; set; }
 
-    public Subscription ToSubscription() => new(Wildcard, Names.ToImmutableHashSet(StringComparer.Ordinal));
+    public Subscription ToSubscription() => new(Wildcard, Names);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Mesh.Grains.Dtos;
 using Mesh.Model.Translation;
@@ -15,8 +14,9 @@ namespace Mesh.XdsGateway.Observers;
 public sealed class GrainProxyWatch : IProxyWatch
 {
     private readonly GrainConfigWatcher _owner;
-    private readonly ConcurrentDictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, ProxySyncState> _sync = new(StringComparer.Ordinal);
+    // Per type, indexed by TypeUrls.IndexOf (four slots, not dictionaries: 20,000 streams each hold these).
+    private readonly Subscription?[] _subscriptions = new Subscription?[TypeUrls.PushOrder.Count];
+    private readonly ProxySyncState?[] _sync = new ProxySyncState?[TypeUrls.PushOrder.Count];
 
     // Resolutions are cached per type until something that can change them happens; the handler
     // relies on getting the same instance back when nothing changed. A generation per type keeps a
@@ -24,9 +24,9 @@ public sealed class GrainProxyWatch : IProxyWatch
     // the cached set (O(changed · log n)) instead of resolving every subscribed name again: with
     // 20,000 streams seeing a service, an endpoint change would otherwise re-resolve 20,000 × n names.
     private readonly Lock _cacheGate = new();
-    private readonly Dictionary<string, (long Generation, ResolvedResources Result)> _resolved = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> _generation = new(StringComparer.Ordinal);
-    private ImmutableHashSet<string> _hosts = [];
+    private readonly (long Generation, ResolvedResources? Result)[] _resolved = new (long, ResolvedResources?)[TypeUrls.PushOrder.Count];
+    private readonly long[] _generation = new long[TypeUrls.PushOrder.Count];
+    private ImmutableHashSet<string> _hosts = NameSets.Empty;
 
     internal GrainProxyWatch(GrainConfigWatcher owner, ProxyNode node, ScopeEntry? scope)
     {
@@ -50,11 +50,20 @@ public sealed class GrainProxyWatch : IProxyWatch
     /// <summary>The hosts whose service entries this stream holds.</summary>
     internal ImmutableHashSet<string> Hosts => _hosts;
 
-    public IReadOnlyCollection<ProxySyncState> SyncStates => [.. _sync.Values.OrderBy(s => TypeUrls.PushOrder.ToList().IndexOf(s.TypeUrl))];
+    public IReadOnlyCollection<ProxySyncState> SyncStates
+    {
+        get
+        {
+            lock (_cacheGate)
+            {
+                return [.. _sync.OfType<ProxySyncState>()];
+            }
+        }
+    }
 
     public void SetSubscription(string typeUrl, Subscription subscription)
     {
-        _subscriptions[typeUrl] = subscription;
+        Volatile.Write(ref _subscriptions[Slot(typeUrl)], subscription);
         Invalidate(typeUrl);
         _owner.UpdateHosts(this);
     }
@@ -64,18 +73,18 @@ public sealed class GrainProxyWatch : IProxyWatch
         long generation;
         lock (_cacheGate)
         {
-            generation = _generation.GetValueOrDefault(typeUrl);
-            if (_resolved.TryGetValue(typeUrl, out var cached) && cached.Generation == generation)
+            generation = _generation[Slot(typeUrl)];
+            if (_resolved[Slot(typeUrl)] is { Result: { } cached } entry && entry.Generation == generation)
             {
-                return cached.Result;
+                return cached;
             }
         }
         var result = _owner.Interner.Intern(typeUrl, Compute(typeUrl));
         lock (_cacheGate)
         {
-            if (_generation.GetValueOrDefault(typeUrl) == generation)
+            if (_generation[Slot(typeUrl)] == generation)
             {
-                _resolved[typeUrl] = (generation, result);
+                _resolved[Slot(typeUrl)] = (generation, result);
             }
         }
         return result;
@@ -85,7 +94,7 @@ public sealed class GrainProxyWatch : IProxyWatch
     {
         lock (_cacheGate)
         {
-            _generation[typeUrl] = _generation.GetValueOrDefault(typeUrl) + 1;
+            _generation[Slot(typeUrl)]++;
         }
     }
 
@@ -102,12 +111,12 @@ public sealed class GrainProxyWatch : IProxyWatch
         ResolvedResources baseline;
         lock (_cacheGate)
         {
-            generation = _generation.GetValueOrDefault(typeUrl);
-            if (!_resolved.TryGetValue(typeUrl, out var cached) || cached.Generation != generation || !cached.Result.Complete)
+            generation = _generation[Slot(typeUrl)];
+            if (_resolved[Slot(typeUrl)] is not { Result: { Complete: true } cached } entry || entry.Generation != generation)
             {
                 return false;
             }
-            baseline = cached.Result;
+            baseline = cached;
         }
         // Lookups take the gateway's lock: never under the cache lock. Listeners, routes and a
         // scope's own clusters resolve through the scope, so equal sets of two scopes patch apart.
@@ -123,12 +132,12 @@ public sealed class GrainProxyWatch : IProxyWatch
         }
         lock (_cacheGate)
         {
-            if (_generation.GetValueOrDefault(typeUrl) != generation)
+            if (_generation[Slot(typeUrl)] != generation)
             {
                 return false;
             }
-            _generation[typeUrl] = generation + 1;
-            _resolved[typeUrl] = (generation + 1, patched);
+            _generation[Slot(typeUrl)] = generation + 1;
+            _resolved[Slot(typeUrl)] = (generation + 1, patched);
             return true;
         }
     }
@@ -166,7 +175,7 @@ public sealed class GrainProxyWatch : IProxyWatch
 
     private ResolvedResources Compute(string typeUrl)
     {
-        var sub = _subscriptions.GetValueOrDefault(typeUrl) ?? Subscription.None;
+        var sub = Volatile.Read(ref _subscriptions[Slot(typeUrl)]) ?? Subscription.None;
         var snapshot = Scope?.Snapshot;
         var builder = ImmutableSortedDictionary.CreateBuilder<string, XdsResource>(StringComparer.Ordinal);
         var complete = true;
@@ -219,34 +228,41 @@ public sealed class GrainProxyWatch : IProxyWatch
     public void ReportSent(string typeUrl, string version, string nonce)
     {
         var resolved = Resolve(typeUrl).Resources;
-        _sync.AddOrUpdate(typeUrl,
-            _ => new ProxySyncState(typeUrl, version, null, null, null, resolved),
-            (_, s) => s with { Sent = version, LastSentResources = resolved });
+        UpdateSync(typeUrl, s => s with { Sent = version, LastSentResources = resolved });
         _owner.Report(this, new ProxyEvent(ProxyEventKind.Sent, typeUrl, version, null));
     }
 
     public void ReportAck(string typeUrl, string version)
     {
-        _sync.AddOrUpdate(typeUrl,
-            _ => new ProxySyncState(typeUrl, null, version, null, null, ImmutableSortedDictionary<string, XdsResource>.Empty),
-            (_, s) => s with { Acked = version });
+        UpdateSync(typeUrl, s => s with { Acked = version });
         _owner.Report(this, new ProxyEvent(ProxyEventKind.Ack, typeUrl, version, null));
     }
 
     public void ReportNack(string typeUrl, string version, string errorDetail)
     {
-        _sync.AddOrUpdate(typeUrl,
-            _ => new ProxySyncState(typeUrl, null, null, version, errorDetail, ImmutableSortedDictionary<string, XdsResource>.Empty),
-            (_, s) => s with { Nacked = version, LastError = errorDetail });
+        UpdateSync(typeUrl, s => s with { Nacked = version, LastError = errorDetail });
         _owner.Report(this, new ProxyEvent(ProxyEventKind.Nack, typeUrl, version, errorDetail));
     }
+
+    private void UpdateSync(string typeUrl, Func<ProxySyncState, ProxySyncState> update)
+    {
+        lock (_cacheGate)
+        {
+            var slot = Slot(typeUrl);
+            _sync[slot] = update(_sync[slot] ?? new ProxySyncState(typeUrl, null, null, null, null, ImmutableSortedDictionary<string, XdsResource>.Empty));
+        }
+    }
+
+    private static int Slot(string typeUrl) => TypeUrls.IndexOf(typeUrl) is var i and >= 0
+        ? i
+        : throw new ArgumentOutOfRangeException(nameof(typeUrl), typeUrl, "not a type Mesh serves");
 
     public ValueTask DisposeAsync() => _owner.ReleaseAsync(this);
 
     /// <summary>The hosts this stream needs service entries for: its scope's clusters plus every named subscription.</summary>
     internal ImmutableHashSet<string> ComputeHosts()
     {
-        var hosts = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+        var hosts = new List<string>();
         if (Scope?.Snapshot is { } s)
         {
             foreach (var c in s.ClusterNames)
@@ -257,9 +273,10 @@ public sealed class GrainProxyWatch : IProxyWatch
                 }
             }
         }
-        foreach (var (type, sub) in _subscriptions)
+        for (var i = 0; i < _subscriptions.Length; i++)
         {
-            foreach (var name in sub.Names)
+            var type = TypeUrls.PushOrder[i];
+            foreach (var name in Volatile.Read(ref _subscriptions[i])?.Names ?? [])
             {
                 if (HostOf(type, name) is { } h)
                 {
@@ -267,7 +284,8 @@ public sealed class GrainProxyWatch : IProxyWatch
                 }
             }
         }
-        return hosts.ToImmutable();
+        // Streams of one scope need the same hosts: one shared set of pooled names, not one each.
+        return NameSets.Of(hosts);
     }
 
     internal void SetHosts(ImmutableHashSet<string> hosts) => _hosts = hosts;
@@ -288,7 +306,7 @@ public sealed class GrainProxyWatch : IProxyWatch
             var clusterNames = Scope?.Snapshot?.ClusterNames;
             foreach (var id in changed)
             {
-                var sub = _subscriptions.GetValueOrDefault(id.TypeUrl);
+                var sub = TypeUrls.IndexOf(id.TypeUrl) is var slot and >= 0 ? Volatile.Read(ref _subscriptions[slot]) : null;
                 var wanted = sub is not null && (sub.Names.Contains(id.Name)
                     || (sub.Wildcard && id.TypeUrl == TypeUrls.Cluster && clusterNames?.Contains(id.Name) == true));
                 if (wanted)

@@ -21,7 +21,7 @@ public static class AckDecision
         // than building a new one per ACK (50 EDS names × 20,000 streams × every push).
         var names = SameNames(state.ResourceNames, request.ResourceNames)
             ? state.ResourceNames
-            : request.ResourceNames.ToImmutableHashSet(StringComparer.Ordinal);
+            : NameSets.Of(request.ResourceNames);
 
         // a NACK is recognised by error_detail, never by comparing versions. Record and do not
         // answer: the same config would only be rejected again.

@@ -22,18 +22,7 @@ internal sealed class StreamInbox<TRequest>
     });
 
     /// <summary>Bit <c>i</c> stands for <c>TypeUrls.PushOrder[i]</c>.</summary>
-    public static int BitOf(string typeUrl)
-    {
-        for (var i = 0; i < TypeUrls.PushOrder.Count; i++)
-        {
-            if (TypeUrls.PushOrder[i] == typeUrl)
-            {
-                return 1 << i;
-            }
-        }
-
-        return 0;
-    }
+    public static int BitOf(string typeUrl) => TypeUrls.IndexOf(typeUrl) is var i and >= 0 ? 1 << i : 0;
 
     public ValueTask PostAsync(TRequest request, CancellationToken cancellationToken) =>
         _channel.Writer.WriteAsync(request, cancellationToken);

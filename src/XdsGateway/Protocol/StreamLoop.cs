@@ -38,6 +38,7 @@ internal abstract class StreamLoop<TRequest>
         try
         {
             await inbox.PostAsync(first, cts.Token).ConfigureAwait(false);
+            first = null!; // the stream lives for hours: do not keep the first request (node metadata, names) alive
             reader = PumpAsync(requests, inbox, cts.Token);
             while (await inbox.WaitToReadAsync(cts.Token).ConfigureAwait(false))
             {

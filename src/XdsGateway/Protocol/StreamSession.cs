@@ -37,7 +37,8 @@ internal static partial class StreamSession
                 LogConnected(logger, node.Id, delta ? "delta" : "sotw", node.Namespace);
                 try
                 {
-                    await createLoop(node, watch).RunAsync(first, requests, cancellationToken).ConfigureAwait(false);
+                    // Hand the first request over without keeping a reference for the stream's lifetime.
+                    await createLoop(node, watch).RunAsync(Interlocked.Exchange(ref first, null!), requests, cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {

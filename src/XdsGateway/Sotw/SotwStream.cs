@@ -170,18 +170,9 @@ internal sealed partial class SotwStream(
         LogSent(logger, Node.Id, typeUrl, version, nonce, send.Count);
     }
 
-    private static int IndexOf(string typeUrl)
-    {
-        for (var i = 0; i < TypeUrls.PushOrder.Count; i++)
-        {
-            if (TypeUrls.PushOrder[i] == typeUrl)
-            {
-                return i;
-            }
-        }
-
-        throw new InvalidOperationException($"type '{typeUrl}' passed validation but is not in the push order");
-    }
+    private static int IndexOf(string typeUrl) => TypeUrls.IndexOf(typeUrl) is var i and >= 0
+        ? i
+        : throw new InvalidOperationException($"type '{typeUrl}' passed validation but is not in the push order");
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Sent {TypeUrl} version {Version} nonce {Nonce} ({Count} resources) to {ProxyId}")]
     private static partial void LogSent(ILogger logger, string proxyId, string typeUrl, string version, string nonce, int count);
