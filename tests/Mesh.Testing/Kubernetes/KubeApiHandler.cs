@@ -1,0 +1,191 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+
+namespace Mesh.Testing.Kubernetes;
+
+/// <summary>
+/// The HTTP face of the fake API server: records each request, applies queued failures, then serves
+/// discovery, get, list, create (201), replace, delete, or hands the request to <see cref="KubeWatchStreamer"/>.
+/// Every refusal is a Kubernetes <c>Status</c> body with the real server's code and reason.
+/// </summary>
+internal sealed class KubeApiHandler(
+    KubeObjectStore store,
+    KubeResourceRegistry registry,
+    KubeFaultInjector faults,
+    Action<KubeApiRequest> onRequest,
+    TimeProvider time,
+    CancellationToken stopping)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var path = request.Path.Value ?? "/";
+        var route = KubeApiRoute.Parse(path, registry);
+        var verb = VerbOf(request, route);
+        onRequest(new(request.Method, path, request.QueryString.Value ?? "", verb, route?.Type.Kind));
+        try
+        {
+            if (faults.TakeFailure(path, verb) is { } code)
+            {
+                throw new KubeApiException(code, $"injected failure: {request.Method} {path} answered {code}");
+            }
+
+            if (route is null)
+            {
+                var document = (HttpMethods.IsGet(request.Method) ? KubeDiscovery.Describe(path, registry) : null) ?? throw KubeApiException.UnknownResource();
+                await WriteAsync(context, 200, w => document.WriteTo(w)).ConfigureAwait(false);
+                return;
+            }
+
+            if (!route.Served)
+            {
+                throw KubeApiException.UnknownResource();
+            }
+
+            await ServeAsync(context, route, verb).ConfigureAwait(false);
+        }
+        catch (KubeApiException e)
+        {
+            await WriteAsync(context, e.Code, w => e.ToStatus().WriteTo(w)).ConfigureAwait(false);
+        }
+    }
+
+    private static KubeApiVerb VerbOf(HttpRequest request, KubeApiRoute? route)
+    {
+        if (route is null)
+        {
+            return HttpMethods.IsGet(request.Method) ? KubeApiVerb.Discovery : KubeApiVerb.Unknown;
+        }
+
+        var item = route.Name is not null;
+        return request.Method switch
+        {
+            "GET" when item => KubeApiVerb.Get,
+            "GET" when IsTrue(request.Query["watch"]) => KubeApiVerb.Watch,
+            "GET" => KubeApiVerb.List,
+            "POST" when !item => KubeApiVerb.Create,
+            "PUT" when item => KubeApiVerb.Update,
+            "DELETE" when item => KubeApiVerb.Delete,
+            _ => KubeApiVerb.Unknown,
+        };
+    }
+
+    internal static bool IsTrue(StringValues value) => value == "true" || value == "1";
+
+    private static async Task WriteAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, KubeJson.WriterOptions))
+        {
+            write(writer);
+        }
+
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        response.ContentLength = buffer.WrittenCount;
+        if (status == 429)
+        {
+            // The real server's priority-and-fairness rejections say when to come back.
+            response.Headers.RetryAfter = "1";
+        }
+
+        await response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task<JsonObject> ReadBodyAsync(HttpContext context, KubeApiRoute route)
+    {
+        JsonNode? body;
+        try
+        {
+            body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (JsonException e)
+        {
+            throw KubeApiException.BadRequest($"the body of the request was in an unknown format: {e.Message}");
+        }
+
+        if (body is not JsonObject obj)
+        {
+            throw KubeApiException.BadRequest("the body of the request was in an unknown format: expected a JSON object");
+        }
+
+        if (KubeJson.String(obj["kind"]) is { Length: > 0 } kind && kind != route.Type.Kind)
+        {
+            throw KubeApiException.BadRequest($"the kind in the body ({kind}) does not match the kind on the URL ({route.Type.Kind})");
+        }
+
+        return obj;
+    }
+
+    private Task ServeAsync(HttpContext context, KubeApiRoute route, KubeApiVerb verb) => verb switch
+    {
+        KubeApiVerb.Get => WriteObjectAsync(context, 200, route, store.Get(route.Type, route.Namespace, route.Name!)),
+        KubeApiVerb.List => ListAsync(context, route),
+        KubeApiVerb.Watch => KubeWatchStreamer.StreamAsync(context, route, store, time, stopping),
+        KubeApiVerb.Create => CreateAsync(context, route),
+        KubeApiVerb.Update => ReplaceAsync(context, route),
+        KubeApiVerb.Delete => WriteObjectAsync(context, 200, route, store.Delete(route.Type, route.Namespace, route.Name!)),
+        _ => throw new KubeApiException(405, $"the server does not allow this method on the requested resource ({context.Request.Method})"),
+    };
+
+    private async Task CreateAsync(HttpContext context, KubeApiRoute route)
+    {
+        var body = await ReadBodyAsync(context, route).ConfigureAwait(false);
+        if (route.Type.Namespaced && route.Namespace is null)
+        {
+            throw new KubeApiException(405, "the server does not allow this method on the requested resource (POST to an all-namespaces URL)");
+        }
+
+        await WriteObjectAsync(context, 201, route, store.Create(route.Type, route.Namespace, body)).ConfigureAwait(false);
+    }
+
+    private async Task ReplaceAsync(HttpContext context, KubeApiRoute route)
+    {
+        var body = await ReadBodyAsync(context, route).ConfigureAwait(false);
+        await WriteObjectAsync(context, 200, route, store.Replace(route.Type, route.Namespace, route.Name!, body)).ConfigureAwait(false);
+    }
+
+    private static Task WriteObjectAsync(HttpContext context, int status, KubeApiRoute route, JsonObject obj) =>
+        WriteAsync(context, status, w => KubeJson.Write(w, obj, route.Type.Kind, route.ApiVersion));
+
+    private Task ListAsync(HttpContext context, KubeApiRoute route)
+    {
+        var query = context.Request.Query;
+        var filter = KubeObjectFilter.Create(route.Namespace, query["labelSelector"], query["fieldSelector"]);
+        int? limit = int.TryParse(query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var l) && l > 0 ? l : null;
+        var page = store.List(route.Type, filter, limit, query["continue"]);
+        return WriteAsync(context, 200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("kind", route.Type.ListKind);
+            w.WriteString("apiVersion", route.ApiVersion);
+            w.WriteStartObject("metadata");
+            w.WriteString("resourceVersion", page.ResourceVersion.ToString(CultureInfo.InvariantCulture));
+            if (page.Continue is not null)
+            {
+                w.WriteString("continue", page.Continue);
+            }
+
+            if (page.RemainingItemCount is { } remaining)
+            {
+                w.WriteNumber("remainingItemCount", remaining);
+            }
+
+            w.WriteEndObject();
+            w.WriteStartArray("items");
+            foreach (var item in page.Items)
+            {
+                // Built-in lists omit each item's kind/apiVersion; custom resource lists keep them.
+                KubeJson.Write(w, item, route.Type.IsCustomResource ? route.Type.Kind : null, route.ApiVersion);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+}

@@ -1,0 +1,38 @@
+namespace Mesh.Testing.Kubernetes;
+
+/// <summary>Queued failures: the next N requests under a path prefix (optionally of one verb) get an error status.</summary>
+internal sealed class KubeFaultInjector
+{
+    private readonly Lock _gate = new();
+    private readonly List<Rule> _rules = [];
+
+    public void Add(string pathPrefix, int statusCode, int count, KubeApiVerb? verb)
+    {
+        lock (_gate)
+        {
+            _rules.Add(new(pathPrefix, statusCode, verb) { Remaining = count });
+        }
+    }
+
+    /// <summary>The code to fail this request with, consuming one use of the first matching rule.</summary>
+    public int? TakeFailure(string path, KubeApiVerb verb)
+    {
+        lock (_gate)
+        {
+            var rule = _rules.Find(r => r.Remaining > 0 && path.StartsWith(r.PathPrefix, StringComparison.Ordinal) && (r.Verb is null || r.Verb == verb));
+            if (rule is null)
+            {
+                return null;
+            }
+
+            rule.Remaining--;
+            _rules.RemoveAll(r => r.Remaining <= 0);
+            return rule.StatusCode;
+        }
+    }
+
+    private sealed record Rule(string PathPrefix, int StatusCode, KubeApiVerb? Verb)
+    {
+        public int Remaining { get; set; }
+    }
+}
