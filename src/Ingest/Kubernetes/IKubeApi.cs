@@ -1,0 +1,23 @@
+using k8s;
+
+namespace Mesh.Ingest.Kubernetes;
+
+/// <summary>List and watch one kind at one version: the two calls an informer makes.</summary>
+public interface IKubeApi
+{
+    /// <summary>One page of a list across all namespaces (<paramref name="continueToken"/> null for the first).</summary>
+    Task<KubeList> ListAsync(KubeKind kind, string version, string? continueToken, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Watches from <paramref name="resourceVersion"/> with bookmarks, for at most
+    /// <paramref name="timeout"/>. ERROR events (e.g. 410 Gone) are reported through
+    /// <paramref name="onError"/>, after which the server ends the stream; a dropped connection throws.
+    /// </summary>
+    IAsyncEnumerable<KubeWatchEvent> WatchAsync(KubeKind kind, string version, string resourceVersion, TimeSpan timeout, Action<Exception> onError, CancellationToken cancellationToken);
+}
+
+/// <summary>A list page: the items, the list's resourceVersion and the token for the next page.</summary>
+public sealed record KubeList(IReadOnlyList<KubeItem> Items, string ResourceVersion, string? Continue);
+
+/// <summary>A watch event: the item (null for a bookmark) and the resourceVersion it brings the watch to.</summary>
+public readonly record struct KubeWatchEvent(WatchEventType Type, KubeItem? Item, string? ResourceVersion);

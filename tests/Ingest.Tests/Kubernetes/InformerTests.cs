@@ -1,0 +1,243 @@
+using System.Collections.Concurrent;
+using k8s;
+using Mesh.Ingest.Kubernetes;
+using Mesh.Model.Config;
+using Mesh.Testing;
+using Mesh.Testing.Kubernetes;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Mesh.Ingest.Tests.Kubernetes;
+
+/// <summary>
+/// <see cref="KubeInformer"/> against the fake API server over the real list/watch wire protocol:
+/// initial sync, resume without relist, relist after 410 with a missed delete, UID re-create, no-op
+/// events, bookmarks, CRDs that are not installed and invalid custom resources.
+/// </summary>
+public sealed class InformerTests : IAsyncLifetime, IDisposable
+{
+    private readonly CancellationTokenSource _stop = new(TimeSpan.FromSeconds(20));
+    private readonly Recorder _sink = new();
+    private readonly List<Task> _running = [];
+    private FakeKubeApiServer _server = null!;
+    private k8s.Kubernetes _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await FakeKubeApiServer.StartAsync();
+        _client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = _server.Url.ToString() });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await Task.WhenAll(_running).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+        await _server.DisposeAsync();
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _stop.Dispose();
+    }
+
+    private KubeInformer Start(KubeKind kind)
+    {
+        var informer = new KubeInformer(kind, new KubernetesApi(_client), _sink,
+            new KubeInformerOptions { BackoffInitial = TimeSpan.FromMilliseconds(20), BackoffMax = TimeSpan.FromMilliseconds(200), NotServedRetry = TimeSpan.FromMilliseconds(200) },
+            TimeProvider.System, NullLogger.Instance);
+        _running.Add(informer.RunAsync(_stop.Token));
+        return informer;
+    }
+
+    private static async Task SyncedAsync(KubeInformer informer) => await informer.Synced.WaitAsync(TimeSpan.FromSeconds(5));
+
+    [Fact]
+    public async Task FirstList_AllObjectsArriveAsAdded_ThenSynced()
+    {
+        _server.Create(K8sObjects.Service("a", "ns1"));
+        _server.Create(K8sObjects.Service("b", "ns2"));
+
+        var informer = Start(KubeKind.Service);
+        await SyncedAsync(informer);
+
+        Assert.Equal(["Added Service ns1/a", "Added Service ns2/b"], _sink.Lines.Order(StringComparer.Ordinal));
+        var status = informer.Status;
+        Assert.True(status.Synced);
+        Assert.Equal(2, status.Objects);
+        Assert.Equal(1, status.Lists);
+        Assert.Equal(0, status.Relists);
+        Assert.Equal("v1", status.Version);
+        var svc = Assert.IsType<KubeService>(informer.Items.Single(i => i.Name == "a").Config);
+        Assert.Equal(8080, svc.Ports.Single().Port);
+    }
+
+    [Fact]
+    public async Task DroppedWatch_ResumesFromLastResourceVersion_WithoutRelisting()
+    {
+        _server.Create(K8sObjects.Service("a", "ns"));
+        var informer = Start(KubeKind.Service);
+        await SyncedAsync(informer);
+        await _server.WaitForOpenWatchesAsync("Service", 1);
+
+        _server.DropWatches();
+        _server.Create(K8sObjects.Service("b", "ns")); // while the watch is down
+
+        await Eventually.WaitAsync(() => _sink.Lines.Contains("Added Service ns/b"), () => string.Join("; ", _sink.Lines));
+        Assert.Equal(1, _server.ListRequestCount("Service"));
+        Assert.True(_server.WatchRequestCount("Service") >= 2, "the watch was re-opened");
+        Assert.Equal(0, informer.Status.Relists);
+        Assert.True(informer.Status.WatchFailures >= 1);
+    }
+
+    [Fact]
+    public async Task ExpiredResourceVersion_Relists_AndAppliesTheDeleteMissedWhileDisconnected()
+    {
+        _server.Create(K8sObjects.Service("keep", "ns"));
+        _server.Create(K8sObjects.Service("gone", "ns"));
+        var informer = Start(KubeKind.Service);
+        await SyncedAsync(informer);
+        await _server.WaitForOpenWatchesAsync("Service", 1);
+        _server.DropWatches();
+        await _server.WaitForOpenWatchesAsync("Service", 0);
+
+        // While disconnected: a delete, then history is compacted past it (the watch resumes into a 410).
+        _server.Delete("Service", "ns", "gone");
+        _server.Compact();
+
+        await Eventually.WaitAsync(() => _sink.Lines.Contains("Deleted Service ns/gone"), () => string.Join("; ", _sink.Lines));
+        Assert.Equal(2, _server.ListRequestCount("Service"));
+        Assert.Equal(1, informer.Status.Relists);
+        Assert.Equal(["keep"], informer.Items.Select(i => i.Name));
+        Assert.DoesNotContain("Deleted Service ns/keep", _sink.Lines);
+    }
+
+    [Fact]
+    public async Task RecreatedUnderTheSameName_IsADeleteAndAnAdd_EvenWhenOnlyTheRelistSeesIt()
+    {
+        _server.Create(K8sObjects.Service("a", "ns"));
+        var informer = Start(KubeKind.Service);
+        await SyncedAsync(informer);
+        var firstUid = informer.Items.Single().Uid;
+        await _server.WaitForOpenWatchesAsync("Service", 1);
+        _server.DropWatches();
+        await _server.WaitForOpenWatchesAsync("Service", 0);
+
+        _server.Delete("Service", "ns", "a");
+        _server.Create(K8sObjects.Service("a", "ns"));
+        _server.Compact();
+
+        await Eventually.WaitAsync(() => informer.Items.SingleOrDefault()?.Uid is { } uid && uid != firstUid, () => string.Join("; ", _sink.Lines));
+        Assert.Equal(["Added Service ns/a", "Deleted Service ns/a", "Added Service ns/a"], _sink.Lines);
+        Assert.Equal(1, informer.Status.Relists);
+    }
+
+    [Fact]
+    public async Task PodStatusHeartbeat_IsAnEventButNoChange()
+    {
+        var pod = _server.Create(K8sObjects.Pod("p", "ns", "10.0.0.1"));
+        var informer = Start(KubeKind.Pod);
+        await SyncedAsync(informer);
+        await _server.WaitForOpenWatchesAsync("Pod", 1);
+        var eventsBefore = informer.Status.Events;
+
+        pod["status"]!["conditions"]![0]!["lastProbeTime"] = "2026-11-23T09:00:00Z";
+        pod["metadata"]!["annotations"] = new System.Text.Json.Nodes.JsonObject { ["kubectl.kubernetes.io/restartedAt"] = "now" };
+        _server.Update(pod);
+        await Eventually.WaitAsync(() => informer.Status.Events > eventsBefore, () => "the MODIFIED event to arrive");
+
+        Assert.Equal(["Added Pod ns/p"], _sink.Lines);
+
+        pod = _server.Get("Pod", "ns", "p")!;
+        pod["status"]!["podIP"] = "10.0.0.2";
+        _server.Update(pod);
+        await Eventually.WaitAsync(() => _sink.Lines.Count == 2, () => string.Join("; ", _sink.Lines));
+        Assert.Equal("Updated Pod ns/p", _sink.Lines[1]);
+    }
+
+    [Fact]
+    public async Task Bookmark_MovesTheResourceVersionOn()
+    {
+        _server.Create(K8sObjects.Service("a", "ns"));
+        _server.Create(K8sObjects.Pod("p", "ns", "10.0.0.1")); // moves the global resourceVersion past the services'
+        var informer = Start(KubeKind.Service);
+        await SyncedAsync(informer);
+        await _server.WaitForOpenWatchesAsync("Service", 1);
+        _server.Create(K8sObjects.Pod("q", "ns", "10.0.0.2"));
+
+        _server.SendBookmarks();
+
+        await Eventually.WaitAsync(() => informer.Status.ResourceVersion == _server.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            () => $"resourceVersion {informer.Status.ResourceVersion}, server at {_server.ResourceVersion}");
+        Assert.Equal(["Added Service ns/a"], _sink.Lines);
+    }
+
+    [Fact]
+    public async Task CrdNotInstalled_CountsAsSyncedAndEmpty_AndIsPickedUpOnceServed()
+    {
+        _server.StopServing("VirtualService");
+        var informer = Start(KubeKind.VirtualService);
+        await SyncedAsync(informer);
+        Assert.False(informer.Status.Served);
+        Assert.Empty(informer.Items);
+
+        _server.Create(K8sObjects.VirtualService("r", "ns", "a.ns.svc.cluster.local", """
+            "http":[{"route":[{"destination":{"host":"a.ns.svc.cluster.local"}}]}]
+            """));
+        _server.ResumeServing("VirtualService");
+
+        await Eventually.WaitAsync(() => _sink.Lines.Contains("Added VirtualService ns/r"), () => string.Join("; ", _sink.Lines));
+        Assert.True(informer.Status.Served);
+        Assert.Equal("v1", informer.Status.Version);
+    }
+
+    [Fact]
+    public async Task OlderIstioVersionOnly_IsListedAtThatVersion()
+    {
+        _server.StopServing("VirtualService", "v1");
+        _server.StopServing("VirtualService", "v1beta1");
+        _server.Create(K8sObjects.VirtualService("r", "ns", "a.ns.svc.cluster.local", """
+            "http":[{"route":[{"destination":{"host":"a.ns.svc.cluster.local"}}]}]
+            """));
+
+        var informer = Start(KubeKind.VirtualService);
+        await SyncedAsync(informer);
+
+        Assert.Equal("v1alpha3", informer.Status.Version);
+        Assert.IsType<VirtualService>(informer.Items.Single().Config);
+    }
+
+    [Fact]
+    public async Task InvalidVirtualService_IsRejectedAloneWithItsField()
+    {
+        _server.Create(K8sObjects.VirtualService("good", "ns", "a.ns.svc.cluster.local", """
+            "http":[{"route":[{"destination":{"host":"a.ns.svc.cluster.local"}}]}]
+            """));
+        _server.Create(K8sObjects.VirtualService("bad", "ns", "a.ns.svc.cluster.local", """
+            "http":[{"route":[{"destination":{"host":"a.ns.svc.cluster.local"},"weight":60},{"destination":{"host":"b.ns.svc.cluster.local"},"weight":30}]}]
+            """));
+
+        var informer = Start(KubeKind.VirtualService);
+        await SyncedAsync(informer);
+
+        var rejected = Assert.Single(informer.Status.Rejected);
+        Assert.Equal(("VirtualService", "ns", "bad"), (rejected.Kind, rejected.Namespace, rejected.Name));
+        Assert.Contains("weight", rejected.ToString(), StringComparison.Ordinal);
+        Assert.NotNull(informer.Items.Single(i => i.Name == "good").Config);
+        Assert.Null(informer.Items.Single(i => i.Name == "bad").Config);
+    }
+
+    private sealed class Recorder : IKubeChangeSink
+    {
+        private readonly ConcurrentQueue<string> _lines = new();
+
+        public List<string> Lines => [.. _lines];
+
+        public void OnChanges(KubeKind kind, IReadOnlyList<KubeChange> changes)
+        {
+            foreach (var c in changes)
+            {
+                _lines.Enqueue($"{c.Type} {kind.Kind} {c.Namespace}/{c.Name}");
+            }
+        }
+    }
+}
