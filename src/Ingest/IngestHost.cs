@@ -9,25 +9,46 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Mesh.Ingest;
 
-/// <summary>The stand-alone ingest: an Orleans client that keeps the grains in sync with a manifest directory.</summary>
+/// <summary>The stand-alone ingest: an Orleans client that keeps the grains in sync with a manifest directory or a Kubernetes cluster.</summary>
 public static class IngestHost
 {
     /// <summary>Section <c>Mesh</c> key for the manifest directory (env <c>Mesh__Manifests</c>).</summary>
     public const string ManifestsKey = "Mesh:Manifests";
+
+    /// <summary>Section <c>Mesh</c> key for a kubeconfig path or <c>in-cluster</c> (env <c>Mesh__Kubeconfig</c>): serve a Kubernetes cluster.</summary>
+    public const string KubeconfigKey = "Mesh:Kubeconfig";
+
+    /// <summary>Section <c>Mesh</c> key for an API server URL used as is (env <c>Mesh__KubeApi</c>).</summary>
+    public const string KubeApiKey = "Mesh:KubeApi";
 
     public static WebApplication BuildStandalone(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
         var cluster = builder.AddMeshClusterOptions(requireRedis: true);
         var manifests = builder.Configuration[ManifestsKey];
-        if (string.IsNullOrWhiteSpace(manifests))
+        var kubeconfig = builder.Configuration[KubeconfigKey];
+        var kubeApi = builder.Configuration[KubeApiKey];
+        var kubernetes = !string.IsNullOrWhiteSpace(kubeconfig) || !string.IsNullOrWhiteSpace(kubeApi);
+        if (string.IsNullOrWhiteSpace(manifests) && !kubernetes)
         {
-            throw new InvalidOperationException($"{ManifestsKey} is empty: set Mesh__Manifests=DIR, the directory of Kubernetes/Istio manifests to serve.");
+            throw new InvalidOperationException($"no source of truth: set Mesh__Manifests=DIR (a directory of Kubernetes/Istio manifests), or Mesh__Kubeconfig=PATH|in-cluster or Mesh__KubeApi=URL (a Kubernetes cluster).");
         }
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(cluster.ListenAddress), cluster.AdminPort, l => l.Protocols = HttpProtocols.Http1));
         HostLogging.Configure(builder);
         builder.UseOrleansClient(c => c.UseMeshCluster(cluster));
-        builder.Services.AddManifestDirectorySource(o => o.Directory = manifests);
+        if (kubernetes)
+        {
+            // Selectors and timings come from the Kubernetes section (Kubernetes__DiscoverySelectors__0=...).
+            builder.Services.AddKubernetesSource(o =>
+            {
+                o.Kubeconfig = kubeconfig is null or "in-cluster" ? null : kubeconfig;
+                o.Host = string.IsNullOrWhiteSpace(kubeApi) ? null : kubeApi;
+            });
+        }
+        else
+        {
+            builder.Services.AddManifestDirectorySource(o => o.Directory = manifests!);
+        }
         builder.Services.AddPrometheusMetrics();
 
         var app = builder.Build();

@@ -48,7 +48,19 @@ public static class MeshHost
         if (embedded)
         {
             builder.AddGatewayServices();
-            builder.Services.AddManifestDirectorySource(o => o.Directory = options.ManifestDirectory);
+            if (options.UsesKubernetes)
+            {
+                builder.Services.AddKubernetesSource(o =>
+                {
+                    o.Kubeconfig = options.Kubeconfig == "in-cluster" ? null : options.Kubeconfig;
+                    o.Host = options.KubeApi;
+                    o.DiscoverySelectors.AddRange(options.DiscoverySelectors);
+                });
+            }
+            else
+            {
+                builder.Services.AddManifestDirectorySource(o => o.Directory = options.ManifestDirectory);
+            }
         }
 
         var app = builder.Build();

@@ -23,7 +23,9 @@ static void PrintBanner(SiloOptions options)
         Console.WriteLine("Mesh embedded control plane");
         Console.WriteLine($"  xDS (ADS, h2c)  grpc://{options.ListenAddress}:{options.XdsPort}");
         Console.WriteLine($"  admin           http://{options.ListenAddress}:{options.AdminPort}  (/readyz /debug/syncz /debug/config_dump?proxyID= /debug/ingestz /metrics)");
-        Console.WriteLine($"  manifests       {options.ManifestDirectory}");
+        Console.WriteLine(options.UsesKubernetes
+            ? $"  kubernetes      {options.KubeApi ?? options.Kubeconfig}{(options.DiscoverySelectors.IsEmpty ? "" : $" (namespaces: {string.Join(" or ", options.DiscoverySelectors)})")}"
+            : $"  manifests       {options.ManifestDirectory}");
     }
     else
     {

@@ -20,6 +20,18 @@ public sealed record SiloOptions(
     /// <summary>The IP other silos and clients reach this silo at (distributed mode).</summary>
     public string? AdvertisedIp { get; init; }
 
+    /// <summary>Kubernetes source: a kubeconfig path, or <c>in-cluster</c>; set, the cluster is served instead of the manifests.</summary>
+    public string? Kubeconfig { get; init; }
+
+    /// <summary>Kubernetes source: an API server URL used as is (e.g. <c>kubectl proxy</c>).</summary>
+    public string? KubeApi { get; init; }
+
+    /// <summary>Istio discoverySelectors for the Kubernetes source (OR-ed label selectors over namespaces).</summary>
+    public System.Collections.Immutable.ImmutableArray<string> DiscoverySelectors { get; init; } = [];
+
+    /// <summary>True when a Kubernetes cluster, not a manifest directory, is the source of truth.</summary>
+    public bool UsesKubernetes => !string.IsNullOrEmpty(Kubeconfig) || !string.IsNullOrEmpty(KubeApi);
+
     /// <summary>Orleans cluster id (distributed mode).</summary>
     public string ClusterId { get; init; } = "mesh";
 
@@ -32,6 +44,14 @@ public sealed record SiloOptions(
         Options:
           --manifests DIR        Kubernetes/Istio YAML manifests to serve; changes are applied live
                                  (default: the repository's examples/ directory)
+          --kubeconfig PATH      serve a Kubernetes cluster instead of manifests: its Services,
+                                 EndpointSlices, Pods, Namespaces and Istio CRDs, watched live
+                                 (PATH "in-cluster": the pod's service account)
+          --kube-api URL         serve the Kubernetes API at URL as is, without credentials
+                                 (e.g. kubectl proxy)
+          --discovery-selector S with --kubeconfig/--kube-api: serve only namespaces whose labels
+                                 match S (label-selector syntax, e.g. "mesh=on" or "env in (a,b)");
+                                 repeat to OR several (Istio's discoverySelectors)
           --listen-address IP    address for xDS and admin (default 127.0.0.1)
           --xds-port N           xDS gRPC port, plaintext HTTP/2 (default 15010)
           --admin-port N         admin HTTP port: /healthz /readyz /debug/syncz
@@ -46,7 +66,7 @@ public sealed record SiloOptions(
 
         Every option can also come from the environment: Mesh__Redis, Mesh__AdvertisedIp,
         Mesh__ClusterId, Mesh__SiloPort, Mesh__GatewayPort, Mesh__AdminPort, Mesh__XdsPort,
-        Mesh__Manifests, Mesh__ListenAddress (command-line options win).
+        Mesh__Manifests, Mesh__Kubeconfig, Mesh__KubeApi, Mesh__ListenAddress (command-line options win).
         """;
 
     /// <summary>Parses arguments; returns null with <paramref name="error"/> set on a bad argument, or null and no error for --help.</summary>
@@ -62,6 +82,8 @@ public sealed record SiloOptions(
             Redis = env("Redis"),
             AdvertisedIp = env("AdvertisedIp"),
             ClusterId = env("ClusterId") is { Length: > 0 } c ? c : "mesh",
+            Kubeconfig = env("Kubeconfig"),
+            KubeApi = env("KubeApi"),
         };
         for (var i = 0; i < args.Length; i++)
         {
@@ -96,6 +118,15 @@ public sealed record SiloOptions(
                 case "--silo-gateway-port" when Port(v) is { } p:
                     o = o with { SiloGatewayPort = p };
                     break;
+                case "--kubeconfig":
+                    o = o with { Kubeconfig = v == "in-cluster" ? v : Path.GetFullPath(v) };
+                    break;
+                case "--kube-api" when Uri.TryCreate(v, UriKind.Absolute, out _):
+                    o = o with { KubeApi = v };
+                    break;
+                case "--discovery-selector":
+                    o = o with { DiscoverySelectors = o.DiscoverySelectors.Add(v) };
+                    break;
                 case "--redis":
                     o = o with { Redis = v };
                     break;
@@ -107,7 +138,17 @@ public sealed record SiloOptions(
                     return null;
             }
         }
-        if (string.IsNullOrEmpty(o.Redis) && !Directory.Exists(o.ManifestDirectory))
+        if (o.Kubeconfig is { } kc && kc != "in-cluster" && !File.Exists(kc))
+        {
+            error = $"--kubeconfig {kc}: file does not exist";
+            return null;
+        }
+        if (!o.DiscoverySelectors.IsEmpty && !o.UsesKubernetes)
+        {
+            error = "--discovery-selector needs --kubeconfig or --kube-api";
+            return null;
+        }
+        if (string.IsNullOrEmpty(o.Redis) && !o.UsesKubernetes && !Directory.Exists(o.ManifestDirectory))
         {
             error = $"--manifests {o.ManifestDirectory}: directory does not exist";
             return null;

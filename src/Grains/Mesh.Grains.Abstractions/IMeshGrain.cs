@@ -5,13 +5,14 @@ namespace Mesh.Grains;
 /// <summary>
 /// The mesh root. Key: <see cref="Keys.MeshKey.Default"/>. Holds only the namespace list and the
 /// readiness gate (X-25: no stream is served before the first full load); it is read when a scope
-/// is (re)built, never on the push path.
+/// is (re)built, never on the push path. Writes carry the writer's fence epoch
+/// (<see cref="IWriterFenceGrain"/>; 0: unfenced).
 /// </summary>
 [Alias("mesh.IMeshGrain")]
 public interface IMeshGrain : IGrainWithStringKey
 {
     [Alias("SetNamespaces")]
-    Task SetNamespacesAsync(ImmutableArray<string> namespaces);
+    Task SetNamespacesAsync(ImmutableArray<string> namespaces, long writerEpoch = 0);
 
     [Alias("GetNamespaces")]
     Task<ImmutableArray<string>> GetNamespacesAsync(string dependentScope);
@@ -21,7 +22,7 @@ public interface IMeshGrain : IGrainWithStringKey
 
     /// <summary>Marks the initial load of the source of truth complete.</summary>
     [Alias("SetReady")]
-    Task SetReadyAsync();
+    Task SetReadyAsync(long writerEpoch = 0);
 
     [Alias("IsReady")]
     Task<bool> IsReadyAsync();

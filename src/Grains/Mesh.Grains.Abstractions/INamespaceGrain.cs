@@ -9,8 +9,9 @@ namespace Mesh.Grains;
 [Alias("mesh.INamespaceGrain")]
 public interface INamespaceGrain : IGrainWithStringKey
 {
+    /// <summary>Replaces the config; <paramref name="writerEpoch"/> is checked against the writer fence (0: unfenced).</summary>
     [Alias("Update")]
-    Task UpdateAsync(NamespaceConfig config);
+    Task UpdateAsync(NamespaceConfig config, long writerEpoch = 0);
 
     /// <summary>Returns the config and records the scope as a dependent.</summary>
     [Alias("Get")]

@@ -19,10 +19,10 @@ namespace Mesh.Ingest.Kubernetes;
 /// </summary>
 public sealed partial class KubeInformer
 {
-    private static readonly Counter<long> EventsCounter = IngestStatus.Meter.CreateCounter<long>("mesh_k8s_events_total", description: "Watch events received, by kind and type.");
-    private static readonly Counter<long> ChangesCounter = IngestStatus.Meter.CreateCounter<long>("mesh_k8s_changes_total", description: "Effective object changes passed on, by kind and change (added/updated/deleted).");
-    private static readonly Counter<long> ListsCounter = IngestStatus.Meter.CreateCounter<long>("mesh_k8s_lists_total", description: "Full lists, by kind and reason (initial, expired, error, not-served).");
-    private static readonly Counter<long> WatchFailuresCounter = IngestStatus.Meter.CreateCounter<long>("mesh_k8s_watch_failures_total", description: "Watches that ended with an error, by kind and reason; each resumes or relists.");
+    private static readonly Counter<long> EventsCounter = IngestStatus.Meter.CreateCounter<long>("mesh_k8s_events", description: "Watch events received, by kind and type.");
+    private static readonly Counter<long> ChangesCounter = IngestStatus.Meter.CreateCounter<long>("mesh_k8s_changes", description: "Effective object changes passed on, by kind and change (added/updated/deleted).");
+    private static readonly Counter<long> ListsCounter = IngestStatus.Meter.CreateCounter<long>("mesh_k8s_lists", description: "Full lists, by kind and reason (initial, expired, error, not-served).");
+    private static readonly Counter<long> WatchFailuresCounter = IngestStatus.Meter.CreateCounter<long>("mesh_k8s_watch_failures", description: "Watches that ended with an error, by kind and reason; each resumes or relists.");
 
     private readonly KubeKind _kind;
     private readonly IKubeApi _api;
@@ -130,13 +130,22 @@ public sealed partial class KubeInformer
                 resourceVersion = null;
                 reason = "expired";
             }
-            catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or IOException or KubernetesException or System.Text.Json.JsonException)
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
+                // Connection drops, HTTP errors, ERROR events; anything else is a bug, but one kind's
+                // informer must not die silently: log it, back off and carry on.
                 failures++;
                 var delay = Backoff(failures);
                 WatchFailuresCounter.Add(1, Tag("reason", ex is HttpOperationException h ? ((int)h.Response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture) : "connection"));
                 Update(s => s with { WatchFailures = s.WatchFailures + 1, LastError = Describe(ex) });
-                LogFailed(_logger, _kind.Kind, resourceVersion is null ? "list" : "watch", Describe(ex), delay);
+                if (ex is HttpOperationException or HttpRequestException or IOException or KubernetesException or System.Text.Json.JsonException)
+                {
+                    LogFailed(_logger, _kind.Kind, resourceVersion is null ? "list" : "watch", Describe(ex), delay);
+                }
+                else
+                {
+                    LogUnexpected(_logger, _kind.Kind, delay, ex);
+                }
                 await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
                 if (resourceVersion is null)
                 {
@@ -379,6 +388,9 @@ public sealed partial class KubeInformer
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind}: {Operation} failed: {Detail}; retrying in {Delay}")]
     private static partial void LogFailed(ILogger logger, string kind, string operation, string detail, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Kind}: the informer failed unexpectedly; retrying in {Delay}")]
+    private static partial void LogUnexpected(ILogger logger, string kind, TimeSpan delay, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind}: skipped a watch event that could not be read: {Detail}")]
     private static partial void LogBadEvent(ILogger logger, string kind, string detail);

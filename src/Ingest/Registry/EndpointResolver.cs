@@ -11,7 +11,7 @@ namespace Mesh.Ingest.Registry;
 /// </summary>
 internal static class EndpointResolver
 {
-    public static ImmutableArray<ServiceEndpoint> FromSlices(KubeService svc, IEnumerable<EndpointSlice> slices, IReadOnlyDictionary<(string, string), Pod> pods)
+    public static ImmutableArray<ServiceEndpoint> FromSlices(KubeService svc, IEnumerable<EndpointSlice> slices, Func<string, string, Pod?> podOf)
     {
         var result = new Dictionary<string, ServiceEndpoint>(StringComparer.Ordinal);
         foreach (var slice in slices.OrderBy(s => s.Meta.Name, StringComparer.Ordinal))
@@ -36,7 +36,7 @@ internal static class EndpointResolver
                         ports[sp.Port] = port;
                     }
                 }
-                Pod? pod = ep.TargetRef is { Kind: "Pod" } r && pods.TryGetValue((r.Namespace.Length > 0 ? r.Namespace : svc.Meta.Namespace, r.Name), out var p2) ? p2 : null;
+                var pod = ep.TargetRef is { Kind: "Pod" } r ? podOf(r.Namespace.Length > 0 ? r.Namespace : svc.Meta.Namespace, r.Name) : null;
                 var health = ep.Ready != false ? EndpointHealth.Healthy
                     : ep.Terminating == true && ep.Serving == true ? EndpointHealth.Draining
                     : EndpointHealth.Unhealthy;

@@ -1,24 +1,31 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Mesh.Ingest.Kubernetes;
+using Mesh.Ingest.Kubernetes.Leadership;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Mesh.Ingest.Status;
 
-/// <summary><c>/debug/ingestz</c>: objects by kind, applies, and every rejected object with kind/namespace/name/field/reason.</summary>
+/// <summary>
+/// <c>/debug/ingestz</c>: objects by kind, applies, every rejected object with kind/namespace/name/field/reason,
+/// and the leader election when there is one.
+/// </summary>
 public static class IngestEndpoints
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     public static IEndpointRouteBuilder MapIngestEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/debug/ingestz", (IngestStatus status) => Results.Text(Render(status.Current), "application/json"));
+        app.MapGet("/debug/ingestz", (IngestStatus status, IServiceProvider services) =>
+            Results.Text(Render(status.Current, services.GetService<IngestLeaderElection>()?.Status, services.GetService<KubernetesSource>()), "application/json"));
         return app;
     }
 
-    private static string Render(IngestStatus.Snapshot s)
+    private static string Render(IngestStatus.Snapshot s, LeaderStatus? leader, KubernetesSource? kubernetes)
     {
         var o = new JsonObject
         {
@@ -47,6 +54,47 @@ public static class IngestEndpoints
                 ["message"] = e.ToString(),
             })]),
         };
+        if (leader is not null)
+        {
+            o["leader"] = new JsonObject
+            {
+                ["lease"] = leader.Lease,
+                ["identity"] = leader.Identity,
+                ["holder"] = leader.Holder,
+                ["isLeader"] = leader.IsLeader,
+                ["epoch"] = leader.Epoch,
+                ["transitions"] = leader.Transitions,
+                ["lastRenew"] = leader.LastRenew?.ToString("O", CultureInfo.InvariantCulture),
+                ["lastError"] = leader.LastError,
+            };
+        }
+        if (kubernetes is not null)
+        {
+            o["kubernetes"] = new JsonObject
+            {
+                ["synced"] = kubernetes.Synced,
+                ["discoverySelectors"] = new JsonArray([.. kubernetes.DiscoverySelectors.Select(x => (JsonNode)x)]),
+                ["pendingNamespaces"] = kubernetes.PendingNamespaces,
+                ["kinds"] = new JsonArray([.. kubernetes.Kinds.Select(k => (JsonNode)new JsonObject
+                {
+                    ["kind"] = k.Kind,
+                    ["version"] = k.Version,
+                    ["served"] = k.Served,
+                    ["synced"] = k.Synced,
+                    ["objects"] = k.Objects,
+                    ["rejected"] = k.Rejected.Length,
+                    ["resourceVersion"] = k.ResourceVersion,
+                    ["lists"] = k.Lists,
+                    ["relists"] = k.Relists,
+                    ["watches"] = k.Watches,
+                    ["watchFailures"] = k.WatchFailures,
+                    ["events"] = k.Events,
+                    ["effectiveChanges"] = k.EffectiveChanges,
+                    ["lastEventAt"] = k.LastEventAt?.ToString("O", CultureInfo.InvariantCulture),
+                    ["lastError"] = k.LastError,
+                })]),
+            };
+        }
         return o.ToJsonString(Json);
     }
 }

@@ -36,7 +36,11 @@ public sealed class IngestStatus
 
     public Snapshot Current => _current;
 
-    public void RecordLoad(IReadOnlyCollection<ConfigObject> objects, ImmutableArray<ConfigError> errors)
+    public void RecordLoad(IReadOnlyCollection<ConfigObject> objects, ImmutableArray<ConfigError> errors) =>
+        RecordObjects(objects.GroupBy(o => o.Kind.ToString()).ToImmutableSortedDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal), errors);
+
+    /// <summary>Objects held by kind, and every current error (rejected objects, host conflicts).</summary>
+    public void RecordObjects(ImmutableSortedDictionary<string, int> byKind, ImmutableArray<ConfigError> errors)
     {
         // Count only errors not seen in the previous load, so a file re-read does not inflate the counter.
         var previous = _current.Errors.Select(e => e.ToString()).ToHashSet(StringComparer.Ordinal);
@@ -44,7 +48,6 @@ public sealed class IngestStatus
         {
             Rejected.Add(1, new KeyValuePair<string, object?>("kind", e.Kind ?? "document"));
         }
-        var byKind = objects.GroupBy(o => o.Kind.ToString()).ToImmutableSortedDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         _current = _current with { ObjectsByKind = byKind, Errors = errors };
     }
 

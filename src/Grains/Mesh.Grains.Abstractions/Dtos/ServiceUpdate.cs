@@ -7,7 +7,8 @@ namespace Mesh.Grains.Dtos;
 /// <summary>
 /// A change to one service from the source of truth. Each part is optional: null means unchanged,
 /// so an endpoint-only change carries only <see cref="Endpoints"/> (incremental EDS).
-/// <see cref="Removed"/> deletes the service and everything built from it.
+/// <see cref="Removed"/> deletes the service and everything built from it. <see cref="WriterEpoch"/>
+/// is the writer's fence epoch (<see cref="IWriterFenceGrain"/>); 0 is an unfenced writer.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("mesh.ServiceUpdate")]
 public sealed record ServiceUpdate
@@ -16,6 +17,7 @@ public sealed record ServiceUpdate
     [Id(1)] public MeshService? Definition { get; init; }
     [Id(2)] public ImmutableArray<ServiceEndpoint>? Endpoints { get; init; }
     [Id(3)] public ServiceRouting? Routing { get; init; }
+    [Id(4)] public long WriterEpoch { get; init; }
 }
 
 /// <summary>The routing config that applies to a service: its DestinationRule and mesh VirtualServices.</summary>

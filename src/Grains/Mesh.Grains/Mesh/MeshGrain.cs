@@ -1,14 +1,17 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
 
 namespace Mesh.Grains.Mesh;
 
 /// <summary>The mesh root: namespace list and readiness gate.</summary>
 [GrainType("mesh")]
 internal sealed class MeshGrain(
-    [PersistentState("mesh", GrainStorage.Name)] IPersistentState<MeshState> state) : MeshGrainBase("mesh"), IMeshGrain
+    [PersistentState("mesh", GrainStorage.Name)] IPersistentState<MeshState> state,
+    ILogger<MeshGrain> logger) : MeshGrainBase("mesh"), IMeshGrain
 {
-    public async Task SetNamespacesAsync(ImmutableArray<string> namespaces)
+    public async Task SetNamespacesAsync(ImmutableArray<string> namespaces, long writerEpoch)
     {
+        await EnsureCurrentWriterAsync(writerEpoch, logger);
         var sorted = namespaces.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToImmutableArray();
         if (sorted.SequenceEqual(state.State.Namespaces))
         {
@@ -41,8 +44,9 @@ internal sealed class MeshGrain(
         }
     }
 
-    public async Task SetReadyAsync()
+    public async Task SetReadyAsync(long writerEpoch)
     {
+        await EnsureCurrentWriterAsync(writerEpoch, logger);
         if (!state.State.Ready)
         {
             state.State.Ready = true;

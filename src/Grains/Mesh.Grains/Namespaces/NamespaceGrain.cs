@@ -1,14 +1,17 @@
 using Mesh.Grains.Dtos;
+using Microsoft.Extensions.Logging;
 
 namespace Mesh.Grains.Namespaces;
 
 /// <summary>A namespace's config; tells its dependent scopes when it changes.</summary>
 [GrainType("namespace")]
 internal sealed class NamespaceGrain(
-    [PersistentState("namespace", GrainStorage.Name)] IPersistentState<NamespaceState> state) : MeshGrainBase("namespace"), INamespaceGrain
+    [PersistentState("namespace", GrainStorage.Name)] IPersistentState<NamespaceState> state,
+    ILogger<NamespaceGrain> logger) : MeshGrainBase("namespace"), INamespaceGrain
 {
-    public async Task UpdateAsync(NamespaceConfig config)
+    public async Task UpdateAsync(NamespaceConfig config, long writerEpoch)
     {
+        await EnsureCurrentWriterAsync(writerEpoch, logger);
         // A reconciler re-sends unchanged config: nothing to store, nobody to wake.
         if (state.State.Config is { } current && Same(current, config))
         {

@@ -38,6 +38,7 @@ internal sealed partial class ServiceGrain(
 
     public async Task UpdateAsync(ServiceUpdate update)
     {
+        await EnsureCurrentWriterAsync(update.WriterEpoch, logger);
         var before = (state.State.Definition, state.State.Endpoints, state.State.Routing);
         if (update.Removed)
         {

@@ -1,0 +1,392 @@
+using System.Collections.Immutable;
+using System.Diagnostics.Metrics;
+using Mesh.Grains;
+using Mesh.Grains.Dtos;
+using Mesh.Grains.Keys;
+using Mesh.Ingest.Kubernetes.Leadership;
+using Mesh.Ingest.Registry;
+using Mesh.Ingest.Status;
+using Mesh.Model.Config;
+using Mesh.Model.Services;
+using Mesh.Model.Translation;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Mesh.Ingest.Kubernetes;
+
+/// <summary>
+/// Keeps the grains in sync with a Kubernetes cluster. One <see cref="KubeInformer"/> per kind feeds
+/// a live view per namespace; a namespace's changes are applied after its own debounce
+/// (<see cref="NamespaceDebouncer"/>), and applying them recompiles only the hosts and namespaces
+/// they affect (<see cref="RegistryIndex"/>), so the cost of a change does not grow with the mesh.
+/// Nothing is written before every kind's first list is in, and the mesh is marked ready only after
+/// that first complete apply (X-25: no empty or partial LDS/CDS). Namespaces outside the
+/// discovery selectors are not served; relabelling a namespace brings its objects in or out.
+/// </summary>
+public sealed partial class KubernetesSource : BackgroundService, IKubeChangeSink
+{
+    private static readonly Counter<long> Flushes = IngestStatus.Meter.CreateCounter<long>("mesh_k8s_namespace_flushes", description: "Namespace batches applied after their debounce.");
+    private static readonly Histogram<double> ApplySeconds = IngestStatus.Meter.CreateHistogram<double>("mesh_k8s_apply_seconds", "s", "Time to compile and write one debounced batch.");
+
+    private readonly KubernetesSourceOptions _options;
+    private readonly IKubeApi _api;
+    private readonly IGrainFactory _grains;
+    private readonly GrainWriter _writer;
+    private readonly IngestStatus _status;
+    private readonly TimeProvider _time;
+    private readonly ILogger<KubernetesSource> _logger;
+    private readonly NamespaceSelector _selector;
+    private readonly NamespaceDebouncer _debouncer;
+    private readonly ImmutableArray<KubeInformer> _informers;
+    private readonly IngestLeaderElection? _election;
+
+    private readonly Lock _gate = new();
+    // What the informers hold now (valid objects only), by namespace; Namespace objects under their own name.
+    private readonly Dictionary<string, Dictionary<ConfigKey, ConfigObject>> _live = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ImmutableSortedDictionary<string, string>> _namespaceLabels = new(StringComparer.Ordinal);
+    // Keys changed since their namespace was last applied; null: re-evaluate the whole namespace.
+    private readonly Dictionary<string, HashSet<ConfigKey>?> _changed = new(StringComparer.Ordinal);
+
+    // Owned by the apply loop.
+    private readonly RegistryIndex _index;
+    private readonly Dictionary<string, (string Namespace, string Fingerprint)> _definitions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, MeshService>> _definitionsByNamespace = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<ConfigError>> _conflicts = new(StringComparer.Ordinal);
+    private volatile bool _synced;
+
+    public KubernetesSource(
+        IOptions<KubernetesSourceOptions> options,
+        IKubeApi api,
+        IGrainFactory grains,
+        GrainWriter writer,
+        IngestStatus status,
+        MeshSettings settings,
+        TimeProvider time,
+        ILogger<KubernetesSource> logger,
+        IngestLeaderElection? election = null)
+    {
+        _options = options.Value;
+        _election = election;
+        _api = api;
+        _grains = grains;
+        _writer = writer;
+        _status = status;
+        _time = time;
+        _logger = logger;
+        _selector = NamespaceSelector.Parse(_options.DiscoverySelectors);
+        _debouncer = new NamespaceDebouncer(_options.DebounceAfter, _options.DebounceMax, time);
+        _index = new RegistryIndex(settings);
+        _informers = [.. KubeKind.All.Select(k => new KubeInformer(k, api, this, _options.Informer, time, logger))];
+    }
+
+    /// <summary>Per kind: served version, objects, resourceVersion, lists, relists, watches, rejected objects.</summary>
+    public IReadOnlyList<KubeKindStatus> Kinds => [.. _informers.Select(i => i.Status)];
+
+    /// <summary>The discovery selectors in force (empty: every namespace).</summary>
+    public ImmutableArray<string> DiscoverySelectors => _selector.Text;
+
+    /// <summary>True once every kind's first list has been applied and the mesh marked ready.</summary>
+    public bool Synced => _synced;
+
+    /// <summary>Namespaces with changes waiting for their debounce.</summary>
+    public int PendingNamespaces => _debouncer.Pending;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        LogStarting(_logger, _selector.SelectsAll ? "every namespace" : "namespaces matching " + string.Join(" or ", _selector.Text));
+        var running = _informers.Select(i => Task.Run(() => i.RunAsync(stoppingToken), stoppingToken)).ToList();
+        try
+        {
+            // the gateways serve nothing until every kind is listed and applied.
+            await Task.WhenAll(_informers.Select(i => i.Synced)).WaitAsync(stoppingToken).ConfigureAwait(false);
+            var listed = _informers.Sum(i => i.Status.Objects);
+            LogListed(_logger, listed);
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                // With leader election only the leader writes, fenced by its epoch; a follower keeps
+                // its informers warm and takes over with a full apply when it is elected.
+                var term = _election is null ? null : await _election.WaitForLeadershipAsync(stoppingToken).ConfigureAwait(false);
+                using var lead = term is null
+                    ? CancellationTokenSource.CreateLinkedTokenSource(stoppingToken)
+                    : CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, term.Lost);
+                try
+                {
+                    await LeadAsync(term?.Epoch ?? 0, lead.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+                {
+                    LogDeposed(_logger, term?.Epoch ?? 0);
+                }
+                catch (StaleWriterException ex)
+                {
+                    // A newer leader has claimed the fence: stop writing, wait to be elected again.
+                    LogStale(_logger, ex.RejectedEpoch, ex.CurrentEpoch, ex.CurrentHolder);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+        finally
+        {
+            await Task.WhenAll(running).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes as the (only or elected) writer with <paramref name="epoch"/> until <paramref name="stoppingToken"/> ends the term.</summary>
+    private async Task LeadAsync(long epoch, CancellationToken stoppingToken)
+    {
+        // A new term re-derives everything: what an earlier term (or another leader) applied is unknown.
+        _writer.Epoch = epoch;
+        _writer.ForgetApplied();
+        _debouncer.TakeAll();
+        await ApplyUntilDoneAsync([], stoppingToken, everything: true).ConfigureAwait(false);
+        await _grains.GetGrain<IMeshGrain>(MeshKey.Default).SetReadyAsync(epoch).ConfigureAwait(false);
+        _synced = true;
+        LogReady(_logger, _index.Count, _definitions.Count, epoch);
+
+        var lastResync = _time.GetTimestamp();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            using var resync = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            resync.CancelAfter(_options.ResyncInterval - _time.GetElapsedTime(lastResync));
+            IReadOnlyList<string> due;
+            try
+            {
+                due = await _debouncer.NextAsync(resync.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Reconcile: re-derive every grain's state; the grains drop writes that change nothing.
+                LogResync(_logger);
+                _writer.ForgetApplied();
+                await ApplyUntilDoneAsync([], stoppingToken, everything: true).ConfigureAwait(false);
+                lastResync = _time.GetTimestamp();
+                continue;
+            }
+            await ApplyUntilDoneAsync(due, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _debouncer.Dispose();
+        base.Dispose();
+    }
+
+    /// <summary>Informer callback: updates the live view and starts the namespace's debounce.</summary>
+    public void OnChanges(KubeKind kind, IReadOnlyList<KubeChange> changes)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        ArgumentNullException.ThrowIfNull(changes);
+        var touched = new HashSet<string>(StringComparer.Ordinal);
+        lock (_gate)
+        {
+            foreach (var change in changes)
+            {
+                if (kind == KubeKind.Namespace)
+                {
+                    // A namespace's labels decide whether it is served: re-evaluate all of it.
+                    var name = change.Name;
+                    if (change.Current?.Config is { } ns)
+                    {
+                        _namespaceLabels[name] = ns.Meta.Labels;
+                    }
+                    else
+                    {
+                        _namespaceLabels.Remove(name);
+                    }
+                    _changed[name] = null;
+                    touched.Add(name);
+                    continue;
+                }
+                var key = (change.Current?.Config ?? change.Previous?.Config)?.Key;
+                if (key is not { } k)
+                {
+                    continue; // rejected before and now: nothing the mesh holds changes
+                }
+                if (!_live.TryGetValue(change.Namespace, out var inNs))
+                {
+                    _live[change.Namespace] = inNs = [];
+                }
+                if (change.Current?.Config is { } now)
+                {
+                    inNs[k] = now;
+                }
+                else
+                {
+                    inNs.Remove(k); // deleted, or now rejected: an invalid object is not served
+                }
+                if (!_changed.TryGetValue(change.Namespace, out var keys))
+                {
+                    _changed[change.Namespace] = keys = [];
+                }
+                keys?.Add(k);
+                touched.Add(change.Namespace);
+            }
+        }
+        foreach (var ns in touched)
+        {
+            _debouncer.Touch(ns);
+        }
+    }
+
+    private async Task ApplyUntilDoneAsync(IReadOnlyList<string> namespaces, CancellationToken ct, bool everything = false)
+    {
+        while (true)
+        {
+            try
+            {
+                await ApplyAsync(namespaces, everything, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not StaleWriterException)
+            {
+                _status.RecordFailure(ex.Message);
+                LogApplyFailed(_logger, ex);
+                _writer.ForgetApplied();
+                everything = true; // what reached the grains is unknown: re-derive all of it
+                await Task.Delay(_options.RetryAfter, _time, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Brings the applied view of <paramref name="namespaces"/> up to the live one, recompiles what that affects, and writes it.</summary>
+    private async Task ApplyAsync(IReadOnlyList<string> namespaces, bool everything, CancellationToken ct)
+    {
+        var started = _time.GetUtcNow();
+        var dirty = new DirtySet();
+        lock (_gate)
+        {
+            var nsSet = everything ? [.. _live.Keys.Concat(_index.Namespaces).Concat(namespaces)] : namespaces.ToHashSet(StringComparer.Ordinal);
+            foreach (var ns in nsSet)
+            {
+                var selected = Selected(ns);
+                var live = _live.GetValueOrDefault(ns);
+                IEnumerable<ConfigKey> keys = !everything && _changed.TryGetValue(ns, out var changed) && changed is not null
+                    ? changed
+                    : ((IEnumerable<ConfigKey>?)live?.Keys ?? []).Concat(_index.InNamespace(ns).Select(o => o.Key)).Distinct();
+                _changed.Remove(ns);
+                foreach (var key in keys.ToList())
+                {
+                    var target = selected ? live?.GetValueOrDefault(key) : null;
+                    if (!ReferenceEquals(target, _index.Get(key)))
+                    {
+                        _index.Apply(key, target, dirty);
+                    }
+                }
+            }
+        }
+        if (everything)
+        {
+            dirty.Hosts.UnionWith(_index.Hosts.Concat(_definitions.Keys));
+            dirty.Namespaces.UnionWith(_index.Namespaces.Concat(_definitionsByNamespace.Keys));
+        }
+
+        var services = new Dictionary<string, DesiredService?>(StringComparer.Ordinal);
+        foreach (var host in dirty.Hosts)
+        {
+            var conflicts = new List<ConfigError>();
+            var svc = _index.CompileHost(host, conflicts);
+            services[host] = svc;
+            SetConflicts(host, conflicts);
+            TrackDefinition(host, svc?.Definition, dirty);
+        }
+        var nsConfigs = new Dictionary<string, NamespaceConfig?>(StringComparer.Ordinal);
+        foreach (var ns in dirty.Namespaces)
+        {
+            nsConfigs[ns] = _index.CompileNamespace(ns, _definitionsByNamespace.TryGetValue(ns, out var defs) ? defs.Values : []);
+        }
+        var compiled = _time.GetUtcNow();
+        var writes = await _writer.ApplyChangesAsync(services, nsConfigs, [.. _index.Namespaces], ct).ConfigureAwait(false);
+        var completed = _time.GetUtcNow();
+        Flushes.Add(namespaces.Count);
+        ApplySeconds.Record((completed - started).TotalSeconds);
+        RecordStatus();
+        _status.RecordApplied(new ApplyRecord(started, compiled, completed, writes));
+        if (writes > 0)
+        {
+            LogApplied(_logger, namespaces.Count, dirty.Hosts.Count, dirty.Namespaces.Count, writes);
+        }
+    }
+
+    private bool Selected(string ns) =>
+        _selector.SelectsAll || (_namespaceLabels.TryGetValue(ns, out var labels) && _selector.Matches(labels));
+
+    /// <summary>Keeps the per-namespace definitions current; a namespace whose definitions changed is recompiled too.</summary>
+    private void TrackDefinition(string host, MeshService? def, DirtySet dirty)
+    {
+        var had = _definitions.TryGetValue(host, out var old);
+        var fingerprint = def is null ? null : Fingerprint.Of(def);
+        if (had && def is not null && old.Namespace == def.Namespace && old.Fingerprint == fingerprint)
+        {
+            _definitionsByNamespace[def.Namespace][host] = def;
+            return; // endpoints or routing only: the namespace config is unchanged
+        }
+        if (had)
+        {
+            if (_definitionsByNamespace.TryGetValue(old.Namespace, out var oldNs) && oldNs.Remove(host) && oldNs.Count == 0)
+            {
+                _definitionsByNamespace.Remove(old.Namespace);
+            }
+            dirty.Namespaces.Add(old.Namespace);
+            _definitions.Remove(host);
+        }
+        if (def is not null)
+        {
+            _definitions[host] = (def.Namespace, fingerprint!);
+            if (!_definitionsByNamespace.TryGetValue(def.Namespace, out var inNs))
+            {
+                _definitionsByNamespace[def.Namespace] = inNs = new(StringComparer.Ordinal);
+            }
+            inNs[host] = def;
+            dirty.Namespaces.Add(def.Namespace);
+        }
+    }
+
+    private void SetConflicts(string host, List<ConfigError> conflicts)
+    {
+        if (conflicts.Count == 0)
+        {
+            _conflicts.Remove(host);
+        }
+        else
+        {
+            _conflicts[host] = conflicts;
+        }
+    }
+
+    private void RecordStatus()
+    {
+        var kinds = Kinds;
+        var byKind = kinds.Where(k => k.Objects > 0).ToImmutableSortedDictionary(k => k.Kind, k => k.Objects, StringComparer.Ordinal);
+        var errors = kinds.SelectMany(k => k.Rejected).Concat(_conflicts.OrderBy(c => c.Key, StringComparer.Ordinal).SelectMany(c => c.Value)).ToImmutableArray();
+        _status.RecordObjects(byKind, errors);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Kubernetes source starting: serving {Selection}")]
+    private static partial void LogStarting(ILogger logger, string selection);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Every kind is listed ({Objects} objects)")]
+    private static partial void LogListed(ILogger logger, int objects);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Everything is applied ({Objects} objects, {Services} services, writer epoch {Epoch}); the mesh is ready")]
+    private static partial void LogReady(ILogger logger, int objects, int services, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Leadership lost (epoch {Epoch}): no more writes until elected again")]
+    private static partial void LogDeposed(ILogger logger, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A write with epoch {Epoch} was rejected: epoch {Current} ({Holder}) is the writer now; waiting to be elected again")]
+    private static partial void LogStale(ILogger logger, long epoch, long current, string? holder);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Applied {Namespaces} namespaces: {Hosts} hosts and {NamespaceConfigs} namespace configs recompiled, {Writes} grain writes")]
+    private static partial void LogApplied(ILogger logger, int namespaces, int hosts, int namespaceConfigs, int writes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reconciling: re-deriving every service and namespace from the cluster")]
+    private static partial void LogResync(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Applying to the grains failed; retrying everything")]
+    private static partial void LogApplyFailed(ILogger logger, Exception exception);
+}

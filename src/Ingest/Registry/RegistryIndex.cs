@@ -1,0 +1,366 @@
+using System.Collections.Immutable;
+using Mesh.Grains.Dtos;
+using Mesh.Model.Config;
+using Mesh.Model.Services;
+using Mesh.Model.Translation;
+
+namespace Mesh.Ingest.Registry;
+
+/// <summary>
+/// The source objects, indexed so that one changed object recompiles only what it affects: a
+/// changed EndpointSlice its service, a Pod the services whose slices (or selectors) pick it, a
+/// DestinationRule its host, a Sidecar its namespace. <see cref="Apply"/> records a change and
+/// returns the hosts and namespaces to recompile; <see cref="CompileHost"/> and
+/// <see cref="CompileNamespace"/> compute them. Kubernetes Services and ServiceEntry hosts become
+/// services (a Service before a ServiceEntry, then namespace/name order: the first definition of a
+/// host wins, later ones are conflicts); endpoints come from EndpointSlices joined to Pods (or,
+/// with no slices, from the Pods a selector picks). Not thread-safe.
+/// </summary>
+public sealed class RegistryIndex(MeshSettings settings)
+{
+    private readonly Dictionary<ConfigKey, ConfigObject> _objects = [];
+    private readonly Dictionary<string, Dictionary<ConfigKey, ConfigObject>> _byNamespace = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SortedSet<ConfigKey>> _definers = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Ns, string Service), Dictionary<string, EndpointSlice>> _slices = [];
+    private readonly Dictionary<(string Ns, string Pod), Dictionary<string, int>> _podHosts = [];
+    private readonly Dictionary<string, SortedSet<ConfigKey>> _drs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SortedSet<ConfigKey>> _meshVirtualServices = new(StringComparer.Ordinal);
+
+    private static readonly IComparer<ConfigKey> DefinitionOrder = Comparer<ConfigKey>.Create((a, b) =>
+    {
+        var c = Rank(a.Kind).CompareTo(Rank(b.Kind));
+        if (c == 0)
+        {
+            c = string.CompareOrdinal(a.Namespace, b.Namespace);
+        }
+        return c != 0 ? c : string.CompareOrdinal(a.Name, b.Name);
+        static int Rank(ConfigKind k) => k == ConfigKind.Service ? 0 : 1;
+    });
+
+    /// <summary>Every object held.</summary>
+    public int Count => _objects.Count;
+
+    /// <summary>Every host some object defines (compiled or in conflict).</summary>
+    public IEnumerable<string> Hosts => _definers.Keys;
+
+    /// <summary>Namespaces holding at least one object other than a Namespace.</summary>
+    public IEnumerable<string> Namespaces => _byNamespace.Where(n => n.Key.Length > 0 && n.Value.Count > 0).Select(n => n.Key);
+
+    public ConfigObject? Get(ConfigKey key) => _objects.GetValueOrDefault(key);
+
+    /// <summary>The objects of one namespace (for a source that diffs a namespace at a time).</summary>
+    public IReadOnlyCollection<ConfigObject> InNamespace(string ns) =>
+        _byNamespace.TryGetValue(ns, out var m) ? m.Values : [];
+
+    /// <summary>Puts <paramref name="now"/> in place of the object with its key (null removes <paramref name="key"/>); adds what to recompile to <paramref name="dirty"/>.</summary>
+    public void Apply(ConfigKey key, ConfigObject? now, DirtySet dirty)
+    {
+        ArgumentNullException.ThrowIfNull(dirty);
+        var old = _objects.GetValueOrDefault(key);
+        if (old is not null)
+        {
+            Affected(old, dirty);
+            Unindex(old);
+        }
+        if (now is not null)
+        {
+            Index(now);
+            Affected(now, dirty);
+        }
+    }
+
+    /// <summary>The desired state of one host, or null when nothing defines it; <paramref name="conflicts"/> names the definitions that lost.</summary>
+    public DesiredService? CompileHost(string host, List<ConfigError> conflicts)
+    {
+        ArgumentNullException.ThrowIfNull(conflicts);
+        if (!_definers.TryGetValue(host, out var definers) || definers.Count == 0)
+        {
+            return null;
+        }
+        var winner = _objects[definers.Min];
+        foreach (var loser in definers.Skip(1))
+        {
+            conflicts.Add(new ConfigError("", loser.Kind.ToString(), loser.Namespace, loser.Name, "hosts",
+                $"host {host} is already defined by {definers.Min}; this definition is ignored"));
+        }
+        var (def, endpoints) = winner switch
+        {
+            KubeService svc => Define(svc),
+            ServiceEntry se => Define(se, host),
+            _ => throw new InvalidOperationException($"{winner.Key} cannot define a host"),
+        };
+
+        var drs = _drs.TryGetValue(host, out var d) ? d.Select(k => (DestinationRule)_objects[k]).ToList() : [];
+        var dr = drs.FirstOrDefault(x => x.Meta.Namespace == def.Namespace) ?? drs.FirstOrDefault();
+        var vss = _meshVirtualServices.TryGetValue(host, out var v) ? v.Select(k => (VirtualService)_objects[k]).ToImmutableArray() : [];
+        return new DesiredService(def, endpoints, new ServiceRouting(dr, vss));
+    }
+
+    /// <summary>One namespace's config, given the current definitions of the hosts defined in it, or null when the namespace holds nothing.</summary>
+    public NamespaceConfig? CompileNamespace(string ns, IEnumerable<MeshService> definitionsInNamespace)
+    {
+        if (!_byNamespace.TryGetValue(ns, out var objects) || objects.Count == 0 || ns.Length == 0)
+        {
+            return null;
+        }
+        var ordered = objects.Values.OrderBy(o => o.Meta.Name, StringComparer.Ordinal).ToList();
+        return new NamespaceConfig(ns,
+            [.. definitionsInNamespace.OrderBy(s => s.Hostname, StringComparer.Ordinal)],
+            [.. ordered.OfType<Sidecar>()],
+            [.. ordered.OfType<Gateway>()],
+            [.. ordered.OfType<VirtualService>().Where(vs => !vs.Gateways.IsDefaultOrEmpty && vs.Gateways.Any(g => g != VirtualService.MeshGateway))]);
+    }
+
+    private (MeshService, ImmutableArray<ServiceEndpoint>) Define(KubeService svc)
+    {
+        var def = new MeshService(HostOf(svc), svc.Meta.Namespace,
+            [.. svc.Ports.OrderBy(p => p.Port).Select(p => new MeshServicePort(p.Name ?? "", p.Port,
+                ProtocolExtensions.FromServicePort(p.Name, p.AppProtocol), int.TryParse(p.TargetPort, out var t) ? t : null))],
+            svc.ClusterIP is { Length: > 0 } ip && ip != "None" ? [ip] : [],
+            ServiceOrigin.Kubernetes, Resolution.Static, [.. Visibility.ExportToAnnotation(svc.Meta)], svc.Selector);
+        var slices = _slices.TryGetValue((svc.Meta.Namespace, svc.Meta.Name), out var s) ? s.Values.ToList() : [];
+        var endpoints = slices.Count > 0 || svc.Selector.Count == 0
+            ? EndpointResolver.FromSlices(svc, slices, PodOf)
+            : EndpointResolver.FromSelectedPods(svc, InNamespace(svc.Meta.Namespace).OfType<Pod>());
+        return (def, endpoints);
+    }
+
+    private (MeshService, ImmutableArray<ServiceEndpoint>) Define(ServiceEntry se, string host)
+    {
+        var ports = se.Ports.OrderBy(p => p.Number).ToList();
+        ImmutableArray<ServiceEndpoint> endpoints;
+        if (se.WorkloadSelector is { } sel)
+        {
+            var inNs = InNamespace(se.Meta.Namespace);
+            endpoints = [.. inNs.OfType<Pod>().OrderBy(p => p.Meta.Name, StringComparer.Ordinal)
+                    .Where(p => !string.IsNullOrEmpty(p.PodIP) && sel.Matches(p.Meta.Labels))
+                    .Select(p => EndpointResolver.FromPod(p, ports))
+                .Concat(inNs.OfType<WorkloadEntry>().OrderBy(w => w.Meta.Name, StringComparer.Ordinal)
+                    .Where(w => sel.Matches(w.Spec.Labels))
+                    .Select(w => EndpointResolver.FromWorkload(w.Spec, ports, w.Meta.Name)))
+                .DistinctBy(e => e.Address)
+                .OrderBy(e => e.Address, StringComparer.Ordinal)];
+        }
+        else
+        {
+            endpoints = [.. se.Endpoints.Select(e => EndpointResolver.FromWorkload(e, ports, null))
+                .DistinctBy(e => (e.Address, string.Join(',', e.Ports.Values)))];
+        }
+        var resolution = se.Resolution.ToUpperInvariant() switch
+        {
+            "DNS" or "DNS_ROUND_ROBIN" => Resolution.Dns,
+            "NONE" => Resolution.None,
+            _ => Resolution.Static,
+        };
+        var def = new MeshService(host, se.Meta.Namespace,
+            [.. ports.Select(p => new MeshServicePort(p.Name, p.Number, ProtocolExtensions.Parse(p.Protocol) ?? Protocol.Tcp, p.TargetPort))],
+            [.. se.Addresses], ServiceOrigin.ServiceEntry, resolution, [.. se.ExportTo],
+            se.WorkloadSelector?.Labels ?? ImmutableSortedDictionary<string, string>.Empty);
+        return (def, endpoints);
+    }
+
+    /// <summary>What depends on <paramref name="o"/> as it is indexed now.</summary>
+    private void Affected(ConfigObject o, DirtySet dirty)
+    {
+        var ns = o.Meta.Namespace;
+        switch (o)
+        {
+            case KubeService svc:
+                dirty.Hosts.Add(HostOf(svc));
+                break;
+            case ServiceEntry se:
+                dirty.Hosts.UnionWith(se.Hosts.Select(h => h.ToLowerInvariant()));
+                break;
+            case EndpointSlice slice:
+                dirty.Hosts.Add(HostOf(ns, slice.ServiceName));
+                break;
+            case Pod pod:
+                if (_podHosts.TryGetValue((ns, pod.Meta.Name), out var hosts))
+                {
+                    dirty.Hosts.UnionWith(hosts.Keys);
+                }
+                foreach (var other in InNamespace(ns))
+                {
+                    // Services that pick pods by selector (no slices) and ServiceEntries that select workloads.
+                    if (other is KubeService s && s.Selector.Count > 0 && s.Selector.Matches(pod.Meta.Labels) && !_slices.ContainsKey((ns, s.Meta.Name)))
+                    {
+                        dirty.Hosts.Add(HostOf(s));
+                    }
+                    else if (other is ServiceEntry e && e.WorkloadSelector?.Matches(pod.Meta.Labels) == true)
+                    {
+                        dirty.Hosts.UnionWith(e.Hosts.Select(h => h.ToLowerInvariant()));
+                    }
+                }
+                break;
+            case WorkloadEntry we:
+                foreach (var e in InNamespace(ns).OfType<ServiceEntry>().Where(e => e.WorkloadSelector?.Matches(we.Spec.Labels) == true))
+                {
+                    dirty.Hosts.UnionWith(e.Hosts.Select(h => h.ToLowerInvariant()));
+                }
+                break;
+            case DestinationRule dr:
+                dirty.Hosts.Add(Visibility.ResolveHost(dr.Host, ns, settings.DomainSuffix));
+                break;
+            case VirtualService vs:
+                if (vs.AppliesToMesh)
+                {
+                    dirty.Hosts.UnionWith(vs.Hosts.Select(h => Visibility.ResolveHost(h, ns, settings.DomainSuffix)));
+                }
+                dirty.Namespaces.Add(ns);
+                break;
+            case Sidecar or Gateway:
+                dirty.Namespaces.Add(ns);
+                break;
+        }
+        if (o is not NamespaceObject)
+        {
+            dirty.Namespaces.Add(ns); // the namespace may appear or go with its first or last object
+        }
+    }
+
+    private void Index(ConfigObject o)
+    {
+        var ns = o.Meta.Namespace;
+        _objects[o.Key] = o;
+        if (!_byNamespace.TryGetValue(ns, out var inNs))
+        {
+            _byNamespace[ns] = inNs = [];
+        }
+        inNs[o.Key] = o;
+        switch (o)
+        {
+            case KubeService svc:
+                Add(_definers, HostOf(svc), o.Key, DefinitionOrder);
+                break;
+            case ServiceEntry se:
+                foreach (var h in se.Hosts)
+                {
+                    Add(_definers, h.ToLowerInvariant(), o.Key, DefinitionOrder);
+                }
+                break;
+            case EndpointSlice slice:
+                if (!_slices.TryGetValue((ns, slice.ServiceName), out var slices))
+                {
+                    _slices[(ns, slice.ServiceName)] = slices = new(StringComparer.Ordinal);
+                }
+                slices[slice.Meta.Name] = slice;
+                foreach (var pod in PodsOf(slice))
+                {
+                    if (!_podHosts.TryGetValue(pod, out var hosts))
+                    {
+                        _podHosts[pod] = hosts = new(StringComparer.Ordinal);
+                    }
+                    var host = HostOf(ns, slice.ServiceName);
+                    hosts[host] = hosts.GetValueOrDefault(host) + 1;
+                }
+                break;
+            case DestinationRule dr:
+                Add(_drs, Visibility.ResolveHost(dr.Host, ns, settings.DomainSuffix), o.Key, NamespaceNameOrder);
+                break;
+            case VirtualService vs when vs.AppliesToMesh:
+                foreach (var h in vs.Hosts.Select(h => Visibility.ResolveHost(h, ns, settings.DomainSuffix)).Distinct(StringComparer.Ordinal))
+                {
+                    Add(_meshVirtualServices, h, o.Key, NamespaceNameOrder);
+                }
+                break;
+        }
+    }
+
+    private void Unindex(ConfigObject o)
+    {
+        var ns = o.Meta.Namespace;
+        _objects.Remove(o.Key);
+        if (_byNamespace.TryGetValue(ns, out var inNs) && inNs.Remove(o.Key) && inNs.Count == 0)
+        {
+            _byNamespace.Remove(ns);
+        }
+        switch (o)
+        {
+            case KubeService svc:
+                Remove(_definers, HostOf(svc), o.Key);
+                break;
+            case ServiceEntry se:
+                foreach (var h in se.Hosts)
+                {
+                    Remove(_definers, h.ToLowerInvariant(), o.Key);
+                }
+                break;
+            case EndpointSlice slice:
+                if (_slices.TryGetValue((ns, slice.ServiceName), out var slices) && slices.Remove(slice.Meta.Name) && slices.Count == 0)
+                {
+                    _slices.Remove((ns, slice.ServiceName));
+                }
+                var host = HostOf(ns, slice.ServiceName);
+                foreach (var pod in PodsOf(slice))
+                {
+                    if (_podHosts.TryGetValue(pod, out var hosts) && hosts.TryGetValue(host, out var n))
+                    {
+                        if (n <= 1)
+                        {
+                            hosts.Remove(host);
+                        }
+                        else
+                        {
+                            hosts[host] = n - 1;
+                        }
+                        if (hosts.Count == 0)
+                        {
+                            _podHosts.Remove(pod);
+                        }
+                    }
+                }
+                break;
+            case DestinationRule dr:
+                Remove(_drs, Visibility.ResolveHost(dr.Host, ns, settings.DomainSuffix), o.Key);
+                break;
+            case VirtualService vs when vs.AppliesToMesh:
+                foreach (var h in vs.Hosts.Select(h => Visibility.ResolveHost(h, ns, settings.DomainSuffix)).Distinct(StringComparer.Ordinal))
+                {
+                    Remove(_meshVirtualServices, h, o.Key);
+                }
+                break;
+        }
+    }
+
+    private Pod? PodOf(string ns, string name) => _objects.GetValueOrDefault(new ConfigKey(ConfigKind.Pod, ns, name)) as Pod;
+
+    private static readonly IComparer<ConfigKey> NamespaceNameOrder = Comparer<ConfigKey>.Create((a, b) =>
+    {
+        var c = string.CompareOrdinal(a.Namespace, b.Namespace);
+        return c != 0 ? c : string.CompareOrdinal(a.Name, b.Name);
+    });
+
+    private static IEnumerable<(string, string)> PodsOf(EndpointSlice slice) =>
+        slice.Endpoints.Where(e => e.TargetRef is { Kind: "Pod" }).Select(e => (e.TargetRef!.Namespace, e.TargetRef.Name)).Distinct();
+
+    private string HostOf(KubeService svc) => HostOf(svc.Meta.Namespace, svc.Meta.Name);
+
+    private string HostOf(string ns, string name) => $"{name}.{ns}.svc.{settings.DomainSuffix}";
+
+    private static void Add(Dictionary<string, SortedSet<ConfigKey>> index, string host, ConfigKey key, IComparer<ConfigKey> order)
+    {
+        if (!index.TryGetValue(host, out var set))
+        {
+            index[host] = set = new SortedSet<ConfigKey>(order);
+        }
+        set.Add(key);
+    }
+
+    private static void Remove(Dictionary<string, SortedSet<ConfigKey>> index, string host, ConfigKey key)
+    {
+        if (index.TryGetValue(host, out var set) && set.Remove(key) && set.Count == 0)
+        {
+            index.Remove(host);
+        }
+    }
+}
+
+/// <summary>Hosts and namespaces to recompile after changes.</summary>
+public sealed class DirtySet
+{
+    public HashSet<string> Hosts { get; } = new(StringComparer.Ordinal);
+
+    public HashSet<string> Namespaces { get; } = new(StringComparer.Ordinal);
+
+    public bool IsEmpty => Hosts.Count == 0 && Namespaces.Count == 0;
+}
