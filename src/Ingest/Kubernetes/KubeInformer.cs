@@ -32,6 +32,9 @@ public sealed partial class KubeInformer
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly Dictionary<(string, string), KubeItem> _cache = [];
+    // The rejected subset of the cache, kept as the cache changes: status is read on every apply,
+    // and scanning 100,000 Pods for the few rejected objects each time would make it O(mesh).
+    private readonly SortedDictionary<(string, string), KubeItem> _rejected = [];
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private KubeKindStatus _status;
 
@@ -60,7 +63,7 @@ public sealed partial class KubeInformer
                 return _status with
                 {
                     Objects = _cache.Count,
-                    Rejected = [.. _cache.Values.Where(i => i.Config is null).OrderBy(i => i.Key).SelectMany(i => i.Errors)],
+                    Rejected = [.. _rejected.Values.SelectMany(i => i.Errors)],
                 };
             }
         }
@@ -276,12 +279,13 @@ public sealed partial class KubeInformer
                 if (old is not null && (old.Uid == item.Uid || item.Uid.Length == 0))
                 {
                     _cache.Remove(item.Key);
+                    _rejected.Remove(item.Key);
                     changes.Add(new KubeChange(KubeChangeType.Deleted, old, null));
                 }
             }
             else
             {
-                _cache[item.Key] = item;
+                Put(item);
                 Diff(old, item, changes);
             }
         }
@@ -311,12 +315,27 @@ public sealed partial class KubeInformer
                 Diff(_cache.GetValueOrDefault(key), item, changes);
             }
             _cache.Clear();
-            foreach (var (key, item) in fresh)
+            _rejected.Clear();
+            foreach (var item in fresh.Values)
             {
-                _cache[key] = item;
+                Put(item);
             }
         }
         Emit(changes);
+    }
+
+    /// <summary>Caches <paramref name="item"/>, keeping the rejected subset current. Under the lock.</summary>
+    private void Put(KubeItem item)
+    {
+        _cache[item.Key] = item;
+        if (item.Config is null)
+        {
+            _rejected[item.Key] = item;
+        }
+        else
+        {
+            _rejected.Remove(item.Key);
+        }
     }
 
     private static void Diff(KubeItem? old, KubeItem item, List<KubeChange> changes)

@@ -120,7 +120,7 @@ public sealed class GrainProxyWatch : IProxyWatch
         }
         // Lookups take the gateway's lock: never under the cache lock. Listeners, routes and a
         // scope's own clusters resolve through the scope, so equal sets of two scopes patch apart.
-        var key = (baseline, typeUrl, Scope?.Key + "\n" + string.Join('\n', names));
+        var key = (baseline, typeUrl, Scope, names.Count == 1 ? names[0] : string.Join('\n', names));
         if (memo is null || !memo.TryGetValue(key, out var patched))
         {
             patched = Patch(typeUrl, baseline, names);
