@@ -183,7 +183,8 @@ public sealed class InformerTests : IAsyncLifetime, IDisposable
         _server.Create(K8sObjects.VirtualService("r", "ns", "a.ns.svc.cluster.local", """
             "http":[{"route":[{"destination":{"host":"a.ns.svc.cluster.local"}}]}]
             """));
-        _server.ResumeServing("VirtualService");
+        // Install one version: a probe of v1 that just missed it must not find another version mid-install.
+        _server.ResumeServing("VirtualService", "v1");
 
         await Eventually.WaitAsync(() => _sink.Lines.Contains("Added VirtualService ns/r"), () => string.Join("; ", _sink.Lines));
         Assert.True(informer.Status.Served);
