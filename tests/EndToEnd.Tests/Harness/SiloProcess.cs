@@ -8,8 +8,8 @@ namespace Mesh.EndToEnd.Tests.Harness;
 /// <summary>
 /// The embedded-default silo (silo + xDS gateway + file ingest + admin API) as a real process:
 /// <c>dotnet Mesh.Silo.dll --manifests DIR --xds-port N --admin-port M --silo-port S
-/// --silo-gateway-port G</c> on free ports, ready
-/// when <c>GET /readyz</c> answers 200. It runs under scripts/stdin_guard.py, so it stops when
+/// --silo-gateway-port G</c> on free ports, started when <c>GET /readyz</c> answers 200 (or, for a
+/// test of the silo before it is ready, <c>GET /healthz</c>). It runs under scripts/stdin_guard.py, so it stops when
 /// disposed (stdin closed, SIGTERM, then a kill by PID) and also when the test process dies.
 /// </summary>
 internal sealed class SiloProcess : IAsyncDisposable
@@ -42,7 +42,12 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static async Task<SiloProcess> StartAsync(string manifestsDir, TimeSpan? readyTimeout = null, IEnumerable<string>? extraArguments = null)
+    /// <summary>
+    /// Starts the silo and waits until <c>/readyz</c> answers 200, or only until <c>/healthz</c> does
+    /// (the process is up and serving its admin port) when <paramref name="untilReady"/> is false.
+    /// </summary>
+    public static async Task<SiloProcess> StartAsync(
+        string manifestsDir, TimeSpan? readyTimeout = null, IEnumerable<string>? extraArguments = null, bool untilReady = true)
     {
         var xdsPort = FreePort.Next();
         var adminPort = FreePort.Next();
@@ -68,7 +73,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         var silo = new SiloProcess(ChildProcess.Start("silo", RepoPaths.Python, arguments, environment), xdsPort, adminPort);
         try
         {
-            await silo.WaitReadyAsync(readyTimeout ?? DefaultReadyTimeout);
+            await silo.WaitForOkAsync(untilReady ? "/readyz" : "/healthz", readyTimeout ?? DefaultReadyTimeout);
             return silo;
         }
         catch
@@ -136,7 +141,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         return ["exec", "--runtimeconfig", self + ".runtimeconfig.json", "--depsfile", self + ".deps.json", dll];
     }
 
-    private async Task WaitReadyAsync(TimeSpan timeout)
+    private async Task WaitForOkAsync(string path, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
         var last = "no answer yet";
@@ -145,15 +150,15 @@ internal sealed class SiloProcess : IAsyncDisposable
             if (_process.HasExited)
             {
                 throw new InvalidOperationException(
-                    $"The silo {_process.ExitDescription} before GET /readyz answered 200 (last: {last}).\n{Output.Tail(200)}");
+                    $"The silo {_process.ExitDescription} before GET {path} answered 200 (last: {last}).\n{Output.Tail(200)}");
             }
 
             try
             {
-                var (status, body) = await GetAsync("/readyz");
+                var (status, body) = await GetAsync(path);
                 if (status == HttpStatusCode.OK)
                 {
-                    Output.Add("test", $"/readyz 200 after {clock.Elapsed.TotalSeconds:F1} s");
+                    Output.Add("test", $"{path} 200 after {clock.Elapsed.TotalSeconds:F1} s");
                     return;
                 }
 
@@ -172,7 +177,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
 
         throw new TimeoutException(
-            $"Timed out after {timeout.TotalSeconds:F0} s waiting for GET http://127.0.0.1:{AdminPort}/readyz to answer 200; " +
+            $"Timed out after {timeout.TotalSeconds:F0} s waiting for GET http://127.0.0.1:{AdminPort}{path} to answer 200; " +
             $"last: {last}.\n{Output.Tail(200)}");
     }
 }

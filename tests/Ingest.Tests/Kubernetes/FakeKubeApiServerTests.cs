@@ -312,6 +312,33 @@ public sealed class FakeKubeApiServerTests : IAsyncLifetime, IDisposable
         Assert.Equal(3, _server.ListRequestCount("Service"));
     }
 
+    [Fact]
+    public async Task Hold_HeldListAnswersOnlyAfterRelease_OtherRequestsAreServedMeanwhile()
+    {
+        _server.Create(Service("a", "ns1"));
+        using var hold = _server.Hold("/api/v1/services", KubeApiVerb.List);
+
+        var held = _client.CoreV1.ListServiceForAllNamespacesAsync(cancellationToken: Ct);
+        await _server.WaitUntilAsync(() => hold.Waiting == 1, () => $"one Service list held: waiting {hold.Waiting}");
+        var namespaces = await _client.CoreV1.ListNamespaceAsync(cancellationToken: Ct);
+        await using var watch = WatchServices(_server.ResourceVersion.ToString());
+        await _server.WaitForOpenWatchesAsync("Service", 1);
+
+        // The list arrived, and a namespace list and a Service watch (same path, other verb) were answered since: it still waits.
+        Assert.False(held.IsCompleted, "the held list answered before its hold was released");
+        Assert.Empty(namespaces.Items);
+        Assert.Equal(1, _server.ListRequestCount("Service"));
+
+        hold.Release();
+        var list = await held;
+
+        Assert.Equal(["ns1/a"], list.Items.Select(s => $"{s.Namespace()}/{s.Name()}"));
+        Assert.Equal((1, 0), (hold.Held, hold.Waiting));
+        var again = await _client.CoreV1.ListServiceForAllNamespacesAsync(cancellationToken: Ct);
+        Assert.Single(again.Items);
+        Assert.Equal(1, hold.Held);
+    }
+
     private async Task StartAsync(FakeKubeApiServerOptions options)
     {
         _server = await FakeKubeApiServer.StartAsync(options);

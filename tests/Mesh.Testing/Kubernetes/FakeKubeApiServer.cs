@@ -16,7 +16,7 @@ namespace Mesh.Testing.Kubernetes;
 /// An in-process Kubernetes API server on 127.0.0.1 (HTTP/1.1) that a real client can list and watch
 /// over the real wire protocol: one global resource version, uids, paginated lists, label selectors,
 /// chunked watch streams with history replay, bookmarks and in-stream 410s. Test controls write
-/// objects directly (as into etcd), compact history, drop or fail watches and queue HTTP failures;
+/// objects directly (as into etcd), compact history, drop or fail watches, queue HTTP failures and hold requests;
 /// a request log, per-kind counters and <see cref="WaitUntilAsync"/> let tests assert what the client
 /// did without sleeping. Kinds are named by their Kind (<c>"Service"</c>, <c>"VirtualService"</c>).
 /// </summary>
@@ -29,6 +29,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     private readonly KubeResourceRegistry _registry;
     private readonly KubeFaultInjector _faults = new();
     private readonly KubeChangeSignal _signal = new();
+    private readonly KubeRequestHolds _holds;
     private readonly ConcurrentQueue<KubeApiRequest> _requests = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly ITimer? _bookmarkTimer;
@@ -37,7 +38,8 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     {
         _registry = new(options.ResourceTypes);
         _store = new(options.TimeProvider, _signal.Pulse);
-        var handler = new KubeApiHandler(_store, _registry, _faults, OnRequest, options.TimeProvider, _stopping.Token);
+        _holds = new(_signal.Pulse);
+        var handler = new KubeApiHandler(_store, _registry, _faults, _holds, OnRequest, options.TimeProvider, _stopping.Token);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(o => o.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http1));
@@ -162,6 +164,14 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     /// 429s carry <c>Retry-After: 1</c>.
     /// </summary>
     public void FailNext(string pathPrefix, int statusCode, int count = 1, KubeApiVerb? verb = null) => _faults.Add(pathPrefix, statusCode, count, verb);
+
+    /// <summary>
+    /// Holds requests whose path starts with <paramref name="pathPrefix"/> (and, when given, of
+    /// <paramref name="verb"/>) until the returned hold is released or disposed; they are recorded in
+    /// <see cref="Requests"/> on arrival and then served as usual (queued failures included). While
+    /// held they wait without a thread; one still held when its client gives up or the server stops is aborted.
+    /// </summary>
+    public KubeRequestHold Hold(string pathPrefix, KubeApiVerb? verb = null) => _holds.Add(pathPrefix, verb);
 
     public int ListRequestCount(string kind) => RequestCount(kind, KubeApiVerb.List);
 

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Primitives;
 namespace Mesh.Testing.Kubernetes;
 
 /// <summary>
-/// The HTTP face of the fake API server: records each request, applies queued failures, then serves
+/// The HTTP face of the fake API server: records each request, waits out any hold on it, applies queued failures, then serves
 /// discovery, get, list, create (201), replace, delete, or hands the request to <see cref="KubeWatchStreamer"/>.
 /// Every refusal is a Kubernetes <c>Status</c> body with the real server's code and reason.
 /// </summary>
@@ -16,6 +16,7 @@ internal sealed class KubeApiHandler(
     KubeObjectStore store,
     KubeResourceRegistry registry,
     KubeFaultInjector faults,
+    KubeRequestHolds holds,
     Action<KubeApiRequest> onRequest,
     TimeProvider time,
     CancellationToken stopping)
@@ -27,6 +28,11 @@ internal sealed class KubeApiHandler(
         var route = KubeApiRoute.Parse(path, registry);
         var verb = VerbOf(request, route);
         onRequest(new(request.Method, path, request.QueryString.Value ?? "", verb, route?.Type.Kind));
+        if (!await PassHoldsAsync(context, path, verb).ConfigureAwait(false))
+        {
+            return;
+        }
+
         try
         {
             if (faults.TakeFailure(path, verb) is { } code)
@@ -51,6 +57,23 @@ internal sealed class KubeApiHandler(
         catch (KubeApiException e)
         {
             await WriteAsync(context, e.Code, w => e.ToStatus().WriteTo(w)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits until no hold stops the request; false (the connection aborted) if the client left or the server is stopping.</summary>
+    private async Task<bool> PassHoldsAsync(HttpContext context, string path, KubeApiVerb verb)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        try
+        {
+            await holds.WaitAsync(path, verb, cancel.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            // Never let a held request end as an empty 200: the client would read it as an answer.
+            context.Abort();
+            return false;
         }
     }
 
