@@ -1,5 +1,6 @@
 using System.Net;
 using Mesh.Hosting;
+using Mesh.Ingest.Kubernetes;
 using Mesh.Ingest.Status;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -58,7 +59,11 @@ public static class IngestHost
         return app;
     }
 
-    /// <summary>Ready once the first full load has been applied to the grains.</summary>
+    /// <summary>
+    /// Ready once the first full load has been applied to the grains (manifests), or as
+    /// <see cref="KubernetesSource.Readiness"/> says (a follower is ready once it has listed everything).
+    /// </summary>
     public static (bool Ready, string Why) Readiness(IServiceProvider sp) =>
-        sp.GetRequiredService<IngestStatus>().Current.Synced ? (true, "") : (false, "initial manifests are still loading");
+        sp.GetService<KubernetesSource>() is { } kubernetes ? kubernetes.Readiness()
+        : sp.GetRequiredService<IngestStatus>().Current.Synced ? (true, "") : (false, "initial manifests are still loading");
 }

@@ -70,7 +70,8 @@ public static class MeshHost
         {
             app.MapGateway(options.XdsPort);
             app.MapIngestEndpoints();
-            app.MapHealthEndpoints(IngestHost.Readiness);
+            // Embedded, this process's own grains are what its gateway serves: ready when both are.
+            app.MapHealthEndpoints(sp => IngestHost.Readiness(sp) is { Ready: false } ingest ? ingest : GatewayHost.Readiness(sp));
         }
         else
         {

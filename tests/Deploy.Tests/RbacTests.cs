@@ -7,10 +7,10 @@ public sealed class RbacTests
 {
     private static readonly string[] s_readVerbs = ["get", "list", "watch"];
 
-    /// <summary>(apiGroup, resource) pairs the ingest reads: Services, Pods, EndpointSlices and the Istio CRDs.</summary>
+    /// <summary>(apiGroup, resource) pairs the ingest reads: Namespaces, Nodes (locality), Services, Pods, EndpointSlices and the Istio CRDs.</summary>
     private static readonly HashSet<string> s_ingestReads =
     [
-        "/namespaces", "/services", "/pods",
+        "/namespaces", "/nodes", "/services", "/pods",
         "discovery.k8s.io/endpointslices",
         "networking.istio.io/virtualservices", "networking.istio.io/destinationrules",
         "networking.istio.io/gateways", "networking.istio.io/sidecars",

@@ -11,6 +11,7 @@ public sealed record KubeKind(string Kind, string Group, ImmutableArray<string> 
     private static readonly ImmutableArray<string> IstioVersions = ["v1", "v1beta1", "v1alpha3"];
 
     public static readonly KubeKind Namespace = new("Namespace", "", ["v1"], "namespaces", false);
+    public static readonly KubeKind Node = new("Node", "", ["v1"], "nodes", false);
     public static readonly KubeKind Service = new("Service", "", ["v1"], "services", true);
     public static readonly KubeKind Pod = new("Pod", "", ["v1"], "pods", true);
     public static readonly KubeKind EndpointSlice = new("EndpointSlice", "discovery.k8s.io", ["v1"], "endpointslices", true);
@@ -23,7 +24,7 @@ public sealed record KubeKind(string Kind, string Group, ImmutableArray<string> 
 
     /// <summary>Every kind the ingest watches.</summary>
     public static readonly ImmutableArray<KubeKind> All =
-        [Namespace, Service, Pod, EndpointSlice, VirtualService, DestinationRule, Gateway, Sidecar, ServiceEntry, WorkloadEntry];
+        [Namespace, Node, Service, Pod, EndpointSlice, VirtualService, DestinationRule, Gateway, Sidecar, ServiceEntry, WorkloadEntry];
 
     /// <summary>An Istio custom resource (networking.istio.io): optional, the cluster may not have its CRDs.</summary>
     public bool IsCustom => Group == "networking.istio.io";

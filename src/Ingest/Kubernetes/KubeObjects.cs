@@ -40,6 +40,16 @@ internal static class KubeObjects
 
     public static KubeItem FromNamespace(V1Namespace n) => Item(n.Metadata, new NamespaceObject(Meta(n.Metadata, annotations: false) with { Namespace = "" }));
 
+    /// <summary>A Node keeps only its locality labels: its status heartbeats and other labels are no change.</summary>
+    public static KubeItem FromNode(V1Node n)
+    {
+        var labels = n.Metadata?.Labels;
+        var locality = labels is null ? NoLabels : NoLabels.AddRange(NodeObject.LocalityLabels
+            .Where(labels.ContainsKey)
+            .Select(k => KeyValuePair.Create(k, labels[k])));
+        return Item(n.Metadata, new NodeObject(new ObjectMeta(n.Metadata?.Name ?? "", "", locality, NoLabels)));
+    }
+
     public static KubeItem FromEndpointSlice(V1EndpointSlice s)
     {
         var meta = Meta(s.Metadata, annotations: false);

@@ -16,6 +16,9 @@ public sealed class KubernetesApi(IKubernetes client) : IKubeApi
             case "Namespace":
                 var ns = await client.CoreV1.ListNamespaceAsync(continueParameter: continueToken, limit: limit, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return new KubeList([.. ns.Items.Select(KubeObjects.FromNamespace)], ns.ResourceVersion(), ns.Continue());
+            case "Node":
+                var nodes = await client.CoreV1.ListNodeAsync(continueParameter: continueToken, limit: limit, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return new KubeList([.. nodes.Items.Select(KubeObjects.FromNode)], nodes.ResourceVersion(), nodes.Continue());
             case "Service":
                 var svc = await client.CoreV1.ListServiceForAllNamespacesAsync(continueParameter: continueToken, limit: limit, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return new KubeList([.. svc.Items.Select(KubeObjects.FromService)], svc.ResourceVersion(), svc.Continue());
@@ -47,6 +50,12 @@ public sealed class KubernetesApi(IKubernetes client) : IKubeApi
                 await foreach (var (t, o) in client.CoreV1.WatchListNamespaceAsync(allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: seconds, onError: onError, cancellationToken: cancellationToken).ConfigureAwait(false))
                 {
                     yield return Event(t, o.Metadata, () => KubeObjects.FromNamespace(o));
+                }
+                break;
+            case "Node":
+                await foreach (var (t, o) in client.CoreV1.WatchListNodeAsync(allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: seconds, onError: onError, cancellationToken: cancellationToken).ConfigureAwait(false))
+                {
+                    yield return Event(t, o.Metadata, () => KubeObjects.FromNode(o));
                 }
                 break;
             case "Service":

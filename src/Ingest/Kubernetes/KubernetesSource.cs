@@ -47,6 +47,10 @@ public sealed partial class KubernetesSource : BackgroundService, IKubeChangeSin
     private readonly Dictionary<string, ImmutableSortedDictionary<string, string>> _namespaceLabels = new(StringComparer.Ordinal);
     // Keys changed since their namespace was last applied; null: re-evaluate the whole namespace.
     private readonly Dictionary<string, HashSet<ConfigKey>?> _changed = new(StringComparer.Ordinal);
+    // Node locality by node name, and the Pods on each node: a Pod is held with its Node's locality,
+    // and a relabelled Node re-enriches (and marks changed) only the Pods on it.
+    private readonly Dictionary<string, Locality> _nodeLocality = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<ConfigKey>> _podsOnNode = new(StringComparer.Ordinal);
 
     // Owned by the apply loop.
     private readonly RegistryIndex _index;
@@ -88,6 +92,26 @@ public sealed partial class KubernetesSource : BackgroundService, IKubeChangeSin
 
     /// <summary>True once every kind's first list has been applied and the mesh marked ready.</summary>
     public bool Synced => _synced;
+
+    /// <summary>
+    /// Readiness of this ingest: ready once it has applied everything and marked the mesh ready; a
+    /// follower (another ingest holds the Lease) is ready once every kind is listed, warm to take over.
+    /// </summary>
+    public (bool Ready, string Why) Readiness()
+    {
+        if (_synced)
+        {
+            return (true, "");
+        }
+        var listing = _informers.Where(i => !i.Synced.IsCompletedSuccessfully).Select(i => i.Kind.Kind).ToList();
+        if (listing.Count > 0)
+        {
+            return (false, "still listing from the Kubernetes API: " + string.Join(", ", listing));
+        }
+        return _election is { Status.IsLeader: false }
+            ? (true, "")
+            : (false, "applying the first full list to the grains");
+    }
 
     /// <summary>Namespaces with changes waiting for their debounce.</summary>
     public int PendingNamespaces => _debouncer.Pending;
@@ -202,6 +226,11 @@ public sealed partial class KubernetesSource : BackgroundService, IKubeChangeSin
                     touched.Add(name);
                     continue;
                 }
+                if (kind == KubeKind.Node)
+                {
+                    NodeChanged(change.Name, (change.Current?.Config as NodeObject)?.Locality, touched);
+                    continue; // not served itself: it reaches the mesh through its Pods
+                }
                 var key = (change.Current?.Config ?? change.Previous?.Config)?.Key;
                 if (key is not { } k)
                 {
@@ -211,26 +240,88 @@ public sealed partial class KubernetesSource : BackgroundService, IKubeChangeSin
                 {
                     _live[change.Namespace] = inNs = [];
                 }
+                if (inNs.GetValueOrDefault(k) is Pod { NodeName: { Length: > 0 } oldNode })
+                {
+                    RemoveFromNode(oldNode, k);
+                }
                 if (change.Current?.Config is { } now)
                 {
-                    inNs[k] = now;
+                    inNs[k] = now is Pod pod ? OnNode(pod, k) : now;
                 }
                 else
                 {
                     inNs.Remove(k); // deleted, or now rejected: an invalid object is not served
                 }
-                if (!_changed.TryGetValue(change.Namespace, out var keys))
-                {
-                    _changed[change.Namespace] = keys = [];
-                }
-                keys?.Add(k);
-                touched.Add(change.Namespace);
+                MarkChanged(change.Namespace, k, touched);
             }
         }
         foreach (var ns in touched)
         {
             _debouncer.Touch(ns);
         }
+    }
+
+    /// <summary>Indexes <paramref name="pod"/> under its Node and returns it with the Node's locality. Under the lock.</summary>
+    private Pod OnNode(Pod pod, ConfigKey key)
+    {
+        if (string.IsNullOrEmpty(pod.NodeName))
+        {
+            return pod; // not scheduled yet: its NodeName comes with a later update
+        }
+        if (!_podsOnNode.TryGetValue(pod.NodeName, out var pods))
+        {
+            _podsOnNode[pod.NodeName] = pods = [];
+        }
+        pods.Add(key);
+        return pod with { NodeLocality = _nodeLocality.GetValueOrDefault(pod.NodeName) };
+    }
+
+    private void RemoveFromNode(string node, ConfigKey key)
+    {
+        if (_podsOnNode.TryGetValue(node, out var pods) && pods.Remove(key) && pods.Count == 0)
+        {
+            _podsOnNode.Remove(node);
+        }
+    }
+
+    /// <summary>A Node was added, relabelled or deleted (<paramref name="locality"/> null): its Pods are held with the new locality and marked changed. Under the lock.</summary>
+    private void NodeChanged(string node, Locality? locality, HashSet<string> touched)
+    {
+        if (locality == Locality.None)
+        {
+            locality = null; // a Node without topology labels gives its Pods nothing
+        }
+        var old = _nodeLocality.GetValueOrDefault(node);
+        if (locality is null)
+        {
+            _nodeLocality.Remove(node);
+        }
+        else
+        {
+            _nodeLocality[node] = locality;
+        }
+        if (Equals(old, locality) || !_podsOnNode.TryGetValue(node, out var pods))
+        {
+            return;
+        }
+        foreach (var key in pods)
+        {
+            if (_live.GetValueOrDefault(key.Namespace)?.GetValueOrDefault(key) is Pod pod)
+            {
+                _live[key.Namespace][key] = pod with { NodeLocality = locality };
+                MarkChanged(key.Namespace, key, touched);
+            }
+        }
+    }
+
+    private void MarkChanged(string ns, ConfigKey key, HashSet<string> touched)
+    {
+        if (!_changed.TryGetValue(ns, out var keys))
+        {
+            _changed[ns] = keys = [];
+        }
+        keys?.Add(key); // null: the whole namespace is re-evaluated anyway
+        touched.Add(ns);
     }
 
     private async Task ApplyUntilDoneAsync(IReadOnlyList<string> namespaces, CancellationToken ct, bool everything = false)

@@ -42,7 +42,7 @@ internal static class EndpointResolver
                     : EndpointHealth.Unhealthy;
                 var candidate = new ServiceEndpoint(address, ports.ToImmutable(),
                     pod?.Meta.Labels ?? ImmutableSortedDictionary<string, string>.Empty,
-                    new Locality(pod is null ? "" : Label(pod, "topology.kubernetes.io/region"), ep.Zone ?? (pod is null ? "" : Label(pod, "topology.kubernetes.io/zone")), ""),
+                    pod is null ? new Locality("", ep.Zone ?? "", "") : LocalityOf(pod, ep.Zone),
                     1, health, pod?.ServiceAccount, pod is null ? null : WorkloadName(pod));
                 // Keep one entry per address; prefer a healthy one (a pod can linger terminating in another slice).
                 if (!result.TryGetValue(address, out var existing) || (existing.Health != EndpointHealth.Healthy && health == EndpointHealth.Healthy))
@@ -61,7 +61,7 @@ internal static class EndpointResolver
             .DistinctBy(p => p.PodIP)
             .Select(p => new ServiceEndpoint(p.PodIP!,
                 svc.Ports.ToImmutableSortedDictionary(sp => sp.Port, sp => int.TryParse(sp.TargetPort, out var t) ? t : sp.Port),
-                p.Meta.Labels, new Locality(Label(p, "topology.kubernetes.io/region"), Label(p, "topology.kubernetes.io/zone"), ""),
+                p.Meta.Labels, LocalityOf(p),
                 1, EndpointHealth.Healthy, p.ServiceAccount, WorkloadName(p)))];
 
     public static ServiceEndpoint FromWorkload(WorkloadEntrySpec spec, IReadOnlyList<ServiceEntryPort> ports, string? workloadName) =>
@@ -72,8 +72,28 @@ internal static class EndpointResolver
 
     public static ServiceEndpoint FromPod(Pod pod, IReadOnlyList<ServiceEntryPort> ports) =>
         new(pod.PodIP!, ports.ToImmutableSortedDictionary(p => p.Number, p => p.TargetPort ?? p.Number), pod.Meta.Labels,
-            new Locality(Label(pod, "topology.kubernetes.io/region"), Label(pod, "topology.kubernetes.io/zone"), ""),
+            LocalityOf(pod),
             1, EndpointHealth.Healthy, pod.ServiceAccount, WorkloadName(pod));
+
+    /// <summary>
+    /// A Pod's locality, as Istio's kube controller reads it: the Pod's <c>istio-locality</c> label
+    /// (<c>region.zone.subzone</c>) when set; else, field by field, its Node's topology labels, then
+    /// (for the zone) the EndpointSlice endpoint's <paramref name="sliceZone"/>, then the Pod's own
+    /// <c>topology.kubernetes.io/region|zone</c> labels, which manifest meshes (no Nodes) use.
+    /// </summary>
+    public static Locality LocalityOf(Pod pod, string? sliceZone = null)
+    {
+        if (pod.Meta.Labels.GetValueOrDefault(Pod.LocalityLabel) is { Length: > 0 } label)
+        {
+            // '/' is not allowed in a label value, so Istio's label separates with dots.
+            return Locality.Parse(label.Replace('.', '/'));
+        }
+        var node = pod.NodeLocality ?? Locality.None;
+        return new Locality(
+            First(node.Region, Label(pod, NodeObject.RegionLabel)),
+            First(node.Zone, First(sliceZone, Label(pod, NodeObject.ZoneLabel))),
+            node.SubZone);
+    }
 
     /// <summary>Istio's workload name: the <c>app</c> label, else the pod name less its two generated suffixes.</summary>
     public static string WorkloadName(Pod pod)
@@ -87,4 +107,6 @@ internal static class EndpointResolver
     }
 
     private static string Label(Pod pod, string key) => pod.Meta.Labels.GetValueOrDefault(key) ?? "";
+
+    private static string First(string? preferred, string fallback) => string.IsNullOrEmpty(preferred) ? fallback : preferred;
 }

@@ -13,4 +13,5 @@ public enum ConfigKind
     DestinationRule,
     Sidecar,
     Gateway,
+    Node, // appended: existing values keep their numbers
 }

@@ -15,7 +15,7 @@ internal static class MetadataValidator
             ConfigKind.Namespace => NameRules.Dns1123Label(meta.Name),
             _ => NameRules.Dns1123Subdomain(meta.Name),
         });
-        if (obj.Kind != ConfigKind.Namespace)
+        if (obj.Kind is not (ConfigKind.Namespace or ConfigKind.Node)) // cluster-scoped
         {
             context.Check("metadata.namespace", NameRules.Dns1123Label(meta.Namespace));
         }

@@ -4,8 +4,13 @@ using k8s;
 using Mesh.Grains;
 using Mesh.Grains.Dtos;
 using Mesh.Grains.Keys;
+using Mesh.Ingest.Kubernetes;
 using Mesh.Ingest.Kubernetes.Leadership;
+using Mesh.Ingest.Registry;
+using Mesh.Ingest.Status;
 using Mesh.Model.Services;
+using Mesh.Model.Translation;
+using Mesh.Testing;
 using Mesh.Testing.Kubernetes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -27,6 +32,7 @@ public sealed class LeaderElectionTests : IAsyncLifetime
     private readonly LeadershipClusterFixture _cluster = new();
     private readonly List<IngestLeaderElection> _electors = [];
     private readonly List<IDisposable> _clients = [];
+    private readonly List<KubernetesSource> _sources = [];
     private FakeKubeApiServer _server = null!;
 
     public async Task InitializeAsync()
@@ -37,6 +43,11 @@ public sealed class LeaderElectionTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        foreach (var s in _sources)
+        {
+            await s.StopAsync(CancellationToken.None);
+            s.Dispose();
+        }
         foreach (var e in _electors)
         {
             await e.StopAsync(CancellationToken.None);
@@ -153,6 +164,62 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         Assert.False(a.WaitForLeadershipAsync().IsCompleted);
         Assert.True(a.LeadershipLost.IsCancellationRequested);
         Assert.Equal((50L, "elsewhere"), await FenceAsync());
+    }
+
+    /// <summary>
+    /// Readiness of two Kubernetes sources on one Lease: neither is ready while a kind is still listing
+    /// (the reason names it); then the leader is ready once it has applied and marked the mesh ready,
+    /// and the follower, which writes nothing, is ready as soon as it has listed everything (warm to
+    /// take over), so a rolling update of two replicas is not stuck on a follower that can never apply.
+    /// </summary>
+    [Fact]
+    public async Task KubernetesSources_NotReadyWhileListing_ThenLeaderReadyAfterItsApply_FollowerReadyOnceListed()
+    {
+        _server.Create(K8sObjects.Service("echo", "shop", selector: """{"app":"echo"}"""));
+        _server.Create(K8sObjects.Pod("echo-1", "shop", "10.0.0.1", labels: """{"app":"echo"}"""));
+        _server.Create(K8sObjects.Slice("echo-x", "shop", "echo", 8080, "grpc", ("10.0.0.1", "echo-1", true)));
+        using var podList = _server.Hold("/api/v1/pods", KubeApiVerb.List);
+        var (a, statusA) = await StartSourceAsync("ingest-a");
+        var (b, statusB) = await StartSourceAsync("ingest-b");
+
+        await Eventually.WaitAsync(() => podList.Waiting == 2, () => $"both Pod lists to be held; waiting {podList.Waiting}", Timeout);
+        await Eventually.WaitAsync(() => a.Kinds.Count(k => k.Synced) == a.Kinds.Count - 1 && b.Kinds.Count(k => k.Synced) == b.Kinds.Count - 1,
+            () => "every kind but Pod to be listed by both", Timeout);
+        foreach (var source in new[] { a, b })
+        {
+            var (ready, why) = source.Readiness();
+            Assert.False(ready);
+            Assert.Equal("still listing from the Kubernetes API: Pod", why);
+        }
+
+        podList.Release();
+        await Eventually.WaitAsync(() => a.Synced || b.Synced, () => "one source to apply and mark the mesh ready", Timeout);
+        var (leader, follower, followerStatus) = a.Synced ? (a, b, statusB) : (b, a, statusA);
+        await Eventually.WaitAsync(() => follower.Readiness().Ready, () => $"the follower to be ready: {follower.Readiness().Why}", Timeout);
+        Assert.True(leader.Readiness().Ready);
+        Assert.False(follower.Synced);
+        Assert.Equal(0, followerStatus.Current.Applies); // it wrote nothing: the leader writes
+        Assert.True(await _cluster.Client.GetGrain<IMeshGrain>(MeshKey.Default).IsReadyAsync());
+    }
+
+    private async Task<(KubernetesSource Source, IngestStatus Status)> StartSourceAsync(string identity)
+    {
+        var election = await StartAsync(identity);
+        var client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = _server.Url.ToString() });
+        _clients.Add(client);
+        var status = new IngestStatus();
+        var options = new KubernetesSourceOptions
+        {
+            DebounceAfter = TimeSpan.FromMilliseconds(20),
+            DebounceMax = TimeSpan.FromMilliseconds(200),
+            Informer = new KubeInformerOptions { BackoffInitial = TimeSpan.FromMilliseconds(20), BackoffMax = TimeSpan.FromMilliseconds(200) },
+        };
+        var source = new KubernetesSource(Options.Create(options), new KubernetesApi(client), _cluster.Client,
+            new GrainWriter(_cluster.Client, NullLogger<GrainWriter>.Instance), status, MeshSettings.Default, TimeProvider.System,
+            NullLogger<KubernetesSource>.Instance, election);
+        _sources.Add(source);
+        await source.StartAsync(CancellationToken.None);
+        return (source, status);
     }
 
     private async Task<IngestLeaderElection> StartAsync(string identity, DelegatingHandler? handler = null)

@@ -14,6 +14,7 @@ public sealed record KubeResourceType(string Group, ImmutableArray<string> Versi
     public static ImmutableArray<KubeResourceType> MeshDefaults { get; } =
     [
         new("", ["v1"], "namespaces", "Namespace", Namespaced: false),
+        new("", ["v1"], "nodes", "Node", Namespaced: false),
         new("", ["v1"], "services", "Service", Namespaced: true),
         new("", ["v1"], "pods", "Pod", Namespaced: true),
         new("discovery.k8s.io", ["v1"], "endpointslices", "EndpointSlice", Namespaced: true),
