@@ -40,14 +40,9 @@ internal sealed class ClusterTarget : IMeshTarget
 
     public static async Task<ClusterTarget> StartAsync(string manifests, int gateways, CancellationToken cancellationToken)
     {
-        var redisPort = FreePort();
-        var target = new ClusterTarget(redisPort);
+        var target = await StartSiloAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var redis = target.Start("redis", "redis-server", ["--port", redisPort.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--dir", target._redisDir], null, null);
-            await redis.WaitReadyAsync(ReadyTimeout, redisPort, cancellationToken).ConfigureAwait(false);
-            var silo = target.StartDotnet("silo", "Mesh.Silo.dll", new() { ["Mesh__SiloPort"] = Port(), ["Mesh__GatewayPort"] = Port() });
-            await silo.WaitReadyAsync(ReadyTimeout, null, cancellationToken).ConfigureAwait(false);
             var ingest = target.StartDotnet("ingest", "Mesh.Ingest.dll", new() { ["Mesh__Manifests"] = manifests });
             await ingest.WaitReadyAsync(ReadyTimeout, null, cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < gateways; i++)
@@ -65,6 +60,55 @@ internal sealed class ClusterTarget : IMeshTarget
         {
             await target.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Redis and one silo, then the ingest serving the Kubernetes API at <paramref name="kubeApi"/>,
+    /// not waited for: the caller times its sync. Gateways come with <see cref="AddGatewayAsync"/>.
+    /// </summary>
+    public static async Task<ClusterTarget> StartWithKubernetesAsync(Uri kubeApi, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(kubeApi);
+        var target = await StartSiloAsync(cancellationToken).ConfigureAwait(false);
+        target.StartDotnet("ingest", "Mesh.Ingest.dll", new() { ["Mesh__KubeApi"] = kubeApi.ToString() });
+        return target;
+    }
+
+    /// <summary>Starts one more gateway and waits until it is ready (which needs the mesh to be ready).</summary>
+    public async Task AddGatewayAsync(CancellationToken cancellationToken)
+    {
+        _xdsPorts.Add(FreePort());
+        var child = StartGateway(_xdsPorts.Count - 1, FreePort());
+        await child.WaitReadyAsync(ReadyTimeout, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The admin address of a role (<c>silo</c>, <c>ingest</c>, <c>gateway0</c>…).</summary>
+    public Uri Admin(string role) =>
+        _children.FirstOrDefault(c => c.Name == role)?.AdminPort is { } port
+            ? new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"))
+            : throw new ArgumentException($"no running process '{role}'", nameof(role));
+
+    /// <summary>Throws with the output's tail if <paramref name="role"/> has exited.</summary>
+    public void EnsureRunning(string role)
+    {
+        var child = _children.FirstOrDefault(c => c.Name == role) ?? throw new ArgumentException($"no process '{role}'", nameof(role));
+        if (child.Process.HasExited)
+        {
+            throw new InvalidOperationException($"{role} exited with code {child.Process.ExitCode}:\n{child.Tail}");
+        }
+    }
+
+    /// <summary>A full compacting GC in each of <paramref name="roles"/> (<c>POST /debug/gc</c>), so the next sample shows live heaps.</summary>
+    public async Task CollectGarbageAsync(IEnumerable<string> roles, CancellationToken cancellationToken)
+    {
+        foreach (var role in roles)
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            cts.CancelAfter(TimeSpan.FromSeconds(60));
+            using var gc = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            using var response = await gc.PostAsync(new Uri(Admin(role), "/debug/gc"), null, cts.Token).ConfigureAwait(false);
+            response.EnsureSuccessStatusCode();
         }
     }
 
@@ -95,18 +139,9 @@ internal sealed class ClusterTarget : IMeshTarget
         return samples;
     }
 
-    public async Task CollectGatewayGarbageAsync(CancellationToken cancellationToken)
-    {
-        foreach (var (child, admin) in _gateways.Values.Where(g => _children.Contains(g.Child)))
-        {
-            // A compacting GC of a heap holding 10,000 streams takes a while: not the 5 s default.
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            cts.CancelAfter(TimeSpan.FromSeconds(60));
-            using var gc = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-            using var response = await gc.PostAsync(new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{admin}/debug/gc")), null, cts.Token).ConfigureAwait(false);
-            response.EnsureSuccessStatusCode();
-        }
-    }
+    public Task CollectGatewayGarbageAsync(CancellationToken cancellationToken) =>
+        // A compacting GC of a heap holding 10,000 streams takes a while: not the 5 s default.
+        CollectGarbageAsync(_gateways.Values.Where(g => _children.Contains(g.Child)).Select(g => g.Child.Name), cancellationToken);
 
     public async Task<bool> KillGatewayAsync(int index, CancellationToken cancellationToken)
     {
@@ -165,6 +200,25 @@ internal sealed class ClusterTarget : IMeshTarget
         catch (IOException)
         {
             // Left behind in /tmp: harmless.
+        }
+    }
+
+    private static async Task<ClusterTarget> StartSiloAsync(CancellationToken cancellationToken)
+    {
+        var redisPort = FreePort();
+        var target = new ClusterTarget(redisPort);
+        try
+        {
+            var redis = target.Start("redis", "redis-server", ["--port", redisPort.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--dir", target._redisDir], null, null);
+            await redis.WaitReadyAsync(ReadyTimeout, redisPort, cancellationToken).ConfigureAwait(false);
+            var silo = target.StartDotnet("silo", "Mesh.Silo.dll", new() { ["Mesh__SiloPort"] = Port(), ["Mesh__GatewayPort"] = Port() });
+            await silo.WaitReadyAsync(ReadyTimeout, null, cancellationToken).ConfigureAwait(false);
+            return target;
+        }
+        catch
+        {
+            await target.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
     }
 

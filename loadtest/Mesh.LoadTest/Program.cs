@@ -1,9 +1,10 @@
 using System.Globalization;
 using Mesh.LoadTest;
+using Mesh.LoadTest.Ingest;
 
 return await Cli.RunAsync(args).ConfigureAwait(false);
 
-/// <summary>Command line: <c>connect</c>, <c>eds-churn</c>, <c>config-churn</c>, <c>reconnect-storm</c> and <c>limit</c>, each with <c>--help</c>.</summary>
+/// <summary>Command line: <c>connect</c>, <c>eds-churn</c>, <c>config-churn</c>, <c>reconnect-storm</c>, <c>limit</c> and <c>ingest</c>, each with <c>--help</c>.</summary>
 internal static class Cli
 {
     private const string Common = """
@@ -67,9 +68,27 @@ internal static class Cli
             + "fan-out to all proxies; quote Mesh's numbers as a ratio of these.\n\nOptions:\n" + Common + "\n" + """
           --changes C                EDS changes fanned out to every proxy, one at a time (default 10)
         """,
+        ["ingest"] = "Usage: Mesh.LoadTest ingest [options]\n\n"
+            + "The Kubernetes ingest at scale: a cluster of S Services with E endpoints each (EndpointSlices joined to one\n"
+            + "Pod per endpoint, Nodes, Namespaces) in a fake Kubernetes API server speaking the real list/watch protocol,\n"
+            + "served by the stand-alone ingest (KubernetesClient) writing to a silo through redis-server. Times the ingest\n"
+            + "from its start to every kind listed and to the first full apply, measures its memory after a full GC, then\n"
+            + "writes watch events at R/s (endpoint moves and Pod status heartbeats) and reports events/s applied, the lag\n"
+            + "after the last event, CPU per event, and API write → a probe proxy holding the moved endpoint.\n\nOptions:\n" + """
+          --services S               Kubernetes Services (default 10000)
+          --endpoints E              endpoints per Service, one Pod each (default 10)
+          --namespaces N             namespaces the Services are spread over (default 100)
+          --nodes N                  Nodes the Pods are spread over (default 100)
+          --rate R                   watch events per second during the churn (default 1000)
+          --churn-seconds T          length of the churn (default 30)
+          --heartbeat-share F        share of events that are Pod status heartbeats, which must change nothing (default 0.5)
+          --timeout SECONDS          bound of every wait (default 600)
+          --results DIR              where the .json, .md and .png reports go (default loadtest/results)
+          --no-live                  no live status line (also off when output is redirected)
+        """,
     };
 
-    private const string Usage = "Usage: Mesh.LoadTest <connect|eds-churn|config-churn|reconnect-storm|limit> [options]   (--help after a command for its options)\n";
+    private const string Usage = "Usage: Mesh.LoadTest <connect|eds-churn|config-churn|reconnect-storm|limit|ingest> [options]   (--help after a command for its options)\n";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -88,6 +107,10 @@ internal static class Cli
         {
             Console.WriteLine(usage);
             return 0;
+        }
+        if (command == "ingest")
+        {
+            return await RunIngestAsync(args.Skip(1).ToList(), usage).ConfigureAwait(false);
         }
         LoadOptions options;
         try
@@ -160,6 +183,66 @@ internal static class Cli
             + $"fan-out p50 {l.FanoutPerSecondP50} proxies/s; {l.ResponsesWritten} responses, {l.BytesWritten} bytes written");
         Paths(l);
         return l.FullConfig == l.Options.Proxies && l.FanoutConverged == l.Changes ? 0 : 1;
+    }
+
+    private static async Task<int> RunIngestAsync(List<string> args, string usage)
+    {
+        IngestOptions options;
+        try
+        {
+            options = ParseIngest(args);
+        }
+        catch (FormatException ex)
+        {
+            Console.Error.WriteLine($"{ex.Message}\n\n{usage}");
+            return 2;
+        }
+        if (options.Problem() is { } problem)
+        {
+            Console.Error.WriteLine(problem);
+            return 2;
+        }
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        var r = await IngestScenario.RunAsync(options, cts.Token).ConfigureAwait(false);
+        Console.WriteLine($"ingest: {r.ObjectsListed} objects listed; start → all listed {r.ListedSeconds} s, → synced {r.SyncedSeconds} s ({r.SyncCpuSeconds} CPU s); "
+            + $"ingest {r.IngestRssMb} MB RSS, {r.IngestLiveHeapMb} MB live heap; silo {r.SiloRssMb} MB RSS, {r.SiloLiveHeapMb} MB live heap");
+        Console.WriteLine($"churn: {r.EndpointMoves} endpoint moves + {r.Heartbeats} heartbeats written at {r.EventsPerSecondWritten}/s, applied at {r.EventsPerSecondApplied}/s, "
+            + $"last write → applied {r.LagAfterLastWriteMs} ms; heartbeat changes {r.PodChanges}; ingest CPU {r.IngestCpuMicrosPerEvent} µs/event; "
+            + $"write → probe {r.WriteToProbe}; probe missing {r.ProbeMissing}");
+        Paths(r);
+        return r.Ok ? 0 : 1;
+    }
+
+    private static IngestOptions ParseIngest(List<string> args)
+    {
+        var o = new IngestOptions { Live = !Console.IsOutputRedirected, Log = Console.Error.WriteLine };
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new FormatException($"{name} needs a value");
+            int Int() => int.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"{name} needs an integer");
+            double Num() => double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"{name} needs a number");
+            o = name switch
+            {
+                "--services" => o with { Services = Int() },
+                "--endpoints" => o with { Endpoints = Int() },
+                "--namespaces" => o with { Namespaces = Int() },
+                "--nodes" => o with { Nodes = Int() },
+                "--rate" => o with { Rate = Num() },
+                "--churn-seconds" => o with { ChurnDuration = TimeSpan.FromSeconds(Num()) },
+                "--heartbeat-share" => o with { HeartbeatShare = Num() },
+                "--timeout" => o with { Timeout = TimeSpan.FromSeconds(Num()) },
+                "--results" => o with { ResultsDir = Value() },
+                "--no-live" => o with { Live = false },
+                _ => throw new FormatException($"unknown option '{name}' for ingest"),
+            };
+        }
+        return o;
     }
 
     private static void Paths(RunResult r) => Console.WriteLine($"report: {r.JsonPath}, {r.MarkdownPath}, {r.ChartPath}");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Mesh.LoadTest;
+using Mesh.LoadTest.Ingest;
 
 namespace Mesh.LoadTest.Tests;
 
@@ -106,6 +107,34 @@ public sealed class LoadToolSmokeTests : IDisposable
         // One EDS response per stream per change.
         Assert.Equal(5 * 200, result.ResponsesWritten);
         AssertPng(result.ChartPath);
+    }
+
+    [Fact]
+    public async Task Ingest_SmallCluster_SyncsEveryObject_AppliesEveryMove_HeartbeatsChangeNothing_ProbeGetsItsMoves()
+    {
+        // 200 Services × 5 endpoints over 10 namespaces; 5 s of churn at 200 events/s, half of them Pod heartbeats.
+        var options = new IngestOptions
+        {
+            Services = 200, Endpoints = 5, Namespaces = 10, Nodes = 10, Rate = 200, ChurnDuration = TimeSpan.FromSeconds(5),
+            HeartbeatShare = 0.5, Timeout = TimeSpan.FromSeconds(120), ResultsDir = _results,
+        };
+        var r = await IngestScenario.RunAsync(options, CancellationToken.None);
+
+        Assert.True(r.Problems.Count == 0, string.Join(" || ", r.Problems));
+        Assert.Equal(r.ObjectsInApi.Values.Sum(), r.ObjectsListed);
+        Assert.Equal(1000, r.ObjectsInApi["Pod"]);
+        Assert.True(r.EndpointMoves >= 400 && r.Heartbeats >= 400, $"moves {r.EndpointMoves}, heartbeats {r.Heartbeats}");
+        Assert.Equal(r.EndpointMoves, r.SliceEventsSeen);
+        Assert.Equal(r.Heartbeats, r.PodEventsSeen);
+        Assert.Equal(r.EndpointMoves, r.SliceChanges); // every move is an effective change …
+        Assert.Equal(0, r.PodChanges); // … and no heartbeat is
+        Assert.InRange(r.GrainWrites, 1, r.EndpointMoves); // a move writes its one service at most; heartbeats nothing
+        // Moves to ns-0's services (every 10th) reach the probe proxy, whose Sidecar limits it to ns-0.
+        Assert.Equal(0, r.ProbeMissing);
+        Assert.Equal((r.EndpointMoves + 9) / 10, r.WriteToProbe.Count);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(r.JsonPath!));
+        Assert.Equal(r.EndpointMoves, json.RootElement.GetProperty("EndpointMoves").GetInt32());
+        AssertPng(r.ChartPath);
     }
 
     private static void AssertPng(string? path)

@@ -35,6 +35,7 @@ public static class IngestEndpoints
             ["applies"] = s.Applies,
             ["lastApplied"] = s.LastApplied?.ToString("O"),
             ["lastWrites"] = s.LastWrites,
+            ["writes"] = s.Writes,
             ["lastFailure"] = s.LastFailure,
             ["recentApplies"] = new JsonArray([.. s.Recent.Select(a => (JsonNode)new JsonObject
             {

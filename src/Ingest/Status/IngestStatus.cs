@@ -13,12 +13,13 @@ public sealed class IngestStatus
     public static readonly Meter Meter = new("Mesh.Ingest");
     private static readonly Counter<long> Rejected = Meter.CreateCounter<long>("mesh_config_rejected", description: "Config objects or documents rejected, by kind.");
     private static readonly Counter<long> Applies = Meter.CreateCounter<long>("mesh_ingest_applies", description: "Applies of the source to the grains.");
+    private static readonly Counter<long> GrainWrites = Meter.CreateCounter<long>("mesh_ingest_grain_writes", description: "Grain writes made by applies (a write that changes nothing is not made).");
     private static readonly Counter<long> ApplyFailures = Meter.CreateCounter<long>("mesh_ingest_apply_failures", description: "Applies that failed and will be retried.");
 
     /// <summary>Recent applies kept for <c>/debug/ingestz</c> (their timeline lets a load test time convergence from the apply).</summary>
     public const int RecentApplies = 256;
 
-    private volatile Snapshot _current = new(ImmutableSortedDictionary<string, int>.Empty, [], null, 0, 0, null, false, []);
+    private volatile Snapshot _current = new(ImmutableSortedDictionary<string, int>.Empty, [], null, 0, 0, 0, null, false, []);
 
     /// <summary>An immutable view of the status.</summary>
     public sealed record Snapshot(
@@ -27,6 +28,7 @@ public sealed class IngestStatus
         DateTimeOffset? LastApplied,
         long Applies,
         int LastWrites,
+        long Writes,
         string? LastFailure,
         bool Synced,
         ImmutableArray<ApplyRecord> Recent)
@@ -54,9 +56,10 @@ public sealed class IngestStatus
     public void RecordApplied(ApplyRecord apply)
     {
         Applies.Add(1);
+        GrainWrites.Add(apply.Writes);
         var c = _current;
         var recent = c.Recent.Length < RecentApplies ? c.Recent.Add(apply) : c.Recent.RemoveAt(0).Add(apply);
-        _current = c with { LastApplied = apply.Completed, Applies = c.Applies + 1, LastWrites = apply.Writes, LastFailure = null, Synced = true, Recent = recent };
+        _current = c with { LastApplied = apply.Completed, Applies = c.Applies + 1, LastWrites = apply.Writes, Writes = c.Writes + apply.Writes, LastFailure = null, Synced = true, Recent = recent };
     }
 
     public void RecordFailure(string message)

@@ -11,8 +11,8 @@ namespace Mesh.XdsGateway.Debug;
 /// <summary>
 /// Istio-style debug endpoints of a gateway: <c>/debug/syncz</c> (per connected proxy, per type:
 /// sent / ACKed / NACKed version and SYNCED / NOT SENT / STALE) and
-/// <c>/debug/config_dump?proxyID=ID</c> (what the proxy was sent, as Envoy's config_dump JSON), and
-/// <c>POST /debug/gc</c> (a full compacting GC, then the live heap: for measuring memory per proxy).
+/// <c>/debug/config_dump?proxyID=ID</c> (what the proxy was sent, as Envoy's config_dump JSON),. <c>POST /debug/gc</c> is on
+/// every process's admin port (<see cref="Mesh.Hosting.HealthEndpoints"/>).
 /// </summary>
 public static class GatewayDebugEndpoints
 {
@@ -32,30 +32,7 @@ public static class GatewayDebugEndpoints
                 ? Results.Text($"proxy {proxyID} is not connected to this gateway\n", statusCode: StatusCodes.Status404NotFound)
                 : Results.Text(ConfigDump.Render(watch), "application/json");
         });
-        app.MapPost("/debug/gc", () => Results.Text(CollectJson(), "application/json"));
         return app;
-    }
-
-    /// <summary>
-    /// A full, blocking, compacting collection, then what is left: the live managed heap, which is
-    /// what memory per connected proxy means (the heap after an ordinary GC still holds garbage
-    /// gen 2 has not collected yet, and RSS holds what the GC keeps for reuse).
-    /// </summary>
-    private static string CollectJson()
-    {
-        var before = GC.GetGCMemoryInfo().HeapSizeBytes;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-        var after = GC.GetGCMemoryInfo(GCKind.FullBlocking);
-        using var process = System.Diagnostics.Process.GetCurrentProcess();
-        return new JsonObject
-        {
-            ["heapBytesBefore"] = before,
-            ["heapBytesAfter"] = after.HeapSizeBytes,
-            ["fragmentedBytes"] = after.FragmentedBytes,
-            ["rssBytes"] = process.WorkingSet64,
-            ["pauseMs"] = Math.Round(clock.Elapsed.TotalMilliseconds, 1),
-        }.ToJsonString(Json);
     }
 
     private static string SyncJson(GrainConfigWatcher watcher)
