@@ -112,19 +112,8 @@ internal static class Cli
         {
             return await RunIngestAsync(args.Skip(1).ToList(), usage).ConfigureAwait(false);
         }
-        LoadOptions options;
-        try
+        if (!TryParse(() => Parse(args.Skip(1).ToList(), command), o => o.Problem(), usage, out var options))
         {
-            options = Parse(args.Skip(1).ToList(), command);
-        }
-        catch (FormatException ex)
-        {
-            Console.Error.WriteLine($"{ex.Message}\n\n{usage}");
-            return 2;
-        }
-        if (options.Problem() is { } problem)
-        {
-            Console.Error.WriteLine(problem);
             return 2;
         }
         if (command == "reconnect-storm" && !options.Cluster)
@@ -132,12 +121,7 @@ internal static class Cli
             Console.Error.WriteLine("reconnect-storm kills a gateway process: add --cluster");
             return 2;
         }
-        using var cts = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            cts.Cancel();
-        };
+        using var cts = CancelOnCtrlC();
         return command switch
         {
             "connect" => Print(await Scenarios.RunConnectAsync(options, cts.Token).ConfigureAwait(false)),
@@ -187,27 +171,11 @@ internal static class Cli
 
     private static async Task<int> RunIngestAsync(List<string> args, string usage)
     {
-        IngestOptions options;
-        try
+        if (!TryParse(() => ParseIngest(args), o => o.Problem(), usage, out var options))
         {
-            options = ParseIngest(args);
-        }
-        catch (FormatException ex)
-        {
-            Console.Error.WriteLine($"{ex.Message}\n\n{usage}");
             return 2;
         }
-        if (options.Problem() is { } problem)
-        {
-            Console.Error.WriteLine(problem);
-            return 2;
-        }
-        using var cts = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            cts.Cancel();
-        };
+        using var cts = CancelOnCtrlC();
         var r = await IngestScenario.RunAsync(options, cts.Token).ConfigureAwait(false);
         Console.WriteLine($"ingest: {r.ObjectsListed} objects listed; start → all listed {r.ListedSeconds} s, → synced {r.SyncedSeconds} s ({r.SyncCpuSeconds} CPU s); "
             + $"ingest {r.IngestRssMb} MB RSS, {r.IngestLiveHeapMb} MB live heap; silo {r.SiloRssMb} MB RSS, {r.SiloLiveHeapMb} MB live heap");
@@ -243,6 +211,40 @@ internal static class Cli
             };
         }
         return o;
+    }
+
+    /// <summary>Parses and checks options; on a problem, says it (with the usage for a malformed command line) and returns false.</summary>
+    private static bool TryParse<T>(Func<T> parse, Func<T, string?> problem, string usage, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out T? options)
+    {
+        try
+        {
+            options = parse();
+        }
+        catch (FormatException ex)
+        {
+            Console.Error.WriteLine($"{ex.Message}\n\n{usage}");
+            options = default;
+            return false;
+        }
+        if (problem(options) is { } why)
+        {
+            Console.Error.WriteLine(why);
+            options = default;
+            return false;
+        }
+        return options is not null;
+    }
+
+    /// <summary>A token that Ctrl+C cancels (the run then stops its processes and writes nothing more).</summary>
+    private static CancellationTokenSource CancelOnCtrlC()
+    {
+        var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        return cts;
     }
 
     private static void Paths(RunResult r) => Console.WriteLine($"report: {r.JsonPath}, {r.MarkdownPath}, {r.ChartPath}");

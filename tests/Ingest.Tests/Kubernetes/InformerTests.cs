@@ -16,7 +16,7 @@ namespace Mesh.Ingest.Tests.Kubernetes;
 public sealed class InformerTests : IAsyncLifetime, IDisposable
 {
     private readonly CancellationTokenSource _stop = new(TimeSpan.FromSeconds(20));
-    private readonly Recorder _sink = new();
+    private readonly RecordingSink _sink = new();
     private readonly List<Task> _running = [];
     private FakeKubeApiServer _server = null!;
     private k8s.Kubernetes _client = null!;
@@ -225,20 +225,5 @@ public sealed class InformerTests : IAsyncLifetime, IDisposable
         Assert.Contains("weight", rejected.ToString(), StringComparison.Ordinal);
         Assert.NotNull(informer.Items.Single(i => i.Name == "good").Config);
         Assert.Null(informer.Items.Single(i => i.Name == "bad").Config);
-    }
-
-    private sealed class Recorder : IKubeChangeSink
-    {
-        private readonly ConcurrentQueue<string> _lines = new();
-
-        public List<string> Lines => [.. _lines];
-
-        public void OnChanges(KubeKind kind, IReadOnlyList<KubeChange> changes)
-        {
-            foreach (var c in changes)
-            {
-                _lines.Enqueue($"{c.Type} {kind.Kind} {c.Namespace}/{c.Name}");
-            }
-        }
     }
 }

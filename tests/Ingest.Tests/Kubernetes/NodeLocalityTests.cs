@@ -64,7 +64,7 @@ public sealed class NodeLocalityTests : IAsyncLifetime, IDisposable
     public async Task NodeInformer_KeepsOnlyTheLocalityLabels_SoHeartbeatsAndOtherLabelsAreNoChange()
     {
         var node = _server.Create(Node("node-1", "eu-west1", "eu-west1-b", heartbeat: "2026-11-23T09:00:00Z"));
-        var sink = new Recorder();
+        var sink = new RecordingSink();
         using var stop = new CancellationTokenSource(Timeout);
         var informer = new KubeInformer(KubeKind.Node, new KubernetesApi(_client), sink, new KubeInformerOptions(), TimeProvider.System, NullLogger.Instance);
         var running = informer.RunAsync(stop.Token);
@@ -221,20 +221,6 @@ public sealed class NodeLocalityTests : IAsyncLifetime, IDisposable
 
     private sealed record Eds(string Version, string Localities);
 
-    private sealed class Recorder : IKubeChangeSink
-    {
-        private readonly ConcurrentQueue<string> _lines = new();
-
-        public List<string> Lines => [.. _lines];
-
-        public void OnChanges(KubeKind kind, IReadOnlyList<KubeChange> changes)
-        {
-            foreach (var c in changes)
-            {
-                _lines.Enqueue($"{c.Type} {kind.Kind} {c.Namespace}/{c.Name}");
-            }
-        }
-    }
 
     private sealed class IgnoringObserver : IXdsGatewayObserver
     {
