@@ -42,7 +42,7 @@ public static class IngestServiceCollectionExtensions
         services.TryAddSingleton<GrainWriter>();
         services.TryAddSingleton<IKubernetes>(sp => new k8s.Kubernetes(KubernetesClientConfigurationOf(sp.GetRequiredService<IOptions<KubernetesSourceOptions>>().Value)));
         services.TryAddSingleton<IKubeApi>(sp => new KubernetesApi(sp.GetRequiredService<IKubernetes>()));
-        services.AddIngestLeaderElection();
+        services.AddIngestLeaderElection(enabled: sp => sp.GetRequiredService<IOptions<KubernetesSourceOptions>>().Value.LeaderElection);
         services.TryAddSingleton(sp => new KubernetesSource(
             sp.GetRequiredService<IOptions<KubernetesSourceOptions>>(), sp.GetRequiredService<IKubeApi>(), sp.GetRequiredService<Orleans.IGrainFactory>(),
             sp.GetRequiredService<GrainWriter>(), sp.GetRequiredService<IngestStatus>(), sp.GetRequiredService<Model.Translation.MeshSettings>(),

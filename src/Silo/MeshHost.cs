@@ -55,6 +55,9 @@ public static class MeshHost
                     o.Kubeconfig = options.Kubeconfig == "in-cluster" ? null : options.Kubeconfig;
                     o.Host = options.KubeApi;
                     o.DiscoverySelectors.AddRange(options.DiscoverySelectors);
+                    // Embedded, the grains are this process's own: it must write them, whoever else
+                    // serves the same cluster. A Lease would leave all but one embedded replica empty.
+                    o.LeaderElection = false;
                 });
             }
             else

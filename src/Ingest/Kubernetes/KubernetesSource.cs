@@ -87,6 +87,9 @@ public sealed partial class KubernetesSource : BackgroundService, IKubeChangeSin
     /// <summary>Per kind: served version, objects, resourceVersion, lists, relists, watches, rejected objects.</summary>
     public IReadOnlyList<KubeKindStatus> Kinds => [.. _informers.Select(i => i.Status)];
 
+    /// <summary>The leader election this source writes under; null when it always writes (election off).</summary>
+    public IngestLeaderElection? Election => _election;
+
     /// <summary>The discovery selectors in force (empty: every namespace).</summary>
     public ImmutableArray<string> DiscoverySelectors => _selector.Text;
 

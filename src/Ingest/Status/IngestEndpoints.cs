@@ -21,7 +21,7 @@ public static class IngestEndpoints
     public static IEndpointRouteBuilder MapIngestEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/debug/ingestz", (IngestStatus status, IServiceProvider services) =>
-            Results.Text(Render(status.Current, services.GetService<IngestLeaderElection>()?.Status, services.GetService<KubernetesSource>()), "application/json"));
+            Results.Text(Render(status.Current, services.GetService<KubernetesSource>()?.Election?.Status, services.GetService<KubernetesSource>()), "application/json"));
         return app;
     }
 
