@@ -98,21 +98,45 @@ public sealed partial class ConnectionAgeTests : IAsyncLifetime
     public async Task MaxConnectionAge_Reached_SendsGoAway_SoTheClientsNextStreamOpensANewConnection()
     {
         var server = await StartAsync(TimeSpan.FromSeconds(1));
+        using var metrics = new MetricRecorder(server.Services.GetRequiredService<XdsMetrics>().Meter);
         await using var ads = server.Connect();
         await SubscribeAsync(ads);
         _time.Advance(TimeSpan.FromSeconds(1));
-        await ads.ExpectErrorAsync(StatusCode.Unavailable);
+        await ExpectEndedAtAgeAsync(() => ads.ExpectErrorAsync(StatusCode.Unavailable));
 
         // Same client, same channel: after GOAWAY the delta stream must not reuse the old connection
         // (whose deadline has passed); on a new one it gets a fresh age.
         await ads.SubscribeAsync(TypeUrls.Cluster);
         await ads.ExpectDeltaAsync(TypeUrls.Cluster);
         _time.Advance(TimeSpan.FromSeconds(1));
-        await ads.ExpectDeltaErrorAsync(StatusCode.Unavailable);
+        await ExpectEndedAtAgeAsync(() => ads.ExpectDeltaErrorAsync(StatusCode.Unavailable));
 
+        // Both streams were ended by the gateway for their age (not by an error), each on its own connection.
+        Assert.Equal(2, metrics.Total("xds_streams_closed", ConnectionAge.CloseReason));
+        Assert.Equal(0, metrics.Total("xds_stream_errors"));
         var aged = AgedConnections(server);
         Assert.Equal(2, aged.Count);
         Assert.NotEqual(aged[0], aged[1]);
+    }
+
+    /// <summary>
+    /// The stream ends at its age. The gateway sends GOAWAY and ends the stream with UNAVAILABLE; with
+    /// both cores busy the client has been seen (about once in 25 runs of this class under load) to
+    /// read the connection's close after GOAWAY (NO_ERROR) before those trailers, which every client
+    /// handles as the end of the stream: reconnect. That is accepted here, and only that; the status
+    /// and detail themselves are checked by the G-08 test above, which has one stream and no ACK in flight.
+    /// </summary>
+    private static async Task ExpectEndedAtAgeAsync(Func<Task<RpcException>> expect)
+    {
+        try
+        {
+            await expect();
+        }
+        catch (XdsExpectationException ex) when (ex.InnerException is RpcException { StatusCode: StatusCode.Internal } rpc
+            && rpc.Status.Detail.Contains("HTTP/2 server closed the connection. HTTP/2 error code 'NO_ERROR'", StringComparison.Ordinal))
+        {
+            // The connection closed after its GOAWAY: the stream ended with it.
+        }
     }
 
     [Fact]
