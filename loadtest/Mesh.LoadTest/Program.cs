@@ -189,25 +189,22 @@ internal static class Cli
     private static IngestOptions ParseIngest(List<string> args)
     {
         var o = new IngestOptions { Live = !Console.IsOutputRedirected, Log = Console.Error.WriteLine };
-        for (var i = 0; i < args.Count; i++)
+        var a = new ArgReader(args);
+        while (a.Next())
         {
-            var name = args[i];
-            string Value() => i + 1 < args.Count ? args[++i] : throw new FormatException($"{name} needs a value");
-            int Int() => int.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"{name} needs an integer");
-            double Num() => double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"{name} needs a number");
-            o = name switch
+            o = a.Name switch
             {
-                "--services" => o with { Services = Int() },
-                "--endpoints" => o with { Endpoints = Int() },
-                "--namespaces" => o with { Namespaces = Int() },
-                "--nodes" => o with { Nodes = Int() },
-                "--rate" => o with { Rate = Num() },
-                "--churn-seconds" => o with { ChurnDuration = TimeSpan.FromSeconds(Num()) },
-                "--heartbeat-share" => o with { HeartbeatShare = Num() },
-                "--timeout" => o with { Timeout = TimeSpan.FromSeconds(Num()) },
-                "--results" => o with { ResultsDir = Value() },
+                "--services" => o with { Services = a.Int() },
+                "--endpoints" => o with { Endpoints = a.Int() },
+                "--namespaces" => o with { Namespaces = a.Int() },
+                "--nodes" => o with { Nodes = a.Int() },
+                "--rate" => o with { Rate = a.Num() },
+                "--churn-seconds" => o with { ChurnDuration = TimeSpan.FromSeconds(a.Num()) },
+                "--heartbeat-share" => o with { HeartbeatShare = a.Num() },
+                "--timeout" => o with { Timeout = TimeSpan.FromSeconds(a.Num()) },
+                "--results" => o with { ResultsDir = a.Value() },
                 "--no-live" => o with { Live = false },
-                _ => throw new FormatException($"unknown option '{name}' for ingest"),
+                _ => throw new FormatException($"unknown option '{a.Name}' for ingest"),
             };
         }
         return o;
@@ -247,43 +244,64 @@ internal static class Cli
         return cts;
     }
 
+    /// <summary>Walks a command line option by option, with typed readers for an option's value.</summary>
+    private sealed class ArgReader(List<string> args)
+    {
+        private int _next;
+
+        public string Name { get; private set; } = "";
+
+        public bool Next()
+        {
+            if (_next >= args.Count)
+            {
+                return false;
+            }
+            Name = args[_next++];
+            return true;
+        }
+
+        public string Value() => _next < args.Count ? args[_next++] : throw new FormatException($"{Name} needs a value");
+
+        public int Int() => int.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"{Name} needs an integer");
+
+        public double Num() => double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"{Name} needs a number");
+    }
+
     private static void Paths(RunResult r) => Console.WriteLine($"report: {r.JsonPath}, {r.MarkdownPath}, {r.ChartPath}");
 
     private static LoadOptions Parse(List<string> args, string command)
     {
         var churn = command is "eds-churn" or "config-churn";
         var o = new LoadOptions { Live = !Console.IsOutputRedirected, Log = Console.Error.WriteLine };
-        for (var i = 0; i < args.Count; i++)
+        var a = new ArgReader(args);
+        while (a.Next())
         {
-            var name = args[i];
-            string Value() => i + 1 < args.Count ? args[++i] : throw new FormatException($"{name} needs a value");
-            int Int() => int.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"{name} needs an integer");
-            double Num() => double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"{name} needs a number");
-            o = name switch
+            o = a.Name switch
             {
                 "--embedded" => o with { Cluster = false },
                 "--cluster" => o with { Cluster = true },
-                "--gateways" => o with { GatewayCount = Int() },
-                "--proxies" => o with { Proxies = Int() },
-                "--ramp" => o with { Ramp = Num() },
-                "--services" => o with { Services = Int() },
-                "--endpoints" => o with { Endpoints = Int() },
-                "--groups" => o with { Groups = Int() },
-                "--deps" => o with { Deps = Int() },
-                "--delta-share" => o with { DeltaShare = Num() },
-                "--timeout" => o with { Timeout = TimeSpan.FromSeconds(Num()) },
-                "--results" => o with { ResultsDir = Value() },
+                "--gateways" => o with { GatewayCount = a.Int() },
+                "--proxies" => o with { Proxies = a.Int() },
+                "--ramp" => o with { Ramp = a.Num() },
+                "--services" => o with { Services = a.Int() },
+                "--endpoints" => o with { Endpoints = a.Int() },
+                "--groups" => o with { Groups = a.Int() },
+                "--deps" => o with { Deps = a.Int() },
+                "--delta-share" => o with { DeltaShare = a.Num() },
+                "--timeout" => o with { Timeout = TimeSpan.FromSeconds(a.Num()) },
+                "--results" => o with { ResultsDir = a.Value() },
                 "--no-live" => o with { Live = false },
-                "--hold" => o with { Hold = TimeSpan.FromSeconds(Num()) },
-                "--rate" when churn => o with { Rate = Num() },
-                "--changes" when churn || command == "limit" => o with { Changes = Int() },
-                "--fanout-services" when churn => o with { FanoutServices = Int() },
-                "--visible-fraction" when churn => o with { VisibleFraction = Num() },
-                "--kind" when command == "config-churn" => o with { ConfigKind = Value() },
-                "--kill-gateway" when command == "reconnect-storm" => o with { KillGateway = Int() },
+                "--hold" => o with { Hold = TimeSpan.FromSeconds(a.Num()) },
+                "--rate" when churn => o with { Rate = a.Num() },
+                "--changes" when churn || command == "limit" => o with { Changes = a.Int() },
+                "--fanout-services" when churn => o with { FanoutServices = a.Int() },
+                "--visible-fraction" when churn => o with { VisibleFraction = a.Num() },
+                "--kind" when command == "config-churn" => o with { ConfigKind = a.Value() },
+                "--kill-gateway" when command == "reconnect-storm" => o with { KillGateway = a.Int() },
                 "--restart" when command == "reconnect-storm" => o with { Restart = true },
-                "--changes-during-outage" when command == "reconnect-storm" => o with { ChangesDuringOutage = Int() },
-                _ => throw new FormatException($"unknown option '{name}' for {command}"),
+                "--changes-during-outage" when command == "reconnect-storm" => o with { ChangesDuringOutage = a.Int() },
+                _ => throw new FormatException($"unknown option '{a.Name}' for {command}"),
             };
         }
         return o;
