@@ -34,9 +34,7 @@ internal sealed class ClusterTarget : IMeshTarget
 
     public IReadOnlyList<Uri> Gateways => [.. _xdsPorts.Select(p => new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{p}")))];
 
-    public Uri? IngestAdmin => _children.FirstOrDefault(c => c.Name == "ingest")?.AdminPort is { } port
-        ? new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"))
-        : null;
+    public Uri? IngestAdmin => _children.Any(c => c.Name == "ingest") ? Admin("ingest") : null;
 
     public static async Task<ClusterTarget> StartAsync(string manifests, int gateways, CancellationToken cancellationToken)
     {

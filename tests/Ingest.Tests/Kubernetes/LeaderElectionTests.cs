@@ -29,7 +29,7 @@ public sealed class LeaderElectionTests : IAsyncLifetime
     private const string LeasePath = $"/apis/coordination.k8s.io/v1/namespaces/{LeaseNamespace}/leases/{LeaseName}";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
 
-    private readonly LeadershipClusterFixture _cluster = new();
+    private readonly Mesh.Grains.Tests.ClusterFixture _cluster = new();
     private readonly List<IngestLeaderElection> _electors = [];
     private readonly List<IDisposable> _clients = [];
     private readonly List<KubernetesSource> _sources = [];

@@ -31,7 +31,7 @@ public sealed class NodeLocalityTests : IAsyncLifetime, IDisposable
     private const string HostB = $"b.{Ns}.svc.cluster.local";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
 
-    private readonly LeadershipClusterFixture _cluster = new();
+    private readonly Mesh.Grains.Tests.ClusterFixture _cluster = new();
     private readonly IngestStatus _status = new();
     private FakeKubeApiServer _server = null!;
     private k8s.Kubernetes _client = null!;
