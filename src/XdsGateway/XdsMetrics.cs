@@ -21,6 +21,7 @@ public sealed class XdsMetrics : IXdsCallbacks
     private readonly Counter<long> _disconnects;
     private readonly Counter<long> _streamErrors;
     private readonly Counter<long> _streamsClosed;
+    private readonly Counter<long> _statusReports;
     private long _connections;
 
     public XdsMetrics(IMeterFactory meterFactory)
@@ -35,6 +36,7 @@ public sealed class XdsMetrics : IXdsCallbacks
         _disconnects = Meter.CreateCounter<long>("xds_disconnects", description: "Streams closed.");
         _streamErrors = Meter.CreateCounter<long>("xds_stream_errors", description: "Streams ended with an error status, by gRPC code.");
         _streamsClosed = Meter.CreateCounter<long>("xds_streams_closed", description: "Streams the gateway ended with UNAVAILABLE so the client reconnects, by reason (max_age, drain).");
+        _statusReports = Meter.CreateCounter<long>("xds_status_reports", description: "Batched sent/ACK/NACK status calls to ProxyGrains (one per proxy with news per flush).");
         Meter.CreateObservableGauge("xds_connections", () => Interlocked.Read(ref _connections), description: "Open streams.");
     }
 
@@ -54,6 +56,9 @@ public sealed class XdsMetrics : IXdsCallbacks
     }
 
     public void OnStreamError(StatusCode code) => _streamErrors.Add(1, new KeyValuePair<string, object?>("code", code.ToString()));
+
+    /// <summary>A status flush made <paramref name="calls"/> ProxyGrain calls (not an <see cref="IXdsCallbacks"/> event: it is the grain watcher's).</summary>
+    public void OnStatusReports(int calls) => _statusReports.Add(calls);
 
     public void OnStreamClosedByServer(string reason) => _streamsClosed.Add(1, new KeyValuePair<string, object?>("reason", reason));
 

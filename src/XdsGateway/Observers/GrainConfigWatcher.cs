@@ -20,6 +20,7 @@ public sealed partial class GrainConfigWatcher(
     IGrainFactory grains,
     GatewayIdentity gateway,
     TimeProvider time,
+    XdsMetrics metrics,
     ILogger<GrainConfigWatcher> logger) : IConfigWatcher, IXdsGatewayObserver, IHostedService, IDisposable
 {
     private readonly object _lock = new();
@@ -27,7 +28,7 @@ public sealed partial class GrainConfigWatcher(
     private readonly Dictionary<string, ServiceEntry> _services = new(StringComparer.Ordinal);
     private readonly HashSet<GrainProxyWatch> _watches = [];
     private IXdsGatewayObserver? _self;
-    private readonly ProxyReports _reports = new();
+    private readonly ProxyReports _reports = new(time);
 
     /// <summary>Equal resolved sets shared across this gateway's streams.</summary>
     internal ResolutionInterner Interner { get; } = new();
@@ -92,7 +93,7 @@ public sealed partial class GrainConfigWatcher(
         {
             await _reportFlush.DisposeAsync().ConfigureAwait(false);
         }
-        FlushReports();
+        FlushReports(force: true);
     }
 
     public void Dispose()
@@ -113,7 +114,8 @@ public sealed partial class GrainConfigWatcher(
             }
         }
         var registration = new ProxyRegistration(node.Id, node.Kind, node.Namespace, node.WorkloadName, node.IpAddress, node.Labels, gateway.Id);
-        var assignment = await grains.GetGrain<IProxyGrain>(node.Id).ConnectAsync(registration).ConfigureAwait(false);
+        var proxyGrain = grains.GetGrain<IProxyGrain>(node.Id);
+        var assignment = await proxyGrain.ConnectAsync(registration).ConfigureAwait(false);
 
         ScopeEntry? scope = null;
         if (assignment is { ScopeKey: { } key, Scope: { } identity })
@@ -128,7 +130,7 @@ public sealed partial class GrainConfigWatcher(
                 }
             }
         }
-        var watch = new GrainProxyWatch(this, node, scope);
+        var watch = new GrainProxyWatch(this, node, scope, proxyGrain);
         lock (_lock)
         {
             _watches.Add(watch);
@@ -271,12 +273,11 @@ public sealed partial class GrainConfigWatcher(
             {
                 await grains.GetGrain<IScopeGrain>(dropScope).UnsubscribeAsync(Self).ConfigureAwait(false);
             }
-            var proxy = grains.GetGrain<IProxyGrain>(watch.Node.Id);
             if (_reports.Take(watch.Node.Id) is { IsEmpty: false } last)
             {
-                _ = proxy.ReportAsync(last);
+                _ = watch.Grain.ReportAsync(last);
             }
-            await proxy.DisconnectAsync(gateway.Id).ConfigureAwait(false);
+            await watch.Grain.DisconnectAsync(gateway.Id).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -288,16 +289,30 @@ public sealed partial class GrainConfigWatcher(
     /// <summary>How often batched sent/ACK/NACK events go to the ProxyGrains (see <see cref="ProxyReports"/>).</summary>
     internal static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(1);
 
-    internal void Report(GrainProxyWatch watch, ProxyEvent e) => _reports.Add(watch.Node.Id, e);
+    /// <summary>Reports wait until no event was added for this long: the pushes producing them are over.</summary>
+    internal static readonly TimeSpan ReportQuiet = TimeSpan.FromMilliseconds(300);
 
-    /// <summary>One one-way call per node with events since the last flush.</summary>
-    private void FlushReports()
+    /// <summary>While pushes never pause, reports still go at least this often.</summary>
+    internal static readonly TimeSpan ReportMaxDelay = TimeSpan.FromSeconds(5);
+
+    internal void Report(GrainProxyWatch watch, ProxyEvent e) => _reports.Add(watch.Node.Id, e, watch.Grain);
+
+    /// <summary>
+    /// One one-way call per node with events since the last flush, once the gateway's pushes have
+    /// paused (or <see cref="ReportMaxDelay"/> passed); <paramref name="force"/> on shutdown.
+    /// </summary>
+    private void FlushReports(bool force = false)
     {
-        foreach (var (nodeId, events) in _reports.TakeAll())
+        if (!force && !_reports.IsDue(ReportQuiet, ReportMaxDelay))
+        {
+            return;
+        }
+        var batches = _reports.TakeAll();
+        foreach (var (nodeId, target, events) in batches)
         {
             try
             {
-                _ = grains.GetGrain<IProxyGrain>(nodeId).ReportAsync(events);
+                _ = (target ?? grains.GetGrain<IProxyGrain>(nodeId)).ReportAsync(events);
             }
             catch (Exception ex) when (ex is OrleansException or InvalidOperationException)
             {
@@ -306,6 +321,7 @@ public sealed partial class GrainConfigWatcher(
                 return;
             }
         }
+        metrics.OnStatusReports(batches.Count);
     }
 
     private IXdsGatewayObserver Self
@@ -361,6 +377,10 @@ public sealed partial class GrainConfigWatcher(
                 // First load also completes wildcard CDS sets that were waiting for this service.
                 changed.Add(new ResourceId(Model.Translation.TypeUrls.Cluster, "*"));
             }
+        }
+        if (changed.Count == 0)
+        {
+            return; // a lease renewal's re-fetch of an unchanged service: nothing to wake
         }
         var scopeChanged = changed.Any(c => c.Name == "*");
         var memo = new PatchMemo();

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Mesh.Grains;
 using Mesh.Grains.Dtos;
 using Mesh.Model.Translation;
 using Mesh.XdsGateway.Protocol;
@@ -28,11 +29,12 @@ public sealed class GrainProxyWatch : IProxyWatch
     private readonly long[] _generation = new long[TypeUrls.PushOrder.Count];
     private ImmutableHashSet<string> _hosts = NameSets.Empty;
 
-    internal GrainProxyWatch(GrainConfigWatcher owner, ProxyNode node, ScopeEntry? scope)
+    internal GrainProxyWatch(GrainConfigWatcher owner, ProxyNode node, ScopeEntry? scope, IProxyGrain grain)
     {
         _owner = owner;
         Node = node;
         Scope = scope;
+        Grain = grain;
         ConnectedAt = DateTimeOffset.UtcNow;
     }
 
@@ -41,6 +43,9 @@ public sealed class GrainProxyWatch : IProxyWatch
     public ProxyNode Node { get; }
 
     internal ScopeEntry? Scope { get; }
+
+    /// <summary>The node's ProxyGrain, looked up once per stream for its status reports.</summary>
+    internal IProxyGrain Grain { get; }
 
     /// <summary>The scope serving this stream (sidecars and routers), or null for proxyless clients.</summary>
     public string? ScopeKey => Scope?.Key;
@@ -291,14 +296,16 @@ public sealed class GrainProxyWatch : IProxyWatch
     internal void SetHosts(ImmutableHashSet<string> hosts) => _hosts = hosts;
 
     /// <summary>Called by the gateway when resources of a service or the scope changed.</summary>
-    internal void OnChanged(IEnumerable<ResourceId> changed, bool scopeChanged, PatchMemo? memo = null)
+    internal void OnChanged(IReadOnlyList<ResourceId> changed, bool scopeChanged, PatchMemo? memo = null)
     {
-        var raised = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        // Called for every stream holding a changed service: allocate only for names this stream wants.
+        List<string>?[]? raised = null;
         if (scopeChanged)
         {
-            foreach (var t in TypeUrls.PushOrder)
+            raised = new List<string>?[TypeUrls.PushOrder.Count];
+            for (var slot = 0; slot < raised.Length; slot++)
             {
-                raised[t] = [];
+                raised[slot] = [];
             }
         }
         else
@@ -306,25 +313,34 @@ public sealed class GrainProxyWatch : IProxyWatch
             var clusterNames = Scope?.Snapshot?.ClusterNames;
             foreach (var id in changed)
             {
-                var sub = TypeUrls.IndexOf(id.TypeUrl) is var slot and >= 0 ? Volatile.Read(ref _subscriptions[slot]) : null;
+                var slot = TypeUrls.IndexOf(id.TypeUrl);
+                var sub = slot >= 0 ? Volatile.Read(ref _subscriptions[slot]) : null;
                 var wanted = sub is not null && (sub.Names.Contains(id.Name)
                     || (sub.Wildcard && id.TypeUrl == TypeUrls.Cluster && clusterNames?.Contains(id.Name) == true));
                 if (wanted)
                 {
-                    (raised.TryGetValue(id.TypeUrl, out var names) ? names : raised[id.TypeUrl] = []).Add(id.Name);
+                    raised ??= new List<string>?[TypeUrls.PushOrder.Count];
+                    (raised[slot] ??= []).Add(id.Name);
                 }
             }
         }
-        foreach (var t in TypeUrls.PushOrder.Where(raised.ContainsKey))
+        if (raised is null)
         {
-            if (scopeChanged || !TryPatch(t, raised[t], memo))
+            return;
+        }
+        for (var slot = 0; slot < raised.Length; slot++)
+        {
+            if (raised[slot] is { } names && (scopeChanged || !TryPatch(TypeUrls.PushOrder[slot], names, memo)))
             {
-                Invalidate(t);
+                Invalidate(TypeUrls.PushOrder[slot]);
             }
         }
-        foreach (var t in TypeUrls.PushOrder.Where(raised.ContainsKey))
+        for (var slot = 0; slot < raised.Length; slot++)
         {
-            Changed?.Invoke(t);
+            if (raised[slot] is not null)
+            {
+                Changed?.Invoke(TypeUrls.PushOrder[slot]);
+            }
         }
     }
 

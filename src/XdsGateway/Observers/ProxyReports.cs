@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using Mesh.Grains;
 using Mesh.Grains.Dtos;
 
 namespace Mesh.XdsGateway.Observers;
@@ -11,19 +12,36 @@ namespace Mesh.XdsGateway.Observers;
 /// version per type matters (the grain records the last one), NACKs are all kept (the grain counts
 /// them), up to <see cref="MaxNacksPerFlush"/> per node.
 /// </summary>
-internal sealed class ProxyReports
+/// <remarks>
+/// Status is not on the push path, so it waits while the gateway is pushing (<see cref="IsDue"/>):
+/// a fan-out to every stream is followed by as many report calls, and sending them while the
+/// fan-out runs would take CPU from the slowest proxies' pushes. Waiting also merges more events
+/// per call.
+/// </remarks>
+internal sealed class ProxyReports(TimeProvider time)
 {
     internal const int MaxNacksPerFlush = 32;
     private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
+    private long _lastAddedAt;
+    private long _oldestPendingAt;
+
+    public ProxyReports()
+        : this(TimeProvider.System)
+    {
+    }
 
     /// <summary>Nodes with events waiting.</summary>
     public int PendingNodes => _pending.Count;
 
-    public void Add(string nodeId, ProxyEvent e)
+    /// <summary>Adds one event to the node's batch; <paramref name="target"/> (the node's grain) is kept with the batch so a flush does not look it up again.</summary>
+    public void Add(string nodeId, ProxyEvent e, IProxyGrain? target = null)
     {
+        var now = time.GetTimestamp();
+        Volatile.Write(ref _lastAddedAt, now);
+        Interlocked.CompareExchange(ref _oldestPendingAt, now, 0);
         while (true)
         {
-            var pending = _pending.GetOrAdd(nodeId, static _ => new Pending());
+            var pending = _pending.GetOrAdd(nodeId, static (_, t) => new Pending(t), target);
             if (pending.TryAdd(e))
             {
                 return;
@@ -33,30 +51,55 @@ internal sealed class ProxyReports
         }
     }
 
+    /// <summary>
+    /// True when events wait and either none was added for <paramref name="quiet"/> (the pushes
+    /// that produce them are over) or the oldest has waited <paramref name="maxDelay"/> (pushes
+    /// never stop: status lags by at most that).
+    /// </summary>
+    public bool IsDue(TimeSpan quiet, TimeSpan maxDelay)
+    {
+        var oldest = Volatile.Read(ref _oldestPendingAt);
+        if (oldest == 0 || _pending.IsEmpty)
+        {
+            return false;
+        }
+        var now = time.GetTimestamp();
+        return time.GetElapsedTime(Volatile.Read(ref _lastAddedAt), now) >= quiet
+            || time.GetElapsedTime(oldest, now) >= maxDelay;
+    }
+
     /// <summary>Removes and returns the events of <paramref name="nodeId"/> (empty if none).</summary>
     public ImmutableArray<ProxyEvent> Take(string nodeId) =>
         _pending.TryRemove(nodeId, out var pending) ? pending.Close() : [];
 
-    /// <summary>Removes and returns every node's events.</summary>
-    public List<(string NodeId, ImmutableArray<ProxyEvent> Events)> TakeAll()
+    /// <summary>Removes and returns every node's events, with the grain each was added with.</summary>
+    public List<(string NodeId, IProxyGrain? Target, ImmutableArray<ProxyEvent> Events)> TakeAll()
     {
-        var batches = new List<(string, ImmutableArray<ProxyEvent>)>(_pending.Count);
+        // Events added from here on start the next wait; one added before a batch is taken below
+        // is in it, so the next flush at worst waits for nothing.
+        Volatile.Write(ref _oldestPendingAt, 0);
+        var batches = new List<(string, IProxyGrain?, ImmutableArray<ProxyEvent>)>(_pending.Count);
         foreach (var nodeId in _pending.Keys)
         {
-            var events = Take(nodeId);
-            if (!events.IsEmpty)
+            if (_pending.TryRemove(nodeId, out var pending) && pending.Close() is { IsEmpty: false } events)
             {
-                batches.Add((nodeId, events));
+                batches.Add((nodeId, pending.Target, events));
             }
+        }
+        if (!_pending.IsEmpty)
+        {
+            Interlocked.CompareExchange(ref _oldestPendingAt, time.GetTimestamp(), 0);
         }
         return batches;
     }
 
-    private sealed class Pending
+    private sealed class Pending(IProxyGrain? target)
     {
         private readonly List<ProxyEvent> _events = new(4);
         private bool _closed;
         private int _nacks;
+
+        public IProxyGrain? Target { get; } = target;
 
         public bool TryAdd(ProxyEvent e)
         {
@@ -74,10 +117,13 @@ internal sealed class ProxyReports
                     }
                     return true;
                 }
-                var i = _events.FindIndex(x => x.Kind == e.Kind && string.Equals(x.TypeUrl, e.TypeUrl, StringComparison.Ordinal));
-                if (i >= 0)
+                for (var i = 0; i < _events.Count; i++)
                 {
-                    _events.RemoveAt(i);
+                    if (_events[i].Kind == e.Kind && string.Equals(_events[i].TypeUrl, e.TypeUrl, StringComparison.Ordinal))
+                    {
+                        _events.RemoveAt(i);
+                        break;
+                    }
                 }
                 _events.Add(e);
                 return true;

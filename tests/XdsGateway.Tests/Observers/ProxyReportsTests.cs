@@ -1,6 +1,7 @@
 using Mesh.Grains.Dtos;
 using Mesh.Model.Translation;
 using Mesh.XdsGateway.Observers;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Mesh.XdsGateway.Tests.Observers;
 
@@ -67,7 +68,7 @@ public sealed class ProxyReportsTests
         {
             while (!stop.IsCancellationRequested)
             {
-                foreach (var (_, events) in reports.TakeAll())
+                foreach (var (_, _, events) in reports.TakeAll())
                 {
                     taken.AddRange(events);
                 }
@@ -78,7 +79,7 @@ public sealed class ProxyReportsTests
         await Task.WhenAll(writers);
         await stop.CancelAsync();
         await flusher;
-        foreach (var (_, events) in reports.TakeAll())
+        foreach (var (_, _, events) in reports.TakeAll())
         {
             taken.AddRange(events);
         }
@@ -88,5 +89,40 @@ public sealed class ProxyReportsTests
         Assert.Equal(40_000, taken.Count);
         Assert.Equal(40_000, taken.Select(e => e.Version).Distinct(StringComparer.Ordinal).Count());
         Assert.Equal(0, reports.PendingNodes);
+    }
+
+    [Fact]
+    public void IsDue_WaitsWhileEventsKeepComing_ThenFlushesOnceQuietOrAtTheMaxDelay()
+    {
+        var time = new FakeTimeProvider();
+        var reports = new ProxyReports(time);
+        var quiet = TimeSpan.FromMilliseconds(300);
+        var maxDelay = TimeSpan.FromSeconds(5);
+        Assert.False(reports.IsDue(quiet, maxDelay)); // nothing waiting
+
+        // A fan-out: an event every 100 ms for 2 s. Never quiet, not yet at the max delay.
+        for (var i = 0; i < 20; i++)
+        {
+            reports.Add($"n{i}", Sent(TypeUrls.Endpoint, "v1"));
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            Assert.False(reports.IsDue(quiet, maxDelay), $"due after {i + 1} events 100 ms apart");
+        }
+
+        time.Advance(TimeSpan.FromMilliseconds(200));
+        Assert.True(reports.IsDue(quiet, maxDelay));
+        Assert.Equal(20, reports.TakeAll().Count);
+        Assert.False(reports.IsDue(quiet, maxDelay));
+
+        // Pushes that never pause: the oldest waiting event forces a flush at the max delay.
+        for (var i = 0; i < 49; i++)
+        {
+            reports.Add("n0", Ack(TypeUrls.Endpoint, $"v{i}"));
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            Assert.False(reports.IsDue(quiet, maxDelay), $"due {i + 1}00 ms after the first event");
+        }
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.True(reports.IsDue(quiet, maxDelay));
+        var batch = Assert.Single(reports.TakeAll());
+        Assert.Equal([Ack(TypeUrls.Endpoint, "v48")], batch.Events.ToArray());
     }
 }
