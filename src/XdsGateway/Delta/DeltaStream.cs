@@ -83,6 +83,7 @@ internal sealed partial class DeltaStream(
             return; // an ACK or NACK: the subscription stays
         }
 
+        state.KnownIs = null; // the subscription changes what Known and Force hold
         var names = state.Names.ToBuilder();
         foreach (var requested in request.ResourceNamesSubscribe)
         {
@@ -170,22 +171,35 @@ internal sealed partial class DeltaStream(
 
         state.LastResolved = resolved;
         state.Dirty = false;
-        // The resolved set is exactly what the subscription selects (wildcard and names).
-        var visible = resolved.Resources;
-        var updates = visible.Values
-            .Where(r => state.Force.Contains(r.Name) || !state.Known.TryGetValue(r.Name, out var v) || v != r.Version)
-            .ToList();
-
-        // names the client holds that are gone, and forced names that do not exist.
-        // While the set is incomplete a missing name may still be loading, so removals wait.
-        var removed = ImmutableArray<string>.Empty;
-        if (resolved.Complete)
+        IReadOnlyList<XdsResource> updates;
+        ImmutableArray<string> removed;
+        if (state.KnownIs is { } known && state.Force.Count == 0 && resolved.Complete)
         {
-            removed = [.. state.Known.Keys.Concat(state.Force).Where(n => !visible.ContainsKey(n)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+            // The client holds exactly `known`: send the shared diff (the common case, a change to
+            // a few names of a set thousands of streams hold).
+            updates = resolved.ChangedSince(known);
+            removed = resolved.RemovedSince(known);
+        }
+        else
+        {
+            // The resolved set is exactly what the subscription selects (wildcard and names).
+            var visible = resolved.Resources;
+            updates = [.. visible.Values.Where(r => state.Force.Contains(r.Name) || !state.Known.TryGetValue(r.Name, out var v) || v != r.Version)];
+
+            // names the client holds that are gone, and forced names that do not exist.
+            // While the set is incomplete a missing name may still be loading, so removals wait.
+            removed = ImmutableArray<string>.Empty;
+            if (resolved.Complete)
+            {
+                removed = [.. state.Known.Keys.Concat(state.Force).Where(n => !visible.ContainsKey(n)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+            }
         }
 
+        // Once this is sent (or nothing is due), the client holds the complete set exactly.
+        var knownAfter = resolved.Complete ? resolved : null;
         if (updates.Count == 0 && removed.IsEmpty && !state.RespondOnce)
         {
+            state.KnownIs = knownAfter;
             return;
         }
 
@@ -224,6 +238,7 @@ internal sealed partial class DeltaStream(
             state.Force.TrimExcess(); // answered: do not keep room for 50 names per stream
         }
 
+        state.KnownIs = knownAfter;
         state.NonceSent = nonce;
         state.VersionSent = version;
         state.InFlight = true;

@@ -35,5 +35,13 @@ internal sealed class DeltaTypeState(string typeUrl)
 
     public ResolvedResources? LastResolved { get; set; }
 
+    /// <summary>
+    /// A complete set whose names and versions <see cref="Known"/> holds exactly, or null when that
+    /// is not known (a subscription change or <c>initial_resource_versions</c> edited it). While set,
+    /// the next response is that set's diff to the new one, computed once for every stream making
+    /// the same move instead of comparing each stream's whole <see cref="Known"/>.
+    /// </summary>
+    public ResolvedResources? KnownIs { get; set; }
+
     public Subscription ToSubscription() => new(Wildcard, Names);
 }

@@ -21,7 +21,13 @@ public sealed class ResolvedResources(bool complete, ImmutableSortedDictionary<s
     private string? _version;
     private Diff? _lastDiff;
 
+    private Removal? _lastRemoved;
+
+    // Records, not tuples: streams on other threads read these while one replaces them, and a
+    // reference is swapped whole.
     private sealed record Diff(ResolvedResources? Since, IReadOnlyList<XdsResource> Changed);
+
+    private sealed record Removal(ResolvedResources Since, ImmutableArray<string> Removed);
 
     public bool Complete { get; } = complete;
 
@@ -46,6 +52,22 @@ public sealed class ResolvedResources(bool complete, ImmutableSortedDictionary<s
             : [.. Resources.Values.Where(r => !previous.Resources.TryGetValue(r.Name, out var old) || old.Version != r.Version)];
         _lastDiff = new Diff(previous, changed);
         return changed;
+    }
+
+    /// <summary>
+    /// The names in <paramref name="previous"/> that this set lacks, in ordinal order; kept for the
+    /// last <paramref name="previous"/> asked, like <see cref="ChangedSince"/>.
+    /// </summary>
+    public ImmutableArray<string> RemovedSince(ResolvedResources previous)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        if (_lastRemoved is { } r && ReferenceEquals(r.Since, previous))
+        {
+            return r.Removed;
+        }
+        ImmutableArray<string> removed = [.. previous.Resources.Keys.Where(n => !Resources.ContainsKey(n))];
+        _lastRemoved = new Removal(previous, removed);
+        return removed;
     }
 
     /// <summary>Same completeness and the same names at the same versions.</summary>

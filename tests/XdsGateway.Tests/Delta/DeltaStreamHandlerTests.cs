@@ -35,8 +35,25 @@ public sealed class DeltaStreamHandlerTests : IAsyncLifetime
         return response;
     }
 
-    private async Task<Subscription> SubscriptionAsync(string typeUrl) =>
-        (await _watcher.LatestWatchAsync()).SubscriptionOf(typeUrl) ?? Subscription.None;
+    /// <summary>
+    /// The subscription the stream set for the type, once <paramref name="settled"/> holds (or as it
+    /// is after <see cref="AdsTestClient.DefaultTimeout"/>, for the caller's assertions to report): a
+    /// request that needs no answer is applied whenever the stream reads it.
+    /// </summary>
+    private async Task<Subscription> SubscriptionAsync(string typeUrl, Func<Subscription, bool>? settled = null)
+    {
+        var watch = await _watcher.LatestWatchAsync();
+        using var timeout = new CancellationTokenSource(AdsTestClient.DefaultTimeout);
+        while (true)
+        {
+            var subscription = watch.SubscriptionOf(typeUrl) ?? Subscription.None;
+            if (settled is null || settled(subscription) || timeout.IsCancellationRequested)
+            {
+                return subscription;
+            }
+            await Task.Delay(10, CancellationToken.None);
+        }
+    }
 
     [Fact]
     public async Task Delta_SubscribeNamed_SendsNameVersionAndSharedBody_X37()
@@ -79,14 +96,14 @@ public sealed class DeltaStreamHandlerTests : IAsyncLifetime
         // 3. unsubscribe "*": keeps "A" only; an unsubscribe needs no answer.
         await _ads.UnsubscribeAsync(TypeUrls.Cluster, "*");
         await _ads.ExpectNoDeltaAsync();
-        var s3 = await SubscriptionAsync(TypeUrls.Cluster);
+        var s3 = await SubscriptionAsync(TypeUrls.Cluster, s => !s.Wildcard);
         Assert.False(s3.Wildcard);
         Assert.Equal(["A"], s3.Names);
 
         // 4. unsubscribe "A": nothing left.
         await _ads.UnsubscribeAsync(TypeUrls.Cluster, "A");
         await _ads.ExpectNoDeltaAsync();
-        var s4 = await SubscriptionAsync(TypeUrls.Cluster);
+        var s4 = await SubscriptionAsync(TypeUrls.Cluster, s => s.Names.IsEmpty);
         Assert.False(s4.Wildcard);
         Assert.Empty(s4.Names);
 
@@ -136,6 +153,42 @@ public sealed class DeltaStreamHandlerTests : IAsyncLifetime
 
         await _ads.SubscribeAsync(TypeUrls.Endpoint, "a", "b");
         Assert.Equal(["a", "b"], Names(await ExpectAndAckAsync(TypeUrls.Endpoint)));
+    }
+
+    [Fact]
+    public async Task Delta_SuccessiveChangesToAHeldSet_CarryOnlyEachChange_X28_X32()
+    {
+        _watcher.Set(TypeUrls.Cluster, TestResources.Cluster("a"), TestResources.Cluster("b"), TestResources.Cluster("c"));
+        await _ads.DeltaRequestAsync(new() { TypeUrl = TypeUrls.Cluster });
+        Assert.Equal(["a", "b", "c"], Names(await ExpectAndAckAsync(TypeUrls.Cluster)));
+
+        // Each step moves the whole held set to the next: the response is that move and nothing else.
+        _watcher.Upsert(TestResources.Cluster("b", 2));
+        var changed = await ExpectAndAckAsync(TypeUrls.Cluster);
+        Assert.Equal(["b"], Names(changed));
+        Assert.Empty(changed.RemovedResources);
+
+        _watcher.Remove(TypeUrls.Cluster, "c");
+        var removed = await ExpectAndAckAsync(TypeUrls.Cluster);
+        Assert.Empty(removed.Resources);
+        Assert.Equal(["c"], removed.RemovedResources);
+
+        _watcher.Upsert(TestResources.Cluster("a", 3));
+        _watcher.Upsert(TestResources.Cluster("d"));
+        var both = await _ads.ExpectDeltaAsync(TypeUrls.Cluster);
+        var all = new List<string>(Names(both));
+        await _ads.DeltaAckAsync(both);
+        if (all.Count < 2)
+        {
+            // The two upserts may land in two responses (one in flight at a time, X-14).
+            all.AddRange(Names(await ExpectAndAckAsync(TypeUrls.Cluster)));
+        }
+        Assert.Equal(["a", "d"], all.Order(StringComparer.Ordinal));
+
+        // "c" came back: the client was told it was removed, so it is new again.
+        _watcher.Upsert(TestResources.Cluster("c"));
+        Assert.Equal(["c"], Names(await ExpectAndAckAsync(TypeUrls.Cluster)));
+        await _ads.ExpectNoDeltaAsync();
     }
 
     [Fact]

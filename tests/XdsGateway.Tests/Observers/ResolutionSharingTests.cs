@@ -74,6 +74,20 @@ public class ResolutionSharingTests
     }
 
     [Fact]
+    public void RemovedSince_ListsVanishedNamesInOrdinalOrder_AndIsComputedOncePerPreviousSet()
+    {
+        var before = Set(true, Cla("b", "1"), Cla("a", "1"), Cla("C", "1"), Cla("keep", "1"));
+        var after = Set(true, Cla("keep", "2"), Cla("new", "1"));
+
+        var removed = after.RemovedSince(before);
+
+        Assert.Equal(["C", "a", "b"], removed.ToArray());
+        Assert.Equal(removed.ToArray(), after.RemovedSince(before).ToArray());
+        Assert.Empty(after.RemovedSince(after));
+        Assert.Equal(["new"], before.RemovedSince(after).ToArray());
+    }
+
+    [Fact]
     public void Version_IsTheContentHashOfNamesAndVersions()
     {
         var set = Set(true, Cla("b", "2"), Cla("a", "1"));
