@@ -20,6 +20,7 @@ internal static class ProcessMetrics
         Meter.CreateObservableGauge("dotnet_gc_heap_after_last_gc_bytes", () => (double)GC.GetGCMemoryInfo().HeapSizeBytes, "By", "Managed heap size after the most recent GC (live data plus fragmentation).");
         Meter.CreateObservableGauge("dotnet_gc_committed_bytes", () => (double)GC.GetGCMemoryInfo().TotalCommittedBytes, "By", "Memory committed by the GC.");
         Meter.CreateObservableCounter("dotnet_gc_allocated_bytes", () => (double)GC.GetTotalAllocatedBytes(), "By", "Bytes allocated on the managed heap.");
+        Meter.CreateObservableCounter("dotnet_gc_pause_seconds", () => GC.GetTotalPauseDuration().TotalSeconds, "s", "Time the runtime was paused for garbage collection.");
         Meter.CreateObservableCounter("dotnet_gc_collections", () => new[]
         {
             new Measurement<double>(GC.CollectionCount(0), new KeyValuePair<string, object?>("generation", "0")),
