@@ -259,11 +259,44 @@ internal sealed class ClusterTarget : IMeshTarget
         return child;
     }
 
+    /// <summary>
+    /// A free listening port below the kernel's ephemeral range. A port the kernel hands out for
+    /// port 0 is in that range, where any outgoing connection (20,000 proxies make that many) can
+    /// take it before the child binds it: a run once failed so with "address already in use".
+    /// </summary>
     private static int FreePort()
     {
+        var ephemeralLow = EphemeralRangeStart();
+        for (var attempt = 0; attempt < 200 && ephemeralLow > 20_000; attempt++)
+        {
+            var port = Random.Shared.Next(15_000, ephemeralLow);
+            try
+            {
+                using var probe = new TcpListener(IPAddress.Loopback, port);
+                probe.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // In use: try another.
+            }
+        }
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
         return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private static int EphemeralRangeStart()
+    {
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            return int.Parse(range[0], CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return 32_768; // Linux's default
+        }
     }
 
     /// <summary>One child process with the tail of its output (for errors).</summary>
