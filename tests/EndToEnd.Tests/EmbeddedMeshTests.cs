@@ -134,6 +134,14 @@ public sealed class EmbeddedMeshTests : IAsyncLifetime
         var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         Assert.Contains("xds_rejects_total{type=\"cds\"} 1", metrics, StringComparison.Ordinal);
 
+        // The gateway's batched status report reaches the proxy's grain once its pushes pause
+        // (ProxyReports): the grain counts the NACK, and the flush is counted on the gateway.
+        await Harness.Eventually.UntilAsync("the NACK to reach the proxy's grain through the gateway's status report", TimeSpan.FromSeconds(15),
+            () => http.GetStringAsync(new Uri("/metrics", UriKind.Relative)),
+            m => m.Contains("mesh_proxy_nacks_total{type=\"cds\"} 1", StringComparison.Ordinal)
+                && System.Text.RegularExpressions.Regex.IsMatch(m, @"^xds_status_reports_total [1-9]", System.Text.RegularExpressions.RegexOptions.Multiline),
+            m => string.Join("; ", m.Split('\n').Where(l => l.StartsWith("mesh_proxy_nacks", StringComparison.Ordinal) || l.StartsWith("xds_status_reports", StringComparison.Ordinal))));
+
         var dump = await http.GetStringAsync(new Uri($"/debug/config_dump?proxyID={Uri.EscapeDataString(node.Id)}", UriKind.Relative));
         Assert.Contains($"outbound|9080||details.{Bookinfo}", dump, StringComparison.Ordinal);
     }
