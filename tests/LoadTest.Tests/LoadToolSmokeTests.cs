@@ -68,9 +68,15 @@ public sealed class LoadToolSmokeTests : IDisposable
         Assert.Equal(150, result.UnaffectedProxies);
         Assert.Equal(200, result.FinalInSync);
         Assert.Equal(0, result.ResponsesToUnaffected);
-        // Three VirtualService changes reach each seer's route 80, three DestinationRule flips its cluster.
-        Assert.True(result.Pushes["rds"].Changed >= 3 * 50, $"rds: {result.Pushes["rds"]}");
-        Assert.True(result.Pushes["cds"].Changed >= 3 * 50, $"cds: {result.Pushes["cds"]}");
+        // Three VirtualService changes to s0's route 80 and three DestinationRule flips of its cluster, 250 ms
+        // apart. Convergence above holds each change to reaching every seer or being superseded by a later
+        // one of the same kind: the ingest's 100 ms debounce may merge writes that land close together on a
+        // busy machine, and a stream's one in-flight response per type coalesces (latest wins). So each seer
+        // gets at least the last change and never more than one response per change.
+        Assert.InRange(result.Pushes["rds"].Changed, 50, 3 * 50);
+        Assert.InRange(result.Pushes["cds"].Changed, 50, 3 * 50);
+        // Route 80 is a seer's only route, so a response that repeats it unchanged would be a redundant push.
+        Assert.Equal(0, result.Pushes["rds"].Resent);
         Assert.Equal(0, result.Pushes["eds"].Changed);
         AssertPng(result.ChartPath);
     }
