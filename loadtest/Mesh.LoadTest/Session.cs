@@ -20,6 +20,7 @@ internal sealed class Session : IAsyncDisposable
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int[]> _seers = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _problems = new();
+    private int[] _groupRanks = [];
     private long _unsubscribedEds;
     private volatile bool _recording;
 
@@ -86,7 +87,8 @@ internal sealed class Session : IAsyncDisposable
                 : await EmbeddedTarget.StartAsync(dir, cancellationToken).ConfigureAwait(false);
             await session.Target.CollectGatewayGarbageAsync(cancellationToken).ConfigureAwait(false);
             session.IdleSamples = await session.Target.SampleAsync(cancellationToken).ConfigureAwait(false);
-            session.Swarm = new ProxySwarm(options.Proxies, session.ProxyOptions, new SwarmOptions { ShareChannels = true, ShareStrings = true });
+            session._groupRanks = GroupRanks([.. session._states.Select(s => s.Group)]);
+            session.Swarm = new ProxySwarm(options.Proxies, session.ProxyOptions, new SwarmOptions { ShareChannels = true, ShareStrings = true, SpreadOverGateways = false });
             foreach (var (p, i) in session.Swarm.Proxies.Select((p, i) => (p, i)))
             {
                 session._index[p.Id] = i;
@@ -165,17 +167,43 @@ internal sealed class Session : IAsyncDisposable
         return found is null ? [] : [.. found.Distinct()];
     }
 
+    /// <summary>
+    /// Each proxy's rank among the proxies of its group. A proxy of rank r starts at gateway r mod G and is
+    /// delta as the delta share picks r / G, so every group is spread over the gateways and every (group,
+    /// gateway) cell gets the same mix; with one group this is proxy i at gateway i mod G, as before. By
+    /// index alone, group and gateway and mode followed each other: with 4 groups every proxy of group 0 was
+    /// SotW, and the 1% picked by --visible-fraction 0.01 were all delta and all on the second gateway.
+    /// </summary>
+    internal static int[] GroupRanks(int[] groups)
+    {
+        var next = new Dictionary<int, int>();
+        var ranks = new int[groups.Length];
+        for (var i = 0; i < ranks.Length; i++)
+        {
+            next.TryGetValue(groups[i], out var rank);
+            ranks[i] = rank;
+            next[groups[i]] = rank + 1;
+        }
+        return ranks;
+    }
+
+    /// <summary>Where the proxy of rank <paramref name="rank"/> in its group starts, and its mode (see <see cref="GroupRanks"/>).</summary>
+    internal static (int FirstGateway, ProxyMode Mode) Placement(int rank, int gateways, double deltaShare) =>
+        (rank % gateways, LoadOptions.Picked(rank / gateways, deltaShare) ? ProxyMode.Delta : ProxyMode.Sotw);
+
     private SimulatedProxyOptions ProxyOptions(int i)
     {
         var state = _states[i];
         var labels = new Dictionary<string, string> { ["app"] = Groups[state.Group].App };
+        var gateways = Target!.Gateways;
+        var (first, mode) = Placement(_groupRanks[i], gateways.Count, Options.DeltaShare);
         var ip = string.Create(CultureInfo.InvariantCulture, $"10.200.{i / 250}.{(i % 250) + 1}");
         return new SimulatedProxyOptions
         {
             Node = SimulatedProxyOptions.SidecarNode(string.Create(CultureInfo.InvariantCulture, $"client-{i}-lt-x{i}"), MeshGenerator.Ns, ip, labels),
-            // Proxy i starts at gateway i mod G; pick delta by i / G so every gateway gets the same mix.
-            Mode = LoadOptions.Picked(i / Target!.Gateways.Count, Options.DeltaShare) ? ProxyMode.Delta : ProxyMode.Sotw,
-            Gateways = Target!.Gateways,
+            Mode = mode,
+            // Starts at gateway (rank mod G); its failover order rotates with it.
+            Gateways = [.. gateways.Skip(first), .. gateways.Take(first)],
             MaxConnectAttempts = 50,
             Seed = i,
             OnUpdate = u => OnUpdate(i, u),

@@ -59,7 +59,7 @@ public sealed class LoadToolSmokeTests : IDisposable
     public async Task ConfigChurn_VirtualServiceAndDestinationRuleChangesToOneService_ReachOnlyItsSeers()
     {
         // 5 groups, each seeing 2 of 10 services (group j: s(2j), s(2j+1)); changes go to s0, seen by group 0 only
-        // (proxies 0, 5, 10, …: 20 delta and 20 SotW, as odd proxies are delta).
+        // (proxies 0, 5, 10, …: 40 seers, 20 delta and 20 SotW, as every group gets the delta share).
         var result = await Scenarios.RunConfigChurnAsync(Options() with { Groups = 5, Deps = 2, FanoutServices = 1, Changes = 6, Rate = 4 });
 
         Assert.True(result.Connect.AllFullConfig, $"connect: {result.Connect.FullConfig} with full config: {string.Join(" || ", result.Connect.SomeProblems)}");
