@@ -127,13 +127,13 @@ internal static class Report
 
             Mesh processes {phase} ({server.Seconds} s; {server.PushesPerSecond} pushes/s, {server.PushBytesPerSecond / 1024:0.#} KiB/s of resources):
 
-            | process | CPU s | RSS MB | peak RSS MB | heap after GC MB | pushes | resource bytes | open streams |
-            | --- | --- | --- | --- | --- | --- | --- | --- |
+            | process | CPU s | JIT compiling s | GC paused s | RSS MB | peak RSS MB | heap after GC MB | pushes | resource bytes | open streams |
+            | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 
             """);
         foreach (var p in server.Processes)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"| {p.Role} | {p.CpuSeconds} | {p.RssMb} | {p.PeakRssMb} | {p.HeapAfterGcMb} | {p.Pushes} | {p.PushBytes} | {p.Connections} |\n");
+            sb.Append(CultureInfo.InvariantCulture, $"| {p.Role} | {p.CpuSeconds} | {p.JitSeconds} | {p.GcPauseSeconds} | {p.RssMb} | {p.PeakRssMb} | {p.HeapAfterGcMb} | {p.Pushes} | {p.PushBytes} | {p.Connections} |\n");
         }
     }
 

@@ -136,7 +136,7 @@ internal sealed record StormResult(
     ProcessCost Cost,
     ServerPhase Server) : RunResult;
 
-/// <summary>What each mesh process spent during a phase: CPU seconds, memory at its end, xDS pushes and bytes.</summary>
+/// <summary>What each mesh process spent during a phase: CPU seconds (JIT compiling among them), GC pauses, memory at its end, xDS pushes and bytes.</summary>
 internal sealed record ServerPhase(double Seconds, IReadOnlyList<ProcessDelta> Processes)
 {
     public double PushesPerSecond => Seconds <= 0 ? 0 : Math.Round(Processes.Sum(p => p.Pushes) / Seconds, 1);
@@ -148,14 +148,15 @@ internal sealed record ServerPhase(double Seconds, IReadOnlyList<ProcessDelta> P
         {
             var b = before.FirstOrDefault(x => x.Role == a.Role);
             double D(string metric) => a.Metric(metric) - (b?.Metric(metric) ?? 0);
-            return new ProcessDelta(a.Role, Math.Round(a.CpuSeconds - (b?.CpuSeconds ?? 0), 2), a.RssMb, a.PeakRssMb,
+            return new ProcessDelta(a.Role, Math.Round(a.CpuSeconds - (b?.CpuSeconds ?? 0), 2),
+                Math.Round(D("dotnet_jit_compilation_seconds_total"), 3), Math.Round(D("dotnet_gc_pause_seconds_total"), 3), a.RssMb, a.PeakRssMb,
                 Math.Round(a.Metric("dotnet_gc_heap_after_last_gc_bytes") / 1048576.0, 1),
                 (long)D("xds_pushes_total"), (long)D("xds_push_bytes_total"), (long)a.Metric("xds_connections"));
         })]);
 }
 
-/// <summary>One process's share of a phase.</summary>
-internal sealed record ProcessDelta(string Role, double CpuSeconds, double RssMb, double PeakRssMb, double HeapAfterGcMb, long Pushes, long PushBytes, long Connections);
+/// <summary>One process's share of a phase; JitSeconds: time its JIT spent compiling; GcPauseSeconds: time it was paused for GC.</summary>
+internal sealed record ProcessDelta(string Role, double CpuSeconds, double JitSeconds, double GcPauseSeconds, double RssMb, double PeakRssMb, double HeapAfterGcMb, long Pushes, long PushBytes, long Connections);
 
 /// <summary>
 /// Gateway memory per connected proxy: growth of the gateways' RSS and of their live managed heap

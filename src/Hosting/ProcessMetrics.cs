@@ -5,8 +5,8 @@ namespace Mesh.Hosting;
 
 /// <summary>
 /// Process and runtime gauges every Mesh process exports (Prometheus' conventional names): CPU
-/// seconds, resident and peak resident memory, the managed heap after the last GC, allocations and
-/// collections. Load tests read them to attribute cost to each process.
+/// seconds, resident and peak resident memory, the managed heap after the last GC, allocations,
+/// collections and JIT compilation. Load tests read them to attribute cost to each process.
 /// </summary>
 internal static class ProcessMetrics
 {
@@ -21,6 +21,8 @@ internal static class ProcessMetrics
         Meter.CreateObservableGauge("dotnet_gc_committed_bytes", () => (double)GC.GetGCMemoryInfo().TotalCommittedBytes, "By", "Memory committed by the GC.");
         Meter.CreateObservableCounter("dotnet_gc_allocated_bytes", () => (double)GC.GetTotalAllocatedBytes(), "By", "Bytes allocated on the managed heap.");
         Meter.CreateObservableCounter("dotnet_gc_pause_seconds", () => GC.GetTotalPauseDuration().TotalSeconds, "s", "Time the runtime was paused for garbage collection.");
+        Meter.CreateObservableCounter("dotnet_jit_compilation_seconds", () => System.Runtime.JitInfo.GetCompilationTime().TotalSeconds, "s", "Time the JIT spent compiling methods (tier-up included).");
+        Meter.CreateObservableCounter("dotnet_jit_methods", () => (double)System.Runtime.JitInfo.GetCompiledMethodCount(), description: "Methods compiled by the JIT (tier-up included).");
         Meter.CreateObservableCounter("dotnet_gc_collections", () => new[]
         {
             new Measurement<double>(GC.CollectionCount(0), new KeyValuePair<string, object?>("generation", "0")),
