@@ -114,6 +114,22 @@ public sealed class EmbeddedMeshTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Metrics_ExportProcessAndRuntimeCost_UnderTheDocumentedNames()
+    {
+        using var http = new HttpClient { BaseAddress = _mesh.AdminAddress };
+        var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+
+        // docs/configuration.md: the load tool attributes CPU, JIT and GC time to each process by these.
+        foreach (var name in new[] { "process_cpu_seconds_total", "process_resident_memory_bytes", "dotnet_jit_compilation_seconds_total", "dotnet_jit_methods_total" })
+        {
+            var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith(name + " ", StringComparison.Ordinal));
+            Assert.True(line is not null, $"{name} is not exported");
+            Assert.True(double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture) > 0, line);
+        }
+        Assert.Contains("\ndotnet_gc_pause_seconds_total ", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NackedClusters_AreRecordedInSynczAndMetrics_AndNotResent()
     {
         var node = Envoy("sidecar", "details-v1-7d9f8-q1", "10.10.1.12", ("app", "details"), ("version", "v1"));
