@@ -27,7 +27,7 @@ public sealed class ProxySwarm : IAsyncDisposable
         for (var i = 0; i < count; i++)
         {
             var o = proxy(i);
-            var gateways = _options.SpreadOverGateways ? [.. o.Gateways.Skip(i % o.Gateways.Count), .. o.Gateways.Take(i % o.Gateways.Count)] : o.Gateways;
+            var gateways = _options.SpreadOverGateways ? StartingAt(o.Gateways, i % o.Gateways.Count) : o.Gateways;
             proxies[i] = new SimulatedProxy(o with
             {
                 Gateways = gateways,
@@ -37,6 +37,9 @@ public sealed class ProxySwarm : IAsyncDisposable
         }
         Proxies = proxies;
     }
+
+    /// <summary><paramref name="gateways"/> rotated to start at index <paramref name="first"/>: a proxy's failover order when it starts there.</summary>
+    public static IReadOnlyList<Uri> StartingAt(IReadOnlyList<Uri> gateways, int first) => [.. gateways.Skip(first), .. gateways.Take(first)];
 
     public IReadOnlyList<SimulatedProxy> Proxies { get; }
 

@@ -20,7 +20,7 @@ internal sealed class Session : IAsyncDisposable
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int[]> _seers = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _problems = new();
-    private int[] _groupRanks = [];
+    private readonly int[] _groupRanks;
     private long _unsubscribedEds;
     private volatile bool _recording;
 
@@ -37,6 +37,7 @@ internal sealed class Session : IAsyncDisposable
             var g = options.GroupOf(i);
             _states[i] = new ProxyState(g, visible[g]);
         }
+        _groupRanks = GroupRanks([.. _states.Select(s => s.Group)]);
         for (var s = 0; s < options.Services; s++)
         {
             var cluster = MeshGenerator.Cluster(s);
@@ -87,7 +88,6 @@ internal sealed class Session : IAsyncDisposable
                 : await EmbeddedTarget.StartAsync(dir, cancellationToken).ConfigureAwait(false);
             await session.Target.CollectGatewayGarbageAsync(cancellationToken).ConfigureAwait(false);
             session.IdleSamples = await session.Target.SampleAsync(cancellationToken).ConfigureAwait(false);
-            session._groupRanks = GroupRanks([.. session._states.Select(s => s.Group)]);
             session.Swarm = new ProxySwarm(options.Proxies, session.ProxyOptions, new SwarmOptions { ShareChannels = true, ShareStrings = true, SpreadOverGateways = false });
             foreach (var (p, i) in session.Swarm.Proxies.Select((p, i) => (p, i)))
             {
@@ -203,7 +203,7 @@ internal sealed class Session : IAsyncDisposable
             Node = SimulatedProxyOptions.SidecarNode(string.Create(CultureInfo.InvariantCulture, $"client-{i}-lt-x{i}"), MeshGenerator.Ns, ip, labels),
             Mode = mode,
             // Starts at gateway (rank mod G); its failover order rotates with it.
-            Gateways = [.. gateways.Skip(first), .. gateways.Take(first)],
+            Gateways = ProxySwarm.StartingAt(gateways, first),
             MaxConnectAttempts = 50,
             Seed = i,
             OnUpdate = u => OnUpdate(i, u),
