@@ -90,11 +90,28 @@ internal sealed partial class SotwStream(
                 state.Dirty = true;
             }
 
-            if ((state.Dirty || state.Force) && !state.InFlight)
+            if ((state.Dirty || state.Force) && !state.InFlight && !AwaitsParent(i))
             {
                 await TrySendAsync(state, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// X-33 on a new stream: EDS waits for the stream's first CDS response and RDS for its first LDS
+    /// response while those are requested but held (X-25, e.g. a service still loading after a
+    /// reconnect). Sent first, the EDS set would go out again after the CDS. The child keeps
+    /// its pending response, and the parent's completion sends both in push order, in one flush.
+    /// </summary>
+    private bool AwaitsParent(int index)
+    {
+        var parent = TypeUrls.PushOrder[index] switch
+        {
+            TypeUrls.Endpoint => TypeUrls.Cluster,
+            TypeUrls.Route => TypeUrls.Listener,
+            _ => null,
+        };
+        return parent is not null && _types[IndexOf(parent)] is { } state && state.Watched.NonceSent.Length == 0;
     }
 
     private async Task TrySendAsync(SotwTypeState state, CancellationToken cancellationToken)

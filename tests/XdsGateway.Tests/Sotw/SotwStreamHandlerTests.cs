@@ -270,6 +270,46 @@ public sealed class SotwStreamHandlerTests : IAsyncLifetime
         Assert.Equal(["a", "b"], ClusterNames(response));
     }
 
+    // Regression: a SotW proxy reconnecting while a service was still loading got its EDS before
+    // the held CDS, then the whole EDS set again after the CDS.
+    [Fact]
+    public async Task Sotw_FirstEdsOnAStream_WaitsForTheHeldCds_ThenBothGoOutOnceInOrder_X33_X25()
+    {
+        _watcher.SetComplete(TypeUrls.Cluster, false);
+        _watcher.Set(TypeUrls.Cluster, TestResources.Cluster("a"), TestResources.Cluster("b"));
+        _watcher.Set(TypeUrls.Endpoint, TestResources.Endpoint("a"), TestResources.Endpoint("b"));
+
+        await _ads.RequestAsync(TypeUrls.Cluster);
+        await _ads.RequestAsync(TypeUrls.Endpoint, ["a", "b"]);
+        await _ads.ExpectNoResponseAsync(TimeSpan.FromMilliseconds(300));
+
+        _watcher.SetComplete(TypeUrls.Cluster, true);
+        var cds = await _ads.ExpectResponseAsync(TypeUrls.Cluster);
+        Assert.Equal(["a", "b"], ClusterNames(cds));
+        var eds = await _ads.ExpectResponseAsync(TypeUrls.Endpoint);
+        Assert.Equal(["a", "b"], EndpointNames(eds));
+        await _ads.AckAsync(cds);
+        await _ads.AckAsync(eds);
+        await _ads.ExpectNoResponseAsync();
+    }
+
+    [Fact]
+    public async Task Sotw_EdsOnceCdsWasSent_IsNotHeldByALaterIncompleteCds_X33()
+    {
+        _watcher.Set(TypeUrls.Cluster, TestResources.Cluster("a"));
+        _watcher.Set(TypeUrls.Endpoint, TestResources.Endpoint("a"));
+        await SubscribeAndAckAsync(TypeUrls.Cluster);
+        await SubscribeAndAckAsync(TypeUrls.Endpoint, "a");
+
+        // A new cluster's service is loading (CDS held) while a's endpoints change: a's go out.
+        _watcher.SetComplete(TypeUrls.Cluster, false);
+        _watcher.Upsert(TestResources.Cluster("b"), TestResources.Endpoint("a", 2));
+        var eds = await _ads.ExpectResponseAsync(TypeUrls.Endpoint);
+        Assert.Equal(VersionOf(TestResources.Endpoint("a", 2)), eds.VersionInfo);
+        await _ads.AckAsync(eds);
+        await _ads.ExpectNoResponseAsync();
+    }
+
     [Fact]
     public async Task Sotw_OneClusterOfManyChanges_ResponseCarriesCompleteSet_X26()
     {
