@@ -2,6 +2,7 @@ using Mesh.EndToEnd.Tests.Support;
 using Mesh.Grains;
 using Mesh.Grains.Dtos;
 using Mesh.Grains.Keys;
+using Mesh.Ingest.Status;
 using Mesh.LoadTest.Proxies;
 using Mesh.Model.Translation;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,6 +16,7 @@ namespace Mesh.EndToEnd.Tests;
 [Trait("Category", "Functional")]
 public sealed class ReconcilerTests : IAsyncLifetime
 {
+    private static readonly TimeSpan Resync = TimeSpan.FromSeconds(4);
     private readonly string _dir = Directory.CreateTempSubdirectory("mesh-rec-").FullName;
     private InProcessMesh _mesh = null!;
 
@@ -31,7 +33,7 @@ public sealed class ReconcilerTests : IAsyncLifetime
             metadata: {name: a-1, namespace: rec, labels: {app: a}}
             status: {podIP: 10.9.0.1, phase: Running}
             """);
-        _mesh = await InProcessMesh.StartAsync(_dir, "--Manifests:ResyncInterval=00:00:02");
+        _mesh = await InProcessMesh.StartAsync(_dir, $"--Manifests:ResyncInterval={Resync:c}");
     }
 
     public async Task DisposeAsync()
@@ -44,21 +46,41 @@ public sealed class ReconcilerTests : IAsyncLifetime
     public async Task LostServiceState_IsRederivedFromTheSource_AndProxiesGetItBack()
     {
         var cluster = ResourceNames.OutboundCluster(80, null, "a.rec.svc.cluster.local");
+        var removedAt = new System.Collections.Concurrent.ConcurrentQueue<DateTime>();
         await using var proxy = new SimulatedProxy(new SimulatedProxyOptions
         {
             Node = SimulatedProxyOptions.SidecarNode("client-1-x", "rec", "10.9.9.9", new Dictionary<string, string> { ["app"] = "client" }),
             Gateways = [_mesh.XdsAddress],
+            // Recorded as it arrives: a loss repaired quickly is a short gap that polling could miss.
+            OnUpdate = u =>
+            {
+                if (u.Removed && u.TypeUrl == TypeUrls.Cluster && u.Name == cluster)
+                {
+                    removedAt.Enqueue(u.ReceivedAt);
+                }
+            },
         });
         await proxy.StartAsync();
         await Until(() => proxy.Holds(TypeUrls.Cluster, cluster), "the proxy to hold a's cluster");
 
+        // Lose the state just after a resync, so the loss has a whole period to reach the proxy
+        // before the next one repairs it (a repair that lands first is coalesced away, and the test
+        // could not tell a repair from nothing having happened).
+        var status = _mesh.Services.GetRequiredService<IngestStatus>();
+        var applies = status.Current.Applies;
+        await Until(() => status.Current.Applies > applies, "a resync of the source");
+
         // Storage loses the service's state; the ingest still believes it applied it.
+        var lostAt = DateTime.UtcNow;
         await _mesh.Services.GetRequiredService<IGrainFactory>().GetGrain<IServiceGrain>(ServiceKey.From("a.rec.svc.cluster.local"))
             .UpdateAsync(new ServiceUpdate { Removed = true });
-        await Until(() => !proxy.Holds(TypeUrls.Cluster, cluster), "the loss to reach the proxy");
+        var appliesAtLoss = status.Current.Applies;
+        await Until(() => !removedAt.IsEmpty, "the loss to reach the proxy (a's cluster removed)");
 
         await Until(() => proxy.Holds(TypeUrls.Cluster, cluster) && proxy.Holds(TypeUrls.Endpoint, cluster),
             "the reconciler to restore a's cluster and endpoints");
+        Assert.True(status.Current.Applies > appliesAtLoss, "awaited the restore to come from a resync of the source");
+        Assert.True(removedAt.TryPeek(out var removed) && removed >= lostAt, $"awaited the removal after the loss at {lostAt:O}; saw {removed:O}");
     }
 
     private static async Task Until(Func<bool> condition, string what)
