@@ -43,26 +43,28 @@ public sealed partial class ManifestDirectorySource(
         var lastResync = time.GetTimestamp();
         while (!stoppingToken.IsCancellationRequested)
         {
-            var stamps = ManifestSet.Scan(dir);
-            if (applied is not null && time.GetElapsedTime(lastResync) >= o.ResyncInterval)
-            {
-                // Reconcile: re-derive every grain's state from the source.
-                writer.ForgetApplied();
-                applied = null;
-                lastResync = time.GetTimestamp();
-                LogResync(logger);
-            }
-            if (applied is not null && StampsEqual(stamps, applied))
-            {
-                await WaitForSignalAsync(o.PollInterval, stoppingToken).ConfigureAwait(false);
-                continue;
-            }
-            if (applied is not null)
-            {
-                stamps = await DebounceAsync(dir, stamps, o, stoppingToken).ConfigureAwait(false);
-            }
+            // Everything in one try: a directory that cannot be read (permissions, a volume going
+            // away) is retried like a failed apply, never allowed to stop the host.
             try
             {
+                var stamps = ManifestSet.Scan(dir);
+                if (applied is not null && time.GetElapsedTime(lastResync) >= o.ResyncInterval)
+                {
+                    // Reconcile: re-derive every grain's state from the source.
+                    writer.ForgetApplied();
+                    applied = null;
+                    lastResync = time.GetTimestamp();
+                    LogResync(logger);
+                }
+                if (applied is not null && StampsEqual(stamps, applied))
+                {
+                    await WaitForSignalAsync(o.PollInterval, stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+                if (applied is not null)
+                {
+                    stamps = await DebounceAsync(dir, stamps, o, stoppingToken).ConfigureAwait(false);
+                }
                 await ApplyAsync(dir, stamps, stoppingToken).ConfigureAwait(false);
                 applied = stamps;
                 if (!ready)
@@ -170,6 +172,6 @@ public sealed partial class ManifestDirectorySource(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected: {Error}")]
     private static partial void LogRejected(ILogger logger, string error);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Applying manifests failed; retrying. Check that the silo is reachable")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reading or applying the manifests failed; retrying. Check that the directory is readable and the silo reachable")]
     private static partial void LogApplyFailed(ILogger logger, Exception exception);
 }

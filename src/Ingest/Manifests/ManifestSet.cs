@@ -23,13 +23,28 @@ public sealed class ManifestSet
         {
             return ImmutableSortedDictionary<string, (DateTime, long)>.Empty;
         }
-        return Directory.EnumerateFiles(directory, "*.*", SearchOption.AllDirectories)
+        var stamps = ImmutableSortedDictionary.CreateBuilder<string, (DateTime, long)>(StringComparer.Ordinal);
+        var files = Directory.EnumerateFiles(directory, "*.*", SearchOption.AllDirectories)
             .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
             // A mounted ConfigMap keeps its real files in "..data"/"..TIMESTAMP" and links them at the top:
             // read each manifest once, through its link.
-            .Where(f => !Path.GetRelativePath(directory, f).Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith("..", StringComparison.Ordinal)))
-            .Select(f => new FileInfo(f))
-            .ToImmutableSortedDictionary(f => f.FullName, f => (f.LastWriteTimeUtc, f.Length), StringComparer.Ordinal);
+            .Where(f => !Path.GetRelativePath(directory, f).Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith("..", StringComparison.Ordinal)));
+        foreach (var path in files)
+        {
+            var file = new FileInfo(path);
+            try
+            {
+                // Length throws for a file deleted since the listing (LastWriteTimeUtc would say 1601).
+                var length = file.Length;
+                stamps[file.FullName] = (file.LastWriteTimeUtc, length);
+            }
+            catch (IOException)
+            {
+                // Deleted (or its directory moved) between the listing and now: it is not there, and
+                // the change that removed it is picked up by the next scan.
+            }
+        }
+        return stamps.ToImmutable();
     }
 
     /// <summary>Brings the set up to date with <paramref name="stamps"/>; returns the objects and all errors.</summary>

@@ -117,4 +117,40 @@ public sealed class ManifestSetTests : IDisposable
 
         Assert.Equal(2, ManifestSet.Scan(_dir).Count);
     }
+    // Regression: a file deleted between the directory listing and reading its length made Scan throw
+    // FileNotFoundException, which stopped the whole host (IncrementalEdsTests caught it under load).
+    [Fact]
+    public async Task Scan_WhileFilesAreCreatedAndDeleted_NeverThrows_AndListsOnlyFilesThatExisted()
+    {
+        Write("stable.yaml", Svc.Replace("NAME", "stable", StringComparison.Ordinal));
+        using var stop = new CancellationTokenSource();
+        var churning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var churn = Task.Run(() =>
+        {
+            // Many files appear and disappear together, so a scan lists files that are gone when it reads them.
+            var paths = Enumerable.Range(0, 100).Select(n => Path.Combine(_dir, $"churn-{n}.yaml")).ToList();
+            while (!stop.IsCancellationRequested)
+            {
+                paths.ForEach(p => File.WriteAllText(p, "x: 1\n"));
+                churning.TrySetResult();
+                paths.ForEach(File.Delete);
+            }
+        });
+        try
+        {
+            await churning.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            // Bounded: 2,000 scans, each racing the writer above.
+            for (var i = 0; i < 2_000; i++)
+            {
+                var stamps = ManifestSet.Scan(_dir);
+                Assert.Contains(Path.Combine(_dir, "stable.yaml"), stamps.Keys);
+                Assert.All(stamps.Values, v => Assert.True(v.Item1.Year > 2000, $"a stamp of a file that was gone: {v}"));
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await churn;
+        }
+    }
 }
