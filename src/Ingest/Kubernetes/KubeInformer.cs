@@ -140,10 +140,23 @@ public sealed partial class KubeInformer
                 failures++;
                 var delay = Backoff(failures);
                 WatchFailuresCounter.Add(1, Tag("reason", ex is HttpOperationException h ? ((int)h.Response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture) : "connection"));
-                Update(s => s with { WatchFailures = s.WatchFailures + 1, LastError = Describe(ex) });
-                if (ex is HttpOperationException or HttpRequestException or IOException or KubernetesException or System.Text.Json.JsonException)
+                var operation = resourceVersion is null ? "list" : "watch";
+                var detail = Describe(ex);
+                // RBAC or credentials: retrying cannot help until an operator acts, so say what to do.
+                var action = (ex as HttpOperationException)?.Response.StatusCode switch
                 {
-                    LogFailed(_logger, _kind.Kind, resourceVersion is null ? "list" : "watch", Describe(ex), delay);
+                    System.Net.HttpStatusCode.Forbidden => $"the ingest's identity may not {operation} {_kind.Plural}{(_kind.Group.Length == 0 ? "" : "." + _kind.Group)}: grant get, list and watch on it in the ingest's ClusterRole (deploy/k8s/ingest.yaml)",
+                    System.Net.HttpStatusCode.Unauthorized => $"the API server rejected the ingest's credentials for {operation} {_kind.Plural}: check its ServiceAccount token or kubeconfig",
+                    _ => null,
+                };
+                Update(s => s with { WatchFailures = s.WatchFailures + 1, LastError = action is null ? detail : $"{action}; {detail}" });
+                if (action is not null)
+                {
+                    LogDenied(_logger, _kind.Kind, action, detail, delay);
+                }
+                else if (ex is HttpOperationException or HttpRequestException or IOException or KubernetesException or System.Text.Json.JsonException)
+                {
+                    LogFailed(_logger, _kind.Kind, operation, detail, delay);
                 }
                 else
                 {
@@ -407,6 +420,9 @@ public sealed partial class KubeInformer
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind}: {Operation} failed: {Detail}; retrying in {Delay}")]
     private static partial void LogFailed(ILogger logger, string kind, string operation, string detail, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Kind}: {Action}. The API server said {Detail}; retrying in {Delay}")]
+    private static partial void LogDenied(ILogger logger, string kind, string action, string detail, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Kind}: the informer failed unexpectedly; retrying in {Delay}")]
     private static partial void LogUnexpected(ILogger logger, string kind, TimeSpan delay, Exception exception);

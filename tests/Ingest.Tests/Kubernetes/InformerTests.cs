@@ -71,6 +71,25 @@ public sealed class InformerTests : IAsyncLifetime, IDisposable
         Assert.Equal(8080, svc.Ports.Single().Port);
     }
 
+    [Theory]
+    [InlineData(403, "the ingest's identity may not list services: grant get, list and watch on it in the ingest's ClusterRole (deploy/k8s/ingest.yaml)")]
+    [InlineData(401, "the API server rejected the ingest's credentials for list services: check its ServiceAccount token or kubeconfig")]
+    public async Task DeniedList_SaysWhatToFix_KeepsTheServersReason_AndSyncsOnceAllowed(int status, string action)
+    {
+        _server.Create(K8sObjects.Service("a", "ns1"));
+        _server.FailNext("/api/v1/services", status, count: 2, KubeApiVerb.List);
+
+        var informer = Start(KubeKind.Service);
+        await SyncedAsync(informer);
+
+        var error = informer.Status.LastError;
+        Assert.NotNull(error);
+        Assert.StartsWith(action + "; HTTP " + status, error, StringComparison.Ordinal);
+        Assert.Contains("injected failure: GET /api/v1/services", error, StringComparison.Ordinal);
+        Assert.Equal(2, informer.Status.WatchFailures);
+        Assert.Equal(["Added Service ns1/a"], _sink.Lines);
+    }
+
     [Fact]
     public async Task DroppedWatch_ResumesFromLastResourceVersion_WithoutRelisting()
     {
