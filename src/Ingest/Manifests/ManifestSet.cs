@@ -38,10 +38,11 @@ public sealed class ManifestSet
                 var length = file.Length;
                 stamps[file.FullName] = (file.LastWriteTimeUtc, length);
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
             {
                 // Deleted (or its directory moved) between the listing and now: it is not there, and
-                // the change that removed it is picked up by the next scan.
+                // the change that removed it is picked up by the next scan. Any other error fails
+                // the scan, so the caller retries rather than dropping a file's objects.
             }
         }
         return stamps.ToImmutable();
