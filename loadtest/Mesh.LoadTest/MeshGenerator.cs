@@ -13,7 +13,7 @@ namespace Mesh.LoadTest;
 /// <see cref="ChangeEndpointAsync"/> moves one address of one service;
 /// <see cref="ChangeVirtualServiceAsync"/> and <see cref="ChangeDestinationRuleAsync"/> rewrite a
 /// service's VirtualService (a header match carrying the change's marker) or DestinationRule (its
-/// load balancer flips); every write is atomic (temp file + rename). <see cref="ExpectedEds"/> and
+/// load balancer cycles through three policies); every write is atomic (temp file + rename). <see cref="ExpectedEds"/> and
 /// <see cref="ExpectedClusters"/> compute, with the pure builders the grains use, the versions every
 /// proxy that sees a service must end up holding.
 /// </summary>
@@ -80,10 +80,18 @@ internal sealed class MeshGenerator(string dir, int services, int endpoints)
 
             """);
 
-    /// <summary>Writes service <paramref name="i"/>'s DestinationRule with its load balancer flipped (LEAST_REQUEST ↔ ROUND_ROBIN), so its cluster changes.</summary>
+    /// <summary>Writes service <paramref name="i"/>'s DestinationRule with its load balancer at the next of LEAST_REQUEST, RANDOM and ROUND_ROBIN, so its cluster changes.</summary>
     public Task<DateTime> ChangeDestinationRuleAsync(int i)
     {
-        var lb = ++_drFlips[i] % 2 == 1 ? "LEAST_REQUEST" : "ROUND_ROBIN";
+        // Three policies in turn, not two: when the ingest merges writes that land close together
+        // (its debounce), two merged flips would net out to the content proxies already hold, and
+        // that change could never be seen. It now takes three merged changes of one service.
+        var lb = (++_drFlips[i] % 3) switch
+        {
+            1 => "LEAST_REQUEST",
+            2 => "RANDOM",
+            _ => "ROUND_ROBIN",
+        };
         return WriteAtomicAsync(string.Create(CultureInfo.InvariantCulture, $"dr-s{i}.yaml"), $$$"""
             apiVersion: networking.istio.io/v1
             kind: DestinationRule
