@@ -139,11 +139,12 @@ public sealed partial class KubeInformer
                 // informer must not die silently: log it, back off and carry on.
                 failures++;
                 var delay = Backoff(failures);
-                WatchFailuresCounter.Add(1, Tag("reason", ex is HttpOperationException h ? ((int)h.Response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture) : "connection"));
+                var status = (ex as HttpOperationException)?.Response.StatusCode;
+                WatchFailuresCounter.Add(1, Tag("reason", status is { } code ? ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture) : "connection"));
                 var operation = resourceVersion is null ? "list" : "watch";
                 var detail = Describe(ex);
                 // RBAC or credentials: retrying cannot help until an operator acts, so say what to do.
-                var action = (ex as HttpOperationException)?.Response.StatusCode switch
+                var action = status switch
                 {
                     System.Net.HttpStatusCode.Forbidden => $"the ingest's identity may not {operation} {_kind.Plural}{(_kind.Group.Length == 0 ? "" : "." + _kind.Group)}: grant get, list and watch on it in the ingest's ClusterRole (deploy/k8s/ingest.yaml)",
                     System.Net.HttpStatusCode.Unauthorized => $"the API server rejected the ingest's credentials for {operation} {_kind.Plural}: check its ServiceAccount token or kubeconfig",

@@ -20,6 +20,14 @@ internal sealed partial class SotwStream(
     IXdsCallbacks callbacks,
     ILogger logger) : StreamLoop<DiscoveryRequest>(node, watch, options)
 {
+    /// <summary>Per push-order slot, the slot of the type it waits for (EDS → CDS, RDS → LDS), or -1; built once, read per flush.</summary>
+    private static readonly int[] ParentSlots = [.. TypeUrls.PushOrder.Select(t => t switch
+    {
+        TypeUrls.Endpoint => IndexOf(TypeUrls.Cluster),
+        TypeUrls.Route => IndexOf(TypeUrls.Listener),
+        _ => -1,
+    })];
+
     private readonly SotwTypeState?[] _types = new SotwTypeState?[TypeUrls.PushOrder.Count];
 
     protected override void Process(DiscoveryRequest request)
@@ -103,16 +111,8 @@ internal sealed partial class SotwStream(
     /// reconnect). Sent first, the EDS set would go out again after the CDS. The child keeps
     /// its pending response, and the parent's completion sends both in push order, in one flush.
     /// </summary>
-    private bool AwaitsParent(int index)
-    {
-        var parent = TypeUrls.PushOrder[index] switch
-        {
-            TypeUrls.Endpoint => TypeUrls.Cluster,
-            TypeUrls.Route => TypeUrls.Listener,
-            _ => null,
-        };
-        return parent is not null && _types[IndexOf(parent)] is { } state && state.Watched.NonceSent.Length == 0;
-    }
+    private bool AwaitsParent(int index) =>
+        ParentSlots[index] is var parent and >= 0 && _types[parent] is { } state && state.Watched.NonceSent.Length == 0;
 
     private async Task TrySendAsync(SotwTypeState state, CancellationToken cancellationToken)
     {
