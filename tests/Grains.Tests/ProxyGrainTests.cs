@@ -10,13 +10,15 @@ public sealed class ProxyGrainTests(ClusterFixture fixture) : IClassFixture<Clus
         new(id, kind, "bookinfo", "reviews-v1", "10.0.0.1", ImmutableSortedDictionary<string, string>.Empty, gateway);
 
     [Fact]
-    public async Task Connect_Sidecar_AssignedItsWorkloadScope_ProxylessNone()
+    public async Task Connect_SidecarAndProxyless_EachAssignedTheScopeOfItsKindAndWorkload()
     {
         var sidecar = await fixture.Client.GetGrain<IProxyGrain>($"sidecar~10.0.0.1~a.bookinfo~{Guid.NewGuid():N}").ConnectAsync(Registration("s", ProxyKind.Sidecar));
         var grpc = await fixture.Client.GetGrain<IProxyGrain>($"sidecar~10.0.0.2~b.bookinfo~{Guid.NewGuid():N}").ConnectAsync(Registration("g", ProxyKind.Proxyless));
 
         Assert.Equal("sidecar/bookinfo/reviews-v1", sidecar.ScopeKey);
-        Assert.Null(grpc.ScopeKey);
+        // A proxyless client has a scope too: it decides what a wildcard LDS/CDS holds and what it may see.
+        Assert.Equal("proxyless/bookinfo/reviews-v1", grpc.ScopeKey);
+        Assert.Equal(ProxyKind.Proxyless, grpc.Scope?.Kind);
     }
 
     [Fact]

@@ -54,6 +54,31 @@ public sealed class ScopeGrainTests(ClusterFixture fixture) : IClassFixture<Clus
     }
 
     [Fact]
+    public async Task ProxylessScope_ListsTheClustersAndApiListenersOfWhatItSees_AndBuildsNoEnvoyListeners()
+    {
+        var ns = $"n{Guid.NewGuid():N}"[..12];
+        var other = ns + "x";
+        var a = Service("a", ns);
+        var hidden = Service("hidden", other, ".");
+        var shared = Service("shared", other);
+        await DefineAsync(a, hidden, shared);
+        await fixture.Client.GetGrain<INamespaceGrain>(ns).UpdateAsync(new NamespaceConfig(ns, [a], [], [], []));
+        await fixture.Client.GetGrain<INamespaceGrain>(other).UpdateAsync(new NamespaceConfig(other, [hidden, shared], [], [], []));
+        await fixture.Client.GetGrain<IMeshGrain>(MeshKey.Default).SetNamespacesAsync([ns, other]);
+
+        var scope = fixture.Client.GetGrain<IScopeGrain>(ScopeKey.From(ProxyKind.Proxyless, ns, "client"));
+        var snapshot = await scope.SubscribeAsync(fixture.Client.CreateObjectReference<IXdsGatewayObserver>(new RecordingObserver()),
+            new ScopeIdentity(ProxyKind.Proxyless, ns, "client", NoLabels));
+
+        Assert.True(snapshot.Ready);
+        Assert.Equal<string>([Outbound(a), Outbound(shared)], snapshot.ClusterNames);
+        Assert.Equal<string>([ResourceNames.HostPort(a.Hostname, 80), ResourceNames.HostPort(shared.Hostname, 80)], snapshot.ServiceListeners);
+        Assert.Empty(snapshot.Listeners);
+        Assert.Empty(snapshot.Routes);
+        Assert.Empty(snapshot.OwnClusters);
+    }
+
+    [Fact]
     public async Task NewServiceInNamespace_RebuildsTheScopeAndNotifiesGateways()
     {
         var ns = $"n{Guid.NewGuid():N}"[..12];

@@ -63,7 +63,7 @@ public static partial class ListenerBuilder
             }
             routes.Add(XdsResource.From(TypeUrls.Route, routeName, config));
         }
-        return new ScopeResources([.. listeners], [.. routes], [], [.. clusters], [.. diagnostics]);
+        return new ScopeResources([.. listeners], [.. routes], [], [.. clusters], [], [.. diagnostics]);
     }
 
     private static SortedDictionary<string, List<Route>> GatewayHosts(

@@ -66,6 +66,7 @@ public static partial class ListenerBuilder
             [.. routes],
             [.. ownClusters],
             [.. clusterNames],
+            [],
             [.. diagnostics]);
     }
 

@@ -4,8 +4,9 @@ using Mesh.Model.Translation;
 namespace Mesh.Grains.Dtos;
 
 /// <summary>
-/// A scope's per-workload resources: listeners, route configurations, its own clusters, and the
-/// names of every cluster its proxies see (the CDS wildcard set; the bytes come from service grains).
+/// A scope's per-workload resources: listeners, route configurations, its own clusters, the
+/// names of every cluster its proxies see (the CDS wildcard set; the bytes come from service grains)
+/// and of the service-owned listeners in its LDS wildcard set (proxyless gRPC).
 /// <see cref="Ready"/> is false until the first build finished.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("mesh.ScopeSnapshot")]
@@ -17,7 +18,8 @@ public sealed record ScopeSnapshot(
     [property: Id(4)] ImmutableArray<XdsResource> Routes,
     [property: Id(5)] ImmutableArray<XdsResource> OwnClusters,
     [property: Id(6)] ImmutableArray<string> ClusterNames,
-    [property: Id(7)] ImmutableArray<string> Diagnostics)
+    [property: Id(7)] ImmutableArray<string> Diagnostics,
+    [property: Id(8)] ImmutableArray<string> ServiceListeners)
 {
-    public static ScopeSnapshot NotReady(string key) => new(key, "", false, [], [], [], [], []);
+    public static ScopeSnapshot NotReady(string key) => new(key, "", false, [], [], [], [], [], []);
 }

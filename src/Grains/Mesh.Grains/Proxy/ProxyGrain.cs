@@ -23,10 +23,6 @@ internal sealed partial class ProxyGrain(TimeProvider time, ILogger<ProxyGrain> 
         _registration = registration;
         _connected = true;
         _types.Clear();
-        if (registration.Kind == ProxyKind.Proxyless)
-        {
-            return Task.FromResult(new ProxyAssignment(null, null));
-        }
         var identity = new ScopeIdentity(registration.Kind, registration.Namespace, registration.Workload, registration.Labels);
         return Task.FromResult(new ProxyAssignment(ScopeKey.From(registration.Kind, registration.Namespace, registration.Workload), identity));
     }

@@ -134,19 +134,21 @@ internal sealed partial class ScopeGrain(
         {
             var visible = hosts.Where(_services.ContainsKey).Select(h => _services[h])
                 .OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Hostname, StringComparer.Ordinal);
-            built = ListenerBuilder.BuildSidecar(new ScopeView(id.Namespace, [.. visible], ScopeInputs.InboundPorts(own, id), settings));
+            var view = new ScopeView(id.Namespace, [.. visible], ScopeInputs.InboundPorts(own, id), settings);
+            built = id.Kind == ProxyKind.Proxyless ? ListenerBuilder.BuildProxylessScope(view) : ListenerBuilder.BuildSidecar(view);
         }
 
         var version = ContentHash.OfVersions(
             built.Listeners.Concat(built.Routes).Concat(built.OwnClusters)
                 .Select(r => new KeyValuePair<string, string>(r.TypeUrl + "|" + r.Name, r.Version))
-                .Concat(built.ClusterNames.Select(c => new KeyValuePair<string, string>("name|" + c, ""))));
+                .Concat(built.ClusterNames.Select(c => new KeyValuePair<string, string>("name|" + c, "")))
+                .Concat(built.ServiceListeners.Select(l => new KeyValuePair<string, string>("listener|" + l, ""))));
         GrainMetrics.ScopeBuilds.Add(1);
         if (_snapshot?.Version == version)
         {
             return;
         }
-        _snapshot = new ScopeSnapshot(Key, version, true, built.Listeners, built.Routes, built.OwnClusters, built.ClusterNames, built.Diagnostics);
+        _snapshot = new ScopeSnapshot(Key, version, true, built.Listeners, built.Routes, built.OwnClusters, built.ClusterNames, built.Diagnostics, built.ServiceListeners);
         foreach (var d in built.Diagnostics)
         {
             LogDiagnostic(logger, Key, d);
