@@ -18,6 +18,17 @@ public sealed class XdsGatewayOptions
     public int MaxResourceNamesPerRequest { get; set; } = 100_000;
 
     /// <summary>
+    /// Most names one stream may hold subscribed for one type (S-05): SotW a request's
+    /// <c>resource_names</c>, delta the names subscribed so far and a first request's
+    /// <c>initial_resource_versions</c>. A request that would exceed it ends the stream with
+    /// <c>ResourceExhausted</c>. A sidecar of a 10,000-service mesh needs a few times 10,000. Default 100,000.
+    /// </summary>
+    public int MaxSubscribedNamesPerType { get; set; } = 100_000;
+
+    /// <summary>Most names one stream may hold subscribed over all types together (S-05). Default 200,000.</summary>
+    public int MaxSubscribedNamesPerStream { get; set; } = 200_000;
+
+    /// <summary>
     /// On shutdown, how long the gateway spends ending its open streams (in batches, so clients
     /// reconnect to other gateways gradually). Keep it well under the host's shutdown timeout. Default 5 s.
     /// </summary>

@@ -26,6 +26,17 @@ public sealed class XdsGatewayOptionsValidator : IValidateOptions<XdsGatewayOpti
             Fail(nameof(options.MaxResourceNamesPerRequest), options.MaxResourceNamesPerRequest, "set it to 1 or more (default 100000).");
         }
 
+        if (options.MaxSubscribedNamesPerType < 1)
+        {
+            Fail(nameof(options.MaxSubscribedNamesPerType), options.MaxSubscribedNamesPerType, "set it to 1 or more (default 100000).");
+        }
+
+        if (options.MaxSubscribedNamesPerStream < options.MaxSubscribedNamesPerType)
+        {
+            Fail(nameof(options.MaxSubscribedNamesPerStream), options.MaxSubscribedNamesPerStream,
+                $"set it to at least {nameof(options.MaxSubscribedNamesPerType)} ({options.MaxSubscribedNamesPerType}) (default 200000).");
+        }
+
         if (options.MaxConnectionAge != Timeout.InfiniteTimeSpan && options.MaxConnectionAge != TimeSpan.Zero
             && options.MaxConnectionAge < TimeSpan.FromSeconds(1))
         {

@@ -22,6 +22,7 @@ public sealed class XdsMetrics : IXdsCallbacks
     private readonly Counter<long> _streamErrors;
     private readonly Counter<long> _streamsClosed;
     private readonly Counter<long> _statusReports;
+    private readonly Counter<long> _refused;
     private long _connections;
 
     public XdsMetrics(IMeterFactory meterFactory)
@@ -37,6 +38,7 @@ public sealed class XdsMetrics : IXdsCallbacks
         _streamErrors = Meter.CreateCounter<long>("xds_stream_errors", description: "Streams ended with an error status, by gRPC code.");
         _streamsClosed = Meter.CreateCounter<long>("xds_streams_closed", description: "Streams the gateway ended with UNAVAILABLE so the client reconnects, by reason (max_age, drain).");
         _statusReports = Meter.CreateCounter<long>("xds_status_reports", description: "Batched sent/ACK/NACK status calls to ProxyGrains (one per proxy with news per flush).");
+        _refused = Meter.CreateCounter<long>("xds_requests_refused", description: "Requests that exceeded a subscription limit and ended their stream with RESOURCE_EXHAUSTED, by type and limit (S-05).");
         Meter.CreateObservableGauge("xds_connections", () => Interlocked.Read(ref _connections), description: "Open streams.");
     }
 
@@ -76,6 +78,9 @@ public sealed class XdsMetrics : IXdsCallbacks
     public void OnNack(ProxyNode node, string typeUrl, string version, string errorDetail) => _rejects.Add(1, TypeTag(typeUrl));
 
     public void OnExpiredNonce(ProxyNode node, string typeUrl) => _expiredNonce.Add(1, TypeTag(typeUrl));
+
+    public void OnRequestRefused(ProxyNode node, string typeUrl, string limit) =>
+        _refused.Add(1, TypeTag(typeUrl), new KeyValuePair<string, object?>("limit", limit));
 
     private static KeyValuePair<string, object?> TypeTag(string typeUrl) => new("type", TypeUrls.ShortName(typeUrl));
 }

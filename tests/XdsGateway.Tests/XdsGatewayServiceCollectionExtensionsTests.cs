@@ -38,12 +38,16 @@ public class XdsGatewayServiceCollectionExtensionsTests
         {
             x.RequestQueueCapacity = 0;
             x.MaxResourceNamesPerRequest = -1;
+            x.MaxSubscribedNamesPerType = 0;
+            x.MaxSubscribedNamesPerStream = -5;
         })));
 
         var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<XdsGatewayOptions>>().Value);
 
-        Assert.Equal(2, ex.Failures.Count());
+        Assert.Equal(4, ex.Failures.Count());
         Assert.Contains(ex.Failures, f => f.Contains("Xds:RequestQueueCapacity is 0; set it to 1 or more", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.Contains("Xds:MaxSubscribedNamesPerType is 0; set it to 1 or more", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.Contains("Xds:MaxSubscribedNamesPerStream is -5; set it to at least MaxSubscribedNamesPerType (0)", StringComparison.Ordinal));
     }
 
     [Fact]

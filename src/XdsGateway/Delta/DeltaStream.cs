@@ -20,7 +20,7 @@ internal sealed partial class DeltaStream(
     IServerStreamWriter<DeltaDiscoveryResponse> responses,
     XdsGatewayOptions options,
     IXdsCallbacks callbacks,
-    ILogger logger) : StreamLoop<DeltaDiscoveryRequest>(node, watch, options)
+    ILogger logger) : StreamLoop<DeltaDiscoveryRequest>(node, watch, options, callbacks)
 {
     private readonly DeltaTypeState?[] _types = new DeltaTypeState?[TypeUrls.PushOrder.Count];
 
@@ -30,6 +30,16 @@ internal sealed partial class DeltaStream(
         CheckRequest(request.TypeUrl, request.ResourceNamesSubscribe.Count + request.ResourceNamesUnsubscribe.Count + request.InitialResourceVersions.Count);
         var typeUrl = request.TypeUrl;
         var index = int.TrailingZeroCount(StreamInbox<DeltaDiscoveryRequest>.BitOf(typeUrl));
+        var names = _types[index]?.Names ?? NameSets.Empty;
+
+        // S-05: refuse before anything is stored, so a refused request leaves nothing behind.
+        if (_types[index] is null)
+        {
+            AdmitSubscribed(typeUrl, request.InitialResourceVersions.Count);
+        }
+        var upper = names.Count + request.ResourceNamesSubscribe.Count;
+        AdmitSubscribed(typeUrl, FitsLimits(typeUrl, upper) ? upper : SubscribedAfter(names, request));
+
         if (_types[index] is not { } state)
         {
             state = _types[index] = new DeltaTypeState(typeUrl);
@@ -47,10 +57,26 @@ internal sealed partial class DeltaStream(
 
         // the subscription changes whatever the nonce says.
         ApplySubscription(state, request);
+        AdmitSubscribed(typeUrl, state.Names.Count);
         if (request.ResponseNonce.Length > 0)
         {
             Acknowledge(state, request);
         }
+    }
+
+    /// <summary>How many names the stream holds once <paramref name="request"/> is applied to <paramref name="names"/>.</summary>
+    private static int SubscribedAfter(ImmutableHashSet<string> names, DeltaDiscoveryRequest request)
+    {
+        var added = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in request.ResourceNamesSubscribe)
+        {
+            if (name != Subscription.WildcardName && !names.Contains(name))
+            {
+                added.Add(name);
+            }
+        }
+        var removed = request.ResourceNamesUnsubscribe.Distinct(StringComparer.Ordinal).Count(n => names.Contains(n) || added.Contains(n));
+        return names.Count + added.Count - removed;
     }
 
     protected override async Task FlushAsync(int changed, CancellationToken cancellationToken)
@@ -140,7 +166,7 @@ internal sealed partial class DeltaStream(
     {
         if (request.ResponseNonce != state.NonceSent || !state.InFlight)
         {
-            callbacks.OnExpiredNonce(Node, state.TypeUrl);
+            Callbacks.OnExpiredNonce(Node, state.TypeUrl);
             LogStaleNonce(logger, Node.Id, state.TypeUrl, request.ResponseNonce, state.NonceSent);
             return;
         }
@@ -151,13 +177,13 @@ internal sealed partial class DeltaStream(
             // the client's state is unknown; keep what was sent as known so the rejected
             // versions are not pushed again until they change.
             Watch.ReportNack(state.TypeUrl, state.VersionSent, error.Message);
-            callbacks.OnNack(Node, state.TypeUrl, state.VersionSent, error.Message);
+            Callbacks.OnNack(Node, state.TypeUrl, state.VersionSent, error.Message);
             LogNack(logger, Node.Id, state.TypeUrl, state.VersionSent, request.ResponseNonce, error.Message);
             return;
         }
 
         Watch.ReportAck(state.TypeUrl, state.VersionSent);
-        callbacks.OnAck(Node, state.TypeUrl, state.VersionSent);
+        Callbacks.OnAck(Node, state.TypeUrl, state.VersionSent);
     }
 
     private async Task TrySendAsync(DeltaTypeState state, CancellationToken cancellationToken)
@@ -193,6 +219,14 @@ internal sealed partial class DeltaStream(
             {
                 removed = [.. state.Known.Keys.Concat(state.Force).Where(n => !visible.ContainsKey(n)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
             }
+        }
+
+        if (updates.Count == 0 && removed.IsEmpty && !resolved.Complete)
+        {
+            // the names asked for are still being fetched; their arrival raises Changed and
+            // answers them. An empty first response would read as "nothing exists yet".
+            LogIncomplete(logger, Node.Id, state.TypeUrl);
+            return;
         }
 
         // Once this is sent (or nothing is due), the client holds the complete set exactly.
@@ -244,7 +278,7 @@ internal sealed partial class DeltaStream(
         state.InFlight = true;
         state.RespondOnce = false;
         Watch.ReportSent(state.TypeUrl, version, nonce);
-        callbacks.OnResponseSent(Node, state.TypeUrl, updates.Count, bytes);
+        Callbacks.OnResponseSent(Node, state.TypeUrl, updates.Count, bytes);
         LogSent(logger, Node.Id, state.TypeUrl, version, nonce, updates.Count, removed.Length);
     }
 
@@ -253,6 +287,9 @@ internal sealed partial class DeltaStream(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Proxy {ProxyId} rejected delta {TypeUrl} version {Version} (nonce {Nonce}): {ErrorDetail}. The rejected resources are not resent; fix the config that produced them and a new version will be pushed.")]
     private static partial void LogNack(ILogger logger, string proxyId, string typeUrl, string version, string nonce, string errorDetail);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Holding delta {TypeUrl} for {ProxyId}: the names it asked for are still being fetched")]
+    private static partial void LogIncomplete(ILogger logger, string proxyId, string typeUrl);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Delta {TypeUrl} from {ProxyId} carried stale nonce {Nonce} (latest {LatestNonce}); subscription changes applied, ACK ignored")]
     private static partial void LogStaleNonce(ILogger logger, string proxyId, string typeUrl, string nonce, string latestNonce);

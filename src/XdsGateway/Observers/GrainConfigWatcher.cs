@@ -27,6 +27,11 @@ public sealed partial class GrainConfigWatcher(
     private readonly Dictionary<string, ScopeEntry> _scopes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ServiceEntry> _services = new(StringComparer.Ordinal);
     private readonly HashSet<GrainProxyWatch> _watches = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _releases = new();
+
+    // Per host, the unsubscribe still in flight: a new subscription to the host waits for it, or
+    // the grain could see the two calls in the other order and drop the new subscriber.
+    private readonly Dictionary<string, Task> _unsubscribing = new(StringComparer.Ordinal);
     private IXdsGatewayObserver? _self;
     private readonly ProxyReports _reports = new(time);
 
@@ -94,6 +99,18 @@ public sealed partial class GrainConfigWatcher(
             await _reportFlush.DisposeAsync().ConfigureAwait(false);
         }
         FlushReports(force: true);
+        var releases = _releases.Keys.ToList();
+        if (releases.Count > 0)
+        {
+            try
+            {
+                await Task.WhenAll(releases).WaitAsync(ReleaseGrace, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                LogReleasesAbandoned(logger, _releases.Count);
+            }
+        }
     }
 
     public void Dispose()
@@ -211,6 +228,10 @@ public sealed partial class GrainConfigWatcher(
         var toDrop = new List<string>();
         lock (_lock)
         {
+            if (!_watches.Contains(watch))
+            {
+                return; // released (a notification raced the stream's end): hold nothing for it
+            }
             var current = watch.Hosts;
             foreach (var host in wanted.Except(current))
             {
@@ -238,11 +259,39 @@ public sealed partial class GrainConfigWatcher(
         }
         foreach (var h in toDrop)
         {
-            _ = UnsubscribeServiceAsync(h);
+            _ = UnsubscribeServiceInOrder(h);
         }
     }
 
-    internal async ValueTask ReleaseAsync(GrainProxyWatch watch)
+    /// <summary>Unsubscribes from a host's grain, recorded so that a new subscription to it goes after.</summary>
+    private Task UnsubscribeServiceInOrder(string host)
+    {
+        lock (_lock)
+        {
+            var previous = _unsubscribing.GetValueOrDefault(host) ?? Task.CompletedTask;
+            var task = previous.ContinueWith(_ => UnsubscribeServiceAsync(host), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+            _unsubscribing[host] = task;
+            _ = task.ContinueWith(
+                t =>
+                {
+                    lock (_lock)
+                    {
+                        if (_unsubscribing.GetValueOrDefault(host) == t)
+                        {
+                            _unsubscribing.Remove(host);
+                        }
+                    }
+                },
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return task;
+        }
+    }
+
+    /// <summary>
+    /// Forgets a stream at once and tells the grains in the background: a stream's end (and a
+    /// drain's) never waits for grain calls, however many services the stream held.
+    /// </summary>
+    internal ValueTask ReleaseAsync(GrainProxyWatch watch)
     {
         var dropServices = new List<string>();
         string? dropScope = null;
@@ -257,18 +306,23 @@ public sealed partial class GrainConfigWatcher(
                     dropServices.Add(host);
                 }
             }
+            watch.SetHosts(NameSets.Empty);
             if (watch.Scope is { } scope && scope.Watches.Remove(watch) && scope.Watches.Count == 0)
             {
                 _scopes.Remove(scope.Key);
                 dropScope = scope.Key;
             }
         }
+        LogDisconnected(logger, watch.Node.Id);
+        Track(TellGrainsReleasedAsync(watch, dropServices, dropScope));
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task TellGrainsReleasedAsync(GrainProxyWatch watch, List<string> dropServices, string? dropScope)
+    {
         try
         {
-            foreach (var h in dropServices)
-            {
-                await UnsubscribeServiceAsync(h).ConfigureAwait(false);
-            }
+            await Task.WhenAll(dropServices.Select(UnsubscribeServiceInOrder)).ConfigureAwait(false);
             if (dropScope is not null)
             {
                 await grains.GetGrain<IScopeGrain>(dropScope).UnsubscribeAsync(Self).ConfigureAwait(false);
@@ -283,8 +337,19 @@ public sealed partial class GrainConfigWatcher(
         {
             LogReleaseFailed(logger, watch.Node.Id, ex);
         }
-        LogDisconnected(logger, watch.Node.Id);
     }
+
+    private void Track(Task release)
+    {
+        _releases.TryAdd(release, 0);
+        _ = release.ContinueWith(t => _releases.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>Grain calls of released streams still running (they are best effort: leases expire on their own).</summary>
+    internal int PendingReleases => _releases.Count;
+
+    /// <summary>On stop, how long released streams' grain calls may still run before the process goes on without them.</summary>
+    internal static readonly TimeSpan ReleaseGrace = TimeSpan.FromSeconds(2);
 
     /// <summary>How often batched sent/ACK/NACK events go to the ProxyGrains (see <see cref="ProxyReports"/>).</summary>
     internal static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(1);
@@ -349,6 +414,15 @@ public sealed partial class GrainConfigWatcher(
     {
         try
         {
+            Task? unsubscribing;
+            lock (_lock)
+            {
+                unsubscribing = _unsubscribing.GetValueOrDefault(entry.Host);
+            }
+            if (unsubscribing is not null)
+            {
+                await unsubscribing.ConfigureAwait(false);
+            }
             var snapshot = await grains.GetGrain<IServiceGrain>(ServiceKey.From(entry.Host)).SubscribeAsync(Self).ConfigureAwait(false);
             ApplyServiceSnapshot(entry, snapshot);
         }
@@ -442,6 +516,9 @@ public sealed partial class GrainConfigWatcher(
             await LoadServiceAsync(e).ConfigureAwait(false);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping with {Count} released streams' grain calls still running; the grains' leases expire on their own")]
+    private static partial void LogReleasesAbandoned(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster membership changed; re-fetching every subscription in {Delay}")]
     private static partial void LogRenewSoon(ILogger logger, TimeSpan delay);

@@ -110,7 +110,7 @@ public sealed class GrainProxyWatch : IProxyWatch
     /// a resolution (see <see cref="ResolutionInterner"/>) share the patch through
     /// <paramref name="memo"/>: one change to a service all 20,000 streams see is patched once.
     /// </summary>
-    private bool TryPatch(string typeUrl, List<string> names, PatchMemo? memo)
+    private bool TryPatch(string typeUrl, List<string> names, Subscription? pickedBy, PatchMemo? memo)
     {
         long generation;
         ResolvedResources baseline;
@@ -122,6 +122,14 @@ public sealed class GrainProxyWatch : IProxyWatch
                 return false;
             }
             baseline = cached;
+        }
+        // The names were picked against a subscription read before this generation: if the stream
+        // has changed it since (an unsubscribe racing the notification), patching would put an
+        // unsubscribed name back into the set. SetSubscription stores the subscription
+        // before it bumps the generation, so a change after this check fails the final one below.
+        if (!ReferenceEquals(Volatile.Read(ref _subscriptions[Slot(typeUrl)]), pickedBy))
+        {
+            return false;
         }
         // Lookups take the gateway's lock: never under the cache lock. Listeners, routes and a
         // scope's own clusters resolve through the scope, so equal sets of two scopes patch apart.
@@ -164,10 +172,19 @@ public sealed class GrainProxyWatch : IProxyWatch
         return _owner.Interner.Intern(typeUrl, new ResolvedResources(true, resources));
     }
 
-    /// <summary>One subscribed name; <paramref name="pending"/> when its service is still loading.</summary>
+    /// <summary>
+    /// One subscribed name; <paramref name="pending"/> when its service is still loading. A name
+    /// of a service the stream's scope does not see does not exist for this stream.
+    /// </summary>
     private XdsResource? ResolveOne(string typeUrl, string name, ScopeSnapshot? snapshot, out bool pending)
     {
-        pending = HostOf(typeUrl, name) is { } owner && _owner.GetService(owner) is not { Loaded: true };
+        pending = false;
+        var owner = HostOf(typeUrl, name);
+        if (owner is not null && !MaySee(owner))
+        {
+            return null;
+        }
+        pending = owner is not null && _owner.GetService(owner) is not { Loaded: true };
         return typeUrl switch
         {
             TypeUrls.Cluster => FindCluster(snapshot, name, out _),
@@ -197,6 +214,16 @@ public sealed class GrainProxyWatch : IProxyWatch
                     foreach (var l in snapshot.Listeners)
                     {
                         builder[l.Name] = l;
+                    }
+                    // Proxyless gRPC: the API listeners of every service the scope sees.
+                    foreach (var name in snapshot.ServiceListeners.IsDefault ? [] : snapshot.ServiceListeners)
+                    {
+                        var r = ResolveOne(TypeUrls.Listener, name, snapshot, out var pending);
+                        complete &= !pending;
+                        if (r is not null)
+                        {
+                            builder[name] = r;
+                        }
                     }
                     break;
                 case TypeUrls.Cluster:
@@ -268,22 +295,19 @@ public sealed class GrainProxyWatch : IProxyWatch
     internal ImmutableHashSet<string> ComputeHosts()
     {
         var hosts = new List<string>();
-        if (Scope?.Snapshot is { } s)
+        // Envoy always asks for the wildcard sets, so its scope's hosts load up front; a proxyless
+        // client usually names its targets, and loads the scope's hosts only with a wildcard request.
+        if (Scope?.Index is { } index && (Node.Kind != ProxyKind.Proxyless || HasWildcard(TypeUrls.Cluster) || HasWildcard(TypeUrls.Listener)))
         {
-            foreach (var c in s.ClusterNames)
-            {
-                if (ResourceNames.TryParseOutbound(c, out _, out _, out var h))
-                {
-                    hosts.Add(h);
-                }
-            }
+            hosts.AddRange(index.Hosts);
         }
         for (var i = 0; i < _subscriptions.Length; i++)
         {
             var type = TypeUrls.PushOrder[i];
             foreach (var name in Volatile.Read(ref _subscriptions[i])?.Names ?? [])
             {
-                if (HostOf(type, name) is { } h)
+                // Only names the stream may see: a name invented by the client activates no grain.
+                if (HostOf(type, name) is { } h && MaySee(h))
                 {
                     hosts.Add(h);
                 }
@@ -295,53 +319,86 @@ public sealed class GrainProxyWatch : IProxyWatch
 
     internal void SetHosts(ImmutableHashSet<string> hosts) => _hosts = hosts;
 
+    private bool HasWildcard(string typeUrl) => Volatile.Read(ref _subscriptions[Slot(typeUrl)]) is { Wildcard: true };
+
+    /// <summary>Whether the stream's scope sees <paramref name="host"/>; a stream without a scope sees every host.</summary>
+    private bool MaySee(string host) => Scope?.Index is not { } index || index.Hosts.Contains(host);
+
     /// <summary>Called by the gateway when resources of a service or the scope changed.</summary>
     internal void OnChanged(IReadOnlyList<ResourceId> changed, bool scopeChanged, PatchMemo? memo = null)
     {
-        // Called for every stream holding a changed service: allocate only for names this stream wants.
-        List<string>?[]? raised = null;
         if (scopeChanged)
         {
-            raised = new List<string>?[TypeUrls.PushOrder.Count];
-            for (var slot = 0; slot < raised.Length; slot++)
+            for (var slot = 0; slot < TypeUrls.PushOrder.Count; slot++)
             {
-                raised[slot] = [];
+                Invalidate(TypeUrls.PushOrder[slot]);
             }
-        }
-        else
-        {
-            var clusterNames = Scope?.Snapshot?.ClusterNames;
-            foreach (var id in changed)
+            for (var slot = 0; slot < TypeUrls.PushOrder.Count; slot++)
             {
-                var slot = TypeUrls.IndexOf(id.TypeUrl);
-                var sub = slot >= 0 ? Volatile.Read(ref _subscriptions[slot]) : null;
-                var wanted = sub is not null && (sub.Names.Contains(id.Name)
-                    || (sub.Wildcard && id.TypeUrl == TypeUrls.Cluster && clusterNames?.Contains(id.Name) == true));
-                if (wanted)
-                {
-                    raised ??= new List<string>?[TypeUrls.PushOrder.Count];
-                    (raised[slot] ??= []).Add(id.Name);
-                }
+                Changed?.Invoke(TypeUrls.PushOrder[slot]);
             }
-        }
-        if (raised is null)
-        {
             return;
         }
-        for (var slot = 0; slot < raised.Length; slot++)
+        if (Want(changed) is { } wanted)
         {
-            if (raised[slot] is { } names && (scopeChanged || !TryPatch(TypeUrls.PushOrder[slot], names, memo)))
+            Apply(wanted, memo);
+        }
+    }
+
+    /// <summary>
+    /// The changed names this stream wants, per type, with the subscription each was picked by;
+    /// null when it wants none. Called for every stream holding a changed service, so it allocates
+    /// only for a stream that wants something.
+    /// </summary>
+    internal WantedChange? Want(IReadOnlyList<ResourceId> changed)
+    {
+        WantedChange? wanted = null;
+        var index = Scope?.Index;
+        foreach (var id in changed)
+        {
+            var slot = TypeUrls.IndexOf(id.TypeUrl);
+            if (slot < 0)
+            {
+                continue;
+            }
+            var sub = Volatile.Read(ref _subscriptions[slot]);
+            if (sub is not null && (sub.Names.Contains(id.Name)
+                || (sub.Wildcard && id.TypeUrl == TypeUrls.Cluster && index?.Clusters.Contains(id.Name) == true)
+                || (sub.Wildcard && id.TypeUrl == TypeUrls.Listener && index?.ServiceListeners.Contains(id.Name) == true)))
+            {
+                wanted ??= new WantedChange();
+                (wanted.Names[slot] ??= []).Add(id.Name);
+                wanted.PickedBy[slot] ??= sub;
+            }
+        }
+        return wanted;
+    }
+
+    /// <summary>Patches (or invalidates) the wanted types' resolutions, then raises <see cref="Changed"/> for each.</summary>
+    internal void Apply(WantedChange wanted, PatchMemo? memo)
+    {
+        for (var slot = 0; slot < wanted.Names.Length; slot++)
+        {
+            if (wanted.Names[slot] is { } names && !TryPatch(TypeUrls.PushOrder[slot], names, wanted.PickedBy[slot], memo))
             {
                 Invalidate(TypeUrls.PushOrder[slot]);
             }
         }
-        for (var slot = 0; slot < raised.Length; slot++)
+        for (var slot = 0; slot < wanted.Names.Length; slot++)
         {
-            if (raised[slot] is not null)
+            if (wanted.Names[slot] is not null)
             {
                 Changed?.Invoke(TypeUrls.PushOrder[slot]);
             }
         }
+    }
+
+    /// <summary>Per type slot, the changed names a stream wants and the subscription that picked them.</summary>
+    internal sealed class WantedChange
+    {
+        public List<string>?[] Names { get; } = new List<string>?[TypeUrls.PushOrder.Count];
+
+        public Subscription?[] PickedBy { get; } = new Subscription?[TypeUrls.PushOrder.Count];
     }
 
     private XdsResource? FindCluster(ScopeSnapshot? snapshot, string name, out bool pending)

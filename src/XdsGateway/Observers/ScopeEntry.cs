@@ -1,17 +1,62 @@
+using System.Collections.Frozen;
 using Mesh.Grains.Dtos;
+using Mesh.Model.Translation;
 
 namespace Mesh.XdsGateway.Observers;
 
 /// <summary>A gateway's copy of one scope's snapshot, shared by the local streams of that workload.</summary>
 internal sealed class ScopeEntry(string key, ScopeIdentity identity)
 {
+    private volatile ScopeIndex? _index;
+
     public string Key { get; } = key;
 
     public ScopeIdentity Identity { get; } = identity;
 
-    public volatile ScopeSnapshot? Snapshot;
+    /// <summary>The current snapshot; setting it re-indexes it once for every stream of the scope.</summary>
+    public ScopeSnapshot? Snapshot
+    {
+        get => _index?.Snapshot;
+        set => _index = value is null ? null : new ScopeIndex(value);
+    }
+
+    /// <summary>The current snapshot with its name sets, swapped atomically with it.</summary>
+    public ScopeIndex? Index => _index;
 
     public readonly HashSet<GrainProxyWatch> Watches = [];
 
     public Task? Loading;
+}
+
+/// <summary>
+/// A scope snapshot's names as sets: the clusters and service-owned listeners of its wildcard
+/// sets, and the hosts the scope sees, which bound what a stream of the scope may be served by
+/// name (a proxy is served only what its scope lets it see, as Istio's generators do).
+/// </summary>
+internal sealed class ScopeIndex
+{
+    public ScopeIndex(ScopeSnapshot snapshot)
+    {
+        Snapshot = snapshot;
+        Clusters = snapshot.ClusterNames.ToFrozenSet(StringComparer.Ordinal);
+        ServiceListeners = (snapshot.ServiceListeners.IsDefault ? [] : snapshot.ServiceListeners).ToFrozenSet(StringComparer.Ordinal);
+        var hosts = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var c in snapshot.ClusterNames)
+        {
+            if (ResourceNames.TryParseOutbound(c, out _, out _, out var host))
+            {
+                hosts.Add(host);
+            }
+        }
+        Hosts = hosts.ToFrozenSet(StringComparer.Ordinal);
+    }
+
+    public ScopeSnapshot Snapshot { get; }
+
+    public FrozenSet<string> Clusters { get; }
+
+    public FrozenSet<string> ServiceListeners { get; }
+
+    /// <summary>Hosts of the outbound clusters the scope sees.</summary>
+    public FrozenSet<string> Hosts { get; }
 }

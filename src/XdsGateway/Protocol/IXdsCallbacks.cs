@@ -29,4 +29,7 @@ public interface IXdsCallbacks
 
     /// <summary>A SotW request carried a superseded nonce, or a delta ACK did.</summary>
     void OnExpiredNonce(ProxyNode node, string typeUrl);
+
+    /// <summary>A request exceeded <paramref name="limit"/> (S-05) and its stream is being ended with <c>ResourceExhausted</c>.</summary>
+    void OnRequestRefused(ProxyNode node, string typeUrl, string limit);
 }

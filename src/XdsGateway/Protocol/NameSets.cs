@@ -7,31 +7,66 @@ namespace Mesh.XdsGateway.Protocol;
 /// Resource names and name sets shared across streams. Every request parses its names into new
 /// strings, and 20,000 sidecars subscribing to the same 50 clusters would otherwise each hold 50
 /// strings and a 50-name set per type: the largest share of a stream's memory. Names are pooled
-/// (bounded: when the pool is full it starts over; names already handed out stay valid) and equal
-/// sets are one instance (held weakly, so an unused set is collected).
+/// and equal sets are one instance, both held weakly: a name or set no stream holds any more is
+/// collected, so names a client invented go with its stream (S-05).
 /// </summary>
 internal static class NameSets
 {
-    /// <summary>Most pooled names before the pool starts over (a bound against clients inventing names).</summary>
-    internal const int MaxPooledNames = 1_000_000;
+    /// <summary>Pooled names added before dead entries are swept (then twice the live count).</summary>
+    internal const int MinSweep = 16_384;
 
-    private static readonly ConcurrentDictionary<string, string> Names = new(StringComparer.Ordinal);
+    // Keyed by the name's hash; the value holds the name weakly. Two names with one hash: the
+    // second is simply not pooled (it stays valid, only unshared).
+    private static readonly ConcurrentDictionary<int, WeakReference<string>> Names = new();
+    private static readonly Lock SweepGate = new();
+    private static int _added;
+    private static int _sweepAt = MinSweep;
     private static readonly WeakInterner<(int Count, long Hash), ImmutableHashSet<string>> Sets = new((a, b) => a.SetEquals(b));
 
     public static readonly ImmutableHashSet<string> Empty = ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal);
 
+    /// <summary>Entries in the name pool, live or not yet swept.</summary>
+    internal static int PooledCount => Names.Count;
+
     /// <summary>The pooled instance of <paramref name="name"/>.</summary>
     public static string Name(string name)
     {
-        if (Names.TryGetValue(name, out var pooled))
+        var hash = StringComparer.Ordinal.GetHashCode(name);
+        if (Names.TryGetValue(hash, out var weak))
         {
-            return pooled;
+            if (weak.TryGetTarget(out var pooled))
+            {
+                return string.Equals(pooled, name, StringComparison.Ordinal) ? pooled : name;
+            }
+            weak.SetTarget(name); // the pooled one was collected: this one takes its slot
+            return name;
         }
-        if (Names.Count >= MaxPooledNames)
+        if (Names.TryAdd(hash, new WeakReference<string>(name)) && Interlocked.Increment(ref _added) >= Volatile.Read(ref _sweepAt))
         {
-            Names.Clear();
+            Sweep();
         }
-        return Names.GetOrAdd(name, name);
+        return name;
+    }
+
+    private static void Sweep()
+    {
+        lock (SweepGate)
+        {
+            if (Volatile.Read(ref _added) < _sweepAt)
+            {
+                return; // another thread swept meanwhile
+            }
+            foreach (var entry in Names)
+            {
+                if (!entry.Value.TryGetTarget(out _))
+                {
+                    Names.TryRemove(entry);
+                }
+            }
+            var live = Names.Count;
+            Volatile.Write(ref _added, live);
+            Volatile.Write(ref _sweepAt, Math.Max(MinSweep, live * 2));
+        }
     }
 
     /// <summary>The shared set holding exactly <paramref name="names"/> (duplicates collapse), of pooled names.</summary>

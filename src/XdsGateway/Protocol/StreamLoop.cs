@@ -15,19 +15,32 @@ internal abstract class StreamLoop<TRequest>
 {
     private readonly int _capacity;
     private readonly int _maxNames;
+    private readonly int _maxPerType;
+    private readonly int _maxPerStream;
+    private readonly int[] _subscribed = new int[TypeUrls.PushOrder.Count];
     private long _nonce;
 
-    protected StreamLoop(ProxyNode node, IProxyWatch watch, XdsGatewayOptions options)
+    protected StreamLoop(ProxyNode node, IProxyWatch watch, XdsGatewayOptions options, IXdsCallbacks callbacks)
     {
         Node = node;
         Watch = watch;
+        Callbacks = callbacks;
         _capacity = options.RequestQueueCapacity;
         _maxNames = options.MaxResourceNamesPerRequest;
+        _maxPerType = options.MaxSubscribedNamesPerType;
+        _maxPerStream = options.MaxSubscribedNamesPerStream;
     }
+
+    /// <summary>Refusal reasons, as <c>xds_requests_refused{limit}</c> tags them.</summary>
+    internal const string PerRequestLimit = "names_per_request";
+    internal const string PerTypeLimit = "names_per_type";
+    internal const string PerStreamLimit = "names_per_stream";
 
     protected ProxyNode Node { get; }
 
     protected IProxyWatch Watch { get; }
+
+    protected IXdsCallbacks Callbacks { get; }
 
     public async Task RunAsync(TRequest first, IAsyncStreamReader<TRequest> requests, CancellationToken cancellationToken)
     {
@@ -109,10 +122,55 @@ internal abstract class StreamLoop<TRequest>
 
         if (nameCount > _maxNames)
         {
-            throw new RpcException(new Status(
-                StatusCode.ResourceExhausted,
-                $"request for '{typeUrl}' names {nameCount} resources; the limit is {_maxNames} (Xds:MaxResourceNamesPerRequest)"));
+            throw Refuse(typeUrl, PerRequestLimit,
+                $"request for '{typeUrl}' names {nameCount} resources; the limit is {_maxNames} (Xds:MaxResourceNamesPerRequest)");
         }
+    }
+
+    /// <summary>
+    /// S-05: records that the stream now holds <paramref name="count"/> names of a type, or ends the
+    /// stream with <c>ResourceExhausted</c> naming the limit it would exceed. Call before the
+    /// request changes any state, so a refused request costs nothing that outlives the stream.
+    /// </summary>
+    protected void AdmitSubscribed(string typeUrl, int count)
+    {
+        var slot = TypeUrls.IndexOf(typeUrl);
+        if (Fits(slot, count))
+        {
+            _subscribed[slot] = count;
+            return;
+        }
+        if (count > _maxPerType)
+        {
+            throw Refuse(typeUrl, PerTypeLimit,
+                $"stream would subscribe {count} names of '{typeUrl}'; the limit is {_maxPerType} per type (Xds:MaxSubscribedNamesPerType)");
+        }
+        var total = count + _subscribed.Where((_, i) => i != slot).Sum();
+        throw Refuse(typeUrl, PerStreamLimit,
+            $"stream would subscribe {total} names over all types; the limit is {_maxPerStream} per stream (Xds:MaxSubscribedNamesPerStream)");
+    }
+
+    /// <summary>Whether the stream may hold <paramref name="count"/> names of a type (no side effects).</summary>
+    protected bool FitsLimits(string typeUrl, int count) => Fits(TypeUrls.IndexOf(typeUrl), count);
+
+    private bool Fits(int slot, int count)
+    {
+        if (count > _maxPerType)
+        {
+            return false;
+        }
+        var total = 0;
+        for (var i = 0; i < _subscribed.Length; i++)
+        {
+            total += i == slot ? count : _subscribed[i];
+        }
+        return total <= _maxPerStream;
+    }
+
+    private RpcException Refuse(string typeUrl, string limit, string message)
+    {
+        Callbacks.OnRequestRefused(Node, typeUrl, limit);
+        return new RpcException(new Status(StatusCode.ResourceExhausted, message));
     }
 
     private static async Task PumpAsync(IAsyncStreamReader<TRequest> requests, StreamInbox<TRequest> inbox, CancellationToken cancellationToken)

@@ -70,4 +70,12 @@ internal sealed class XdsCallbackList(IEnumerable<IXdsCallbacks> callbacks) : IX
             c.OnExpiredNonce(node, typeUrl);
         }
     }
+
+    public void OnRequestRefused(ProxyNode node, string typeUrl, string limit)
+    {
+        foreach (var c in _callbacks)
+        {
+            c.OnRequestRefused(node, typeUrl, limit);
+        }
+    }
 }

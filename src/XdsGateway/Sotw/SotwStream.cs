@@ -18,7 +18,7 @@ internal sealed partial class SotwStream(
     IServerStreamWriter<DiscoveryResponse> responses,
     XdsGatewayOptions options,
     IXdsCallbacks callbacks,
-    ILogger logger) : StreamLoop<DiscoveryRequest>(node, watch, options)
+    ILogger logger) : StreamLoop<DiscoveryRequest>(node, watch, options, callbacks)
 {
     /// <summary>Per push-order slot, the slot of the type it waits for (EDS → CDS, RDS → LDS), or -1; built once, read per flush.</summary>
     private static readonly int[] ParentSlots = [.. TypeUrls.PushOrder.Select(t => t switch
@@ -34,6 +34,7 @@ internal sealed partial class SotwStream(
     {
         CheckNode(request.Node);
         CheckRequest(request.TypeUrl, request.ResourceNames.Count);
+        AdmitSubscribed(request.TypeUrl, request.ResourceNames.Count);
         var index = IndexOf(request.TypeUrl);
         var isNew = _types[index] is null;
         var state = _types[index] ??= new SotwTypeState(request.TypeUrl);
@@ -44,7 +45,7 @@ internal sealed partial class SotwStream(
         switch (result.Kind)
         {
             case AckKind.StaleNonce:
-                callbacks.OnExpiredNonce(Node, request.TypeUrl);
+                Callbacks.OnExpiredNonce(Node, request.TypeUrl);
                 LogStaleNonce(logger, Node.Id, request.TypeUrl, request.ResponseNonce, previous.NonceSent);
                 return;
             case AckKind.Nack:
@@ -56,13 +57,13 @@ internal sealed partial class SotwStream(
 
                 var detail = request.ErrorDetail.Message;
                 Watch.ReportNack(request.TypeUrl, previous.VersionSent, detail);
-                callbacks.OnNack(Node, request.TypeUrl, previous.VersionSent, detail);
+                Callbacks.OnNack(Node, request.TypeUrl, previous.VersionSent, detail);
                 LogNack(logger, Node.Id, request.TypeUrl, previous.VersionSent, request.ResponseNonce, detail);
                 return;
             case AckKind.Ack:
                 state.InFlight = false;
                 Watch.ReportAck(request.TypeUrl, request.VersionInfo);
-                callbacks.OnAck(Node, request.TypeUrl, request.VersionInfo);
+                Callbacks.OnAck(Node, request.TypeUrl, request.VersionInfo);
                 break;
             default:
                 state.InFlight = false;
@@ -161,6 +162,15 @@ internal sealed partial class SotwStream(
             return; // only removals, which SotW EDS/RDS cannot express: nothing to send
         }
 
+        if (send.Count == 0 && !resolved.Complete)
+        {
+            // the names asked for are still being fetched. An empty response now would only
+            // make the client wait for an ACK round trip; their arrival raises Changed and sends them.
+            LogIncomplete(logger, Node.Id, typeUrl);
+            state.LastResolved = null;
+            return;
+        }
+
         var nonce = NextNonce();
         var response = new DiscoveryResponse { TypeUrl = typeUrl, VersionInfo = version, Nonce = nonce };
         long bytes = 0;
@@ -183,7 +193,7 @@ internal sealed partial class SotwStream(
         }
 
         Watch.ReportSent(typeUrl, version, nonce);
-        callbacks.OnResponseSent(Node, typeUrl, send.Count, bytes);
+        Callbacks.OnResponseSent(Node, typeUrl, send.Count, bytes);
         LogSent(logger, Node.Id, typeUrl, version, nonce, send.Count);
     }
 

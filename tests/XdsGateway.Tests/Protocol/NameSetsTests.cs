@@ -28,4 +28,29 @@ public class NameSetsTests
         Assert.NotSame(withDuplicates, NameSets.Of(["x1", "x3"]));
         Assert.Same(NameSets.Empty, NameSets.Of([]));
     }
+
+    [Fact]
+    public void Name_PooledNamesNoOneHolds_AreCollectedAndSwept_S05()
+    {
+        var kept = NameSets.Name(Fresh("outbound|80||kept.ns.svc.cluster.local"));
+        InventNames(NameSets.MinSweep * 3);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        InventNames(NameSets.MinSweep * 2, prefix: "later");
+
+        // The invented names were swept once nothing held them; the held name is still the pooled one.
+        Assert.True(NameSets.PooledCount < NameSets.MinSweep * 4, $"expected dead names to be swept; the pool holds {NameSets.PooledCount}");
+        Assert.Same(kept, NameSets.Name(Fresh("outbound|80||kept.ns.svc.cluster.local")));
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void InventNames(int count, string prefix = "invented")
+    {
+        for (var i = 0; i < count; i++)
+        {
+            NameSets.Name($"outbound|80||{prefix}-{i}.x.svc.cluster.local");
+        }
+    }
 }

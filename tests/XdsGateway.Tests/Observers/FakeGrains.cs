@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Reflection;
+using Mesh.Grains;
+using Mesh.Grains.Dtos;
+using Mesh.Model.Translation;
+
+namespace Mesh.XdsGateway.Tests.Observers;
+
+/// <summary>
+/// An <see cref="IGrainFactory"/> for driving <see cref="Mesh.XdsGateway.Observers.GrainConfigWatcher"/>
+/// without a cluster: grains answer from in-memory tables (services by host, one scope snapshot per
+/// key) and every call is counted. Interfaces are implemented with <see cref="DispatchProxy"/>, so
+/// only the calls the watcher makes need an answer.
+/// </summary>
+internal sealed class FakeGrains
+{
+    private readonly ConcurrentDictionary<string, ImmutableArray<XdsResource>> _services = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ScopeSnapshot> _scopes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
+
+    public FakeGrains() => Factory = Dispatch<IGrainFactory>(Factory_);
+
+    public IGrainFactory Factory { get; }
+
+    public void SetService(string host, params XdsResource[] resources) => _services[host] = [.. resources];
+
+    public void SetScope(ScopeSnapshot snapshot) => _scopes[snapshot.ScopeKey] = snapshot;
+
+    /// <summary>Calls made to <c>INTERFACE.METHOD</c> (e.g. <c>IServiceGrain.SubscribeAsync</c>), over every key.</summary>
+    public int Calls(string method) => _calls.GetValueOrDefault(method);
+
+    /// <summary>Keys of the grains of an interface that were called.</summary>
+    public ConcurrentBag<string> ServiceKeys { get; } = [];
+
+    private object? Factory_(MethodInfo method, object?[] args)
+    {
+        switch (method.Name)
+        {
+            case nameof(IGrainFactory.CreateObjectReference):
+                return args[0];
+            case nameof(IGrainFactory.GetGrain) when args is [string key, ..]:
+                var type = method.ReturnType;
+                if (type == typeof(IServiceGrain))
+                {
+                    ServiceKeys.Add(key);
+                    return Dispatch<IServiceGrain>((m, a) => Service(key, m));
+                }
+                if (type == typeof(IScopeGrain))
+                {
+                    return Dispatch<IScopeGrain>((m, a) => Scope(key, m));
+                }
+                if (type == typeof(IProxyGrain))
+                {
+                    return Dispatch<IProxyGrain>((m, a) => Proxy(m, a));
+                }
+                if (type == typeof(IMeshGrain))
+                {
+                    return Dispatch<IMeshGrain>((m, a) => Count(m, Task.FromResult(true)));
+                }
+                break;
+        }
+        throw new NotSupportedException($"FakeGrains has no answer for IGrainFactory.{method.Name}({string.Join(", ", args)})");
+    }
+
+    private object? Service(string host, MethodInfo method) => method.Name switch
+    {
+        nameof(IServiceGrain.SubscribeAsync) => Count(method, Task.FromResult(new ServiceSnapshot(host, _services.ContainsKey(host), _services.GetValueOrDefault(host, [])))),
+        nameof(IServiceGrain.UnsubscribeAsync) => Count(method, Task.CompletedTask),
+        _ => throw new NotSupportedException($"IServiceGrain.{method.Name}"),
+    };
+
+    private object? Scope(string key, MethodInfo method) => method.Name switch
+    {
+        nameof(IScopeGrain.SubscribeAsync) => Count(method, Task.FromResult(_scopes.GetValueOrDefault(key) ?? ScopeSnapshot.NotReady(key))),
+        nameof(IScopeGrain.UnsubscribeAsync) => Count(method, Task.CompletedTask),
+        _ => throw new NotSupportedException($"IScopeGrain.{method.Name}"),
+    };
+
+    private object? Proxy(MethodInfo method, object?[] args) => method.Name switch
+    {
+        nameof(IProxyGrain.ConnectAsync) when args[0] is ProxyRegistration r => Count(method, Task.FromResult(new ProxyAssignment(
+            Grains.Keys.ScopeKey.From(r.Kind, r.Namespace, r.Workload),
+            new ScopeIdentity(r.Kind, r.Namespace, r.Workload, r.Labels)))),
+        _ => Count(method, Task.CompletedTask),
+    };
+
+    private object? Count(MethodInfo method, object? result)
+    {
+        _calls.AddOrUpdate($"{method.DeclaringType?.Name}.{method.Name}", 1, (_, n) => n + 1);
+        return result;
+    }
+
+    private static T Dispatch<T>(Func<MethodInfo, object?[], object?> handler)
+        where T : class
+    {
+        var proxy = DispatchProxy.Create<T, Handler>();
+        ((Handler)(object)proxy).Invoke_ = handler;
+        return proxy;
+    }
+
+    /// <summary>Routes every interface call to a delegate (DispatchProxy derives from it, so it cannot be sealed).</summary>
+#pragma warning disable CA1852
+    public class Handler : DispatchProxy
+#pragma warning restore CA1852
+    {
+        internal Func<MethodInfo, object?[], object?> Invoke_ { get; set; } = (m, _) => throw new NotSupportedException(m.Name);
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
+            Invoke_(targetMethod ?? throw new ArgumentNullException(nameof(targetMethod)), args ?? []);
+    }
+}

@@ -1,0 +1,159 @@
+using System.Collections.Immutable;
+using Mesh.Grains.Dtos;
+using Mesh.Model.Translation;
+using Mesh.Testing;
+using Mesh.XdsGateway.Observers;
+using Mesh.XdsGateway.Protocol;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Mesh.XdsGateway.Tests.Observers;
+
+/// <summary>
+/// The grain-backed watch of one stream, against grains answered from memory: what a node may be
+/// served by name, the wildcard sets of a proxyless node, and subscription changes racing
+/// notifications.
+/// </summary>
+[Trait("Category", "BVT")]
+public sealed class GrainProxyWatchTests : IAsyncLifetime, IDisposable
+{
+    private const string Ns = "shop";
+    private const string HostA = "a.shop.svc.cluster.local";
+    private const string HostB = "b.shop.svc.cluster.local";
+    private const string Hidden = "hidden.other.svc.cluster.local";
+    private static readonly string V1 = ResourceNames.OutboundCluster(80, "v1", HostA);
+    private static readonly string V2 = ResourceNames.OutboundCluster(80, "v2", HostA);
+    private static readonly string ClusterB = ResourceNames.OutboundCluster(80, null, HostB);
+    private static readonly string HiddenCluster = ResourceNames.OutboundCluster(80, null, Hidden);
+
+    private readonly FakeGrains _grains = new();
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private GrainConfigWatcher _watcher = null!;
+
+    public Task InitializeAsync()
+    {
+        _grains.SetService(HostA, TestResources.Cluster(V1), TestResources.Cluster(V2), TestResources.Endpoint(V1), TestResources.Endpoint(V2),
+            TestResources.Listener(ResourceNames.HostPort(HostA, 80)), TestResources.Route(ResourceNames.HostPort(HostA, 80)));
+        _grains.SetService(HostB, TestResources.Cluster(ClusterB), TestResources.Endpoint(ClusterB), TestResources.Listener(ResourceNames.HostPort(HostB, 80)));
+        _grains.SetService(Hidden, TestResources.Cluster(HiddenCluster), TestResources.Endpoint(HiddenCluster));
+        _watcher = new GrainConfigWatcher(_grains.Factory, new GatewayIdentity("gw-test"), TimeProvider.System,
+            new XdsMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), NullLogger<GrainConfigWatcher>.Instance);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _watcher.StopAsync(CancellationToken.None);
+        await _services.DisposeAsync();
+    }
+
+    public void Dispose() => _watcher.Dispose();
+
+    /// <summary>Opens a proxyless stream whose scope sees services a and b (not the hidden one).</summary>
+    private async Task<GrainProxyWatch> OpenProxylessAsync()
+    {
+        var key = Grains.Keys.ScopeKey.From(ProxyKind.Proxyless, Ns, "client");
+        _grains.SetScope(new ScopeSnapshot(key, "v1", true, [], [], [], [ClusterB, V1, V2], [],
+            [ResourceNames.HostPort(HostA, 80), ResourceNames.HostPort(HostB, 80)]));
+        var node = new ProxyNode("sidecar~10.0.0.9~client-1.shop~shop.svc.cluster.local", ProxyKind.Proxyless, "10.0.0.9", "client-1", Ns,
+            "shop.svc.cluster.local", "client", ImmutableSortedDictionary<string, string>.Empty);
+        return (GrainProxyWatch)await _watcher.OpenAsync(node, CancellationToken.None);
+    }
+
+    private static async Task<ResolvedResources> ResolveCompleteAsync(GrainProxyWatch watch, string typeUrl)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        while (true)
+        {
+            var r = watch.Resolve(typeUrl);
+            if (r.Complete || timeout.IsCancellationRequested)
+            {
+                return r;
+            }
+            await Task.Delay(5, CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Proxyless_WildcardLdsAndCds_HoldWhatItsScopeSees_X17()
+    {
+        await using var watch = await OpenProxylessAsync();
+
+        watch.SetSubscription(TypeUrls.Listener, Subscription.WildcardOnly);
+        watch.SetSubscription(TypeUrls.Cluster, Subscription.WildcardOnly);
+
+        var lds = await ResolveCompleteAsync(watch, TypeUrls.Listener);
+        var cds = await ResolveCompleteAsync(watch, TypeUrls.Cluster);
+        Assert.True(lds.Complete && cds.Complete);
+        Assert.Equal([ResourceNames.HostPort(HostA, 80), ResourceNames.HostPort(HostB, 80)], lds.Resources.Keys);
+        Assert.Equal([V1, V2, ClusterB], cds.Resources.Keys);
+    }
+
+    [Fact]
+    public async Task NamedResourceOfAServiceTheScopeDoesNotSee_DoesNotExist_AndActivatesNoGrain_X22()
+    {
+        await using var watch = await OpenProxylessAsync();
+
+        watch.SetSubscription(TypeUrls.Endpoint, Subscription.Of([HiddenCluster, ClusterB]));
+        watch.SetSubscription(TypeUrls.Listener, Subscription.Of([ResourceNames.HostPort(Hidden, 80)]));
+        watch.SetSubscription(TypeUrls.Cluster, Subscription.Of(["outbound|80||invented-1.x.svc.cluster.local", "outbound|80||invented-2.x.svc.cluster.local"]));
+
+        var eds = await ResolveCompleteAsync(watch, TypeUrls.Endpoint);
+        Assert.True(eds.Complete);
+        Assert.Equal([ClusterB], eds.Resources.Keys);
+        Assert.Empty((await ResolveCompleteAsync(watch, TypeUrls.Listener)).Resources);
+        Assert.Empty((await ResolveCompleteAsync(watch, TypeUrls.Cluster)).Resources);
+        Assert.DoesNotContain(_grains.ServiceKeys, k => k == Hidden || k.StartsWith("invented", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Release_ForgetsEveryServiceTheStreamHeld_AndUnsubscribesThem()
+    {
+        var watch = await OpenProxylessAsync();
+        watch.SetSubscription(TypeUrls.Endpoint, Subscription.Of([V1, ClusterB]));
+        await ResolveCompleteAsync(watch, TypeUrls.Endpoint);
+        Assert.Equal(2, _watcher.ServiceEntryCount);
+
+        await watch.DisposeAsync();
+
+        Assert.Equal(0, _watcher.ServiceEntryCount);
+        Assert.Empty(_watcher.Watches);
+        await Eventually.WaitAsync(
+            () => _grains.Calls("IServiceGrain.UnsubscribeAsync") == 2 && _watcher.PendingReleases == 0,
+            () => $"both services unsubscribed in the background; {_grains.Calls("IServiceGrain.UnsubscribeAsync")} unsubscribes, {_watcher.PendingReleases} releases pending");
+    }
+
+    [Fact]
+    public async Task ChangeRacingAnUnsubscribe_NeverPutsTheUnsubscribedNameBack_X40()
+    {
+        await using var watch = await OpenProxylessAsync();
+        watch.SetSubscription(TypeUrls.Endpoint, Subscription.Of([V1, V2]));
+        Assert.Equal([V1, V2], (await ResolveCompleteAsync(watch, TypeUrls.Endpoint)).Resources.Keys);
+
+        // A notification for v1 picks the names it wants while the stream still has v1 ...
+        var wanted = watch.Want([new ResourceId(TypeUrls.Endpoint, V1)]);
+        Assert.NotNull(wanted);
+        // ... the stream unsubscribes v1 and resolves its new set before the notification patches.
+        watch.SetSubscription(TypeUrls.Endpoint, Subscription.Of([V2]));
+        Assert.Equal([V2], watch.Resolve(TypeUrls.Endpoint).Resources.Keys);
+        watch.Apply(wanted, memo: null);
+
+        Assert.Equal([V2], watch.Resolve(TypeUrls.Endpoint).Resources.Keys);
+    }
+
+    [Fact]
+    public async Task ChangeToANameTheStreamDropped_WakesNothing_X40()
+    {
+        await using var watch = await OpenProxylessAsync();
+        watch.SetSubscription(TypeUrls.Endpoint, Subscription.Of([V1, V2]));
+        await ResolveCompleteAsync(watch, TypeUrls.Endpoint);
+        watch.SetSubscription(TypeUrls.Endpoint, Subscription.Of([V2]));
+        var woken = new List<string>();
+        watch.Changed += woken.Add;
+
+        await _watcher.OnResourcesChangedAsync(new ResourceChange(HostA, [TestResources.Endpoint(V1, revision: 2)], []));
+
+        Assert.Empty(woken);
+        Assert.Equal([V2], watch.Resolve(TypeUrls.Endpoint).Resources.Keys);
+    }
+}
