@@ -4,7 +4,7 @@ namespace Mesh.Ingest.Kubernetes;
 /// A list whose paging does not end: more pages than <see cref="KubeInformerOptions.MaxListPages"/>, or
 /// the same continue token twice in a row. The informer counts it, backs off and lists again.
 /// </summary>
-public sealed class KubeListPagingException : Exception
+internal sealed class KubeListPagingException(string reason, string message) : Exception(message)
 {
     /// <summary>The <c>reason</c> of <c>mesh_k8s_watch_failures_total</c> for more pages than the cap.</summary>
     public const string TooManyPages = "too-many-pages";
@@ -12,20 +12,6 @@ public sealed class KubeListPagingException : Exception
     /// <summary>The <c>reason</c> of <c>mesh_k8s_watch_failures_total</c> for a continue token sent twice in a row.</summary>
     public const string RepeatedContinue = "repeated-continue";
 
-    public KubeListPagingException()
-    {
-    }
-
-    public KubeListPagingException(string message) : base(message)
-    {
-    }
-
-    public KubeListPagingException(string message, Exception innerException) : base(message, innerException)
-    {
-    }
-
-    public KubeListPagingException(string reason, string message) : base(message) => Reason = reason;
-
     /// <summary><see cref="TooManyPages"/> or <see cref="RepeatedContinue"/>.</summary>
-    public string Reason { get; } = TooManyPages;
+    public string Reason { get; } = reason;
 }
