@@ -17,7 +17,14 @@ public interface IKubeApi
 }
 
 /// <summary>A list page: the items, the list's resourceVersion and the token for the next page.</summary>
-public sealed record KubeList(IReadOnlyList<KubeItem> Items, string ResourceVersion, string? Continue);
+public sealed record KubeList(IReadOnlyList<KubeItem> Items, string ResourceVersion, string? Continue)
+{
+    /// <summary>
+    /// The token for the next page; null on the last. An empty or blank token is the last page too: the
+    /// API server writes <c>"continue": ""</c> on a custom resource list's last page, and any server may.
+    /// </summary>
+    public string? Continue { get; } = string.IsNullOrWhiteSpace(Continue) ? null : Continue;
+}
 
 /// <summary>A watch event: the item (null for a bookmark) and the resourceVersion it brings the watch to.</summary>
 public readonly record struct KubeWatchEvent(WatchEventType Type, KubeItem? Item, string? ResourceVersion);

@@ -15,7 +15,8 @@ namespace Mesh.Ingest.Kubernetes;
 /// An object deleted and re-created under the same name is told apart by its UID. Only effective
 /// changes reach the sink: an event whose content the mesh does not read (a Pod status heartbeat)
 /// changes nothing. A kind the API server does not serve (Istio CRDs not installed) counts as
-/// synced and empty, and is looked for again periodically.
+/// synced and empty, and is looked for again periodically. A list whose paging does not end
+/// (<see cref="KubeListPager"/>) fails like a failed request: counted, logged, retried after the backoff.
 /// </summary>
 public sealed partial class KubeInformer
 {
@@ -140,13 +141,14 @@ public sealed partial class KubeInformer
                 failures++;
                 var delay = Backoff(failures);
                 var status = (ex as HttpOperationException)?.Response.StatusCode;
-                WatchFailuresCounter.Add(1, Tag("reason", status is { } code ? ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture) : "connection"));
+                var paging = ex as KubeListPagingException;
+                WatchFailuresCounter.Add(1, Tag("reason", paging?.Reason ?? (status is { } code ? ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture) : "connection")));
                 var operation = resourceVersion is null ? "list" : "watch";
                 var detail = Describe(ex);
                 // RBAC or credentials: retrying cannot help until an operator acts, so say what to do.
                 var action = status switch
                 {
-                    System.Net.HttpStatusCode.Forbidden => $"the ingest's identity may not {operation} {_kind.Plural}{(_kind.Group.Length == 0 ? "" : "." + _kind.Group)}: grant get, list and watch on it in the ingest's ClusterRole (deploy/k8s/ingest.yaml)",
+                    System.Net.HttpStatusCode.Forbidden => $"the ingest's identity may not {operation} {_kind.Resource}: grant get, list and watch on it in the ingest's ClusterRole (deploy/k8s/ingest.yaml)",
                     System.Net.HttpStatusCode.Unauthorized => $"the API server rejected the ingest's credentials for {operation} {_kind.Plural}: check its ServiceAccount token or kubeconfig",
                     _ => null,
                 };
@@ -154,6 +156,10 @@ public sealed partial class KubeInformer
                 if (action is not null)
                 {
                     LogDenied(_logger, _kind.Kind, action, detail, delay);
+                }
+                else if (paging is not null)
+                {
+                    LogPagingFailed(_logger, _kind.Kind, detail, delay);
                 }
                 else if (ex is HttpOperationException or HttpRequestException or IOException or KubernetesException or System.Text.Json.JsonException)
                 {
@@ -177,19 +183,11 @@ public sealed partial class KubeInformer
     {
         foreach (var version in _kind.Versions)
         {
-            var items = new List<KubeItem>();
-            string? cont = null;
+            List<KubeItem> items;
             string rv;
             try
             {
-                do
-                {
-                    var page = await _api.ListAsync(_kind, version, cont, _options.PageSize, ct).ConfigureAwait(false);
-                    items.AddRange(page.Items);
-                    rv = page.ResourceVersion;
-                    cont = page.Continue;
-                }
-                while (cont is not null);
+                (items, rv) = await KubeListPager.ListAsync(_api, _kind, version, _options, ct).ConfigureAwait(false);
             }
             catch (HttpOperationException ex) when ((int)ex.Response.StatusCode == 404)
             {
@@ -424,6 +422,9 @@ public sealed partial class KubeInformer
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Kind}: {Action}. The API server said {Detail}; retrying in {Delay}")]
     private static partial void LogDenied(ILogger logger, string kind, string action, string detail, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Kind}: {Detail}; retrying in {Delay}")]
+    private static partial void LogPagingFailed(ILogger logger, string kind, string detail, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Kind}: the informer failed unexpectedly; retrying in {Delay}")]
     private static partial void LogUnexpected(ILogger logger, string kind, TimeSpan delay, Exception exception);

@@ -6,6 +6,12 @@ public sealed record KubeInformerOptions
     /// <summary>Items per list page (<c>limit</c>).</summary>
     public int PageSize { get; init; } = 500;
 
+    /// <summary>
+    /// Most pages one list may take. A list still not ended after this many (the API server keeps sending a
+    /// continue token) fails, is counted and logged, and is retried after the backoff.
+    /// </summary>
+    public int MaxListPages { get; init; } = 10_000;
+
     /// <summary>A watch is re-opened after a random time between this and twice this (client-go: 5–10 min).</summary>
     public TimeSpan WatchTimeout { get; init; } = TimeSpan.FromMinutes(5);
 

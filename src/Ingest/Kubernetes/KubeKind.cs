@@ -29,6 +29,9 @@ public sealed record KubeKind(string Kind, string Group, ImmutableArray<string> 
     /// <summary>An Istio custom resource (networking.istio.io): optional, the cluster may not have its CRDs.</summary>
     public bool IsCustom => Group == "networking.istio.io";
 
+    /// <summary>The resource as RBAC and error messages name it: <c>services</c>, <c>virtualservices.networking.istio.io</c>.</summary>
+    public string Resource => Group.Length == 0 ? Plural : $"{Plural}.{Group}";
+
     public string ApiVersion(string version) => Group.Length == 0 ? version : $"{Group}/{version}";
 
     public override string ToString() => Kind;

@@ -5,7 +5,10 @@ using k8s.Models;
 
 namespace Mesh.Ingest.Kubernetes;
 
-/// <summary><see cref="IKubeApi"/> over KubernetesClient: typed calls for the core kinds, custom-object calls for Istio's.</summary>
+/// <summary>
+/// <see cref="IKubeApi"/> over KubernetesClient: typed calls for the core kinds, custom-object calls for Istio's.
+/// Each page's continue token goes into <see cref="KubeList"/> as sent, which reads "" as the last page.
+/// </summary>
 public sealed class KubernetesApi(IKubernetes client) : IKubeApi
 {
     public async Task<KubeList> ListAsync(KubeKind kind, string version, string? continueToken, int limit, CancellationToken cancellationToken)
@@ -35,7 +38,7 @@ public sealed class KubernetesApi(IKubernetes client) : IKubeApi
                     ? arr.EnumerateArray().Select(i => KubeObjects.FromCustom(kind, i)).ToList()
                     : [];
                 var meta = list.TryGetProperty("metadata", out var m) ? m : default;
-                return new KubeList(items, Prop(meta, "resourceVersion") ?? "", Prop(meta, "continue") is { Length: > 0 } c ? c : null);
+                return new KubeList(items, Prop(meta, "resourceVersion") ?? "", Prop(meta, "continue"));
         }
     }
 

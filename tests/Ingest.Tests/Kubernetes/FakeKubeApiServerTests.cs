@@ -70,6 +70,59 @@ public sealed class FakeKubeApiServerTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task List_LastPage_CarriesEmptyContinueForCustomResources_AndNoneForBuiltIns()
+    {
+        _server.Create(Service("a", "ns"));
+        _server.Create(Service("b", "ns"));
+        _server.Create(VirtualService("a", "v1"));
+        _server.Create(VirtualService("b", "v1"));
+
+        var services = await ContinueTokensAsync("api/v1/services");
+        var virtualServices = await ContinueTokensAsync($"apis/{Istio}/v1/virtualservices");
+
+        // As kube-apiserver writes them: a built-in list's ListMeta omits an empty continue, an unstructured list keeps it.
+        Assert.Equal([true, false], services.Select(c => c is { Length: > 0 }));
+        Assert.Null(services[1]);
+        Assert.Equal([true, false], virtualServices.Select(c => c is { Length: > 0 }));
+        Assert.Equal("", virtualServices[1]);
+    }
+
+    [Fact]
+    public async Task EmptyContinueOnBuiltInLists_PutsItOnTheBuiltInsLastPage()
+    {
+        await RestartAsync(new FakeKubeApiServerOptions { EmptyContinueOnBuiltInLists = true });
+        _server.Create(Service("a", "ns"));
+
+        var typed = await _client.CoreV1.ListServiceForAllNamespacesAsync(limit: 1, cancellationToken: Ct);
+
+        Assert.Equal([""], await ContinueTokensAsync("api/v1/services"));
+        Assert.Equal("", typed.Continue());
+    }
+
+    [Theory]
+    [InlineData(KubePagingFault.EndlessTokens, 3)]
+    [InlineData(KubePagingFault.RepeatedToken, 1)]
+    public async Task BreakPaging_EveryListGetsTheFirstPage_WithATokenThatNeverEndsIt(KubePagingFault fault, int distinctTokens)
+    {
+        _server.Create(Service("a", "ns"));
+        _server.Create(Service("b", "ns"));
+        _server.BreakPaging("Service", fault);
+
+        var pages = new List<V1ServiceList> { await _client.CoreV1.ListServiceForAllNamespacesAsync(limit: 1, cancellationToken: Ct) };
+        for (var i = 0; i < 2; i++)
+        {
+            pages.Add(await _client.CoreV1.ListServiceForAllNamespacesAsync(limit: 1, continueParameter: pages[^1].Continue(), cancellationToken: Ct));
+        }
+
+        Assert.All(pages, p => Assert.Equal("a", Assert.Single(p.Items).Name()));
+        Assert.All(pages, p => Assert.False(string.IsNullOrEmpty(p.Continue())));
+        Assert.Equal(distinctTokens, pages.Select(p => p.Continue()).Distinct().Count());
+        _server.BreakPaging("Service", KubePagingFault.None);
+        var healed = await _client.CoreV1.ListServiceForAllNamespacesAsync(cancellationToken: Ct);
+        Assert.Null(healed.Continue());
+    }
+
+    [Fact]
     public async Task List_LabelSelector_AppliesEqualitySetAndExistenceRequirements()
     {
         _server.Create(Service("web", "ns", """{"app":"web","tier":"front"}"""));
@@ -350,6 +403,24 @@ public sealed class FakeKubeApiServerTests : IAsyncLifetime, IDisposable
         _client.Dispose();
         await _server.DisposeAsync();
         await StartAsync(options);
+    }
+
+    /// <summary>Pages through a list one item at a time over raw HTTP; each page's <c>metadata.continue</c> as written (null: absent).</summary>
+    private async Task<List<string?>> ContinueTokensAsync(string path)
+    {
+        using var http = new HttpClient { BaseAddress = _server.Url };
+        var tokens = new List<string?>();
+        string? next = null;
+        do
+        {
+            var query = next is null ? "?limit=1" : $"?limit=1&continue={Uri.EscapeDataString(next)}";
+            using var page = JsonDocument.Parse(await http.GetStringAsync(new Uri(path + query, UriKind.Relative), Ct));
+            next = page.RootElement.GetProperty("metadata").TryGetProperty("continue", out var c) ? c.GetString() : null;
+            tokens.Add(next);
+        }
+        while (next is { Length: > 0 });
+
+        return tokens;
     }
 
     private ClientWatch<V1Service> WatchServices(string? resourceVersion, string? labelSelector = null, int? timeoutSeconds = null, bool bookmarks = true)

@@ -4,6 +4,7 @@ using Mesh.Ingest.Kubernetes;
 using Mesh.Model.Config;
 using Mesh.Testing;
 using Mesh.Testing.Kubernetes;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Mesh.Ingest.Tests.Kubernetes;
@@ -11,7 +12,8 @@ namespace Mesh.Ingest.Tests.Kubernetes;
 /// <summary>
 /// <see cref="KubeInformer"/> against the fake API server over the real list/watch wire protocol:
 /// initial sync, resume without relist, relist after 410 with a missed delete, UID re-create, no-op
-/// events, bookmarks, CRDs that are not installed and invalid custom resources.
+/// events, bookmarks, CRDs that are not installed, invalid custom resources, and lists whose paging
+/// ends with an empty continue token or does not end.
 /// </summary>
 public sealed class InformerTests : IAsyncLifetime, IDisposable
 {
@@ -40,13 +42,21 @@ public sealed class InformerTests : IAsyncLifetime, IDisposable
         _stop.Dispose();
     }
 
-    private KubeInformer Start(KubeKind kind)
+    private KubeInformer Start(KubeKind kind, KubeInformerOptions? options = null, TimeProvider? time = null, ILogger? logger = null)
     {
         var informer = new KubeInformer(kind, new KubernetesApi(_client), _sink,
-            new KubeInformerOptions { BackoffInitial = TimeSpan.FromMilliseconds(20), BackoffMax = TimeSpan.FromMilliseconds(200), NotServedRetry = TimeSpan.FromMilliseconds(200) },
-            TimeProvider.System, NullLogger.Instance);
+            options ?? new KubeInformerOptions { BackoffInitial = TimeSpan.FromMilliseconds(20), BackoffMax = TimeSpan.FromMilliseconds(200), NotServedRetry = TimeSpan.FromMilliseconds(200) },
+            time ?? TimeProvider.System, logger ?? NullLogger.Instance);
         _running.Add(informer.RunAsync(_stop.Token));
         return informer;
+    }
+
+    private async Task RestartServerAsync(FakeKubeApiServerOptions options)
+    {
+        _client.Dispose();
+        await _server.DisposeAsync();
+        _server = await FakeKubeApiServer.StartAsync(options);
+        _client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = _server.Url.ToString() });
     }
 
     private static async Task SyncedAsync(KubeInformer informer) => await informer.Synced.WaitAsync(TimeSpan.FromSeconds(5));
@@ -244,5 +254,84 @@ public sealed class InformerTests : IAsyncLifetime, IDisposable
         Assert.Contains("weight", rejected.ToString(), StringComparison.Ordinal);
         Assert.NotNull(informer.Items.Single(i => i.Name == "good").Config);
         Assert.Null(informer.Items.Single(i => i.Name == "bad").Config);
+    }
+
+    [Theory]
+    [InlineData("Service", 5, 3)]
+    [InlineData("Service", 1, 1)]
+    [InlineData("VirtualService", 5, 3)]
+    [InlineData("VirtualService", 1, 1)]
+    public async Task List_LastPageCarriesEmptyContinue_SyncsAfterExactlyItsPages(string kind, int objects, int pages)
+    {
+        // kube-apiserver writes "continue": "" on a custom resource list's last page; any server may on any list.
+        await RestartServerAsync(new FakeKubeApiServerOptions { EmptyContinueOnBuiltInLists = true });
+        for (var i = 0; i < objects; i++)
+        {
+            _server.Create(kind == "Service" ? K8sObjects.Service($"s{i}", "ns") : K8sObjects.VirtualService($"s{i}", "ns", "a.ns.svc.cluster.local", """
+                "http":[{"route":[{"destination":{"host":"a.ns.svc.cluster.local"}}]}]
+                """));
+        }
+
+        var informer = Start(kind == "Service" ? KubeKind.Service : KubeKind.VirtualService, new KubeInformerOptions { PageSize = 2 });
+        await SyncedAsync(informer);
+        await _server.WaitForOpenWatchesAsync(kind, 1);
+
+        Assert.Equal(pages, _server.ListRequestCount(kind));
+        Assert.Equal(objects, _sink.Lines.Count(l => l.StartsWith($"Added {kind} ns/", StringComparison.Ordinal)));
+        Assert.Equal((1, 0L), (informer.Status.Lists, informer.Status.WatchFailures));
+    }
+
+    [Fact]
+    public async Task List_ContinueTokensThatNeverEnd_FailAtMaxListPages_EachAttempt_AndRetryAfterBackoff()
+    {
+        _server.Create(K8sObjects.Service("a", "ns"));
+        _server.Create(K8sObjects.Service("b", "ns"));
+        _server.BreakPaging("Service", KubePagingFault.EndlessTokens);
+        var clock = new TimerCountingTimeProvider();
+        using var logs = new CapturingLoggerProvider();
+        using var failures = new FailureCounter("Service", "too-many-pages");
+        var options = new KubeInformerOptions { PageSize = 1, MaxListPages = 4, BackoffInitial = TimeSpan.FromSeconds(1), BackoffMax = TimeSpan.FromSeconds(1) };
+
+        var informer = Start(KubeKind.Service, options, clock, logs.CreateLogger("informer"));
+        await Eventually.WaitAsync(() => clock.Timers == 1, () => $"the first list to fail and back off: {informer.Status}");
+
+        const string Error = "the list of services did not end after 4 pages of 1 (Kubernetes:Informer:MaxListPages is 4): the API server kept sending a continue token. " +
+            "If there really are more than 4 services, raise Kubernetes:Informer:MaxListPages";
+        Assert.Equal(4, _server.ListRequestCount("Service"));
+        Assert.Equal(Error, informer.Status.LastError);
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Error && e.Message.StartsWith($"Service: {Error}; retrying in ", StringComparison.Ordinal));
+        Assert.Equal((false, 1L, 1L), (informer.Synced.IsCompleted, informer.Status.WatchFailures, failures.Total));
+        Assert.Empty(_sink.Lines);
+
+        clock.Advance(options.BackoffMax * 1.5); // the longest jittered backoff
+        await Eventually.WaitAsync(() => clock.Timers == 2, () => $"the retried list to fail and back off: {informer.Status}");
+
+        Assert.Equal(8, _server.ListRequestCount("Service"));
+        Assert.Equal((false, 2L, 2L), (informer.Synced.IsCompleted, informer.Status.WatchFailures, failures.Total));
+    }
+
+    [Fact]
+    public async Task List_SameContinueTokenTwiceInARow_FailsAtTheSecondPage_AndSyncsOnceTheServerPages()
+    {
+        _server.Create(K8sObjects.Service("a", "ns"));
+        _server.Create(K8sObjects.Service("b", "ns"));
+        _server.BreakPaging("Service", KubePagingFault.RepeatedToken);
+        var clock = new TimerCountingTimeProvider();
+        using var failures = new FailureCounter("Service", "repeated-continue");
+        var options = new KubeInformerOptions { PageSize = 1, BackoffInitial = TimeSpan.FromSeconds(1), BackoffMax = TimeSpan.FromSeconds(1) };
+
+        var informer = Start(KubeKind.Service, options, clock);
+        await Eventually.WaitAsync(() => clock.Timers == 1, () => $"the list to fail and back off: {informer.Status}");
+
+        Assert.Equal(2, _server.ListRequestCount("Service"));
+        Assert.StartsWith("the list of services got the same continue token for pages 1 and 2: the API server is not paging", informer.Status.LastError, StringComparison.Ordinal);
+        Assert.Equal((false, 1L), (informer.Synced.IsCompleted, failures.Total));
+
+        _server.BreakPaging("Service", KubePagingFault.None);
+        clock.Advance(options.BackoffMax * 1.5);
+        await SyncedAsync(informer);
+
+        Assert.Equal(4, _server.ListRequestCount("Service"));
+        Assert.Equal(["Added Service ns/a", "Added Service ns/b"], _sink.Lines);
     }
 }

@@ -14,11 +14,12 @@ namespace Mesh.Testing.Kubernetes;
 
 /// <summary>
 /// An in-process Kubernetes API server on 127.0.0.1 (HTTP/1.1) that a real client can list and watch
-/// over the real wire protocol: one global resource version, uids, paginated lists, label selectors,
+/// over the real wire protocol: one global resource version, uids, paginated lists (their metadata as the
+/// real server writes it, <c>"continue": ""</c> on a custom resource list's last page), label selectors,
 /// chunked watch streams with history replay, bookmarks and in-stream 410s. Test controls write
-/// objects directly (as into etcd), compact history, drop or fail watches, queue HTTP failures and hold requests;
-/// a request log, per-kind counters and <see cref="WaitUntilAsync"/> let tests assert what the client
-/// did without sleeping. Kinds are named by their Kind (<c>"Service"</c>, <c>"VirtualService"</c>).
+/// objects directly (as into etcd), compact history, drop or fail watches, queue HTTP failures, break list
+/// paging and hold requests; a request log, per-kind counters and <see cref="WaitUntilAsync"/> let tests
+/// assert what the client did without sleeping. Kinds are named by their Kind (<c>"Service"</c>, <c>"VirtualService"</c>).
 /// </summary>
 public sealed class FakeKubeApiServer : IAsyncDisposable
 {
@@ -39,7 +40,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         _registry = new(options.ResourceTypes);
         _store = new(options.TimeProvider, _signal.Pulse);
         _holds = new(_signal.Pulse);
-        var handler = new KubeApiHandler(_store, _registry, _faults, _holds, OnRequest, options.TimeProvider, _stopping.Token);
+        var handler = new KubeApiHandler(_store, _registry, _faults, _holds, options.EmptyContinueOnBuiltInLists, OnRequest, options.TimeProvider, _stopping.Token);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(o => o.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http1));
@@ -164,6 +165,12 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     /// 429s carry <c>Retry-After: 1</c>.
     /// </summary>
     public void FailNext(string pathPrefix, int statusCode, int count = 1, KubeApiVerb? verb = null) => _faults.Add(pathPrefix, statusCode, count, verb);
+
+    /// <summary>
+    /// Breaks the paging of <paramref name="kind"/>'s lists until called again with <see cref="KubePagingFault.None"/>:
+    /// every list request gets the first page, with a continue token that never ends the list.
+    /// </summary>
+    public void BreakPaging(string kind, KubePagingFault fault) => _faults.SetPagingFault(_registry.ByKind(kind), fault);
 
     /// <summary>
     /// Holds requests whose path starts with <paramref name="pathPrefix"/> (and, when given, of

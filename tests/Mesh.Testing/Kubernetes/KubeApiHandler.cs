@@ -17,10 +17,13 @@ internal sealed class KubeApiHandler(
     KubeResourceRegistry registry,
     KubeFaultInjector faults,
     KubeRequestHolds holds,
+    bool emptyContinueOnBuiltInLists,
     Action<KubeApiRequest> onRequest,
     TimeProvider time,
     CancellationToken stopping)
 {
+    private long _brokenPages;
+
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
@@ -181,7 +184,15 @@ internal sealed class KubeApiHandler(
         var query = context.Request.Query;
         var filter = KubeObjectFilter.Create(route.Namespace, query["labelSelector"], query["fieldSelector"]);
         int? limit = int.TryParse(query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var l) && l > 0 ? l : null;
-        var page = store.List(route.Type, filter, limit, query["continue"]);
+        var fault = faults.PagingFault(route.Type);
+        var page = store.List(route.Type, filter, limit, fault == KubePagingFault.None ? (string?)query["continue"] : null);
+        if (fault != KubePagingFault.None)
+        {
+            // The first page again, whatever was asked for, with a token that does not end the list.
+            var snapshot = fault == KubePagingFault.EndlessTokens ? $"endless-{Interlocked.Increment(ref _brokenPages)}" : "repeated";
+            page = page with { Continue = new KubeContinueToken(snapshot, page.ResourceVersion, "").Encode() };
+        }
+
         return WriteAsync(context, 200, w =>
         {
             w.WriteStartObject();
@@ -189,9 +200,11 @@ internal sealed class KubeApiHandler(
             w.WriteString("apiVersion", route.ApiVersion);
             w.WriteStartObject("metadata");
             w.WriteString("resourceVersion", page.ResourceVersion.ToString(CultureInfo.InvariantCulture));
-            if (page.Continue is not null)
+            // The real server writes "continue": "" on a custom resource list's last page (an unstructured
+            // list keeps the empty field) and leaves it out of a built-in list's (ListMeta's omitempty).
+            if (page.Continue is not null || route.Type.IsCustomResource || emptyContinueOnBuiltInLists)
             {
-                w.WriteString("continue", page.Continue);
+                w.WriteString("continue", page.Continue ?? "");
             }
 
             if (page.RemainingItemCount is { } remaining)

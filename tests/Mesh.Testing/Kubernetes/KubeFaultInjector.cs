@@ -1,10 +1,14 @@
 namespace Mesh.Testing.Kubernetes;
 
-/// <summary>Queued failures: the next N requests under a path prefix (optionally of one verb) get an error status.</summary>
+/// <summary>
+/// Queued failures: the next N requests under a path prefix (optionally of one verb) get an error status;
+/// and kinds whose list paging is broken until told otherwise.
+/// </summary>
 internal sealed class KubeFaultInjector
 {
     private readonly Lock _gate = new();
     private readonly List<Rule> _rules = [];
+    private readonly Dictionary<KubeResourceType, KubePagingFault> _paging = [];
 
     public void Add(string pathPrefix, int statusCode, int count, KubeApiVerb? verb)
     {
@@ -28,6 +32,29 @@ internal sealed class KubeFaultInjector
             rule.Remaining--;
             _rules.RemoveAll(r => r.Remaining <= 0);
             return rule.StatusCode;
+        }
+    }
+
+    public void SetPagingFault(KubeResourceType type, KubePagingFault fault)
+    {
+        lock (_gate)
+        {
+            if (fault == KubePagingFault.None)
+            {
+                _paging.Remove(type);
+            }
+            else
+            {
+                _paging[type] = fault;
+            }
+        }
+    }
+
+    public KubePagingFault PagingFault(KubeResourceType type)
+    {
+        lock (_gate)
+        {
+            return _paging.GetValueOrDefault(type);
         }
     }
 
