@@ -56,7 +56,7 @@ public sealed partial class KubernetesSource : BackgroundService, IKubeChangeSin
     private readonly RegistryIndex _index;
     private readonly Dictionary<string, (string Namespace, string Fingerprint)> _definitions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, MeshService>> _definitionsByNamespace = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<ConfigError>> _conflicts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<ConfigError>> _diagnostics = new(StringComparer.Ordinal);
     private volatile bool _synced;
 
     public KubernetesSource(
@@ -382,10 +382,10 @@ public sealed partial class KubernetesSource : BackgroundService, IKubeChangeSin
         var services = new Dictionary<string, DesiredService?>(StringComparer.Ordinal);
         foreach (var host in dirty.Hosts)
         {
-            var conflicts = new List<ConfigError>();
-            var svc = _index.CompileHost(host, conflicts);
+            var diagnostics = new List<ConfigError>();
+            var svc = _index.CompileHost(host, diagnostics);
             services[host] = svc;
-            SetConflicts(host, conflicts);
+            SetDiagnostics(host, diagnostics);
             TrackDefinition(host, svc?.Definition, dirty);
         }
         var nsConfigs = new Dictionary<string, NamespaceConfig?>(StringComparer.Ordinal);
@@ -440,15 +440,15 @@ public sealed partial class KubernetesSource : BackgroundService, IKubeChangeSin
         }
     }
 
-    private void SetConflicts(string host, List<ConfigError> conflicts)
+    private void SetDiagnostics(string host, List<ConfigError> diagnostics)
     {
-        if (conflicts.Count == 0)
+        if (diagnostics.Count == 0)
         {
-            _conflicts.Remove(host);
+            _diagnostics.Remove(host);
         }
         else
         {
-            _conflicts[host] = conflicts;
+            _diagnostics[host] = diagnostics;
         }
     }
 
@@ -456,7 +456,7 @@ public sealed partial class KubernetesSource : BackgroundService, IKubeChangeSin
     {
         var kinds = Kinds;
         var byKind = kinds.Where(k => k.Objects > 0).ToImmutableSortedDictionary(k => k.Kind, k => k.Objects, StringComparer.Ordinal);
-        var errors = kinds.SelectMany(k => k.Rejected).Concat(_conflicts.OrderBy(c => c.Key, StringComparer.Ordinal).SelectMany(c => c.Value)).ToImmutableArray();
+        var errors = kinds.SelectMany(k => k.Rejected).Concat(_diagnostics.OrderBy(c => c.Key, StringComparer.Ordinal).SelectMany(c => c.Value)).ToImmutableArray();
         _status.RecordObjects(byKind, errors);
     }
 

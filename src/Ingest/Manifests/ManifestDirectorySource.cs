@@ -88,7 +88,7 @@ public sealed partial class ManifestDirectorySource(
         var started = time.GetUtcNow();
         var (objects, errors) = _set.Update(dir, stamps);
         var desired = RegistryCompiler.Compile(objects, settings);
-        var allErrors = errors.AddRange(desired.Conflicts);
+        var allErrors = errors.AddRange(desired.Diagnostics);
         status.RecordLoad(objects, allErrors);
         LogNewErrors(allErrors);
         var compiled = time.GetUtcNow();

@@ -7,7 +7,7 @@ namespace Mesh.Ingest.Registry;
 /// <summary>
 /// Turns EndpointSlices (joined to Pods), selected Pods, WorkloadEntries and inline ServiceEntry
 /// endpoints into <see cref="ServiceEndpoint"/>s. An address that appears more than once is kept
-/// once (gRPC rejects duplicate endpoints, G-06).
+/// once (gRPC rejects duplicate endpoints, G-06); a workload with no IP address is none (<see cref="WhyNotAnEndpoint"/>).
 /// </summary>
 internal static class EndpointResolver
 {
@@ -63,6 +63,25 @@ internal static class EndpointResolver
                 svc.Ports.ToImmutableSortedDictionary(sp => sp.Port, sp => int.TryParse(sp.TargetPort, out var t) ? t : sp.Port),
                 p.Meta.Labels, LocalityOf(p),
                 1, EndpointHealth.Healthy, p.ServiceAccount, WorkloadName(p)))];
+
+    /// <summary>
+    /// Why a workload (a WorkloadEntry or an inline ServiceEntry endpoint) cannot be an endpoint of
+    /// <paramref name="endpointOf"/>, or null when it can. Istio accepts both cases below but Mesh
+    /// cannot serve them: an empty address would be NACKed by gRPC clients (G-06) and a unix socket
+    /// is no IP socket address.
+    /// </summary>
+    public static string? WhyNotAnEndpoint(WorkloadEntrySpec spec, string endpointOf)
+    {
+        if (spec.Address.Length == 0)
+        {
+            var onNetwork = string.IsNullOrEmpty(spec.Network) ? "" : $" on network '{spec.Network}'";
+            return $"is empty, so this workload{onNetwork} is not an endpoint of {endpointOf}: "
+                + "Istio reaches such a workload through its network's gateway, which Mesh does not support";
+        }
+        return spec.IsUnixSocket
+            ? $"'{spec.Address}' is a unix domain socket, so it is not an endpoint of {endpointOf}: Istio gives Envoy a pipe address for it, which Mesh does not serve yet"
+            : null;
+    }
 
     public static ServiceEndpoint FromWorkload(WorkloadEntrySpec spec, IReadOnlyList<ServiceEntryPort> ports, string? workloadName) =>
         new(spec.Address,

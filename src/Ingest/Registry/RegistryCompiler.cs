@@ -20,11 +20,11 @@ public static class RegistryCompiler
         {
             index.Apply(o.Key, o, dirty);
         }
-        var conflicts = new List<ConfigError>();
+        var diagnostics = new List<ConfigError>();
         var services = ImmutableSortedDictionary.CreateBuilder<string, DesiredService>(StringComparer.Ordinal);
         foreach (var host in index.Hosts.Order(StringComparer.Ordinal))
         {
-            if (index.CompileHost(host, conflicts) is { } svc)
+            if (index.CompileHost(host, diagnostics) is { } svc)
             {
                 services[host] = svc;
             }
@@ -38,6 +38,6 @@ public static class RegistryCompiler
                 namespaces[ns] = config;
             }
         }
-        return new DesiredState(services.ToImmutable(), namespaces.ToImmutable(), [.. conflicts]);
+        return new DesiredState(services.ToImmutable(), namespaces.ToImmutable(), [.. diagnostics]);
     }
 }

@@ -69,10 +69,14 @@ public sealed class RegistryIndex(MeshSettings settings)
         }
     }
 
-    /// <summary>The desired state of one host, or null when nothing defines it; <paramref name="conflicts"/> names the definitions that lost.</summary>
-    public DesiredService? CompileHost(string host, List<ConfigError> conflicts)
+    /// <summary>
+    /// The desired state of one host, or null when nothing defines it. <paramref name="diagnostics"/>
+    /// gets what the operator should know: the definitions that lost, and the workloads left out of
+    /// its endpoints (no address, or a unix socket).
+    /// </summary>
+    public DesiredService? CompileHost(string host, List<ConfigError> diagnostics)
     {
-        ArgumentNullException.ThrowIfNull(conflicts);
+        ArgumentNullException.ThrowIfNull(diagnostics);
         if (!_definers.TryGetValue(host, out var definers) || definers.Count == 0)
         {
             return null;
@@ -80,13 +84,13 @@ public sealed class RegistryIndex(MeshSettings settings)
         var winner = _objects[definers.Min];
         foreach (var loser in definers.Skip(1))
         {
-            conflicts.Add(new ConfigError("", loser.Kind.ToString(), loser.Namespace, loser.Name, "hosts",
+            diagnostics.Add(new ConfigError("", loser.Kind.ToString(), loser.Namespace, loser.Name, "hosts",
                 $"host {host} is already defined by {definers.Min}; this definition is ignored"));
         }
         var (def, endpoints) = winner switch
         {
             KubeService svc => Define(svc),
-            ServiceEntry se => Define(se, host),
+            ServiceEntry se => Define(se, host, diagnostics),
             _ => throw new InvalidOperationException($"{winner.Key} cannot define a host"),
         };
 
@@ -125,26 +129,39 @@ public sealed class RegistryIndex(MeshSettings settings)
         return (def, endpoints);
     }
 
-    private (MeshService, ImmutableArray<ServiceEndpoint>) Define(ServiceEntry se, string host)
+    private (MeshService, ImmutableArray<ServiceEndpoint>) Define(ServiceEntry se, string host, List<ConfigError> diagnostics)
     {
         var ports = se.Ports.OrderBy(p => p.Number).ToList();
         ImmutableArray<ServiceEndpoint> endpoints;
         if (se.WorkloadSelector is { } sel)
         {
             var inNs = InNamespace(se.Meta.Namespace);
+            var workloads = new List<ServiceEndpoint>();
+            foreach (var we in inNs.OfType<WorkloadEntry>().Where(w => sel.Matches(w.Spec.Labels)).OrderBy(w => w.Meta.Name, StringComparer.Ordinal))
+            {
+                if (Servable(we, we.Spec, "spec", $"{host} (ServiceEntry {se.Meta.Namespace}/{se.Meta.Name})", diagnostics))
+                {
+                    workloads.Add(EndpointResolver.FromWorkload(we.Spec, ports, we.Meta.Name));
+                }
+            }
             endpoints = [.. inNs.OfType<Pod>().OrderBy(p => p.Meta.Name, StringComparer.Ordinal)
                     .Where(p => !string.IsNullOrEmpty(p.PodIP) && sel.Matches(p.Meta.Labels))
                     .Select(p => EndpointResolver.FromPod(p, ports))
-                .Concat(inNs.OfType<WorkloadEntry>().OrderBy(w => w.Meta.Name, StringComparer.Ordinal)
-                    .Where(w => sel.Matches(w.Spec.Labels))
-                    .Select(w => EndpointResolver.FromWorkload(w.Spec, ports, w.Meta.Name)))
+                .Concat(workloads)
                 .DistinctBy(e => e.Address)
                 .OrderBy(e => e.Address, StringComparer.Ordinal)];
         }
         else
         {
-            endpoints = [.. se.Endpoints.Select(e => EndpointResolver.FromWorkload(e, ports, null))
-                .DistinctBy(e => (e.Address, string.Join(',', e.Ports.Values)))];
+            var inline = new List<ServiceEndpoint>();
+            for (var i = 0; i < se.Endpoints.Length; i++)
+            {
+                if (Servable(se, se.Endpoints[i], $"spec.endpoints[{i}]", host, diagnostics))
+                {
+                    inline.Add(EndpointResolver.FromWorkload(se.Endpoints[i], ports, null));
+                }
+            }
+            endpoints = [.. inline.DistinctBy(e => (e.Address, string.Join(',', e.Ports.Values)))];
         }
         var resolution = se.Resolution.ToUpperInvariant() switch
         {
@@ -157,6 +174,17 @@ public sealed class RegistryIndex(MeshSettings settings)
             [.. se.Addresses], ServiceOrigin.ServiceEntry, resolution, [.. se.ExportTo],
             se.WorkloadSelector?.Labels ?? ImmutableSortedDictionary<string, string>.Empty);
         return (def, endpoints);
+    }
+
+    /// <summary>True when the workload can be an EDS endpoint; otherwise reports why not, at its address field, and returns false.</summary>
+    private static bool Servable(ConfigObject owner, WorkloadEntrySpec spec, string field, string endpointOf, List<ConfigError> diagnostics)
+    {
+        if (EndpointResolver.WhyNotAnEndpoint(spec, endpointOf) is not { } reason)
+        {
+            return true;
+        }
+        diagnostics.Add(new ConfigError("", owner.Kind.ToString(), owner.Meta.Namespace, owner.Meta.Name, field + ".address", reason));
+        return false;
     }
 
     /// <summary>What depends on <paramref name="o"/> as it is indexed now.</summary>

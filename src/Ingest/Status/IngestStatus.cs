@@ -11,7 +11,7 @@ namespace Mesh.Ingest.Status;
 public sealed class IngestStatus
 {
     public static readonly Meter Meter = new("Mesh.Ingest");
-    private static readonly Counter<long> Rejected = Meter.CreateCounter<long>("mesh_config_rejected", description: "Config objects or documents rejected, by kind.");
+    private static readonly Counter<long> Rejected = Meter.CreateCounter<long>("mesh_config_rejected", description: "Config objects or documents rejected (or valid but not served, such as a host defined twice or a workload with no address), by kind.");
     private static readonly Counter<long> Applies = Meter.CreateCounter<long>("mesh_ingest_applies", description: "Applies of the source to the grains.");
     private static readonly Counter<long> GrainWrites = Meter.CreateCounter<long>("mesh_ingest_grain_writes", description: "Grain writes made by applies (a write that changes nothing is not made).");
     private static readonly Counter<long> ApplyFailures = Meter.CreateCounter<long>("mesh_ingest_apply_failures", description: "Applies that failed and will be retried.");
@@ -41,7 +41,7 @@ public sealed class IngestStatus
     public void RecordLoad(IReadOnlyCollection<ConfigObject> objects, ImmutableArray<ConfigError> errors) =>
         RecordObjects(objects.GroupBy(o => o.Kind.ToString()).ToImmutableSortedDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal), errors);
 
-    /// <summary>Objects held by kind, and every current error (rejected objects, host conflicts).</summary>
+    /// <summary>Objects held by kind, and every current error (rejected objects, host conflicts, workloads left out of endpoints).</summary>
     public void RecordObjects(ImmutableSortedDictionary<string, int> byKind, ImmutableArray<ConfigError> errors)
     {
         // Count only errors not seen in the previous load, so a file re-read does not inflate the counter.

@@ -19,4 +19,11 @@ public sealed record WorkloadEntrySpec(
     string? Network,
     string? Locality,
     int? Weight,
-    string? ServiceAccount);
+    string? ServiceAccount)
+{
+    /// <summary>The prefix of a unix domain socket address (<c>unix:///path</c> or <c>unix://@abstract</c>).</summary>
+    public const string UnixAddressPrefix = "unix://";
+
+    /// <summary>True when <see cref="Address"/> is a unix domain socket rather than an IP or a DNS name.</summary>
+    public bool IsUnixSocket => Address.StartsWith(UnixAddressPrefix, StringComparison.Ordinal);
+}

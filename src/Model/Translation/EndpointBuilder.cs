@@ -8,7 +8,7 @@ namespace Mesh.Model.Translation;
 
 /// <summary>
 /// Builds EDS resources: one ClusterLoadAssignment per outbound cluster of a service, valid for gRPC
-/// (G-06): every locality weighted, one priority, no endpoint address twice.
+/// (G-06): every locality weighted, one priority, no endpoint address twice, none empty.
 /// </summary>
 public static class EndpointBuilder
 {
@@ -28,7 +28,9 @@ public static class EndpointBuilder
         var byLocality = new SortedDictionary<Services.Locality, LocalityLbEndpoints>(LocalityOrder.Instance);
         foreach (var endpoint in sorted)
         {
-            if (!endpoint.Ports.TryGetValue(spec.Port.Port, out var targetPort) || !spec.Labels.Matches(endpoint.Labels))
+            // G-06: an endpoint with no address is invalid (a workload on another network has none;
+            // the registry leaves those out and reports them, this keeps any other caller safe).
+            if (endpoint.Address.Length == 0 || !endpoint.Ports.TryGetValue(spec.Port.Port, out var targetPort) || !spec.Labels.Matches(endpoint.Labels))
             {
                 continue;
             }

@@ -17,7 +17,7 @@ internal static class GatewayValidator
             var server = gateway.Servers[i];
             var field = $"spec.servers[{i}]";
             context.Check(field + ".port.number", PortRules.Number(server.Port.Number));
-            context.Check(field + ".port.protocol", PortRules.Protocol(server.Port.Protocol));
+            context.Check(field + ".port.protocol", PortRules.ServerProtocol(server.Port.Protocol));
             if (server.Hosts.IsDefaultOrEmpty)
             {
                 context.Add(field + ".hosts", "at least one host is required");

@@ -2,7 +2,7 @@ using Mesh.Model.Config;
 
 namespace Mesh.Model.Validation;
 
-/// <summary>ServiceEntry rules: hosts, addresses, ports, location, resolution and endpoints versus workloadSelector.</summary>
+/// <summary>ServiceEntry rules (Istio's <c>ValidateServiceEntry</c>): hosts, addresses, ports, location, resolution and endpoints versus workloadSelector.</summary>
 internal static class ServiceEntryValidator
 {
     private static readonly string[] Resolutions = ["NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN"];
@@ -64,18 +64,17 @@ internal static class ServiceEntryValidator
         }
     }
 
+    // No ports is valid, as in Istio (ports is optional in service_entry.proto): the hosts are
+    // defined, but nothing is served for them (clusters and listeners are per port).
     private static void Ports(ServiceEntry entry, ValidationContext context)
     {
-        if (entry.Ports.IsDefaultOrEmpty)
-        {
-            context.Add("spec.ports", "at least one port is required");
-            return;
-        }
+        var hosts = entry.Hosts.IsDefault ? 0 : entry.Hosts.Length;
+        var ports = entry.Ports.IsDefault ? [] : entry.Ports;
         var numbers = new HashSet<int>();
         var names = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < entry.Ports.Length; i++)
+        for (var i = 0; i < ports.Length; i++)
         {
-            var port = entry.Ports[i];
+            var port = ports[i];
             var field = $"spec.ports[{i}]";
             if (PortRules.Number(port.Number) is { } reason)
             {
@@ -97,7 +96,18 @@ internal static class ServiceEntryValidator
             {
                 context.Add(field + ".name", $"port name '{port.Name}' is already used by another port");
             }
-            context.Check(field + ".protocol", PortRules.Protocol(port.Protocol));
+            if (PortRules.Protocol(port.Protocol) is { } protocolError)
+            {
+                context.Add(field + ".protocol", protocolError);
+            }
+            else if (entry.Resolution != "NONE" && hosts > 1 && !PortRules.IsHttpOrTls(port.Protocol))
+            {
+                // Istio: "multiple hosts provided with non-HTTP, non-TLS ports"; with NONE the hosts are ignored.
+                var described = port.Protocol.Length == 0 ? "no protocol" : $"protocol {port.Protocol}";
+                context.Add(field + ".protocol",
+                    $"port {port.Number} has {described}: with {hosts} hosts and resolution {entry.Resolution} every port must be HTTP or TLS, "
+                    + "because plain TCP cannot tell the hosts apart");
+            }
             if (port.TargetPort is { } target)
             {
                 context.Check(field + ".targetPort", PortRules.Number(target));
@@ -111,15 +121,16 @@ internal static class ServiceEntryValidator
         {
             context.Add("spec.endpoints", "endpoints must not be set when resolution is NONE");
         }
-        var portNames = entry.Ports.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var ports = entry.Ports.IsDefault ? [] : entry.Ports;
+        var portNames = ports.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         for (var i = 0; i < entry.Endpoints.Length; i++)
         {
             var endpoint = entry.Endpoints[i];
             var field = $"spec.endpoints[{i}]";
-            WorkloadEntryValidator.Validate(endpoint, field, context);
-            if (entry.Resolution == "STATIC" && endpoint.Address.Length > 0 && !IsUnixAddress(endpoint.Address) && !PortRules.IsIp(endpoint.Address))
+            WorkloadEntryValidator.Validate(endpoint, field, context, entry.Resolution);
+            if (entry.Resolution == "STATIC" && endpoint.IsUnixSocket && ports.Length != 1)
             {
-                context.Add(field + ".address", $"'{endpoint.Address}' is not a valid IP address (resolution STATIC needs IPs)");
+                context.Add(field + ".address", $"a unix:// endpoint needs exactly one port in spec.ports, found {ports.Length}");
             }
             foreach (var name in endpoint.Ports.Keys.Where(n => !portNames.Contains(n)))
             {
@@ -127,6 +138,4 @@ internal static class ServiceEntryValidator
             }
         }
     }
-
-    internal static bool IsUnixAddress(string address) => address.StartsWith("unix://", StringComparison.Ordinal);
 }

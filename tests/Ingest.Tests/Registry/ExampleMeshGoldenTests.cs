@@ -29,7 +29,7 @@ public sealed class ExampleMeshGoldenTests
         var (objects, errors) = new ManifestSet().Update(dir, ManifestSet.Scan(dir));
         Assert.Empty(errors);
         var state = RegistryCompiler.Compile(objects, Settings);
-        Assert.Empty(state.Conflicts);
+        Assert.Empty(state.Diagnostics);
 
         var inputs = state.Services.Values
             .Select(s => s.ToTranslationInput(Settings))

@@ -216,7 +216,7 @@ public sealed class RegistryCompilerTests
             """);
 
         Assert.Equal(ServiceOrigin.Kubernetes, state.Services["reviews.bookinfo.svc.cluster.local"].Definition.Origin);
-        var conflict = Assert.Single(state.Conflicts);
+        var conflict = Assert.Single(state.Diagnostics);
         Assert.Equal(("ServiceEntry", "bookinfo", "shadow"), (conflict.Kind, conflict.Namespace, conflict.Name));
         Assert.Contains("already defined by Service bookinfo/reviews", conflict.Reason, StringComparison.Ordinal);
     }
@@ -248,5 +248,114 @@ public sealed class RegistryCompilerTests
     {
         var state = Compile("apiVersion: v1\nkind: Namespace\nmetadata: {name: bookinfo}\n---\n" + ReviewsService);
         Assert.Equal(["bookinfo"], state.Namespaces.Keys);
+    }
+
+    private const string VmEntry = """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: details-vms, namespace: bookinfo}
+        spec:
+          hosts: [details.vm.internal, details-alias.vm.internal]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports: [{number: 9080, name: http, protocol: HTTP}]
+          workloadSelector: {labels: {app: details}}
+        """;
+
+    [Fact]
+    public void Compile_WorkloadEntryWithNetworkAndNoAddress_NoEndpointAndDiagnosticPerHost()
+    {
+        var state = Compile(VmEntry + """
+
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: WorkloadEntry
+            metadata: {name: vm-local, namespace: bookinfo}
+            spec: {address: 10.20.0.7, labels: {app: details}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: WorkloadEntry
+            metadata: {name: vm-remote, namespace: bookinfo}
+            spec: {network: network-2, labels: {app: details}}
+            """);
+
+        Assert.All(state.Services.Values, s => Assert.Equal(["10.20.0.7"], s.Endpoints.Select(e => e.Address)));
+        Assert.Equal(
+            [
+                "WorkloadEntry bookinfo/vm-remote: spec.address: is empty, so this workload on network 'network-2' is not an endpoint of "
+                    + "details-alias.vm.internal (ServiceEntry bookinfo/details-vms): Istio reaches such a workload through its network's gateway, which Mesh does not support",
+                "WorkloadEntry bookinfo/vm-remote: spec.address: is empty, so this workload on network 'network-2' is not an endpoint of "
+                    + "details.vm.internal (ServiceEntry bookinfo/details-vms): Istio reaches such a workload through its network's gateway, which Mesh does not support",
+            ],
+            state.Diagnostics.Select(e => e.ToString()));
+    }
+
+    [Fact]
+    public void Compile_InlineEndpointWithNetworkAndNoAddress_NoEndpointAndDiagnostic()
+    {
+        var state = Compile("""
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: api, namespace: e2e}
+            spec:
+              hosts: [api.example.com]
+              resolution: STATIC
+              ports: [{number: 443, name: https, protocol: HTTPS}]
+              endpoints: [{network: network-2}, {address: 192.168.0.5}]
+            """);
+
+        Assert.Equal(["192.168.0.5"], state.Services["api.example.com"].Endpoints.Select(e => e.Address));
+        var diagnostic = Assert.Single(state.Diagnostics);
+        Assert.Equal(("ServiceEntry", "e2e", "api", "spec.endpoints[0].address"), (diagnostic.Kind, diagnostic.Namespace, diagnostic.Name, diagnostic.Field));
+        Assert.StartsWith("is empty, so this workload on network 'network-2' is not an endpoint of api.example.com", diagnostic.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compile_UnixSocketEndpoint_NoEndpointAndDiagnostic()
+    {
+        var state = Compile("""
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: uds, namespace: e2e}
+            spec:
+              hosts: [uds.example.com]
+              resolution: STATIC
+              ports: [{number: 6553, name: grpc, protocol: GRPC}]
+              endpoints: [{address: "unix:///var/run/app.sock"}]
+            """);
+
+        Assert.Empty(state.Services["uds.example.com"].Endpoints);
+        var diagnostic = Assert.Single(state.Diagnostics);
+        Assert.Equal(("ServiceEntry", "spec.endpoints[0].address"), (diagnostic.Kind, diagnostic.Field));
+        Assert.Equal(
+            "'unix:///var/run/app.sock' is a unix domain socket, so it is not an endpoint of uds.example.com: "
+                + "Istio gives Envoy a pipe address for it, which Mesh does not serve yet",
+            diagnostic.Reason);
+    }
+
+    [Fact]
+    public void Compile_PortWithoutProtocol_IsTcp()
+    {
+        var state = Compile("""
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: legacy, namespace: e2e}
+            spec:
+              hosts: [legacy.example.com]
+              addresses: [240.0.0.7]
+              resolution: STATIC
+              ports: [{number: 7000, name: legacy}]
+              endpoints: [{address: 192.168.0.7}]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: legacy, namespace: e2e}
+            spec:
+              clusterIP: 10.96.0.9
+              ports: [{name: web, port: 8080}, {port: 8081, name: custom, appProtocol: custom}]
+            """);
+
+        Assert.Equal(Protocol.Tcp, Assert.Single(state.Services["legacy.example.com"].Definition.Ports).Protocol);
+        Assert.Equal([Protocol.Tcp, Protocol.Tcp], state.Services["legacy.e2e.svc.cluster.local"].Definition.Ports.Select(p => p.Protocol));
     }
 }

@@ -121,4 +121,38 @@ public sealed class RegistryIndexTests
         }
         Assert.Equal(2, full.Services.Count);
     }
+
+    [Fact]
+    public void WorkloadEntryGivenAnAddress_BecomesAnEndpointAndItsDiagnosticGoes()
+    {
+        var parsed = ManifestParser.Parse("""
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: vms, namespace: ns}
+            spec: {hosts: [vm.internal], resolution: STATIC, ports: [{number: 80, name: http, protocol: HTTP}], workloadSelector: {labels: {app: vm}}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: WorkloadEntry
+            metadata: {name: vm-1, namespace: ns}
+            spec: {network: network-2, labels: {app: vm}}
+            """, "mesh.yaml");
+        var index = new RegistryIndex(MeshSettings.Default);
+        foreach (var o in parsed.Objects)
+        {
+            index.Apply(o.Key, o, new DirtySet());
+        }
+        var diagnostics = new List<ConfigError>();
+        Assert.Empty(index.CompileHost("vm.internal", diagnostics)!.Endpoints);
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal(("WorkloadEntry", "vm-1", "spec.address"), (diagnostic.Kind, diagnostic.Name, diagnostic.Field));
+
+        var entry = (WorkloadEntry)parsed.Objects[1];
+        var dirty = new DirtySet();
+        index.Apply(entry.Key, entry with { Spec = entry.Spec with { Address = "10.20.0.9" } }, dirty);
+        diagnostics.Clear();
+
+        Assert.Contains("vm.internal", dirty.Hosts);
+        Assert.Equal(["10.20.0.9"], index.CompileHost("vm.internal", diagnostics)!.Endpoints.Select(e => e.Address));
+        Assert.Empty(diagnostics);
+    }
 }

@@ -89,4 +89,17 @@ public sealed class EndpointBuilderTests
         Assert.Equal(8080u, endpoint.Endpoint.Address.SocketAddress.PortValue);
         Assert.Equal(HealthStatus.Healthy, endpoint.HealthStatus);
     }
+
+    [Fact]
+    public void Build_EndpointWithoutAddress_IsLeftOut()
+    {
+        // A WorkloadEntry on another network may have no address (Istio reaches it through the network's
+        // gateway); gRPC NACKs an endpoint with no address (G-06), so it never reaches an assignment.
+        var input = Bookinfo.DetailsInput();
+        input = input with { Endpoints = input.Endpoints.Add(Bookinfo.Endpoint("", Bookinfo.ZoneA, "details", ports: [9080])) };
+
+        var assignment = Build(input).Single();
+
+        Assert.Equal(["10.1.4.1", "10.1.4.2"], assignment.Endpoints.SelectMany(Addresses).Order(StringComparer.Ordinal));
+    }
 }

@@ -39,4 +39,16 @@ public sealed class GatewayValidatorTests
             [("spec.servers[0].port.number", "port number 99999 is out of range 1..65535"), ("spec.servers[0].hosts", "at least one host is required")],
             errors.Select(e => (e.Field, e.Reason)));
     }
+
+    [Fact]
+    public void Rejects_PortWithoutProtocol()
+    {
+        // Istio's validateServerPort: protocol.Parse("") is Unsupported, so a Gateway server needs one (no sniffing here).
+        var errors = YamlFixtures.Validate(Gw("""
+              servers:
+              - {port: {number: 8080, name: web}, hosts: ["*"]}
+            """));
+
+        YamlFixtures.SingleError(errors, "spec.servers[0].port.protocol", "is required for a Gateway server");
+    }
 }

@@ -53,4 +53,17 @@ public sealed class KubeServiceValidatorTests
 
         YamlFixtures.SingleError(errors, "metadata.name", "'9reviews' is not a valid DNS-1035 label");
     }
+
+    [Fact]
+    public void Accepts_PortWithoutProtocolAppProtocolOrNamePrefix()
+    {
+        // Istio: no appProtocol and no known name prefix leave the protocol unset (sniffed); Mesh serves it as TCP.
+        Assert.Empty(YamlFixtures.Validate("""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: legacy, namespace: bookinfo}
+            spec:
+              ports: [{name: web, port: 8080}, {name: admin, port: 8081, protocol: TCP}]
+            """));
+    }
 }

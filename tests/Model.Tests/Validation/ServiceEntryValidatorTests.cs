@@ -35,13 +35,176 @@ public sealed class ServiceEntryValidatorTests
     }
 
     [Fact]
-    public void Rejects_MissingHostsAndPorts()
+    public void Rejects_MissingHosts()
     {
         var errors = YamlFixtures.Validate(Se("  resolution: DNS"));
 
+        YamlFixtures.SingleError(errors, "spec.hosts", "at least one host is required");
+    }
+
+    [Theory]
+    [InlineData("NONE")]
+    [InlineData("STATIC")]
+    [InlineData("DNS")]
+    public void Accepts_NoPorts(string resolution)
+    {
+        // Istio's ServiceEntry.ports is optional (service_entry.proto: no REQUIRED, no MinItems; validation.go
+        // never checks its length): the hosts are known, and no port means no listener or cluster.
+        Assert.Empty(YamlFixtures.Validate(Se($"""
+              hosts: [api.example.com]
+              resolution: {resolution}
+            """)));
+    }
+
+    [Fact]
+    public void Accepts_PortWithoutProtocol()
+    {
+        // ValidateProtocol: "Empty string is used for protocol sniffing."
+        Assert.Empty(YamlFixtures.Validate(Se("""
+              hosts: [api.example.com]
+              addresses: [240.0.0.10]
+              ports: [{number: 8080, name: web}]
+              resolution: DNS
+            """)));
+    }
+
+    [Fact]
+    public void Rejects_PortWithoutName()
+    {
+        var errors = YamlFixtures.Validate(Se("""
+              hosts: [api.example.com]
+              ports: [{number: 8080}]
+              resolution: DNS
+            """));
+
+        YamlFixtures.SingleError(errors, "spec.ports[0].name", "is required");
+    }
+
+    [Theory]
+    [InlineData("TCP", "protocol TCP")]
+    [InlineData("MONGO", "protocol MONGO")]
+    [InlineData("", "no protocol")]
+    public void Rejects_MultipleHostsWithPortThatIsNeitherHttpNorTls(string protocol, string described)
+    {
+        var errors = YamlFixtures.Validate(Se($"""
+              hosts: [a.example.com, b.example.com]
+              ports:
+              - {"{"}number: 443, protocol: TLS, name: tls{"}"}
+              - {"{"}number: 5432, protocol: "{protocol}", name: db{"}"}
+              resolution: DNS
+            """));
+
+        YamlFixtures.SingleError(errors, "spec.ports[1].protocol",
+            $"port 5432 has {described}: with 2 hosts and resolution DNS every port must be HTTP or TLS, because plain TCP cannot tell the hosts apart");
+    }
+
+    [Fact]
+    public void Accepts_MultipleHostsWithTcpPortWhenResolutionIsNone()
+    {
+        Assert.Empty(YamlFixtures.Validate(Se("""
+              hosts: [a.example.com, b.example.com]
+              ports: [{number: 5432, protocol: TCP, name: db}]
+              resolution: NONE
+            """)));
+    }
+
+    [Fact]
+    public void Accepts_StaticEndpointWithNetworkAndNoAddress()
+    {
+        // Istio warns ("address is unset with network") and accepts: the endpoint is reached through that network's gateway.
+        Assert.Empty(YamlFixtures.Validate(Se("""
+              hosts: [api.example.com]
+              ports: [{number: 443, protocol: HTTPS, name: https}]
+              resolution: STATIC
+              endpoints: [{network: network-2}]
+            """)));
+    }
+
+    [Theory]
+    [InlineData("DNS")]
+    [InlineData("DNS_ROUND_ROBIN")]
+    public void Rejects_DnsEndpointWithNetworkAndNoAddress(string resolution)
+    {
+        var errors = YamlFixtures.Validate(Se($"""
+              hosts: [api.example.com]
+              ports: [{"{"}number: 443, protocol: HTTPS, name: https{"}"}]
+              resolution: {resolution}
+              endpoints: [{"{"}network: network-2{"}"}]
+            """));
+
+        YamlFixtures.SingleError(errors, "spec.endpoints[0].address", $"is required when resolution is {resolution}: the endpoint's address is what is resolved");
+    }
+
+    [Fact]
+    public void Rejects_EndpointWithNeitherAddressNorNetwork()
+    {
+        var errors = YamlFixtures.Validate(Se("""
+              hosts: [api.example.com]
+              ports: [{number: 443, protocol: HTTPS, name: https}]
+              resolution: STATIC
+              endpoints: [{labels: {app: api}}]
+            """));
+
+        YamlFixtures.SingleError(errors, "spec.endpoints[0].address", "is required (it may be left out only when network is set)");
+    }
+
+    [Fact]
+    public void Accepts_StaticUnixEndpointWithOnePort()
+    {
+        Assert.Empty(YamlFixtures.Validate(Se("""
+              hosts: [uds.example.com]
+              ports: [{number: 6553, protocol: GRPC, name: grpc}]
+              resolution: STATIC
+              endpoints: [{address: "unix:///var/run/app.sock"}]
+            """)));
+    }
+
+    [Theory]
+    [InlineData("[]", 0)]
+    [InlineData("[{number: 6553, protocol: GRPC, name: grpc}, {number: 80, protocol: HTTP, name: http}]", 2)]
+    public void Rejects_StaticUnixEndpointWithoutExactlyOnePort(string ports, int count)
+    {
+        var errors = YamlFixtures.Validate(Se($"""
+              hosts: [uds.example.com]
+              ports: {ports}
+              resolution: STATIC
+              endpoints: [{"{"}address: "unix:///var/run/app.sock"{"}"}]
+            """));
+
+        YamlFixtures.SingleError(errors, "spec.endpoints[0].address", $"a unix:// endpoint needs exactly one port in spec.ports, found {count}");
+    }
+
+    [Fact]
+    public void Rejects_UnixEndpointWithPortsOrRelativePath()
+    {
+        var errors = YamlFixtures.Validate(Se("""
+              hosts: [uds.example.com]
+              ports: [{number: 6553, protocol: GRPC, name: grpc}]
+              resolution: STATIC
+              endpoints:
+              - {address: "unix:///var/run/app.sock", ports: {grpc: 6553}}
+              - {address: "unix://./relative.sock"}
+            """));
+
         Assert.Equal(
-            [("spec.hosts", "at least one host is required"), ("spec.ports", "at least one port is required")],
+            [
+                ("spec.endpoints[0].ports", "a unix:// endpoint must not have ports"),
+                ("spec.endpoints[1].address", "'./relative.sock' is not an absolute path to a socket file (or an @abstract socket name)"),
+            ],
             errors.Select(e => (e.Field, e.Reason)));
+    }
+
+    [Fact]
+    public void Rejects_UnixEndpointWithDnsResolution()
+    {
+        var errors = YamlFixtures.Validate(Se("""
+              hosts: [uds.example.com]
+              ports: [{number: 6553, protocol: GRPC, name: grpc}]
+              resolution: DNS
+              endpoints: [{address: "unix:///var/run/app.sock"}]
+            """));
+
+        YamlFixtures.SingleError(errors, "spec.endpoints[0].address", "a unix:// socket cannot be resolved with DNS; use resolution STATIC");
     }
 
     [Fact]
