@@ -6,7 +6,8 @@ namespace Mesh.EndToEnd.Tests;
 
 /// <summary>
 /// A real gRPC xDS client (grpcio's C-core, <c>xds:///</c> resolver) against the silo process:
-/// traffic splits as the VirtualService says and follows file changes over one live channel.
+/// traffic splits and routes on request headers as the VirtualService says, and follows file
+/// changes over one live channel.
 /// </summary>
 [Trait("Category", "Functional")]
 public sealed class ProxylessGrpcTests(ITestOutputHelper log)
@@ -65,8 +66,51 @@ public sealed class ProxylessGrpcTests(ITestOutputHelper log)
 
         Assert.False(client.HasExited, "The xDS client process must have lived through every change.");
         Assert.Equal(clientPid, client.Id);
+        await AssertNoNackAsync(silo);
+    }
 
-        // P-09: the real client accepted every version it was sent (no NACK recorded for it).
+    /// <summary>
+    /// Issue 11: gRPC C-core before gRFC A63 (Debian's grpcio 1.51) NACKs a RouteConfiguration whose
+    /// header matchers use <c>string_match</c> ("Invalid route header matcher specified"), so the client
+    /// never resolves; proxyless routes carry the older <c>exact_match</c>/<c>prefix_match</c>/<c>safe_regex_match</c>.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task HeaderMatchedRoute_SendsMatchingRpcsToV2_AndTheRestToV1()
+    {
+        await using var processes = new TestProcesses(log);
+        using var manifests = new TempManifestDir();
+        var backends = processes.Add(await BackendProcess.StartAsync(V1A, V2B));
+        manifests.Write("echo-serviceentry.yaml", EchoMesh.ServiceEntry((backends.Port(V1A), "v1"), (backends.Port(V2B), "v2")));
+        manifests.Write("echo-destinationrule.yaml", EchoMesh.DestinationRule());
+        manifests.Write("echo-virtualservice.yaml", EchoMesh.VirtualServiceByHeaders());
+        var silo = processes.Add(await SiloProcess.StartAsync(manifests.Path));
+        var client = processes.Add(await XdsClientProcess.StartAsync(silo.XdsPort, EchoMesh.Target));
+
+        await Eventually.UntilAsync(
+            $"the first 20 RPCs to {EchoMesh.Target} without headers to succeed (client accepted the header-matching RouteConfiguration)",
+            FirstAnswers,
+            () => client.CountAsync(20, Batch),
+            c => c.Answered == 20 && c.Failed == 0);
+
+        // Exact, prefix and regex each route to v2; near misses (longer, other case, prefix elsewhere,
+        // regex not matching the whole value, another header) and no header at all go to v1.
+        (string Name, string Value)[][] toV2 =
+            [[("x-user", "jason")], [("x-group", "beta-testers")], [("x-tier", "platinum")], [("x-user", "jason"), ("x-tier", "bronze")]];
+        (string Name, string Value)[][] toV1 =
+            [[], [("x-user", "jason2")], [("x-user", "Jason")], [("x-group", "alpha-beta")], [("x-tier", "gold-plus")], [("x-other", "jason")]];
+        foreach (var (headers, expected) in toV2.Select(h => (h, V2B)).Concat(toV1.Select(h => (h, V1A))))
+        {
+            var counts = await client.CountAsync(50, Batch, headers);
+            Assert.True(
+                counts.Of(expected) == 50 && counts.Failed == 0,
+                $"Expected all 50 RPCs with headers [{string.Join(", ", headers.Select(h => $"{h.Name}: {h.Value}"))}] to answer from {expected}; got {counts}");
+        }
+        await AssertNoNackAsync(silo);
+    }
+
+    /// <summary>P-09: the real client accepted every version it was sent (no NACK recorded for it).</summary>
+    private static async Task AssertNoNackAsync(SiloProcess silo)
+    {
         var syncz = await silo.GetJsonAsync("/debug/syncz");
         var proxy = syncz.EnumerateArray().FirstOrDefault(p => p.TryGetProperty("proxy", out var id) && id.GetString() == XdsClientProcess.DefaultNodeId);
         Assert.True(proxy.ValueKind == JsonValueKind.Object, $"Expected /debug/syncz to list proxy {XdsClientProcess.DefaultNodeId}; got {syncz}");

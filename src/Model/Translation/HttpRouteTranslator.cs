@@ -17,6 +17,7 @@ internal static class HttpRouteTranslator
     /// <summary>How one build resolves destinations and filters matches.</summary>
     /// <param name="Port">The listener/virtual-host port; matches with another <c>port</c> are skipped.</param>
     /// <param name="DomainSuffix">For short-name resolution.</param>
+    /// <param name="HeaderForm">Which HeaderMatcher fields the client of this build accepts.</param>
     /// <param name="MatchApplies">False for matches bound to other gateways.</param>
     /// <param name="DestinationPort">Port of a resolved destination host; null drops it (with a diagnostic).</param>
     /// <param name="Diagnostics">Collects why a destination or route was dropped.</param>
@@ -24,6 +25,7 @@ internal static class HttpRouteTranslator
     public sealed record Context(
         int Port,
         string DomainSuffix,
+        HeaderMatcherForm HeaderForm,
         Func<HttpMatchRequest, bool> MatchApplies,
         Func<string, Destination, int?> DestinationPort,
         List<string> Diagnostics,
@@ -58,7 +60,7 @@ internal static class HttpRouteTranslator
                     routes.Add(new Route
                     {
                         Name = RouteName(http.Name, match?.Name),
-                        Match = Match(match),
+                        Match = Match(match, context.HeaderForm),
                         Route_ = action.Clone(),
                     });
                 }
@@ -84,8 +86,10 @@ internal static class HttpRouteTranslator
             _ => "",
         };
 
-    private static RouteMatch Match(HttpMatchRequest? match)
+    private static RouteMatch Match(HttpMatchRequest? match, HeaderMatcherForm headerForm)
     {
+        // Path specifiers prefix, path and safe_regex are what gRFC A28 accepts too; the client
+        // ignores (not NACKs) a prefix or path that no gRPC method name can match.
         var result = new RouteMatch();
         switch (match?.Uri)
         {
@@ -108,9 +112,35 @@ internal static class HttpRouteTranslator
             // ImmutableSortedDictionary: already in key order.
             foreach (var (name, value) in headers)
             {
-                result.Headers.Add(new HeaderMatcher { Name = name, StringMatch = StringMatcher(value) });
+                result.Headers.Add(headerForm switch
+                {
+                    HeaderMatcherForm.Legacy => LegacyHeaderMatcher(name, value),
+                    _ => new HeaderMatcher { Name = name, StringMatch = StringMatcher(value) },
+                });
             }
         }
+        return result;
+    }
+
+    /// <summary>The same match in the HeaderMatcher fields gRFC A28 lists (see <see cref="HeaderMatcherForm.Legacy"/>).</summary>
+    private static HeaderMatcher LegacyHeaderMatcher(string name, StringMatch match)
+    {
+        var result = new HeaderMatcher { Name = name };
+        // Deprecated in Envoy's v3 API (so generated [Obsolete]), still valid there, and the only forms old gRPC clients know.
+#pragma warning disable CS0612
+        switch (match.MatchKind)
+        {
+            case StringMatchKind.Prefix:
+                result.PrefixMatch = match.Value;
+                break;
+            case StringMatchKind.Regex:
+                result.SafeRegexMatch = new Matchers.RegexMatcher { Regex = match.Value };
+                break;
+            default:
+                result.ExactMatch = match.Value;
+                break;
+        }
+#pragma warning restore CS0612
         return result;
     }
 

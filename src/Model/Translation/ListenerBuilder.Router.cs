@@ -81,6 +81,7 @@ public static partial class ListenerBuilder
             var context = new HttpRouteTranslator.Context(
                 port,
                 view.Settings.DomainSuffix,
+                HeaderMatcherForm.StringMatch,
                 match => match.Gateways.IsDefaultOrEmpty || match.Gateways.Any(names.Contains),
                 (host, _) => view.DestinationPorts.TryGetValue(host, out var ports) && ports.Length == 1 ? ports[0].Port : null,
                 diagnostics,

@@ -18,7 +18,7 @@ public static class RouteBuilder
         var result = ImmutableArray.CreateBuilder<PortVirtualHost>();
         foreach (var port in Ports(input.Service).Where(p => p.Protocol.IsHttp()))
         {
-            var routes = Routes(input, port.Port);
+            var routes = Routes(input, port.Port, HeaderMatcherForm.StringMatch);
             var same = VirtualHost(input.Service, port.Port, routes, sameNamespace: true).ToByteArray();
             var other = VirtualHost(input.Service, port.Port, routes, sameNamespace: false).ToByteArray();
             var version = ContentHash.Of([.. same, .. other]);
@@ -60,6 +60,7 @@ public static class RouteBuilder
     /// <summary>
     /// Proxyless gRPC: one RouteConfiguration per port (any protocol), named <c>FQDN:PORT</c> like the
     /// listener, holding the other-namespace virtual host, whose domains include <c>FQDN:PORT</c> (G-04).
+    /// Header matches use the legacy HeaderMatcher fields that every gRPC xDS client accepts.
     /// </summary>
     public static ImmutableArray<XdsResource> BuildProxylessRoutes(ServiceTranslationInput input)
     {
@@ -67,7 +68,7 @@ public static class RouteBuilder
         foreach (var port in Ports(input.Service))
         {
             var name = ResourceNames.HostPort(input.Service.Hostname, port.Port);
-            var host = VirtualHost(input.Service, port.Port, Routes(input, port.Port), sameNamespace: false);
+            var host = VirtualHost(input.Service, port.Port, Routes(input, port.Port, HeaderMatcherForm.Legacy), sameNamespace: false);
             result.Add(XdsResource.From(TypeUrls.Route, name, new RouteConfiguration { Name = name, VirtualHosts = { host } }));
         }
         return result.ToImmutable();
@@ -76,11 +77,12 @@ public static class RouteBuilder
     internal static IEnumerable<MeshServicePort> Ports(MeshService service) =>
         service.Ports.IsDefault ? [] : service.Ports.DistinctBy(p => p.Port).OrderBy(p => p.Port);
 
-    private static List<Route> Routes(ServiceTranslationInput input, int port)
+    private static List<Route> Routes(ServiceTranslationInput input, int port, HeaderMatcherForm headerForm)
     {
         var context = new HttpRouteTranslator.Context(
             port,
             input.Settings.DomainSuffix,
+            headerForm,
             match => match.Gateways.IsDefaultOrEmpty || match.Gateways.Contains(VirtualService.MeshGateway),
             (_, _) => port,
             [],

@@ -85,6 +85,44 @@ internal static class EchoMesh
 
         """);
 
+    /// <summary>
+    /// A VirtualService whose first http route sends to subset v2 any call with header
+    /// <c>x-user</c> exactly <c>jason</c>, or <c>x-group</c> starting with <c>beta</c>, or
+    /// <c>x-tier</c> matching the regex <c>gold|platinum</c>; every other call goes to v1.
+    /// </summary>
+    public static string VirtualServiceByHeaders() => $"""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata:
+          name: echo
+          namespace: {Namespace}
+        spec:
+          hosts:
+          - {Host}
+          http:
+          - name: v2-by-header
+            match:
+            - headers:
+                x-user:
+                  exact: jason
+            - headers:
+                x-group:
+                  prefix: beta
+            - headers:
+                x-tier:
+                  regex: "gold|platinum"
+            route:
+            - destination:
+                host: {Host}
+                subset: v2
+          - name: v1-otherwise
+            route:
+            - destination:
+                host: {Host}
+                subset: v1
+
+        """;
+
     /// <summary>A VirtualService whose only fault is an invalid RE2 regex, <c>(</c>.</summary>
     public static string VirtualServiceWithBadRegex(string name) => $"""
         apiVersion: networking.istio.io/v1

@@ -74,16 +74,26 @@ internal sealed class XdsClientProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// <paramref name="calls"/> unary RPCs over the client's one channel. The client stops early
-    /// after <paramref name="budget"/> (then <see cref="ClientCounts.Incomplete"/> is true), so a
-    /// batch of 2 s timeouts cannot stall the test.
+    /// <paramref name="calls"/> unary RPCs over the client's one channel, each carrying
+    /// <paramref name="metadata"/> as request headers (lowercase names, no spaces). The client
+    /// stops early after <paramref name="budget"/> (then <see cref="ClientCounts.Incomplete"/> is
+    /// true), so a batch of 2 s timeouts cannot stall the test.
     /// </summary>
-    public async Task<ClientCounts> CountAsync(int calls, TimeSpan budget)
+    public async Task<ClientCounts> CountAsync(int calls, TimeSpan budget, params (string Name, string Value)[] metadata)
     {
         var seconds = budget.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture);
-        await _process.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"count {calls} {seconds}"));
+        var command = string.Create(CultureInfo.InvariantCulture, $"count {calls} {seconds}");
+        foreach (var (name, value) in metadata)
+        {
+            if (name.Any(char.IsWhiteSpace) || value.Any(char.IsWhiteSpace) || name.Contains('=', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Header {name}={value} cannot be sent over xds_client.py's line protocol (no spaces, no '=' in the name).", nameof(metadata));
+            }
+            command += $" {name}={value}";
+        }
+        await _process.WriteLineAsync(command);
         // The budget bounds new calls; one more RPC timeout (2 s) plus Python start-up slack bounds the answer.
-        var line = await _process.ReadLineAsync(budget + TimeSpan.FromSeconds(15), $"the answer to \"count {calls}\"");
+        var line = await _process.ReadLineAsync(budget + TimeSpan.FromSeconds(15), $"the answer to \"{command}\"");
         try
         {
             return JsonSerializer.Deserialize<ClientCounts>(line)

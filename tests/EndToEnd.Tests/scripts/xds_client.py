@@ -6,8 +6,10 @@ opens ONE channel to the xds:/// target and keeps it for its whole life, so ever
 observes what the same xDS client learned over the same ADS stream.
 
 Commands, one per line on stdin; each answer is one JSON line on stdout:
-  count N [B]  N unary calls to /mesh.test.Echo/Who (2 s timeout each); with B, start no new
-               call after B seconds and answer with "incomplete": true
+  count N [B] [NAME=VALUE ...]
+               N unary calls to /mesh.test.Echo/Who (2 s timeout each); with B, start no new
+               call after B seconds and answer with "incomplete": true; each NAME=VALUE is
+               sent as request metadata (a header) on every call, NAME in lowercase
                -> {"counts": {backend: n}, "errors": {status_code: n},
                    "error_details": {status_code: last detail}, "incomplete": bool}
   ready SECS   wait up to SECS for the channel to be READY
@@ -55,6 +57,21 @@ def write_bootstrap(args):
     return path
 
 
+def parse_count_options(options):
+    """The optional budget B (first, no '=') and the NAME=VALUE metadata pairs of a count command."""
+    budget = None
+    if options and "=" not in options[0]:
+        budget = float(options[0])
+        options = options[1:]
+    metadata = []
+    for option in options:
+        name, sep, value = option.partition("=")
+        if not sep or not name or name != name.lower():
+            raise ValueError(f"expected NAME=VALUE with a lowercase NAME, got {option!r}")
+        metadata.append((name, value))
+    return budget, tuple(metadata)
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--target", required=True, help="e.g. xds:///echo.e2e.svc.cluster.local:7070")
@@ -86,7 +103,7 @@ def main():
     channel.subscribe(on_state, try_to_connect=True)
     who = channel.unary_unary(METHOD, request_serializer=lambda b: b, response_deserializer=lambda b: b)
 
-    def count(n, budget=None):
+    def count(n, budget=None, metadata=()):
         counts, errors, details = {}, {}, {}
         deadline = None if budget is None else time.monotonic() + budget
         incomplete = False
@@ -95,7 +112,7 @@ def main():
                 incomplete = True
                 break
             try:
-                name = who(b"", timeout=RPC_TIMEOUT_SECONDS).decode("utf-8")
+                name = who(b"", timeout=RPC_TIMEOUT_SECONDS, metadata=metadata).decode("utf-8")
                 counts[name] = counts.get(name, 0) + 1
             except grpc.RpcError as e:
                 code = e.code().name if e.code() is not None else "UNKNOWN"
@@ -119,8 +136,8 @@ def main():
             continue
         command = parts[0]
         try:
-            if command == "count" and len(parts) in (2, 3):
-                answer = count(int(parts[1]), float(parts[2]) if len(parts) == 3 else None)
+            if command == "count" and len(parts) >= 2:
+                answer = count(int(parts[1]), *parse_count_options(parts[2:]))
             elif command == "ready" and len(parts) == 2:
                 answer = ready(float(parts[1]))
             elif command == "quit":

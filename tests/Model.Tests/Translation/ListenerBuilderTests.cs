@@ -109,6 +109,20 @@ public sealed class ListenerBuilderTests
     }
 
     [Fact]
+    public void BuildRouter_HeaderMatch_KeepsStringMatch()
+    {
+        var view = Bookinfo.IngressGateway();
+        var vs = view.VirtualServices[0];
+        var match = new HttpMatchRequest(null, null, Bookinfo.Map(("end-user", new StringMatch(StringMatchKind.Exact, "jason"))), null, []);
+        view = view with { VirtualServices = [vs with { Http = [vs.Http[0] with { Match = [match] }] }] };
+
+        var header = Route(ListenerBuilder.BuildRouter(view), "http.80").VirtualHosts.Single().Routes.Single().Match.Headers.Single();
+
+        // Envoy routers take the current form; only proxyless gRPC routes need the legacy fields.
+        Assert.Equal(("end-user", "jason"), (header.Name, header.StringMatch.Exact));
+    }
+
+    [Fact]
     public void BuildRouter_HostsAndUnboundVirtualService_OnlyAdmittedHosts()
     {
         var view = Bookinfo.IngressGateway();

@@ -53,7 +53,32 @@ internal static class ProxylessConformance
         return errors;
     }
 
-    /// <summary>G-04: the target's host:port is a domain; every route has a path specifier; weighted clusters sum above zero.</summary>
+    /// <summary>The path specifiers gRFC A28 accepts; any other one is NACKed ("Invalid route path specifier specified").</summary>
+    private static readonly HashSet<RouteMatch.PathSpecifierOneofCase> PathSpecifiers =
+    [
+        RouteMatch.PathSpecifierOneofCase.Prefix,
+        RouteMatch.PathSpecifierOneofCase.Path,
+        RouteMatch.PathSpecifierOneofCase.SafeRegex,
+    ];
+
+    /// <summary>
+    /// The header matchers gRFC A28 accepts. <c>string_match</c> came with gRFC A63 (2023); C-core
+    /// before it (Debian's grpcio 1.51) NACKs it ("Invalid route header matcher specified").
+    /// </summary>
+    private static readonly HashSet<HeaderMatcher.HeaderMatchSpecifierOneofCase> HeaderMatchers =
+    [
+        HeaderMatcher.HeaderMatchSpecifierOneofCase.ExactMatch,
+        HeaderMatcher.HeaderMatchSpecifierOneofCase.SafeRegexMatch,
+        HeaderMatcher.HeaderMatchSpecifierOneofCase.RangeMatch,
+        HeaderMatcher.HeaderMatchSpecifierOneofCase.PresentMatch,
+        HeaderMatcher.HeaderMatchSpecifierOneofCase.PrefixMatch,
+        HeaderMatcher.HeaderMatchSpecifierOneofCase.SuffixMatch,
+    ];
+
+    /// <summary>
+    /// G-04: the target's host:port is a domain; every route has a path specifier and header
+    /// matchers that every gRPC client knows (gRFC A28); weighted clusters sum above zero.
+    /// </summary>
     public static List<string> CheckRoute(RouteConfiguration config, string hostPort)
     {
         var errors = new List<string>();
@@ -66,6 +91,17 @@ internal static class ProxylessConformance
             if (route.Match?.PathSpecifierCase is null or RouteMatch.PathSpecifierOneofCase.None)
             {
                 errors.Add($"G-04 route '{config.Name}/{route.Name}': match has no path specifier");
+            }
+            else if (!PathSpecifiers.Contains(route.Match.PathSpecifierCase))
+            {
+                errors.Add($"G-04 route '{config.Name}/{route.Name}': path specifier {route.Match.PathSpecifierCase} is not one of gRFC A28's");
+            }
+            foreach (var header in route.Match?.Headers ?? [])
+            {
+                if (!HeaderMatchers.Contains(header.HeaderMatchSpecifierCase))
+                {
+                    errors.Add($"G-04 route '{config.Name}/{route.Name}': header '{header.Name}' uses {header.HeaderMatchSpecifierCase}, not one of gRFC A28's matchers");
+                }
             }
             if (route.Route_?.WeightedClusters is { } weighted)
             {

@@ -111,6 +111,30 @@ public sealed class ProxylessConformanceTests
     }
 
     [Fact]
+    public void CheckRoute_StringMatchHeaderAndPathTemplate_Reported()
+    {
+        var match = new RouteMatch
+        {
+            PathMatchPolicy = new Envoy.Config.Core.V3.TypedExtensionConfig { Name = "template" },
+            Headers = { new HeaderMatcher { Name = "end-user", StringMatch = new Envoy.Type.Matcher.V3.StringMatcher { Exact = "jason" } } },
+        };
+        var config = new RouteConfiguration
+        {
+            Name = "a.b:80",
+            VirtualHosts =
+            {
+                new VirtualHost { Name = "a.b:80", Domains = { "a.b:80" }, Routes = { new Route { Name = "r", Match = match, Route_ = new RouteAction { Cluster = "c" } } } },
+            },
+        };
+
+        var errors = ProxylessConformance.CheckRoute(config, "a.b:80");
+
+        Assert.Equal(2, errors.Count);
+        Assert.Contains(errors, e => e.Contains("PathMatchPolicy", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("'end-user' uses StringMatch", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void CheckEndpoints_DuplicateAddressAndUnweightedLocality_Reported()
     {
         LbEndpoint Endpoint() => new() { Endpoint = new Endpoint { Address = new Envoy.Config.Core.V3.Address { SocketAddress = new Envoy.Config.Core.V3.SocketAddress { Address = "10.0.0.1", PortValue = 80 } } } };

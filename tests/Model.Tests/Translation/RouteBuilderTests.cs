@@ -85,6 +85,80 @@ public sealed class RouteBuilderTests
         Assert.Equal("2", routes[1].Match.Headers.Single().StringMatch.Prefix);
     }
 
+    private static ServiceTranslationInput WithHeaderMatches() => WithRoutes(
+        new HttpRoute(
+            "by-header",
+            [new HttpMatchRequest(
+                null,
+                new StringMatch(StringMatchKind.Prefix, "/"),
+                Bookinfo.Map(
+                    ("x-exact", new StringMatch(StringMatchKind.Exact, "jason")),
+                    ("x-prefix", new StringMatch(StringMatchKind.Prefix, "beta")),
+                    ("x-regex", new StringMatch(StringMatchKind.Regex, "gold|platinum"))),
+                null,
+                [])],
+            [To("details", subset: "v2")],
+            null,
+            null),
+        new HttpRoute("rest", [], [To("details", subset: "v1")], null, null));
+
+    /// <summary>Each header matcher as (name, oneof case, value), whichever field holds it.</summary>
+    private static IEnumerable<(string, HeaderMatcher.HeaderMatchSpecifierOneofCase, string)> Headers(Route route) =>
+        route.Match.Headers.Select(h => (h.Name, h.HeaderMatchSpecifierCase, h.HeaderMatchSpecifierCase switch
+        {
+            // The deprecated fields are generated [Obsolete]; reading them is the point here.
+#pragma warning disable CS0612
+            HeaderMatcher.HeaderMatchSpecifierOneofCase.ExactMatch => h.ExactMatch,
+            HeaderMatcher.HeaderMatchSpecifierOneofCase.PrefixMatch => h.PrefixMatch,
+            HeaderMatcher.HeaderMatchSpecifierOneofCase.SafeRegexMatch => h.SafeRegexMatch.Regex,
+#pragma warning restore CS0612
+            HeaderMatcher.HeaderMatchSpecifierOneofCase.StringMatch => h.StringMatch.MatchPatternCase switch
+            {
+                Envoy.Type.Matcher.V3.StringMatcher.MatchPatternOneofCase.Exact => "string_match.exact=" + h.StringMatch.Exact,
+                Envoy.Type.Matcher.V3.StringMatcher.MatchPatternOneofCase.Prefix => "string_match.prefix=" + h.StringMatch.Prefix,
+                Envoy.Type.Matcher.V3.StringMatcher.MatchPatternOneofCase.SafeRegex => "string_match.safe_regex=" + h.StringMatch.SafeRegex.Regex,
+                var other => "string_match." + other,
+            },
+            var other => other.ToString(),
+        }));
+
+    [Fact]
+    public void BuildProxylessRoutes_HeaderMatches_UseLegacyHeaderMatcherFields()
+    {
+        // gRPC C-core before gRFC A63 (Debian's grpcio 1.51) NACKs string_match (issue 11).
+        var config = RouteConfiguration.Parser.ParseFrom(RouteBuilder.BuildProxylessRoutes(WithHeaderMatches()).Single().Body.Span);
+
+        var route = config.VirtualHosts.Single().Routes[0];
+
+        Assert.Equal(
+            [
+                ("x-exact", HeaderMatcher.HeaderMatchSpecifierOneofCase.ExactMatch, "jason"),
+                ("x-prefix", HeaderMatcher.HeaderMatchSpecifierOneofCase.PrefixMatch, "beta"),
+                ("x-regex", HeaderMatcher.HeaderMatchSpecifierOneofCase.SafeRegexMatch, "gold|platinum"),
+            ],
+            Headers(route));
+        Assert.All(route.Match.Headers, h => Assert.False(h.InvertMatch));
+        Assert.Equal(("/", $"outbound|9080|v2|{Bookinfo.Details}"), (route.Match.Prefix, route.Route_.Cluster));
+        Assert.Empty(ProxylessConformance.CheckRoute(config, config.Name));
+    }
+
+    [Fact]
+    public void BuildVirtualHosts_HeaderMatches_KeepStringMatch()
+    {
+        var host = RouteBuilder.BuildVirtualHosts(WithHeaderMatches()).Single();
+
+        foreach (var variant in new[] { Same(host), Other(host) })
+        {
+            Assert.Equal(
+                [
+                    ("x-exact", HeaderMatcher.HeaderMatchSpecifierOneofCase.StringMatch, "string_match.exact=jason"),
+                    ("x-prefix", HeaderMatcher.HeaderMatchSpecifierOneofCase.StringMatch, "string_match.prefix=beta"),
+                    ("x-regex", HeaderMatcher.HeaderMatchSpecifierOneofCase.StringMatch, "string_match.safe_regex=gold|platinum"),
+                ],
+                Headers(variant.Routes[0]));
+        }
+    }
+
     [Fact]
     public void BuildVirtualHosts_Destinations_ShortNamesExpandedDottedTakenLiterallyZeroWeightsDropped()
     {
