@@ -47,11 +47,12 @@ public sealed class OversizedSubscriptionTests(ITestOutputHelper log)
         await envoy.AckAsync(cds);
         await SettleAsync();
         var rssBefore = Rss(pid);
+        var heapBefore = await LiveHeapAsync(adminPort);
 
-        // Six abusive streams, one after another: each is refused at the limit, and memory levels
-        // off: a leak of what one stream held (the 100,000 names it was allowed) would grow RSS
-        // by tens of MB per stream.
+        // Six abusive streams, one after another: each is refused at the limit; afterwards the live
+        // heap (after a full compacting GC) is back where it was, and RSS levels off.
         var rssAfter = new List<long>();
+        var heapAfter = new List<long>();
         for (var round = 0; round < Rounds; round++)
         {
             var (accepted, refused) = await AbuseAsync(xds, $"abuser-{round}");
@@ -60,11 +61,11 @@ public sealed class OversizedSubscriptionTests(ITestOutputHelper log)
             Assert.Contains("limit is 100000 per type (Xds:MaxSubscribedNamesPerType)", refused.Status.Detail, StringComparison.Ordinal);
             await Task.Delay(TimeSpan.FromSeconds(2));
             rssAfter.Add(Rss(pid));
-            var gc = await silo.GetAsync("/metrics");
-            log.WriteLine(string.Join(" | ", gc.Split('\n').Where(l => l.StartsWith("dotnet_gc_heap_after", StringComparison.Ordinal) || l.StartsWith("dotnet_gc_committed", StringComparison.Ordinal))));
+            heapAfter.Add(await LiveHeapAsync(adminPort));
         }
         var cpuQuiet = await CpuOverAsync(pid, TimeSpan.FromSeconds(3));
-        log.WriteLine($"silo RSS before {Mb(rssBefore)} MB; after each abusive stream {string.Join(", ", rssAfter.Select(Mb))} MB; CPU over the 3 s after the last client left: {cpuQuiet.TotalSeconds:F2} s");
+        log.WriteLine($"silo live heap before {Mb(heapBefore)} MB, after each abusive stream {string.Join(", ", heapAfter.Select(Mb))} MB; RSS before {Mb(rssBefore)} MB, after each {string.Join(", ", rssAfter.Select(Mb))} MB; CPU over the 3 s after the last client left: {cpuQuiet.TotalSeconds:F2} s");
+        Assert.True(heapAfter[^1] - heapAfter[1] < 8L * 1024 * 1024, $"the live heap kept growing with each refused stream: {Mb(heapBefore)}, then {string.Join(", ", heapAfter.Select(Mb))} MB");
         Assert.True(rssAfter[^1] - rssAfter.Take(3).Max() < 60L * 1024 * 1024, $"RSS kept growing with each abusive stream: {string.Join(", ", rssAfter.Select(Mb))} MB");
         Assert.True(cpuQuiet < TimeSpan.FromSeconds(1.5), $"the silo used {cpuQuiet.TotalSeconds:F2} s of CPU in the 3 s after the client left");
         var metrics = await silo.GetAsync("/metrics");
@@ -111,6 +112,16 @@ public sealed class OversizedSubscriptionTests(ITestOutputHelper log)
             }
         }
         throw new XdsExpectationException($"{Requests} requests of {Batch} names were all accepted");
+    }
+
+    /// <summary>The silo's live managed heap after a full compacting GC (<c>POST /debug/gc</c>).</summary>
+    private static async Task<long> LiveHeapAsync(int adminPort)
+    {
+        using var http = new HttpClient();
+        using var response = await http.PostAsync(new Uri($"http://127.0.0.1:{adminPort}/debug/gc"), null);
+        response.EnsureSuccessStatusCode();
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("heapBytesAfter").GetInt64();
     }
 
     private static string Mb(long bytes) => (bytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture);
