@@ -20,4 +20,29 @@ public sealed class ClusterFixture : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    private readonly HashSet<string> _namespaces = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Writes namespaces as the ingest does: each service's definition first, then the namespace
+    /// config, then the mesh's namespace list (every namespace defined so far in this cluster).
+    /// </summary>
+    public async Task DefineAsync(params Dtos.NamespaceConfig[] configs)
+    {
+        foreach (var config in configs)
+        {
+            foreach (var s in config.Services)
+            {
+                await Client.GetGrain<IServiceGrain>(Keys.ServiceKey.From(s.Hostname)).UpdateAsync(new Dtos.ServiceUpdate { Definition = s, Endpoints = [] });
+            }
+            await Client.GetGrain<INamespaceGrain>(config.Namespace).UpdateAsync(config);
+        }
+        System.Collections.Immutable.ImmutableArray<string> all;
+        lock (_namespaces)
+        {
+            _namespaces.UnionWith(configs.Select(c => c.Namespace));
+            all = [.. _namespaces];
+        }
+        await Client.GetGrain<IMeshGrain>(Keys.MeshKey.Default).SetNamespacesAsync(all);
+    }
 }

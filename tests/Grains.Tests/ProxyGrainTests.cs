@@ -10,15 +10,22 @@ public sealed class ProxyGrainTests(ClusterFixture fixture) : IClassFixture<Clus
         new(id, kind, "bookinfo", "reviews-v1", "10.0.0.1", ImmutableSortedDictionary<string, string>.Empty, gateway);
 
     [Fact]
-    public async Task Connect_SidecarAndProxyless_EachAssignedTheScopeOfItsKindAndWorkload()
+    public async Task Connect_IsOneWay_AndTheStatusShowsTheConnection()
     {
-        var sidecar = await fixture.Client.GetGrain<IProxyGrain>($"sidecar~10.0.0.1~a.bookinfo~{Guid.NewGuid():N}").ConnectAsync(Registration("s", ProxyKind.Sidecar));
-        var grpc = await fixture.Client.GetGrain<IProxyGrain>($"sidecar~10.0.0.2~b.bookinfo~{Guid.NewGuid():N}").ConnectAsync(Registration("g", ProxyKind.Proxyless));
+        var id = $"sidecar~10.0.0.1~a.bookinfo~{Guid.NewGuid():N}";
+        var proxy = fixture.Client.GetGrain<IProxyGrain>(id);
 
-        Assert.Equal("sidecar/bookinfo/reviews-v1", sidecar.ScopeKey);
-        // A proxyless client has a scope too: it decides what a wildcard LDS/CDS holds and what it may see.
-        Assert.Equal("proxyless/bookinfo/reviews-v1", grpc.ScopeKey);
-        Assert.Equal(ProxyKind.Proxyless, grpc.Scope?.Kind);
+        // One-way: the gateway never waits on status bookkeeping to serve a proxy.
+        await proxy.ConnectAsync(Registration(id, ProxyKind.Sidecar, gateway: "gw-7"));
+
+        ProxyStatus? status = null;
+        for (var i = 0; i < 100 && status is null; i++)
+        {
+            status = await proxy.GetStatusAsync();
+            await Task.Delay(10);
+        }
+        Assert.NotNull(status);
+        Assert.Equal((ProxyKind.Sidecar, "bookinfo", "reviews-v1", "gw-7", true), (status.Kind, status.Namespace, status.Workload, status.GatewayId, status.Connected));
     }
 
     [Fact]

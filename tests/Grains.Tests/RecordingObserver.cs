@@ -12,6 +12,8 @@ public sealed class RecordingObserver : IXdsGatewayObserver
 
     public Task OnScopeChangedAsync(ScopeSnapshot snapshot) => _events.Writer.WriteAsync(snapshot).AsTask();
 
+    public Task OnWorkloadChangedAsync(WorkloadSnapshot snapshot) => _events.Writer.WriteAsync(snapshot).AsTask();
+
     public async Task<T> NextAsync<T>(string what)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));

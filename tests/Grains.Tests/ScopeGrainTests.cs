@@ -7,72 +7,62 @@ using Mesh.Model.Translation;
 
 namespace Mesh.Grains.Tests;
 
+/// <summary>Shared scopes built from the silo's catalog: what they see, and what rebuilds them.</summary>
 public sealed class ScopeGrainTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
     private static readonly ImmutableSortedDictionary<string, string> NoLabels = ImmutableSortedDictionary<string, string>.Empty;
 
-    private static MeshService Service(string name, string ns, params string[] exportTo) => new($"{name}.{ns}.svc.cluster.local", ns,
+    internal static MeshService Service(string name, string ns, params string[] exportTo) => new($"{name}.{ns}.svc.cluster.local", ns,
         [new MeshServicePort("http", 80, Protocol.Http, null)], [], ServiceOrigin.Kubernetes, Resolution.Static, [.. exportTo],
         ImmutableSortedDictionary<string, string>.Empty.Add("app", name));
 
-    private async Task DefineAsync(params MeshService[] services)
-    {
-        foreach (var s in services)
-        {
-            await fixture.Client.GetGrain<IServiceGrain>(ServiceKey.From(s.Hostname)).UpdateAsync(new ServiceUpdate { Definition = s, Endpoints = [] });
-        }
-    }
+    internal static string Outbound(MeshService s) => ResourceNames.OutboundCluster(80, null, s.Hostname);
 
-    private static string Outbound(MeshService s) => ResourceNames.OutboundCluster(80, null, s.Hostname);
+    internal static string NewNamespace() => $"n{Guid.NewGuid():N}"[..12];
+
+    private Task<ScopeSnapshot> SubscribeAsync(ScopeIdentity id, RecordingObserver observer) =>
+        fixture.Client.GetGrain<IScopeGrain>(ScopeKey.From(id)).SubscribeAsync(fixture.Client.CreateObjectReference<IXdsGatewayObserver>(observer), id);
 
     [Fact]
-    public async Task SidecarEgressAndExportTo_DecideWhichClustersAWorkloadSees()
+    public async Task SidecarEgressAndExportTo_DecideWhichClustersAScopeSees()
     {
-        var ns = $"n{Guid.NewGuid():N}"[..12];
+        var ns = NewNamespace();
         var other = ns + "x";
         var a = Service("a", ns);
         var b = Service("b", ns);
         var hidden = Service("hidden", other, ".");
         var shared = Service("shared", other);
-        await DefineAsync(a, b, hidden, shared);
-        var sidecar = new Sidecar(ObjectMeta.Of("default", ns), new WorkloadSelector(NoLabels.Add("app", "client")),
+        var sidecar = new Sidecar(ObjectMeta.Of("client", ns), new WorkloadSelector(NoLabels.Add("app", "client")),
             [new SidecarEgress(null, ["./a." + ns + ".svc.cluster.local", other + "/*"])]);
-        await fixture.Client.GetGrain<INamespaceGrain>(ns).UpdateAsync(new NamespaceConfig(ns, [a, b], [sidecar], [], []));
-        await fixture.Client.GetGrain<INamespaceGrain>(other).UpdateAsync(new NamespaceConfig(other, [hidden, shared], [], [], []));
-        await fixture.Client.GetGrain<IMeshGrain>(MeshKey.Default).SetNamespacesAsync([ns, other]);
+        await fixture.DefineAsync(new NamespaceConfig(ns, [a, b], [sidecar], [], []), new NamespaceConfig(other, [hidden, shared], [], [], []));
 
-        var observer = new RecordingObserver();
-        var scope = fixture.Client.GetGrain<IScopeGrain>(ScopeKey.From(ProxyKind.Sidecar, ns, "client"));
-        var snapshot = await scope.SubscribeAsync(fixture.Client.CreateObjectReference<IXdsGatewayObserver>(observer),
-            new ScopeIdentity(ProxyKind.Sidecar, ns, "client", NoLabels.Add("app", "client")));
+        var snapshot = await SubscribeAsync(ScopeIdentity.Shared(ProxyKind.Sidecar, ns, "client"), new RecordingObserver());
 
         Assert.True(snapshot.Ready);
         // a by egress; shared by "other/*"; not b (not in egress), not hidden (exportTo ".").
         Assert.Equal([Outbound(a), Outbound(shared)], snapshot.ClusterNames.Where(c => c.StartsWith("outbound|", StringComparison.Ordinal)));
         Assert.Contains(snapshot.Listeners, l => l.Name == "0.0.0.0_80");
         Assert.Contains(snapshot.Routes, r => r.Name == "80");
+        // The inbound side is the workload's, not the shared scope's.
+        Assert.DoesNotContain(snapshot.Listeners, l => l.Name == ResourceNames.VirtualInbound);
     }
 
     [Fact]
     public async Task ProxylessScope_ListsTheClustersAndApiListenersOfWhatItSees_AndBuildsNoEnvoyListeners()
     {
-        var ns = $"n{Guid.NewGuid():N}"[..12];
+        var ns = NewNamespace();
         var other = ns + "x";
         var a = Service("a", ns);
         var hidden = Service("hidden", other, ".");
         var shared = Service("shared", other);
-        await DefineAsync(a, hidden, shared);
-        await fixture.Client.GetGrain<INamespaceGrain>(ns).UpdateAsync(new NamespaceConfig(ns, [a], [], [], []));
-        await fixture.Client.GetGrain<INamespaceGrain>(other).UpdateAsync(new NamespaceConfig(other, [hidden, shared], [], [], []));
-        await fixture.Client.GetGrain<IMeshGrain>(MeshKey.Default).SetNamespacesAsync([ns, other]);
+        await fixture.DefineAsync(new NamespaceConfig(ns, [a], [], [], []), new NamespaceConfig(other, [hidden, shared], [], [], []));
 
-        var scope = fixture.Client.GetGrain<IScopeGrain>(ScopeKey.From(ProxyKind.Proxyless, ns, "client"));
-        var snapshot = await scope.SubscribeAsync(fixture.Client.CreateObjectReference<IXdsGatewayObserver>(new RecordingObserver()),
-            new ScopeIdentity(ProxyKind.Proxyless, ns, "client", NoLabels));
+        var snapshot = await SubscribeAsync(ScopeIdentity.Shared(ProxyKind.Proxyless, ns, null), new RecordingObserver());
 
         Assert.True(snapshot.Ready);
-        Assert.Equal<string>([Outbound(a), Outbound(shared)], snapshot.ClusterNames);
-        Assert.Equal<string>([ResourceNames.HostPort(a.Hostname, 80), ResourceNames.HostPort(shared.Hostname, 80)], snapshot.ServiceListeners);
+        Assert.Equal<string>([Outbound(a), Outbound(shared)], snapshot.ClusterNames.Where(c => c.Contains(ns, StringComparison.Ordinal)));
+        Assert.Equal<string>([ResourceNames.HostPort(a.Hostname, 80), ResourceNames.HostPort(shared.Hostname, 80)],
+            snapshot.ServiceListeners.Where(c => c.Contains(ns, StringComparison.Ordinal)));
         Assert.Empty(snapshot.Listeners);
         Assert.Empty(snapshot.Routes);
         Assert.Empty(snapshot.OwnClusters);
@@ -81,20 +71,15 @@ public sealed class ScopeGrainTests(ClusterFixture fixture) : IClassFixture<Clus
     [Fact]
     public async Task NewServiceInNamespace_RebuildsTheScopeAndNotifiesGateways()
     {
-        var ns = $"n{Guid.NewGuid():N}"[..12];
+        var ns = NewNamespace();
         var a = Service("a", ns);
-        await DefineAsync(a);
-        await fixture.Client.GetGrain<INamespaceGrain>(ns).UpdateAsync(new NamespaceConfig(ns, [a], [], [], []));
-        await fixture.Client.GetGrain<IMeshGrain>(MeshKey.Default).SetNamespacesAsync([ns]);
+        await fixture.DefineAsync(new NamespaceConfig(ns, [a], [], [], []));
         var observer = new RecordingObserver();
-        var scope = fixture.Client.GetGrain<IScopeGrain>(ScopeKey.From(ProxyKind.Sidecar, ns, "client"));
-        var first = await scope.SubscribeAsync(fixture.Client.CreateObjectReference<IXdsGatewayObserver>(observer),
-            new ScopeIdentity(ProxyKind.Sidecar, ns, "client", NoLabels));
-        Assert.True(first.ClusterNames.Contains(Outbound(a)), $"{Outbound(a)} not in [{string.Join(", ", first.ClusterNames)}] diag [{string.Join(", ", first.Diagnostics)}]");
+        var first = await SubscribeAsync(ScopeIdentity.Shared(ProxyKind.Sidecar, ns, null), observer);
+        Assert.Contains(Outbound(a), first.ClusterNames);
 
         var b = Service("b", ns);
-        await DefineAsync(b);
-        await fixture.Client.GetGrain<INamespaceGrain>(ns).UpdateAsync(new NamespaceConfig(ns, [a, b], [], [], []));
+        await fixture.DefineAsync(new NamespaceConfig(ns, [a, b], [], [], []));
 
         var next = await observer.NextAsync<ScopeSnapshot>("the rebuilt scope");
         Assert.Contains(Outbound(b), next.ClusterNames);
@@ -102,16 +87,37 @@ public sealed class ScopeGrainTests(ClusterFixture fixture) : IClassFixture<Clus
     }
 
     [Fact]
+    public async Task ChangesAScopeCannotSee_DoNotRebuildIt()
+    {
+        var ns = NewNamespace();
+        var other = ns + "x";
+        var a = Service("a", ns);
+        var sidecar = new Sidecar(ObjectMeta.Of("default", ns), null, [new SidecarEgress(null, ["./*"])]);
+        await fixture.DefineAsync(new NamespaceConfig(ns, [a], [sidecar], [], []), new NamespaceConfig(other, [Service("x1", other)], [], [], []));
+        var observer = new RecordingObserver();
+        await SubscribeAsync(ScopeIdentity.Shared(ProxyKind.Sidecar, ns, "default"), observer);
+
+        // A new namespace with services, a new service and a Sidecar elsewhere: none of it is visible to ns.
+        var third = ns + "y";
+        await fixture.DefineAsync(
+            new NamespaceConfig(third, [Service("y1", third), Service("y2", third)], [new Sidecar(ObjectMeta.Of("default", third), null, [new SidecarEgress(null, ["./*"])])], [], []),
+            new NamespaceConfig(other, [Service("x1", other), Service("x2", other)], [], [], []));
+        await fixture.Client.GetGrain<IServiceGrain>(ServiceKey.From($"x1.{other}.svc.cluster.local")).UpdateAsync(new ServiceUpdate
+        {
+            Definition = Service("x1", other) with { Ports = [new MeshServicePort("http", 8080, Protocol.Http, null)] },
+        });
+
+        Assert.True(await observer.QuietAsync(TimeSpan.FromMilliseconds(800)), "a change the scope cannot see must not rebuild it");
+    }
+
+    [Fact]
     public async Task ServiceEndpointChange_DoesNotRebuildScopes()
     {
-        var ns = $"n{Guid.NewGuid():N}"[..12];
+        var ns = NewNamespace();
         var a = Service("a", ns);
-        await DefineAsync(a);
-        await fixture.Client.GetGrain<INamespaceGrain>(ns).UpdateAsync(new NamespaceConfig(ns, [a], [], [], []));
-        await fixture.Client.GetGrain<IMeshGrain>(MeshKey.Default).SetNamespacesAsync([ns]);
+        await fixture.DefineAsync(new NamespaceConfig(ns, [a], [], [], []));
         var observer = new RecordingObserver();
-        var scope = fixture.Client.GetGrain<IScopeGrain>(ScopeKey.From(ProxyKind.Sidecar, ns, "client"));
-        await scope.SubscribeAsync(fixture.Client.CreateObjectReference<IXdsGatewayObserver>(observer), new ScopeIdentity(ProxyKind.Sidecar, ns, "client", NoLabels));
+        await SubscribeAsync(ScopeIdentity.Shared(ProxyKind.Sidecar, ns, null), observer);
 
         await fixture.Client.GetGrain<IServiceGrain>(ServiceKey.From(a.Hostname)).UpdateAsync(new ServiceUpdate
         {
@@ -119,5 +125,22 @@ public sealed class ScopeGrainTests(ClusterFixture fixture) : IClassFixture<Clus
         });
 
         Assert.True(await observer.QuietAsync(TimeSpan.FromMilliseconds(500)), "an endpoint change must not reach scopes");
+    }
+
+    [Fact]
+    public async Task RoutingChangeOfASeenService_RebuildsTheScopesRoute()
+    {
+        var ns = NewNamespace();
+        var a = Service("a", ns);
+        await fixture.DefineAsync(new NamespaceConfig(ns, [a], [], [], []));
+        var observer = new RecordingObserver();
+        var first = await SubscribeAsync(ScopeIdentity.Shared(ProxyKind.Sidecar, ns, null), observer);
+
+        var vs = new VirtualService(ObjectMeta.Of("a", ns), [a.Hostname], [], [new HttpRoute(
+            null, [], [new RouteDestination(new Destination(a.Hostname, null, null), null)], TimeSpan.FromSeconds(3), null)], [], []);
+        await fixture.Client.GetGrain<IServiceGrain>(ServiceKey.From(a.Hostname)).UpdateAsync(new ServiceUpdate { Routing = new ServiceRouting(null, [vs]) });
+
+        var next = await observer.NextAsync<ScopeSnapshot>("the scope rebuilt with a's new route");
+        Assert.NotEqual(first.Routes.Single().Version, next.Routes.Single().Version);
     }
 }

@@ -47,20 +47,10 @@ public sealed class WriterFenceTests(ClusterFixture fixture) : IClassFixture<Clu
     private static IEnumerable<(string, string, string)> Versions(ServiceSnapshot s) =>
         s.Resources.Select(r => (r.TypeUrl, r.Name, r.Version)).Order();
 
-    // Reads record the reader as a dependent (to be woken on change); forget it again so later writes wake nobody.
-    private static async Task<IEnumerable<string>> HostsAsync(INamespaceGrain grain)
-    {
-        var config = await grain.GetAsync("test-reader");
-        await grain.RemoveDependentAsync("test-reader");
-        return config.Services.Select(s => s.Hostname);
-    }
+    private static async Task<IEnumerable<string>> HostsAsync(INamespaceGrain grain) =>
+        (await grain.GetConfigAsync()).Services.Select(s => s.Hostname);
 
-    private static async Task<IEnumerable<string>> NamespacesAsync(IMeshGrain grain)
-    {
-        var namespaces = await grain.GetNamespacesAsync("test-reader");
-        await grain.RemoveDependentAsync("test-reader");
-        return namespaces;
-    }
+    private static async Task<IEnumerable<string>> NamespacesAsync(IMeshGrain grain) => await grain.GetNamespacesAsync();
 
     private static NamespaceConfig Config(string ns, string host) => NamespaceConfig.Empty(ns) with { Services = [Service(host)] };
 

@@ -1,10 +1,12 @@
+using Orleans.Concurrency;
 using Mesh.Grains.Dtos;
 
 namespace Mesh.Grains;
 
 /// <summary>
 /// One namespace's config (services defined there, Sidecars, Gateways, gateway-bound
-/// VirtualServices). Key: the namespace name. Tells dependent scopes when it changes.
+/// VirtualServices) and the scope views of its services. Key: the namespace name. Tells the silos'
+/// catalogs (a handful of subscribers, not every scope) when either changes.
 /// </summary>
 [Alias("mesh.INamespaceGrain")]
 public interface INamespaceGrain : IGrainWithStringKey
@@ -13,10 +15,17 @@ public interface INamespaceGrain : IGrainWithStringKey
     [Alias("Update")]
     Task UpdateAsync(NamespaceConfig config, long writerEpoch = 0);
 
-    /// <summary>Returns the config and records the scope as a dependent.</summary>
-    [Alias("Get")]
-    Task<NamespaceConfig> GetAsync(string dependentScope);
+    /// <summary>Subscribes a silo's catalog (leased) and returns the namespace in full.</summary>
+    [Alias("Subscribe")]
+    Task<NamespaceSnapshot> SubscribeAsync(ICatalogObserver observer);
 
-    [Alias("RemoveDependent")]
-    Task RemoveDependentAsync(string dependentScope);
+    [Alias("Unsubscribe")]
+    Task UnsubscribeAsync(ICatalogObserver observer);
+
+    /// <summary>A service defined in this namespace changed what scopes read of it.</summary>
+    [OneWay, Alias("OnServiceViewChanged")]
+    Task OnServiceViewChangedAsync(ServiceScopeView view);
+
+    [Alias("GetConfig")]
+    Task<NamespaceConfig> GetConfigAsync();
 }

@@ -11,8 +11,12 @@ namespace Mesh.Grains;
 [Alias("mesh.IProxyGrain")]
 public interface IProxyGrain : IGrainWithStringKey
 {
-    [Alias("Connect")]
-    Task<ProxyAssignment> ConnectAsync(ProxyRegistration registration);
+    /// <summary>
+    /// Records a connection. One-way: status bookkeeping is never on the path that serves a proxy
+    /// its config (a slow proxy grain must not delay or end a stream).
+    /// </summary>
+    [OneWay, Alias("Connect")]
+    Task ConnectAsync(ProxyRegistration registration);
 
     [Alias("Disconnect")]
     Task DisconnectAsync(string gatewayId);

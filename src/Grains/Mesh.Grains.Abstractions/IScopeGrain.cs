@@ -4,9 +4,10 @@ using Mesh.Grains.Dtos;
 namespace Mesh.Grains;
 
 /// <summary>
-/// A workload's dependency scope (Istio's SidecarScope). Key: <c>KIND/NAMESPACE/WORKLOAD</c>
-/// (<see cref="Keys.ScopeKey.From"/>). Builds the per-workload listeners and routes and the list
-/// of clusters the workload sees; shared by every proxy of the workload.
+/// A shared dependency scope (Istio's SidecarScope). Key: what determines it
+/// (<see cref="Keys.ScopeKey.From"/>): every workload of a namespace that the same Sidecar (or none)
+/// applies to shares one. Builds the outbound listeners and routes and the list of clusters its
+/// proxies see, from the silo's catalog; it depends only on what it sees.
 /// </summary>
 [Alias("mesh.IScopeGrain")]
 public interface IScopeGrain : IGrainWithStringKey
@@ -18,13 +19,9 @@ public interface IScopeGrain : IGrainWithStringKey
     [Alias("Unsubscribe")]
     Task UnsubscribeAsync(IXdsGatewayObserver observer);
 
-    /// <summary>A service this scope sees changed the parts scopes use.</summary>
-    [OneWay, Alias("OnServiceChanged")]
-    Task OnServiceChangedAsync(ServiceScopeView view);
-
-    /// <summary>A namespace (or the mesh's namespace list) this scope depends on changed.</summary>
-    [OneWay, Alias("OnConfigChanged")]
-    Task OnConfigChangedAsync();
+    /// <summary>Something this scope reads changed (the silo's catalog says so): rebuild.</summary>
+    [OneWay, Alias("OnInputsChanged")]
+    Task OnInputsChangedAsync();
 
     [Alias("GetSnapshot")]
     Task<ScopeSnapshot> GetSnapshotAsync();

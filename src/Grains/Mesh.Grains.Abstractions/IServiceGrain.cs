@@ -20,10 +20,7 @@ public interface IServiceGrain : IGrainWithStringKey
     [Alias("Unsubscribe")]
     Task UnsubscribeAsync(IXdsGatewayObserver observer);
 
-    /// <summary>Returns the service as a scope sees it and records the scope as a dependent.</summary>
-    [Alias("GetScopeView")]
-    Task<ServiceScopeView> GetScopeViewAsync(string dependentScope);
-
-    [Alias("RemoveDependent")]
-    Task RemoveDependentAsync(string dependentScope);
+    /// <summary>The service as scopes see it (ports, VIPs, cluster names, virtual hosts).</summary>
+    [Alias("GetView")]
+    Task<ServiceScopeView> GetViewAsync();
 }

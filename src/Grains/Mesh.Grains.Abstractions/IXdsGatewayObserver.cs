@@ -15,7 +15,11 @@ public interface IXdsGatewayObserver : IGrainObserver
     [OneWay, Alias("OnResourcesChanged")]
     Task OnResourcesChangedAsync(ResourceChange change);
 
-    /// <summary>A scope rebuilt its per-workload resources.</summary>
+    /// <summary>A scope rebuilt its resources.</summary>
     [OneWay, Alias("OnScopeChanged")]
     Task OnScopeChangedAsync(ScopeSnapshot snapshot);
+
+    /// <summary>A workload rebuilt its own resources, or moved to another scope.</summary>
+    [OneWay, Alias("OnWorkloadChanged")]
+    Task OnWorkloadChangedAsync(WorkloadSnapshot snapshot);
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Envoy.Config.Core.V3;
 using Envoy.Config.Listener.V3;
 using Envoy.Config.Route.V3;
@@ -14,12 +15,33 @@ public static partial class ListenerBuilder
     private const string AnyAddress = "0.0.0.0";
 
     /// <summary>
-    /// A sidecar scope: <c>0.0.0.0_PORT</c> HTTP listeners with route <c>PORT</c> spliced from the
-    /// visible services' virtual hosts, <c>VIP_PORT</c> TCP listeners, <c>virtualOutbound</c> and
-    /// <c>virtualInbound</c>. Duplicate domains keep the first service by (namespace, hostname) and
-    /// are reported, because Envoy NACKs a RouteConfiguration with a domain twice.
+    /// A whole sidecar: the outbound part of its scope (<see cref="BuildSidecarOutbound"/>) and the
+    /// inbound part of its workload (<see cref="BuildInbound"/>) from <see cref="ScopeView.InboundPorts"/>,
+    /// as one set. The grains build the two apart (a scope is shared by every workload whose
+    /// outbound inputs are equal); this is their union, for tests and tools.
     /// </summary>
     public static ScopeResources BuildSidecar(ScopeView view)
+    {
+        var outbound = BuildSidecarOutbound(view);
+        var inbound = BuildInbound(view.InboundPorts, view.Settings);
+        return new ScopeResources(
+            [.. outbound.Listeners.Concat(inbound.Listeners).OrderBy(l => l.Name, StringComparer.Ordinal)],
+            outbound.Routes,
+            [.. outbound.OwnClusters.Concat(inbound.Clusters)],
+            [.. outbound.ClusterNames.Concat(inbound.Clusters.Select(c => c.Name)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+            [],
+            outbound.Diagnostics);
+    }
+
+    /// <summary>
+    /// The outbound part of a sidecar scope, shared by every workload whose namespace and Sidecar
+    /// are equal: <c>0.0.0.0_PORT</c> HTTP listeners with route <c>PORT</c> spliced from the
+    /// visible services' virtual hosts, <c>VIP_PORT</c> TCP listeners, <c>virtualOutbound</c>, the
+    /// passthrough and blackhole clusters. Duplicate domains keep the first service by (namespace,
+    /// hostname) and are reported, because Envoy NACKs a RouteConfiguration with a domain twice.
+    /// <see cref="ScopeView.InboundPorts"/> is not read.
+    /// </summary>
+    public static ScopeResources BuildSidecarOutbound(ScopeView view)
     {
         var diagnostics = new List<string>();
         var services = (view.Services.IsDefault ? [] : view.Services)
@@ -50,11 +72,8 @@ public static partial class ListenerBuilder
         AddVipListeners(services, listeners, diagnostics);
         var catchAll = view.Settings.AllowAnyOutbound ? ResourceNames.PassthroughCluster : ResourceNames.BlackHoleCluster;
         listeners.Add(VirtualOutbound(catchAll));
-        var inboundPorts = (view.InboundPorts.IsDefault ? [] : view.InboundPorts).DistinctBy(p => p.Port).OrderBy(p => p.Port).ToList();
-        listeners.Add(VirtualInbound(inboundPorts));
 
         var ownClusters = new List<XdsResource> { ClusterBuilder.BuildPassthrough(view.Settings), ClusterBuilder.BuildBlackHole(view.Settings) };
-        ownClusters.AddRange(inboundPorts.Select(p => ClusterBuilder.BuildInbound(p, view.Settings)));
         var clusterNames = services
             .SelectMany(s => s.ClusterNames.IsDefault ? [] : s.ClusterNames)
             .Concat(ownClusters.Select(c => c.Name))
@@ -68,6 +87,19 @@ public static partial class ListenerBuilder
             [.. clusterNames],
             [],
             [.. diagnostics]);
+    }
+
+    /// <summary>
+    /// The inbound part of one sidecar workload: <c>virtualInbound</c> with a filter chain per port
+    /// the workload serves (its Services' target ports), and an <c>inbound|PORT||</c> cluster each.
+    /// </summary>
+    public static WorkloadResources BuildInbound(ImmutableArray<InboundPort> inboundPorts, MeshSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var ports = (inboundPorts.IsDefault ? [] : inboundPorts).DistinctBy(p => p.Port).OrderBy(p => p.Port).ToList();
+        return new WorkloadResources(
+            [VirtualInbound(ports)],
+            [.. ports.Select(p => ClusterBuilder.BuildInbound(p, settings))]);
     }
 
     private static XdsResource SidecarRoute(ScopeView view, List<ScopeService> services, int port, List<string> diagnostics)

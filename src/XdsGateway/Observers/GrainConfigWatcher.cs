@@ -11,10 +11,12 @@ namespace Mesh.XdsGateway.Observers;
 
 /// <summary>
 /// The grain-backed <see cref="IConfigWatcher"/>. One observer reference per gateway process is
-/// subscribed to the scopes and services that local streams need (each once, however many
-/// streams); notifications update the shared entries and wake only the streams that want a
-/// changed name. Subscriptions are leased and renewed, and every renewal re-fetches the current
-/// resources, so a notification lost while a silo restarted is repaired.
+/// subscribed to the workloads, scopes and services that local streams need (each once, however
+/// many streams); notifications update the shared entries and wake only the streams that want a
+/// changed name. A stream's workload says which shared scope serves it, and may move it to another.
+/// Subscriptions are leased and renewed, and every renewal re-fetches the current resources, so a
+/// notification lost while a silo restarted is repaired. No grain call that could be slow ends a
+/// stream: loading retries, and proxy status bookkeeping is one-way and off the connect path.
 /// </summary>
 public sealed partial class GrainConfigWatcher(
     IGrainFactory grains,
@@ -24,14 +26,10 @@ public sealed partial class GrainConfigWatcher(
     ILogger<GrainConfigWatcher> logger) : IConfigWatcher, IXdsGatewayObserver, IHostedService, IDisposable
 {
     private readonly object _lock = new();
+    private readonly Dictionary<string, WorkloadEntry> _workloads = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ScopeEntry> _scopes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ServiceEntry> _services = new(StringComparer.Ordinal);
     private readonly HashSet<GrainProxyWatch> _watches = [];
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _releases = new();
-
-    // Per host, the unsubscribe still in flight: a new subscription to the host waits for it, or
-    // the grain could see the two calls in the other order and drop the new subscriber.
-    private readonly Dictionary<string, Task> _unsubscribing = new(StringComparer.Ordinal);
     private IXdsGatewayObserver? _self;
     private readonly ProxyReports _reports = new(time);
 
@@ -60,6 +58,18 @@ public sealed partial class GrainConfigWatcher(
             lock (_lock)
             {
                 return _services.Count;
+            }
+        }
+    }
+
+    /// <summary>Workload and scope entries this gateway holds (streams of one scope share one entry).</summary>
+    internal (int Workloads, int Scopes) EntryCounts
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return (_workloads.Count, _scopes.Count);
             }
         }
     }
@@ -99,18 +109,7 @@ public sealed partial class GrainConfigWatcher(
             await _reportFlush.DisposeAsync().ConfigureAwait(false);
         }
         FlushReports(force: true);
-        var releases = _releases.Keys.ToList();
-        if (releases.Count > 0)
-        {
-            try
-            {
-                await Task.WhenAll(releases).WaitAsync(ReleaseGrace, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                LogReleasesAbandoned(logger, _releases.Count);
-            }
-        }
+        await AwaitReleasesAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public void Dispose()
@@ -130,35 +129,37 @@ public sealed partial class GrainConfigWatcher(
                 throw new RpcException(new Status(StatusCode.Unavailable, "control plane is still loading its initial configuration; retry shortly"));
             }
         }
-        var registration = new ProxyRegistration(node.Id, node.Kind, node.Namespace, node.WorkloadName, node.IpAddress, node.Labels, gateway.Id);
         var proxyGrain = grains.GetGrain<IProxyGrain>(node.Id);
-        var assignment = await proxyGrain.ConnectAsync(registration).ConfigureAwait(false);
+        TellConnected(proxyGrain, new ProxyRegistration(node.Id, node.Kind, node.Namespace, node.WorkloadName, node.IpAddress, node.Labels, gateway.Id));
 
-        ScopeEntry? scope = null;
-        if (assignment is { ScopeKey: { } key, Scope: { } identity })
-        {
-            lock (_lock)
-            {
-                if (!_scopes.TryGetValue(key, out scope))
-                {
-                    scope = new ScopeEntry(key, identity);
-                    _scopes[key] = scope;
-                    scope.Loading = LoadScopeAsync(scope);
-                }
-            }
-        }
-        var watch = new GrainProxyWatch(this, node, scope, proxyGrain);
+        var key = WorkloadKey.From(node.Kind, node.Namespace, node.WorkloadName, node.Labels);
+        GrainProxyWatch watch;
+        WorkloadEntry workload;
         lock (_lock)
         {
+            if (!_workloads.TryGetValue(key, out workload!))
+            {
+                workload = new WorkloadEntry(key, new WorkloadIdentity(node.Kind, node.Namespace, node.WorkloadName, node.Labels));
+                _workloads[key] = workload;
+                workload.Loading = LoadWorkloadAsync(workload);
+            }
+            watch = new GrainProxyWatch(this, node, workload, proxyGrain);
             _watches.Add(watch);
-            scope?.Watches.Add(watch);
+            workload.Watches.Add(watch);
         }
-        if (scope?.Loading is { } loading)
+        try
         {
-            await loading.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await workload.Loading!.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var scope = AttachScope(watch);
+            await scope.Loading!.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ReleaseAsync(watch).ConfigureAwait(false); // the client went away while its config loaded
+            throw;
         }
         UpdateHosts(watch);
-        LogConnected(logger, node.Id, node.Kind, scope?.Key);
+        LogConnected(logger, node.Id, node.Kind, watch.ScopeKey);
         return watch;
     }
 
@@ -212,12 +213,79 @@ public sealed partial class GrainConfigWatcher(
         return Task.CompletedTask;
     }
 
+    public Task OnWorkloadChangedAsync(WorkloadSnapshot snapshot)
+    {
+        List<GrainProxyWatch> affected;
+        lock (_lock)
+        {
+            if (!_workloads.TryGetValue(snapshot.WorkloadKey, out var entry))
+            {
+                return Task.CompletedTask;
+            }
+            entry.Snapshot = snapshot;
+            // Streams still connecting attach to the scope the latest snapshot names.
+            affected = [.. entry.Watches.Where(w => w.Scope is not null)];
+        }
+        foreach (var w in affected)
+        {
+            AttachScope(w);
+            UpdateHosts(w);
+            w.OnChanged([], scopeChanged: true);
+        }
+        return Task.CompletedTask;
+    }
+
     internal ServiceEntry? GetService(string host)
     {
         lock (_lock)
         {
             return _services.GetValueOrDefault(host);
         }
+    }
+
+    /// <summary>
+    /// Puts the stream on the scope its workload's snapshot names, acquiring that scope's entry
+    /// (and starting its load) and letting go of the one it was on, if another.
+    /// </summary>
+    private ScopeEntry AttachScope(GrainProxyWatch watch)
+    {
+        string? dropScope = null;
+        ScopeEntry scope;
+        ScopeEntry? old;
+        lock (_lock)
+        {
+            var identity = watch.Workload.Snapshot?.Scope
+                ?? throw new InvalidOperationException($"workload {watch.Workload.Key} loaded without a scope");
+            var key = ScopeKey.From(identity);
+            if (watch.Scope is { } current && current.Key == key)
+            {
+                return current;
+            }
+            if (!_scopes.TryGetValue(key, out scope!))
+            {
+                scope = new ScopeEntry(key, identity);
+                _scopes[key] = scope;
+                scope.Loading = LoadScopeAsync(scope);
+            }
+            scope.Watches.Add(watch);
+            old = watch.Scope;
+            watch.SetScope(scope);
+            if (old is not null && old.Watches.Remove(watch) && old.Watches.Count == 0)
+            {
+                _scopes.Remove(old.Key);
+                old.Released = true;
+                dropScope = old.Key;
+            }
+        }
+        if (old is not null)
+        {
+            LogMoved(logger, watch.Node.Id, watch.Workload.Key, scope.Key);
+        }
+        if (dropScope is not null)
+        {
+            _ = UnsubscribeInOrder(ScopeOrderKey(dropScope), () => grains.GetGrain<IScopeGrain>(dropScope).UnsubscribeAsync(Self));
+        }
+        return scope;
     }
 
     /// <summary>Acquires service entries the watch newly needs and releases those it no longer does.</summary>
@@ -263,130 +331,17 @@ public sealed partial class GrainConfigWatcher(
         }
     }
 
-    /// <summary>Unsubscribes from a host's grain, recorded so that a new subscription to it goes after.</summary>
-    private Task UnsubscribeServiceInOrder(string host)
-    {
-        lock (_lock)
-        {
-            var previous = _unsubscribing.GetValueOrDefault(host) ?? Task.CompletedTask;
-            var task = previous.ContinueWith(_ => UnsubscribeServiceAsync(host), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
-            _unsubscribing[host] = task;
-            _ = task.ContinueWith(
-                t =>
-                {
-                    lock (_lock)
-                    {
-                        if (_unsubscribing.GetValueOrDefault(host) == t)
-                        {
-                            _unsubscribing.Remove(host);
-                        }
-                    }
-                },
-                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            return task;
-        }
-    }
-
-    /// <summary>
-    /// Forgets a stream at once and tells the grains in the background: a stream's end (and a
-    /// drain's) never waits for grain calls, however many services the stream held.
-    /// </summary>
-    internal ValueTask ReleaseAsync(GrainProxyWatch watch)
-    {
-        var dropServices = new List<string>();
-        string? dropScope = null;
-        lock (_lock)
-        {
-            _watches.Remove(watch);
-            foreach (var host in watch.Hosts)
-            {
-                if (_services.TryGetValue(host, out var entry) && entry.Watches.Remove(watch) && entry.Watches.Count == 0)
-                {
-                    _services.Remove(host);
-                    dropServices.Add(host);
-                }
-            }
-            watch.SetHosts(NameSets.Empty);
-            if (watch.Scope is { } scope && scope.Watches.Remove(watch) && scope.Watches.Count == 0)
-            {
-                _scopes.Remove(scope.Key);
-                dropScope = scope.Key;
-            }
-        }
-        LogDisconnected(logger, watch.Node.Id);
-        Track(TellGrainsReleasedAsync(watch, dropServices, dropScope));
-        return ValueTask.CompletedTask;
-    }
-
-    private async Task TellGrainsReleasedAsync(GrainProxyWatch watch, List<string> dropServices, string? dropScope)
+    /// <summary>Records the connection on the proxy's grain, one-way: never on the path that serves the proxy.</summary>
+    private void TellConnected(IProxyGrain proxy, ProxyRegistration registration)
     {
         try
         {
-            await Task.WhenAll(dropServices.Select(UnsubscribeServiceInOrder)).ConfigureAwait(false);
-            if (dropScope is not null)
-            {
-                await grains.GetGrain<IScopeGrain>(dropScope).UnsubscribeAsync(Self).ConfigureAwait(false);
-            }
-            if (_reports.Take(watch.Node.Id) is { IsEmpty: false } last)
-            {
-                _ = watch.Grain.ReportAsync(last);
-            }
-            await watch.Grain.DisconnectAsync(gateway.Id).ConfigureAwait(false);
+            _ = proxy.ConnectAsync(registration);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is OrleansException or InvalidOperationException)
         {
-            LogReleaseFailed(logger, watch.Node.Id, ex);
+            LogReportFailed(logger, registration.NodeId, ex);
         }
-    }
-
-    private void Track(Task release)
-    {
-        _releases.TryAdd(release, 0);
-        _ = release.ContinueWith(t => _releases.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
-
-    /// <summary>Grain calls of released streams still running (they are best effort: leases expire on their own).</summary>
-    internal int PendingReleases => _releases.Count;
-
-    /// <summary>On stop, how long released streams' grain calls may still run before the process goes on without them.</summary>
-    internal static readonly TimeSpan ReleaseGrace = TimeSpan.FromSeconds(2);
-
-    /// <summary>How often batched sent/ACK/NACK events go to the ProxyGrains (see <see cref="ProxyReports"/>).</summary>
-    internal static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(1);
-
-    /// <summary>Reports wait until no event was added for this long: the pushes producing them are over.</summary>
-    internal static readonly TimeSpan ReportQuiet = TimeSpan.FromMilliseconds(300);
-
-    /// <summary>While pushes never pause, reports still go at least this often.</summary>
-    internal static readonly TimeSpan ReportMaxDelay = TimeSpan.FromSeconds(5);
-
-    internal void Report(GrainProxyWatch watch, ProxyEvent e) => _reports.Add(watch.Node.Id, e, watch.Grain);
-
-    /// <summary>
-    /// One one-way call per node with events since the last flush, once the gateway's pushes have
-    /// paused (or <see cref="ReportMaxDelay"/> passed); <paramref name="force"/> on shutdown.
-    /// </summary>
-    private void FlushReports(bool force = false)
-    {
-        if (!force && !_reports.IsDue(ReportQuiet, ReportMaxDelay))
-        {
-            return;
-        }
-        var batches = _reports.TakeAll();
-        foreach (var (nodeId, target, events) in batches)
-        {
-            try
-            {
-                _ = (target ?? grains.GetGrain<IProxyGrain>(nodeId)).ReportAsync(events);
-            }
-            catch (Exception ex) when (ex is OrleansException or InvalidOperationException)
-            {
-                // The cluster client is gone (shutdown); status reports are best effort.
-                LogReportFailed(logger, nodeId, ex);
-                return;
-            }
-        }
-        metrics.OnStatusReports(batches.Count);
     }
 
     private IXdsGatewayObserver Self
@@ -404,137 +359,9 @@ public sealed partial class GrainConfigWatcher(
         }
     }
 
-    private async Task LoadScopeAsync(ScopeEntry entry)
-    {
-        var snapshot = await grains.GetGrain<IScopeGrain>(entry.Key).SubscribeAsync(Self, entry.Identity).ConfigureAwait(false);
-        await OnScopeChangedAsync(snapshot).ConfigureAwait(false);
-    }
-
-    private async Task LoadServiceAsync(ServiceEntry entry)
-    {
-        try
-        {
-            Task? unsubscribing;
-            lock (_lock)
-            {
-                unsubscribing = _unsubscribing.GetValueOrDefault(entry.Host);
-            }
-            if (unsubscribing is not null)
-            {
-                await unsubscribing.ConfigureAwait(false);
-            }
-            var snapshot = await grains.GetGrain<IServiceGrain>(ServiceKey.From(entry.Host)).SubscribeAsync(Self).ConfigureAwait(false);
-            ApplyServiceSnapshot(entry, snapshot);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogLoadFailed(logger, entry.Host, ex);
-        }
-    }
-
-    /// <summary>Replaces an entry's resources with a fresh snapshot and wakes streams wanting what differs.</summary>
-    private void ApplyServiceSnapshot(ServiceEntry entry, ServiceSnapshot snapshot)
-    {
-        List<GrainProxyWatch> affected;
-        List<ResourceId> changed;
-        lock (_lock)
-        {
-            var fresh = snapshot.Resources.ToImmutableDictionary(r => new ResourceId(r.TypeUrl, r.Name));
-            var old = entry.Resources ?? ImmutableDictionary<ResourceId, Model.Translation.XdsResource>.Empty;
-            changed = [.. fresh.Where(kv => !old.TryGetValue(kv.Key, out var o) || o.Version != kv.Value.Version).Select(kv => kv.Key)
-                .Concat(old.Keys.Where(k => !fresh.ContainsKey(k)))];
-            var wasLoaded = entry.Loaded;
-            entry.Resources = fresh;
-            affected = [.. entry.Watches];
-            if (!wasLoaded)
-            {
-                // First load also completes wildcard CDS sets that were waiting for this service.
-                changed.Add(new ResourceId(Model.Translation.TypeUrls.Cluster, "*"));
-            }
-        }
-        if (changed.Count == 0)
-        {
-            return; // a lease renewal's re-fetch of an unchanged service: nothing to wake
-        }
-        var scopeChanged = changed.Any(c => c.Name == "*");
-        var memo = new PatchMemo();
-        foreach (var w in affected)
-        {
-            w.OnChanged(changed, scopeChanged, memo);
-        }
-    }
-
-    private async Task UnsubscribeServiceAsync(string host)
-    {
-        try
-        {
-            await grains.GetGrain<IServiceGrain>(ServiceKey.From(host)).UnsubscribeAsync(Self).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogReleaseFailed(logger, host, ex);
-        }
-    }
-
-    /// <summary>
-    /// Renews every subscription after <paramref name="delay"/> (e.g. when a silo left the cluster:
-    /// its grains re-activate elsewhere, and a notification lost with it is repaired by the re-fetch).
-    /// </summary>
-    public void RenewSoon(TimeSpan delay)
-    {
-        LogRenewSoon(logger, delay);
-        _ = Task.Delay(delay, time).ContinueWith(_ => RenewAsync(), TaskScheduler.Default).Unwrap();
-    }
-
-    /// <summary>Lease renewal: re-subscribe everything and re-fetch current resources .</summary>
-    private async Task RenewAsync()
-    {
-        List<ScopeEntry> scopes;
-        List<ServiceEntry> services;
-        lock (_lock)
-        {
-            scopes = [.. _scopes.Values];
-            services = [.. _services.Values];
-        }
-        foreach (var s in scopes)
-        {
-            try
-            {
-                var snapshot = await grains.GetGrain<IScopeGrain>(s.Key).SubscribeAsync(Self, s.Identity).ConfigureAwait(false);
-                if (snapshot.Version != s.Snapshot?.Version)
-                {
-                    await OnScopeChangedAsync(snapshot).ConfigureAwait(false);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogLoadFailed(logger, s.Key, ex);
-            }
-        }
-        foreach (var e in services)
-        {
-            await LoadServiceAsync(e).ConfigureAwait(false);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping with {Count} released streams' grain calls still running; the grains' leases expire on their own")]
-    private static partial void LogReleasesAbandoned(ILogger logger, int count);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Cluster membership changed; re-fetching every subscription in {Delay}")]
-    private static partial void LogRenewSoon(ILogger logger, TimeSpan delay);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Proxy {ProxyId} connected as {Kind}, scope {Scope}")]
     private static partial void LogConnected(ILogger logger, string proxyId, Model.Translation.ProxyKind kind, string? scope);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Proxy {ProxyId} disconnected")]
-    private static partial void LogDisconnected(ILogger logger, string proxyId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Fetching {Owner} from the grains failed; the next lease renewal retries")]
-    private static partial void LogLoadFailed(ILogger logger, string owner, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing {Owner} failed; its lease expires on its own")]
-    private static partial void LogReleaseFailed(ILogger logger, string owner, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reporting sync status of {ProxyId} to its grain failed; status in the grains may lag until the cluster is reachable")]
-    private static partial void LogReportFailed(ILogger logger, string proxyId, Exception exception);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Proxy {ProxyId} of workload {Workload} moved to scope {Scope}")]
+    private static partial void LogMoved(ILogger logger, string proxyId, string workload, string scope);
 }

@@ -7,10 +7,12 @@ using Mesh.XdsGateway.Protocol;
 namespace Mesh.XdsGateway.Observers;
 
 /// <summary>
-/// One stream's watch over grain-owned resources. Sidecars and routers see their scope's listeners,
-/// routes and cluster list; every cluster/endpoint (and proxyless listener/route) comes from the
-/// gateway's shared service entries. The watch raises <see cref="Changed"/> only for types where a
-/// changed name is one this stream wants, so a change to service A wakes only streams that see A.
+/// One stream's watch over grain-owned resources: its workload's own resources (a sidecar's inbound
+/// listener and clusters), its shared scope's listeners, routes and cluster list, and every
+/// cluster/endpoint (and proxyless listener/route) from the gateway's shared service entries. The
+/// scope can change under a live stream (a Sidecar starts or stops selecting its workload). The
+/// watch raises <see cref="Changed"/> only for types where a changed name is one this stream
+/// wants, so a change to service A wakes only streams that see A.
 /// </summary>
 public sealed class GrainProxyWatch : IProxyWatch
 {
@@ -28,12 +30,13 @@ public sealed class GrainProxyWatch : IProxyWatch
     private readonly (long Generation, ResolvedResources? Result)[] _resolved = new (long, ResolvedResources?)[TypeUrls.PushOrder.Count];
     private readonly long[] _generation = new long[TypeUrls.PushOrder.Count];
     private ImmutableHashSet<string> _hosts = NameSets.Empty;
+    private volatile ScopeEntry? _scope;
 
-    internal GrainProxyWatch(GrainConfigWatcher owner, ProxyNode node, ScopeEntry? scope, IProxyGrain grain)
+    internal GrainProxyWatch(GrainConfigWatcher owner, ProxyNode node, WorkloadEntry workload, IProxyGrain grain)
     {
         _owner = owner;
         Node = node;
-        Scope = scope;
+        Workload = workload;
         Grain = grain;
         ConnectedAt = DateTimeOffset.UtcNow;
     }
@@ -42,13 +45,20 @@ public sealed class GrainProxyWatch : IProxyWatch
 
     public ProxyNode Node { get; }
 
-    internal ScopeEntry? Scope { get; }
+    /// <summary>The shared scope serving this stream; null until its workload said which.</summary>
+    internal ScopeEntry? Scope => _scope;
+
+    /// <summary>The stream's workload: which scope serves it, and its own resources.</summary>
+    internal WorkloadEntry Workload { get; }
 
     /// <summary>The node's ProxyGrain, looked up once per stream for its status reports.</summary>
     internal IProxyGrain Grain { get; }
 
-    /// <summary>The scope serving this stream (sidecars and routers), or null for proxyless clients.</summary>
+    /// <summary>The scope serving this stream (null while it is being assigned).</summary>
     public string? ScopeKey => Scope?.Key;
+
+    /// <summary>The workload this stream's proxy belongs to.</summary>
+    public string WorkloadKey => Workload.Key;
 
     public DateTimeOffset ConnectedAt { get; }
 
@@ -158,11 +168,12 @@ public sealed class GrainProxyWatch : IProxyWatch
     /// <summary>The baseline with <paramref name="names"/> re-resolved; null when one is still loading.</summary>
     private ResolvedResources? Patch(string typeUrl, ResolvedResources baseline, List<string> names)
     {
-        var snapshot = Scope?.Snapshot;
+        var index = Scope?.Index;
+        var workload = Workload.Snapshot;
         var resources = baseline.Resources;
         foreach (var name in names)
         {
-            var r = ResolveOne(typeUrl, name, snapshot, out var pending);
+            var r = ResolveOne(typeUrl, name, index, workload, out var pending);
             if (pending)
             {
                 return null;
@@ -173,23 +184,33 @@ public sealed class GrainProxyWatch : IProxyWatch
     }
 
     /// <summary>
-    /// One subscribed name; <paramref name="pending"/> when its service is still loading. A name
-    /// of a service the stream's scope does not see does not exist for this stream.
+    /// One subscribed name; <paramref name="pending"/> when its service (or the stream's scope) is
+    /// still loading. A name of a service the stream's scope does not see does not exist for it.
     /// </summary>
-    private XdsResource? ResolveOne(string typeUrl, string name, ScopeSnapshot? snapshot, out bool pending)
+    private XdsResource? ResolveOne(string typeUrl, string name, ScopeIndex? index, WorkloadSnapshot? workload, out bool pending)
     {
         pending = false;
-        var owner = HostOf(typeUrl, name);
-        if (owner is not null && !MaySee(owner))
+        if (HostOf(typeUrl, name) is { } owner)
         {
-            return null;
+            if (index is null)
+            {
+                pending = true; // which services the stream sees is not known yet
+                return null;
+            }
+            if (!index.Hosts.Contains(owner))
+            {
+                return null;
+            }
+            pending = _owner.GetService(owner) is not { Loaded: true };
         }
-        pending = owner is not null && _owner.GetService(owner) is not { Loaded: true };
+        var snapshot = index?.Snapshot;
         return typeUrl switch
         {
-            TypeUrls.Cluster => FindCluster(snapshot, name, out _),
+            TypeUrls.Cluster => FindCluster(index, workload, name, out _),
             TypeUrls.Endpoint => FromService(TypeUrls.Endpoint, name),
-            TypeUrls.Listener => snapshot?.Listeners.FirstOrDefault(l => l.Name == name) ?? FromService(TypeUrls.Listener, name),
+            TypeUrls.Listener => snapshot?.Listeners.FirstOrDefault(l => l.Name == name)
+                ?? workload?.Listeners.FirstOrDefault(l => l.Name == name)
+                ?? FromService(TypeUrls.Listener, name),
             TypeUrls.Route => snapshot?.Routes.FirstOrDefault(l => l.Name == name) ?? FromService(TypeUrls.Route, name),
             _ => null,
         };
@@ -198,27 +219,30 @@ public sealed class GrainProxyWatch : IProxyWatch
     private ResolvedResources Compute(string typeUrl)
     {
         var sub = Volatile.Read(ref _subscriptions[Slot(typeUrl)]) ?? Subscription.None;
-        var snapshot = Scope?.Snapshot;
+        // One scope and workload snapshot for the whole set, however they change meanwhile.
+        var index = Scope?.Index;
+        var workload = Workload.Snapshot;
+        var snapshot = index?.Snapshot;
         var builder = ImmutableSortedDictionary.CreateBuilder<string, XdsResource>(StringComparer.Ordinal);
         var complete = true;
 
-        if (sub.Wildcard && Scope is not null)
+        if (sub.Wildcard)
         {
-            if (snapshot is null || !snapshot.Ready)
+            if (snapshot is not { Ready: true } || workload is not { Ready: true })
             {
                 return new ResolvedResources(false, builder.ToImmutable());
             }
             switch (typeUrl)
             {
                 case TypeUrls.Listener:
-                    foreach (var l in snapshot.Listeners)
+                    foreach (var l in snapshot.Listeners.Concat(workload.Listeners))
                     {
                         builder[l.Name] = l;
                     }
                     // Proxyless gRPC: the API listeners of every service the scope sees.
                     foreach (var name in snapshot.ServiceListeners.IsDefault ? [] : snapshot.ServiceListeners)
                     {
-                        var r = ResolveOne(TypeUrls.Listener, name, snapshot, out var pending);
+                        var r = ResolveOne(TypeUrls.Listener, name, index, workload, out var pending);
                         complete &= !pending;
                         if (r is not null)
                         {
@@ -229,12 +253,16 @@ public sealed class GrainProxyWatch : IProxyWatch
                 case TypeUrls.Cluster:
                     foreach (var name in snapshot.ClusterNames)
                     {
-                        var r = FindCluster(snapshot, name, out var pending);
+                        var r = FindCluster(index, workload, name, out var pending);
                         complete &= !pending;
                         if (r is not null)
                         {
                             builder[name] = r;
                         }
+                    }
+                    foreach (var c in workload.Clusters)
+                    {
+                        builder[c.Name] = c;
                     }
                     break;
             }
@@ -247,7 +275,7 @@ public sealed class GrainProxyWatch : IProxyWatch
                 continue;
             }
             // A name whose service is still being fetched is unknown, not absent: no removal for it yet.
-            var r = ResolveOne(typeUrl, name, snapshot, out var pending);
+            var r = ResolveOne(typeUrl, name, index, workload, out var pending);
             complete &= !pending;
             if (r is not null)
             {
@@ -307,7 +335,7 @@ public sealed class GrainProxyWatch : IProxyWatch
             foreach (var name in Volatile.Read(ref _subscriptions[i])?.Names ?? [])
             {
                 // Only names the stream may see: a name invented by the client activates no grain.
-                if (HostOf(type, name) is { } h && MaySee(h))
+                if (HostOf(type, name) is { } h && Scope?.Index is { } seen && seen.Hosts.Contains(h))
                 {
                     hosts.Add(h);
                 }
@@ -321,8 +349,8 @@ public sealed class GrainProxyWatch : IProxyWatch
 
     private bool HasWildcard(string typeUrl) => Volatile.Read(ref _subscriptions[Slot(typeUrl)]) is { Wildcard: true };
 
-    /// <summary>Whether the stream's scope sees <paramref name="host"/>; a stream without a scope sees every host.</summary>
-    private bool MaySee(string host) => Scope?.Index is not { } index || index.Hosts.Contains(host);
+    /// <summary>The gateway moved this stream to another scope (its workload's changed).</summary>
+    internal void SetScope(ScopeEntry scope) => _scope = scope;
 
     /// <summary>Called by the gateway when resources of a service or the scope changed.</summary>
     internal void OnChanged(IReadOnlyList<ResourceId> changed, bool scopeChanged, PatchMemo? memo = null)
@@ -401,12 +429,16 @@ public sealed class GrainProxyWatch : IProxyWatch
         public Subscription?[] PickedBy { get; } = new Subscription?[TypeUrls.PushOrder.Count];
     }
 
-    private XdsResource? FindCluster(ScopeSnapshot? snapshot, string name, out bool pending)
+    private XdsResource? FindCluster(ScopeIndex? index, WorkloadSnapshot? workload, string name, out bool pending)
     {
         pending = false;
-        if (snapshot?.OwnClusters.FirstOrDefault(c => c.Name == name) is { } own)
+        if (index?.Snapshot.OwnClusters.FirstOrDefault(c => c.Name == name) is { } own)
         {
             return own;
+        }
+        if (workload?.Clusters.FirstOrDefault(c => c.Name == name) is { } inbound)
+        {
+            return inbound;
         }
         if (!ResourceNames.TryParseOutbound(name, out _, out _, out var host))
         {

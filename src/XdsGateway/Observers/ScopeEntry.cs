@@ -4,7 +4,7 @@ using Mesh.Model.Translation;
 
 namespace Mesh.XdsGateway.Observers;
 
-/// <summary>A gateway's copy of one scope's snapshot, shared by the local streams of that workload.</summary>
+/// <summary>A gateway's copy of one scope's snapshot, shared by the local streams of every workload it serves.</summary>
 internal sealed class ScopeEntry(string key, ScopeIdentity identity)
 {
     private volatile ScopeIndex? _index;
@@ -25,7 +25,11 @@ internal sealed class ScopeEntry(string key, ScopeIdentity identity)
 
     public readonly HashSet<GrainProxyWatch> Watches = [];
 
+    /// <summary>Completes once the first snapshot is in (loading retries until then, or until the entry is released).</summary>
     public Task? Loading;
+
+    /// <summary>No local stream needs it any more: loading stops retrying.</summary>
+    public volatile bool Released;
 }
 
 /// <summary>

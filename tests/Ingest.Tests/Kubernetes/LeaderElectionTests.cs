@@ -341,5 +341,7 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         public Task OnResourcesChangedAsync(ResourceChange change) => Task.CompletedTask;
 
         public Task OnScopeChangedAsync(ScopeSnapshot snapshot) => Task.CompletedTask;
+
+        public Task OnWorkloadChangedAsync(WorkloadSnapshot snapshot) => Task.CompletedTask;
     }
 }

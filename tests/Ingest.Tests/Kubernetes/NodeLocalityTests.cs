@@ -227,5 +227,7 @@ public sealed class NodeLocalityTests : IAsyncLifetime, IDisposable
         public Task OnResourcesChangedAsync(ResourceChange change) => Task.CompletedTask;
 
         public Task OnScopeChangedAsync(ScopeSnapshot snapshot) => Task.CompletedTask;
+
+        public Task OnWorkloadChangedAsync(WorkloadSnapshot snapshot) => Task.CompletedTask;
     }
 }

@@ -50,6 +50,10 @@ internal sealed class FakeGrains
                 {
                     return Dispatch<IScopeGrain>((m, a) => Scope(key, m));
                 }
+                if (type == typeof(IWorkloadGrain))
+                {
+                    return Dispatch<IWorkloadGrain>((m, a) => Workload(key, m, a));
+                }
                 if (type == typeof(IProxyGrain))
                 {
                     return Dispatch<IProxyGrain>((m, a) => Proxy(m, a));
@@ -77,13 +81,15 @@ internal sealed class FakeGrains
         _ => throw new NotSupportedException($"IScopeGrain.{method.Name}"),
     };
 
-    private object? Proxy(MethodInfo method, object?[] args) => method.Name switch
+    /// <summary>Every workload is served by the scope of its kind and namespace without a Sidecar.</summary>
+    private object? Workload(string key, MethodInfo method, object?[] args) => method.Name switch
     {
-        nameof(IProxyGrain.ConnectAsync) when args[0] is ProxyRegistration r => Count(method, Task.FromResult(new ProxyAssignment(
-            Grains.Keys.ScopeKey.From(r.Kind, r.Namespace, r.Workload),
-            new ScopeIdentity(r.Kind, r.Namespace, r.Workload, r.Labels)))),
+        nameof(IWorkloadGrain.SubscribeAsync) when args[1] is WorkloadIdentity id => Count(method, Task.FromResult(
+            new WorkloadSnapshot(key, "w1", true, ScopeIdentity.Shared(id.Kind, id.Namespace, null), [], []))),
         _ => Count(method, Task.CompletedTask),
     };
+
+    private object? Proxy(MethodInfo method, object?[] args) => Count(method, Task.CompletedTask);
 
     private object? Count(MethodInfo method, object? result)
     {

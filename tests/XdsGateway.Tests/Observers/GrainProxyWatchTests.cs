@@ -52,7 +52,7 @@ public sealed class GrainProxyWatchTests : IAsyncLifetime, IDisposable
     /// <summary>Opens a proxyless stream whose scope sees services a and b (not the hidden one).</summary>
     private async Task<GrainProxyWatch> OpenProxylessAsync()
     {
-        var key = Grains.Keys.ScopeKey.From(ProxyKind.Proxyless, Ns, "client");
+        var key = Grains.Keys.ScopeKey.From(ScopeIdentity.Shared(ProxyKind.Proxyless, Ns, null));
         _grains.SetScope(new ScopeSnapshot(key, "v1", true, [], [], [], [ClusterB, V1, V2], [],
             [ResourceNames.HostPort(HostA, 80), ResourceNames.HostPort(HostB, 80)]));
         var node = new ProxyNode("sidecar~10.0.0.9~client-1.shop~shop.svc.cluster.local", ProxyKind.Proxyless, "10.0.0.9", "client-1", Ns,

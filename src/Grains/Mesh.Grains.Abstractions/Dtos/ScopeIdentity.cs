@@ -3,10 +3,28 @@ using Mesh.Model.Translation;
 
 namespace Mesh.Grains.Dtos;
 
-/// <summary>The workload a scope serves: kind, namespace, workload name and its labels.</summary>
+/// <summary>
+/// What determines a scope's content, and so its key: the proxy kind and namespace, and for
+/// sidecars and proxyless clients the Sidecar resource that applies (<see cref="Sidecar"/>, null for
+/// none), so every workload with equal inputs shares one scope (Istio's SidecarScope is per Sidecar
+/// resource). A router's Gateways select it by label, so a router scope is per workload
+/// (<see cref="Workload"/>, <see cref="Labels"/>).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("mesh.ScopeIdentity")]
 public sealed record ScopeIdentity(
     [property: Id(0)] ProxyKind Kind,
     [property: Id(1)] string Namespace,
-    [property: Id(2)] string Workload,
-    [property: Id(3)] ImmutableSortedDictionary<string, string> Labels);
+    [property: Id(2)] string? Sidecar,
+    [property: Id(3)] string? Workload,
+    [property: Id(4)] ImmutableSortedDictionary<string, string> Labels)
+{
+    /// <summary>A sidecar's or proxyless client's scope: namespace and the Sidecar that applies (null: none).</summary>
+    public static ScopeIdentity Shared(ProxyKind kind, string ns, string? sidecar) =>
+        kind == ProxyKind.Router
+            ? throw new ArgumentException("a router scope is per workload; use ForRouter", nameof(kind))
+            : new(kind, ns, sidecar, null, ImmutableSortedDictionary<string, string>.Empty);
+
+    /// <summary>A router's scope: its workload and labels (which Gateways select it).</summary>
+    public static ScopeIdentity ForRouter(string ns, string workload, ImmutableSortedDictionary<string, string> labels) =>
+        new(ProxyKind.Router, ns, null, workload, labels);
+}

@@ -1,13 +1,24 @@
-using Mesh.Model.Translation;
+using Mesh.Grains.Dtos;
 
 namespace Mesh.Grains.Keys;
 
 /// <summary>
-/// Key of a <see cref="IScopeGrain"/>: <c>KIND/NAMESPACE/WORKLOAD</c>, e.g. <c>sidecar/bookinfo/reviews-v1</c>.
-/// Every proxy of one workload shares the scope.
+/// Key of a <see cref="IScopeGrain"/>, made of what determines its content:
+/// <c>sidecar/NAMESPACE/SIDECAR</c> and <c>proxyless/NAMESPACE/SIDECAR</c> (<c>(none)</c> when no
+/// Sidecar applies), e.g. <c>sidecar/bookinfo/(none)</c>; <c>router/NAMESPACE/WORKLOAD/LABELS</c>
+/// (<see cref="LabelsKey"/>: a router's Gateways select it by label).
 /// </summary>
 public static class ScopeKey
 {
-    public static string From(ProxyKind kind, string ns, string workload) =>
-        $"{kind.ToString().ToLowerInvariant()}/{ns}/{workload}";
+    /// <summary>The name part of a scope that no Sidecar resource applies to (not a valid resource name).</summary>
+    public const string NoSidecar = "(none)";
+
+    public static string From(ScopeIdentity identity)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        var name = identity.Kind == Model.Translation.ProxyKind.Router
+            ? $"{identity.Workload}/{LabelsKey.Of(identity.Labels)}"
+            : identity.Sidecar ?? NoSidecar;
+        return $"{identity.Kind.ToString().ToLowerInvariant()}/{identity.Namespace}/{name}";
+    }
 }

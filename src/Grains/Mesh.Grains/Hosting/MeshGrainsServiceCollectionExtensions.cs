@@ -1,3 +1,4 @@
+using Mesh.Grains.Catalog;
 using Mesh.Grains.Serialization;
 using Mesh.Model.Translation;
 using Microsoft.Extensions.DependencyInjection;
@@ -5,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Mesh.Grains.Hosting;
 
-/// <summary>Registers what the grains need in a silo: settings, time and model serialization.</summary>
+/// <summary>Registers what the grains need in a silo: settings, time, model serialization, the silo's catalog and the grain call counter.</summary>
 public static class MeshGrainsServiceCollectionExtensions
 {
     public static IServiceCollection AddMeshGrains(this IServiceCollection services, MeshSettings? settings = null)
@@ -13,6 +14,8 @@ public static class MeshGrainsServiceCollectionExtensions
         services.TryAddSingleton(settings ?? MeshSettings.Default);
         services.TryAddSingleton(TimeProvider.System);
         services.AddMeshSerialization();
+        services.TryAddSingleton<SiloCatalog>();
+        services.AddSingleton<IIncomingGrainCallFilter, GrainCallCounter>();
         return services;
     }
 }

@@ -8,5 +8,9 @@ public sealed class MeshState
 {
     [Id(0)] public ImmutableArray<string> Namespaces { get; set; } = [];
     [Id(1)] public bool Ready { get; set; }
-    [Id(2)] public ImmutableHashSet<string> Dependents { get; set; } = [];
+
+    // Id 2 (every scope of the mesh, one write per scope) is retired.
+
+    /// <summary>Subscribed silo catalogs, persisted so an activation elsewhere keeps notifying them.</summary>
+    [Id(3)] public ImmutableHashSet<ICatalogObserver> Catalogs { get; set; } = [];
 }

@@ -1,14 +1,37 @@
 using Mesh.Grains.Dtos;
+using Mesh.Grains.Keys;
 using Microsoft.Extensions.Logging;
+using Orleans.Utilities;
 
 namespace Mesh.Grains.Namespaces;
 
-/// <summary>A namespace's config; tells its dependent scopes when it changes.</summary>
+/// <summary>
+/// A namespace's config and the scope views of the services defined in it. Its subscribers are the
+/// silos' catalogs (one per silo), which tell only the scopes and workloads a change affects; a
+/// view is fetched from its service once per activation, then kept current by the service.
+/// </summary>
 [GrainType("namespace")]
-internal sealed class NamespaceGrain(
+internal sealed partial class NamespaceGrain(
     [PersistentState("namespace", GrainStorage.Name)] IPersistentState<NamespaceState> state,
     ILogger<NamespaceGrain> logger) : MeshGrainBase("namespace"), INamespaceGrain
 {
+    private readonly ObserverManager<ICatalogObserver> _catalogs = new(GrainLeases.Observer, logger);
+    private readonly Dictionary<string, ServiceScopeView> _views = new(StringComparer.Ordinal);
+
+    private string Namespace => this.GetPrimaryKeyString();
+
+    private NamespaceConfig Config => state.State.Config ?? NamespaceConfig.Empty(Namespace);
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        foreach (var c in state.State.Catalogs)
+        {
+            _catalogs.Subscribe(c, c);
+        }
+        await FetchMissingViewsAsync();
+        await base.OnActivateAsync(cancellationToken);
+    }
+
     public async Task UpdateAsync(NamespaceConfig config, long writerEpoch)
     {
         await EnsureCurrentWriterAsync(writerEpoch, logger);
@@ -28,31 +51,64 @@ internal sealed class NamespaceGrain(
             state.State.Config = before;
             throw;
         }
-        foreach (var scope in state.State.Dependents)
+        await FetchMissingViewsAsync();
+        var snapshot = Snapshot();
+        await _catalogs.Notify(c => c.OnNamespaceChangedAsync(snapshot));
+        LogChanged(logger, Namespace, config.Services.Length, _catalogs.Count);
+    }
+
+    public async Task<NamespaceSnapshot> SubscribeAsync(ICatalogObserver observer)
+    {
+        _catalogs.Subscribe(observer, observer);
+        await ObserverPersistence.RememberAsync(state, s => s.Catalogs, (s, c) => s.Catalogs = c, observer);
+        return Snapshot();
+    }
+
+    public async Task UnsubscribeAsync(ICatalogObserver observer)
+    {
+        _catalogs.Unsubscribe(observer);
+        await ObserverPersistence.ForgetAsync(state, s => s.Catalogs, (s, c) => s.Catalogs = c, observer);
+    }
+
+    public async Task OnServiceViewChangedAsync(ServiceScopeView view)
+    {
+        if (_views.TryGetValue(view.Host, out var known) && known.Version == view.Version)
         {
-            _ = GrainFactory.GetGrain<IScopeGrain>(scope).OnConfigChangedAsync();
+            return;
+        }
+        if (view.Service is null)
+        {
+            _views.Remove(view.Host);
+        }
+        else
+        {
+            _views[view.Host] = view;
+        }
+        await _catalogs.Notify(c => c.OnServiceViewChangedAsync(Namespace, view));
+    }
+
+    public Task<NamespaceConfig> GetConfigAsync() => Task.FromResult(Config);
+
+    private NamespaceSnapshot Snapshot() => new(Config, [.. _views.Values.OrderBy(v => v.Host, StringComparer.Ordinal)]);
+
+    /// <summary>Views of the namespace's services this activation has not seen yet, from the services themselves.</summary>
+    private async Task FetchMissingViewsAsync()
+    {
+        var missing = Config.Services.Select(s => s.Hostname).Where(h => !_views.ContainsKey(h)).Distinct(StringComparer.Ordinal).ToList();
+        if (missing.Count == 0)
+        {
+            return;
+        }
+        var views = await Task.WhenAll(missing.Select(h => GrainFactory.GetGrain<IServiceGrain>(ServiceKey.From(h)).GetViewAsync()));
+        foreach (var v in views.Where(v => v.Service is not null))
+        {
+            _views.TryAdd(v.Host, v);
         }
     }
 
     private static bool Same(NamespaceConfig a, NamespaceConfig b) =>
         System.Text.Json.JsonSerializer.Serialize(a) == System.Text.Json.JsonSerializer.Serialize(b);
 
-    public async Task<NamespaceConfig> GetAsync(string dependentScope)
-    {
-        if (!state.State.Dependents.Contains(dependentScope))
-        {
-            state.State.Dependents = state.State.Dependents.Add(dependentScope);
-            await state.WriteStateAsync();
-        }
-        return state.State.Config ?? NamespaceConfig.Empty(this.GetPrimaryKeyString());
-    }
-
-    public async Task RemoveDependentAsync(string dependentScope)
-    {
-        if (state.State.Dependents.Contains(dependentScope))
-        {
-            state.State.Dependents = state.State.Dependents.Remove(dependentScope);
-            await state.WriteStateAsync();
-        }
-    }
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Namespace {Namespace} changed ({Services} services); notifying {Catalogs} silo catalogs")]
+    private static partial void LogChanged(ILogger logger, string @namespace, int services, int catalogs);
 }

@@ -3,10 +3,14 @@ using Mesh.Grains.Dtos;
 
 namespace Mesh.Grains.Namespaces;
 
-/// <summary>Persisted state of a namespace grain.</summary>
+/// <summary>Persisted state of a namespace grain: its config and the silo catalogs subscribed to it.</summary>
 [GenerateSerializer, Alias("mesh.NamespaceState")]
 public sealed class NamespaceState
 {
     [Id(0)] public NamespaceConfig? Config { get; set; }
-    [Id(1)] public ImmutableHashSet<string> Dependents { get; set; } = [];
+
+    // Id 1 (the scopes depending on this namespace, one write per scope) is retired.
+
+    /// <summary>Subscribed silo catalogs, persisted so an activation elsewhere keeps notifying them.</summary>
+    [Id(2)] public ImmutableHashSet<ICatalogObserver> Catalogs { get; set; } = [];
 }

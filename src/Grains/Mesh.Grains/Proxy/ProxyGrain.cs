@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using Mesh.Grains.Dtos;
-using Mesh.Grains.Keys;
 using Mesh.Model.Translation;
 using Microsoft.Extensions.Logging;
 
@@ -18,13 +17,12 @@ internal sealed partial class ProxyGrain(TimeProvider time, ILogger<ProxyGrain> 
     private bool _connected;
     private long _nacks;
 
-    public Task<ProxyAssignment> ConnectAsync(ProxyRegistration registration)
+    public Task ConnectAsync(ProxyRegistration registration)
     {
         _registration = registration;
         _connected = true;
         _types.Clear();
-        var identity = new ScopeIdentity(registration.Kind, registration.Namespace, registration.Workload, registration.Labels);
-        return Task.FromResult(new ProxyAssignment(ScopeKey.From(registration.Kind, registration.Namespace, registration.Workload), identity));
+        return Task.CompletedTask;
     }
 
     public Task DisconnectAsync(string gatewayId)

@@ -7,46 +7,45 @@ using Mesh.Model.Translation;
 namespace Mesh.Grains.Scope;
 
 /// <summary>
-/// Pure selection logic of a scope: which services a workload sees (exportTo, Sidecar egress),
-/// which ports it serves itself, and which Gateways and VirtualServices bind a router.
+/// Pure selection logic of scopes and workloads: which Sidecar applies to a workload, which
+/// services a scope sees (exportTo, Sidecar egress), which ports a workload serves itself, and
+/// which Gateways and VirtualServices bind a router.
 /// </summary>
 internal static class ScopeInputs
 {
     /// <summary>The Sidecar that applies: one in the workload's namespace selecting it, else the namespace default.</summary>
-    public static Sidecar? SelectSidecar(NamespaceConfig own, ScopeIdentity id) =>
-        own.Sidecars.Where(s => s.WorkloadSelector is { } sel && sel.Labels.Count > 0 && sel.Matches(id.Labels))
+    public static Sidecar? SelectSidecar(NamespaceConfig own, ImmutableSortedDictionary<string, string> labels) =>
+        own.Sidecars.Where(s => s.WorkloadSelector is { } sel && sel.Labels.Count > 0 && sel.Matches(labels))
             .OrderBy(s => s.Meta.Name, StringComparer.Ordinal).FirstOrDefault()
         ?? own.Sidecars.Where(s => s.WorkloadSelector is null || s.WorkloadSelector.Labels.Count == 0)
             .OrderBy(s => s.Meta.Name, StringComparer.Ordinal).FirstOrDefault();
 
-    public static IEnumerable<MeshService> VisibleServices(IEnumerable<NamespaceConfig> configs, ScopeIdentity id, Sidecar? sidecar)
+    /// <summary>The Sidecar named <paramref name="name"/> in <paramref name="own"/>, if it is still there.</summary>
+    public static Sidecar? FindSidecar(NamespaceConfig own, string name) =>
+        own.Sidecars.FirstOrDefault(s => string.Equals(s.Meta.Name, name, StringComparison.Ordinal));
+
+    /// <summary>Whether a proxy of <paramref name="proxyNamespace"/> under <paramref name="sidecar"/> (null: none) sees <paramref name="svc"/>.</summary>
+    public static bool Sees(MeshService svc, string proxyNamespace, Sidecar? sidecar)
     {
-        foreach (var svc in configs.SelectMany(c => c.Services))
+        if (!Visibility.IsExportedTo(svc.ExportTo, svc.Namespace, proxyNamespace))
         {
-            if (!Visibility.IsExportedTo(svc.ExportTo, svc.Namespace, id.Namespace))
-            {
-                continue;
-            }
-            if (sidecar is not null && !sidecar.Egress.SelectMany(e => e.Hosts)
-                    .Any(h => Visibility.EgressHostMatches(h, svc.Hostname, svc.Namespace, id.Namespace)))
-            {
-                continue;
-            }
-            yield return svc;
+            return false;
         }
+        return sidecar is null || sidecar.Egress.SelectMany(e => e.Hosts)
+            .Any(h => Visibility.EgressHostMatches(h, svc.Hostname, svc.Namespace, proxyNamespace));
     }
 
-    public static ImmutableArray<InboundPort> InboundPorts(NamespaceConfig own, ScopeIdentity id) =>
+    public static ImmutableArray<InboundPort> InboundPorts(NamespaceConfig own, ImmutableSortedDictionary<string, string> labels) =>
         [.. own.Services
-            .Where(s => s.Selector.Count > 0 && s.Selector.Matches(id.Labels))
+            .Where(s => s.Selector.Count > 0 && s.Selector.Matches(labels))
             .SelectMany(s => s.Ports)
             .Select(p => new InboundPort(p.TargetPort ?? p.Port, p.Protocol))
             .DistinctBy(p => p.Port)
             .OrderBy(p => p.Port)];
 
-    public static ImmutableArray<Gateway> RouterGateways(IEnumerable<NamespaceConfig> configs, ScopeIdentity id) =>
+    public static ImmutableArray<Gateway> RouterGateways(IEnumerable<NamespaceConfig> configs, ImmutableSortedDictionary<string, string> labels) =>
         [.. configs.SelectMany(c => c.Gateways)
-            .Where(g => g.Selector.Count > 0 && g.Selector.Matches(id.Labels))
+            .Where(g => g.Selector.Count > 0 && g.Selector.Matches(labels))
             .OrderBy(g => g.Meta.Namespace, StringComparer.Ordinal).ThenBy(g => g.Meta.Name, StringComparer.Ordinal)];
 
     public static ImmutableArray<VirtualService> RouterVirtualServices(IEnumerable<NamespaceConfig> configs, ImmutableArray<Gateway> gateways)

@@ -2,7 +2,7 @@ using Mesh.Grains.Dtos;
 
 namespace Mesh.Grains.Scope;
 
-/// <summary>Persisted state of a scope: only the identity it serves (everything else is re-derived).</summary>
+/// <summary>Persisted state of a scope: the identity it serves and its gateways (everything else is re-derived).</summary>
 [GenerateSerializer, Alias("mesh.ScopeState")]
 public sealed class ScopeState
 {

@@ -73,9 +73,16 @@ internal sealed partial class ServiceGrain(
         }
         if (viewChanged)
         {
-            foreach (var scope in state.State.Dependents)
+            // Scopes read views from their silo's catalog, which the namespace keeps current; a
+            // service that moved namespace is gone from the old one.
+            var ns = state.State.Definition?.Namespace ?? before.Definition?.Namespace;
+            if (before.Definition?.Namespace is { } old && old != ns)
             {
-                _ = GrainFactory.GetGrain<IScopeGrain>(scope).OnServiceChangedAsync(_view);
+                _ = GrainFactory.GetGrain<INamespaceGrain>(old).OnServiceViewChangedAsync(new ServiceScopeView(Host, "", null));
+            }
+            if (ns is not null)
+            {
+                _ = GrainFactory.GetGrain<INamespaceGrain>(ns).OnServiceViewChangedAsync(_view);
             }
         }
     }
@@ -83,34 +90,17 @@ internal sealed partial class ServiceGrain(
     public async Task<ServiceSnapshot> SubscribeAsync(IXdsGatewayObserver observer)
     {
         _gateways.Subscribe(observer, observer);
-        await GatewayPersistence.RememberAsync(state, s => s.Gateways, (s, g) => s.Gateways = g, observer);
+        await ObserverPersistence.RememberAsync(state, s => s.Gateways, (s, g) => s.Gateways = g, observer);
         return new ServiceSnapshot(Host, state.State.Definition is not null, [.. _resources.All]);
     }
 
     public async Task UnsubscribeAsync(IXdsGatewayObserver observer)
     {
         _gateways.Unsubscribe(observer);
-        await GatewayPersistence.ForgetAsync(state, s => s.Gateways, (s, g) => s.Gateways = g, observer);
+        await ObserverPersistence.ForgetAsync(state, s => s.Gateways, (s, g) => s.Gateways = g, observer);
     }
 
-    public async Task<ServiceScopeView> GetScopeViewAsync(string dependentScope)
-    {
-        if (!state.State.Dependents.Contains(dependentScope))
-        {
-            state.State.Dependents = state.State.Dependents.Add(dependentScope);
-            await state.WriteStateAsync();
-        }
-        return _view;
-    }
-
-    public async Task RemoveDependentAsync(string dependentScope)
-    {
-        if (state.State.Dependents.Contains(dependentScope))
-        {
-            state.State.Dependents = state.State.Dependents.Remove(dependentScope);
-            await state.WriteStateAsync();
-        }
-    }
+    public Task<ServiceScopeView> GetViewAsync() => Task.FromResult(_view);
 
     private (ImmutableArray<XdsResource> Updated, ImmutableArray<ResourceId> Removed, bool ViewChanged) Rebuild(bool endpointsOnly)
     {

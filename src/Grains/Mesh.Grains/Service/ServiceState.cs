@@ -4,14 +4,15 @@ using Mesh.Model.Services;
 
 namespace Mesh.Grains.Service;
 
-/// <summary>Persisted state of a <see cref="ServiceGrain"/>: its inputs and the scopes that depend on it.</summary>
+/// <summary>Persisted state of a <see cref="ServiceGrain"/>: its inputs and the gateways subscribed to it.</summary>
 [GenerateSerializer, Alias("mesh.ServiceState")]
 public sealed class ServiceState
 {
     [Id(0)] public MeshService? Definition { get; set; }
     [Id(1)] public ImmutableArray<ServiceEndpoint> Endpoints { get; set; } = [];
     [Id(2)] public ServiceRouting Routing { get; set; } = ServiceRouting.None;
-    [Id(3)] public ImmutableHashSet<string> Dependents { get; set; } = [];
+    // Id 3 (the scopes depending on this service) is retired: scopes learn of view changes through
+    // the service's namespace and the silos' catalogs.
 
     /// <summary>Subscribed gateways, persisted so an activation on another silo (after a crash) keeps pushing to them.</summary>
     [Id(4)] public ImmutableHashSet<IXdsGatewayObserver> Gateways { get; set; } = [];

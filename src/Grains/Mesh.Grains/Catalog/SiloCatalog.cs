@@ -1,0 +1,346 @@
+using System.Collections.Immutable;
+using Mesh.Grains.Dtos;
+using Mesh.Grains.Scope;
+using Mesh.Model.Config;
+using Mesh.Model.Services;
+using Mesh.Model.Translation;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Grains.Catalog;
+
+/// <summary>
+/// This silo's replica of the mesh's shared config: the namespace list, every namespace's config
+/// and every service's scope view, kept current by the mesh and namespace grains (one subscription
+/// per silo, not per scope). Scopes and workloads on this silo build from it without a grain call
+/// and register what they read (in memory, no state write); a change is routed to exactly the
+/// grains whose inputs it changes: a view change to the scopes that see its host, a new or
+/// re-exported service to the scopes whose visibility of it changes, a Sidecar change to its
+/// namespace's scopes and workloads. Nothing else is woken.
+/// </summary>
+internal sealed partial class SiloCatalog
+{
+    private readonly IGrainFactory _grains;
+    private readonly TimeProvider _time;
+    private readonly MeshSettings _settings;
+    private readonly IServiceProvider _services;
+    private readonly ILogger<SiloCatalog> _logger;
+    private readonly Lock _gate = new();
+
+    private ImmutableSortedSet<string> _namespaceList = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
+    private readonly Dictionary<string, NamespaceConfig> _configs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Namespace, ServiceScopeView View)> _views = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MeshService> _definitions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CatalogRegistration> _scopes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _scopesByHost = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CatalogRegistration> _workloads = new(StringComparer.Ordinal);
+
+    public SiloCatalog(IGrainFactory grains, TimeProvider time, MeshSettings settings, IServiceProvider services, ILogger<SiloCatalog> logger)
+    {
+        _grains = grains;
+        _time = time;
+        _settings = settings;
+        _services = services;
+        _logger = logger;
+        CatalogMetrics.Register(this);
+    }
+
+    /// <summary>Namespaces, service definitions and views held (for metrics and /debug).</summary>
+    public (int Namespaces, int Services, int Views, int Scopes, int Workloads) Counts
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return (_configs.Count, _definitions.Count, _views.Count, _scopes.Count, _workloads.Count);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A sidecar's or proxyless client's scope: the services it sees, by exportTo and its Sidecar's
+    /// egress, with their views; registers the seen hosts so that it is told of their changes.
+    /// </summary>
+    public ScopeReading ReadScope(string key, ScopeIdentity identity)
+    {
+        lock (_gate)
+        {
+            var own = _configs.GetValueOrDefault(identity.Namespace) ?? NamespaceConfig.Empty(identity.Namespace);
+            Sidecar? sidecar = null;
+            if (identity.Sidecar is { } name && (sidecar = ScopeInputs.FindSidecar(own, name)) is null)
+            {
+                Register(_scopes, key, identity, identity.Namespace, hosts: null);
+                return new ScopeReading(true, null, []);
+            }
+            var hosts = new HashSet<string>(StringComparer.Ordinal);
+            var services = new List<ScopeService>();
+            foreach (var svc in _definitions.Values)
+            {
+                if (!ScopeInputs.Sees(svc, identity.Namespace, sidecar))
+                {
+                    continue;
+                }
+                hosts.Add(svc.Hostname);
+                if (_views.TryGetValue(svc.Hostname, out var v) && v.View.Service is { } view)
+                {
+                    services.Add(view);
+                }
+            }
+            Register(_scopes, key, identity, identity.Namespace, hosts);
+            return new ScopeReading(false, sidecar, [.. services
+                .OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Hostname, StringComparer.Ordinal)]);
+        }
+    }
+
+    /// <summary>A router's scope: the Gateways selecting its labels, their VirtualServices, and the destinations' ports.</summary>
+    public RouterReading ReadRouter(string key, ScopeIdentity identity)
+    {
+        lock (_gate)
+        {
+            var configs = _configs.Values.ToList();
+            var gateways = ScopeInputs.RouterGateways(configs, identity.Labels);
+            var virtualServices = ScopeInputs.RouterVirtualServices(configs, gateways);
+            var hosts = ScopeInputs.DestinationHosts(virtualServices, _settings.DomainSuffix).ToHashSet(StringComparer.Ordinal);
+            var ports = hosts
+                .Where(h => _views.TryGetValue(h, out var v) && v.View.Service is not null)
+                .ToImmutableSortedDictionary(h => h, h => _views[h].View.Service!.Ports, StringComparer.Ordinal);
+            Register(_scopes, key, identity, identity.Namespace, hosts);
+            return new RouterReading(gateways, virtualServices, ports);
+        }
+    }
+
+    /// <summary>A workload's namespace config; registers the workload so that it is told when that config changes.</summary>
+    public NamespaceConfig ReadWorkload(string key, string ns)
+    {
+        lock (_gate)
+        {
+            Register(_workloads, key, null, ns, hosts: null);
+            return _configs.GetValueOrDefault(ns) ?? NamespaceConfig.Empty(ns);
+        }
+    }
+
+    /// <summary>The grain deactivated: forget what it read.</summary>
+    public void Release(string key)
+    {
+        lock (_gate)
+        {
+            if (_scopes.Remove(key, out var scope))
+            {
+                Unindex(scope);
+            }
+            _workloads.Remove(key);
+        }
+    }
+
+    private void Register(Dictionary<string, CatalogRegistration> table, string key, ScopeIdentity? scope, string ns, HashSet<string>? hosts)
+    {
+        if (!table.TryGetValue(key, out var reg))
+        {
+            reg = new CatalogRegistration(key, scope, ns);
+            table[key] = reg;
+        }
+        reg.Pending = false;
+        if (hosts is null)
+        {
+            return; // a workload, or a scope whose Sidecar is gone: it keeps what it registered before
+        }
+        Unindex(reg);
+        reg.Hosts = hosts;
+        foreach (var h in hosts)
+        {
+            if (!_scopesByHost.TryGetValue(h, out var keys))
+            {
+                _scopesByHost[h] = keys = new HashSet<string>(StringComparer.Ordinal);
+            }
+            keys.Add(key);
+        }
+    }
+
+    private void Unindex(CatalogRegistration reg)
+    {
+        foreach (var h in reg.Hosts)
+        {
+            if (_scopesByHost.TryGetValue(h, out var keys) && keys.Remove(reg.Key) && keys.Count == 0)
+            {
+                _scopesByHost.Remove(h);
+            }
+        }
+    }
+
+    /// <summary>Takes a namespace's config and views; returns the grains whose inputs changed.</summary>
+    private Affected ApplyNamespace(NamespaceSnapshot snapshot)
+    {
+        var config = snapshot.Config;
+        var ns = config.Namespace;
+        var affected = new Affected();
+        lock (_gate)
+        {
+            var old = _configs.GetValueOrDefault(ns) ?? NamespaceConfig.Empty(ns);
+            _configs[ns] = config;
+
+            // Service definitions: added, removed, or moved/re-exported (what visibility reads).
+            var oldDefs = old.Services.DistinctBy(s => s.Hostname).ToDictionary(s => s.Hostname, StringComparer.Ordinal);
+            var newDefs = config.Services.DistinctBy(s => s.Hostname).ToDictionary(s => s.Hostname, StringComparer.Ordinal);
+            var changedHosts = new List<string>();
+            foreach (var (host, def) in oldDefs)
+            {
+                if (!newDefs.TryGetValue(host, out var now) || !SameVisibility(def, now))
+                {
+                    changedHosts.Add(host);
+                }
+                if (!newDefs.ContainsKey(host) && _definitions.TryGetValue(host, out var held) && held.Namespace == ns)
+                {
+                    _definitions.Remove(host);
+                }
+            }
+            foreach (var (host, def) in newDefs)
+            {
+                if (!oldDefs.ContainsKey(host))
+                {
+                    changedHosts.Add(host);
+                }
+                _definitions[host] = def;
+            }
+
+            // Views of this namespace's services: new versions, and those gone from it.
+            var changedViews = new List<string>();
+            var fresh = snapshot.Views.ToDictionary(v => v.Host, StringComparer.Ordinal);
+            foreach (var v in snapshot.Views)
+            {
+                if (!_views.TryGetValue(v.Host, out var held) || held.View.Version != v.Version)
+                {
+                    _views[v.Host] = (ns, v);
+                    changedViews.Add(v.Host);
+                }
+            }
+            foreach (var host in _views.Where(kv => kv.Value.Namespace == ns && !fresh.ContainsKey(kv.Key)).Select(kv => kv.Key).ToList())
+            {
+                _views.Remove(host);
+                changedViews.Add(host);
+            }
+
+            var changedSidecars = ChangedNames(old.Sidecars, config.Sidecars, s => s.Meta.Name);
+            var routersChanged = !SameJson(old.Gateways, config.Gateways) || !SameJson(old.GatewayVirtualServices, config.GatewayVirtualServices);
+            var workloadsChanged = changedSidecars.Count > 0 || !SameJson(old.Services, config.Services);
+
+            foreach (var reg in _scopes.Values)
+            {
+                if (reg.Scope!.Kind == ProxyKind.Router
+                    ? routersChanged || changedHosts.Concat(changedViews).Any(reg.Hosts.Contains)
+                    : ScopeAffected(reg, ns, changedSidecars, changedHosts, changedViews))
+                {
+                    affected.Add(reg, scope: true);
+                }
+            }
+            if (workloadsChanged)
+            {
+                foreach (var reg in _workloads.Values.Where(w => w.Namespace == ns))
+                {
+                    affected.Add(reg, scope: false);
+                }
+            }
+        }
+        return affected;
+    }
+
+    /// <summary>Takes one service's new view; returns the scopes that see its host.</summary>
+    private Affected ApplyView(string ns, ServiceScopeView view)
+    {
+        var affected = new Affected();
+        lock (_gate)
+        {
+            if (_views.TryGetValue(view.Host, out var held) && held.View.Version == view.Version)
+            {
+                return affected;
+            }
+            if (view.Service is null)
+            {
+                _views.Remove(view.Host);
+            }
+            else
+            {
+                _views[view.Host] = (ns, view);
+            }
+            if (_scopesByHost.TryGetValue(view.Host, out var keys))
+            {
+                foreach (var key in keys)
+                {
+                    affected.Add(_scopes[key], scope: true);
+                }
+            }
+        }
+        return affected;
+    }
+
+    private bool ScopeAffected(CatalogRegistration reg, string ns, HashSet<string> changedSidecars, List<string> changedHosts, List<string> changedViews)
+    {
+        var id = reg.Scope!;
+        if (id.Namespace == ns && id.Sidecar is { } name && changedSidecars.Contains(name))
+        {
+            return true;
+        }
+        if (changedViews.Any(reg.Hosts.Contains))
+        {
+            return true;
+        }
+        if (changedHosts.Count == 0)
+        {
+            return false;
+        }
+        var own = _configs.GetValueOrDefault(id.Namespace) ?? NamespaceConfig.Empty(id.Namespace);
+        Sidecar? sidecar = null;
+        if (id.Sidecar is { } n && (sidecar = ScopeInputs.FindSidecar(own, n)) is null)
+        {
+            return false; // its Sidecar is gone: its workloads are moving to another scope
+        }
+        return changedHosts.Any(h =>
+            reg.Hosts.Contains(h) != (_definitions.TryGetValue(h, out var def) && ScopeInputs.Sees(def, id.Namespace, sidecar)));
+    }
+
+    private static bool SameVisibility(MeshService a, MeshService b) =>
+        a.Namespace == b.Namespace && a.ExportTo.SequenceEqual(b.ExportTo, StringComparer.Ordinal);
+
+    private static HashSet<string> ChangedNames<T>(ImmutableArray<T> before, ImmutableArray<T> after, Func<T, string> name)
+    {
+        var a = before.ToDictionary(name, x => System.Text.Json.JsonSerializer.Serialize(x), StringComparer.Ordinal);
+        var b = after.ToDictionary(name, x => System.Text.Json.JsonSerializer.Serialize(x), StringComparer.Ordinal);
+        return [.. a.Keys.Union(b.Keys).Where(k => a.GetValueOrDefault(k) != b.GetValueOrDefault(k))];
+    }
+
+    private static bool SameJson<T>(T a, T b) =>
+        System.Text.Json.JsonSerializer.Serialize(a) == System.Text.Json.JsonSerializer.Serialize(b);
+
+    /// <summary>Tells each affected grain once (a grain already told and not yet rebuilt is not told again).</summary>
+    private void Tell(Affected affected)
+    {
+        foreach (var key in affected.Scopes)
+        {
+            CatalogMetrics.Notifications.Add(1, new KeyValuePair<string, object?>("target", "scope"));
+            _ = _grains.GetGrain<IScopeGrain>(key).OnInputsChangedAsync();
+        }
+        foreach (var key in affected.Workloads)
+        {
+            CatalogMetrics.Notifications.Add(1, new KeyValuePair<string, object?>("target", "workload"));
+            _ = _grains.GetGrain<IWorkloadGrain>(key).OnInputsChangedAsync();
+        }
+    }
+
+    /// <summary>The grains a change reaches, collected under the lock and told after it.</summary>
+    private sealed class Affected
+    {
+        public List<string> Scopes { get; } = [];
+
+        public List<string> Workloads { get; } = [];
+
+        public bool IsEmpty => Scopes.Count == 0 && Workloads.Count == 0;
+
+        public void Add(CatalogRegistration reg, bool scope)
+        {
+            if (reg.Pending)
+            {
+                return;
+            }
+            reg.Pending = true;
+            (scope ? Scopes : Workloads).Add(reg.Key);
+        }
+    }
+}
