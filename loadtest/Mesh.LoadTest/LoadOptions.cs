@@ -146,14 +146,13 @@ internal sealed record LoadOptions
         : ServicesPerNamespace < 1 ? "--services-per-namespace must be at least 1"
         : WorkloadsPerNamespace < 1 ? "--workloads-per-namespace must be at least 1"
         : ProxiesPerWorkload < 1 ? "--proxies-per-workload must be at least 1"
-        : SharedServices < 0 ? "--shared-services must not be negative"
+        : SharedServices < 1 ? "--shared-services must be at least 1 (every proxy sees them; shared churn and reconnect-storm change them)"
         : NamespacedProxies > 200_000 ? $"--namespaces × --workloads-per-namespace × --proxies-per-workload = {NamespacedProxies} proxies; at most 200,000"
         : Proxies != NamespacedProxies ? $"--proxies {Proxies} contradicts --namespaces {Namespaces} × --workloads-per-namespace {WorkloadsPerNamespace} × --proxies-per-workload {ProxiesPerWorkload} = {NamespacedProxies}; leave --proxies out"
         : ((long)Namespaces!.Value * ServicesPerNamespace) + SharedServices + NewNamespaceServices > MeshGenerator.MaxServices
             ? $"--namespaces × --services-per-namespace + --shared-services + --new-services must be at most {MeshGenerator.MaxServices} (unique addresses)"
         : Groups != 1 || Deps is not null || VisibleFraction < 1 ? "--groups, --deps and --visible-fraction shape the flat mesh; with --namespaces each namespace sees its own services and the shared ones"
         : Churn is not ("shared" or "namespace") ? "--churn must be shared or namespace"
-        : Churn == "shared" && SharedServices < 1 ? "--churn shared needs --shared-services of at least 1"
         : ChurnedServices < 1 || ChurnedServices > (Churn == "namespace" ? ServicesPerNamespace : SharedServices)
             ? $"--fanout-services must be 1..{(Churn == "namespace" ? "--services-per-namespace" : "--shared-services")} (the {Churn} services churned)"
         : NewNamespaceServices < 1 ? "--new-services must be at least 1"
