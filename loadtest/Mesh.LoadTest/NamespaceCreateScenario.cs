@@ -46,7 +46,7 @@ internal static class NamespaceCreateScenario
         var problems = new List<string>();
 
         // Applied: an ingest apply that began after the last file appeared (it read them all) has completed.
-        var applied = await LiveStatus.RunAsync(o, "namespace-create", () => $"waiting for the ingest to apply {ns}",
+        var applied = await LiveStatus.RunAsync(o, $"ingest apply of {ns}", () => $"{added.Count} services and a Sidecar written",
             PollAsync(async () => IngestTimeline.AppliedAt(await IngestTimeline.ReadAsync(target.IngestAdmin, cancellationToken).ConfigureAwait(false), writtenAt), o.Timeout, cancellationToken)).ConfigureAwait(false);
         if (applied is null)
         {
