@@ -141,6 +141,12 @@ internal sealed class ClusterTarget : IMeshTarget
         // A compacting GC of a heap holding 10,000 streams takes a while: not the 5 s default.
         CollectGarbageAsync(_gateways.Values.Where(g => _children.Contains(g.Child)).Select(g => g.Child.Name), cancellationToken);
 
+    public async Task<bool> CollectSiloGarbageAsync(CancellationToken cancellationToken)
+    {
+        await CollectGarbageAsync(["silo"], cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     public async Task<bool> KillGatewayAsync(int index, CancellationToken cancellationToken)
     {
         if (!_gateways.TryGetValue(index, out var g))

@@ -63,6 +63,8 @@ internal sealed class EmbeddedTarget : IMeshTarget
 
     public Task CollectGatewayGarbageAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public Task<bool> CollectSiloGarbageAsync(CancellationToken cancellationToken) => Task.FromResult(false);
+
     public Task<bool> KillGatewayAsync(int index, CancellationToken cancellationToken) => Task.FromResult(false);
 
     public Task RestartGatewayAsync(int index, CancellationToken cancellationToken) =>

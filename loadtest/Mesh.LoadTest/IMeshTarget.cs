@@ -21,6 +21,12 @@ internal interface IMeshTarget : IAsyncDisposable
     /// </summary>
     Task CollectGatewayGarbageAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Makes the silo run a full compacting GC, so the next sample's heap is its live heap; false
+    /// where the silo is not a process of its own (its heap would include the proxies).
+    /// </summary>
+    Task<bool> CollectSiloGarbageAsync(CancellationToken cancellationToken);
+
     /// <summary>SIGKILLs gateway <paramref name="index"/>; false when the target cannot (embedded).</summary>
     Task<bool> KillGatewayAsync(int index, CancellationToken cancellationToken);
 

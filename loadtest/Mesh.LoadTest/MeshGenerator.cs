@@ -7,78 +7,100 @@ using Mesh.Model.Translation;
 namespace Mesh.LoadTest;
 
 /// <summary>
-/// Writes the load mesh into a manifest directory: namespace <c>lt</c>, services s0..sN, each a
-/// Service (port http 80 → 8080) and one EndpointSlice of E addresses (no <c>targetRef</c>), one file
-/// per service, and a Sidecar per client group that sees only some services (the dependency graph).
+/// Writes a <see cref="MeshShape"/> into a manifest directory: each service a Service (port http
+/// 80 → 8080, a selector <c>app: WORKLOAD</c> when it has a workload) and one EndpointSlice of E
+/// addresses (no <c>targetRef</c>), one file per service, and the shape's Sidecars.
 /// <see cref="ChangeEndpointAsync"/> moves one address of one service;
 /// <see cref="ChangeVirtualServiceAsync"/> and <see cref="ChangeDestinationRuleAsync"/> rewrite a
 /// service's VirtualService (a header match carrying the change's marker) or DestinationRule (its
-/// load balancer cycles through three policies); every write is atomic (temp file + rename). <see cref="ExpectedEds"/> and
+/// load balancer cycles through three policies); <see cref="AddNamespaceAsync"/> adds a namespace;
+/// every write is atomic (temp file + rename). <see cref="ExpectedEds"/> and
 /// <see cref="ExpectedClusters"/> compute, with the pure builders the grains use, the versions every
 /// proxy that sees a service must end up holding.
 /// </summary>
-internal sealed class MeshGenerator(string dir, int services, int endpoints)
+internal sealed class MeshGenerator(string dir, MeshShape shape, int endpoints)
 {
+    /// <summary>The flat shape's namespace.</summary>
     public const string Ns = "lt";
     public const string NarrowApp = "client-narrow";
     public const string MarkerHeader = "x-config-churn";
-    private readonly int[] _generation = new int[services];
-    private readonly int[] _drFlips = new int[services];
+
+    /// <summary>Services with unique addresses: endpoint j of service i is 10.(1 + i/250).x.j, its moving one 10.(128 + i/250).x.y.</summary>
+    public const int MaxServices = 31_750;
+
+    private readonly List<MeshService> _services = [.. shape.Services];
+    private readonly List<int> _generation = [.. shape.Services.Select(_ => 0)];
+    private readonly List<int> _drFlips = [.. shape.Services.Select(_ => 0)];
     private readonly ManifestSet _parsed = new();
 
     public string Dir { get; } = dir;
 
-    public int Services { get; } = services;
+    /// <summary>Every service written so far, by index (the shape's, then any added namespace's).</summary>
+    public IReadOnlyList<MeshService> Services => _services;
 
-    public static string Host(int i) => $"s{i}.{Ns}.svc.cluster.local";
+    /// <summary>The flat shape's service i.</summary>
+    public static string Host(int i) => string.Create(CultureInfo.InvariantCulture, $"s{i}.{Ns}.svc.cluster.local");
 
+    /// <summary>The flat shape's service i's outbound cluster.</summary>
     public static string Cluster(int i) => ResourceNames.OutboundCluster(80, null, Host(i));
 
     /// <summary>The marker of change <paramref name="change"/> as it appears in route bytes.</summary>
     public static string Marker(int change) => string.Create(CultureInfo.InvariantCulture, $"cc-{change:D7}");
 
-    /// <summary>Writes every service, and a Sidecar for each group that sees only some services (egress limited to them).</summary>
-    public async Task WriteAllAsync(IReadOnlyList<ClientGroup> groups)
+    /// <summary>Writes every service, then the shape's Sidecars.</summary>
+    public async Task WriteAllAsync()
     {
         Directory.CreateDirectory(Dir);
-        for (var i = 0; i < Services; i++)
+        foreach (var s in _services)
         {
-            await WriteServiceAsync(i).ConfigureAwait(false);
+            await WriteServiceAsync(s).ConfigureAwait(false);
         }
-        foreach (var g in groups.Where(g => g.Services is not null))
+        foreach (var (file, yaml) in shape.Sidecars)
         {
-            var hosts = string.Join(", ", g.Services!.Select(i => $"\"./{Host(i)}\""));
-            await WriteAtomicAsync($"sidecar-{g.App}.yaml", $$$"""
-                apiVersion: networking.istio.io/v1
-                kind: Sidecar
-                metadata: {name: {{{g.App}}}, namespace: {{{Ns}}}}
-                spec:
-                  workloadSelector: {labels: {app: {{{g.App}}}}}
-                  egress:
-                  - hosts: [{{{hosts}}}]
-
-                """).ConfigureAwait(false);
+            await WriteAtomicAsync(file, yaml).ConfigureAwait(false);
         }
     }
 
+    /// <summary>
+    /// Adds namespace <paramref name="ns"/>: <paramref name="services"/> services (service j selects
+    /// workload w-(j mod <paramref name="workloads"/>)) and its default Sidecar (itself and <c>shared</c>).
+    /// Returns the new services and the time the last file appeared.
+    /// </summary>
+    public async Task<(IReadOnlyList<MeshService> Services, DateTime WrittenAt)> AddNamespaceAsync(string ns, int services, int workloads)
+    {
+        var added = MeshShape.NamespaceServices(ns, services, _services.Count, workloads);
+        foreach (var s in added)
+        {
+            _services.Add(s);
+            _generation.Add(0);
+            _drFlips.Add(0);
+            await WriteServiceAsync(s).ConfigureAwait(false);
+        }
+        var (file, yaml) = MeshShape.NamespaceSidecar(ns);
+        return (added, await WriteAtomicAsync(file, yaml).ConfigureAwait(false));
+    }
+
     /// <summary>Writes service <paramref name="i"/>'s VirtualService: a route matching header <see cref="MarkerHeader"/> = the change's marker, then a default route.</summary>
-    public Task<DateTime> ChangeVirtualServiceAsync(int i, int change) =>
-        WriteAtomicAsync(string.Create(CultureInfo.InvariantCulture, $"vs-s{i}.yaml"), $$$"""
+    public Task<DateTime> ChangeVirtualServiceAsync(int i, int change)
+    {
+        var s = _services[i];
+        return WriteAtomicAsync($"vs-{s.FileStem}.yaml", $$$"""
             apiVersion: networking.istio.io/v1
             kind: VirtualService
-            metadata: {name: s{{{i}}}, namespace: {{{Ns}}}}
+            metadata: {name: {{{s.Name}}}, namespace: {{{s.Namespace}}}}
             spec:
-              hosts: [{{{Host(i)}}}]
+              hosts: [{{{s.Host}}}]
               http:
               - match:
                 - headers:
                     {{{MarkerHeader}}}: {exact: {{{Marker(change)}}}}
                 route:
-                - destination: {host: {{{Host(i)}}}}
+                - destination: {host: {{{s.Host}}}}
               - route:
-                - destination: {host: {{{Host(i)}}}}
+                - destination: {host: {{{s.Host}}}}
 
             """);
+    }
 
     /// <summary>Writes service <paramref name="i"/>'s DestinationRule with its load balancer at the next of LEAST_REQUEST, RANDOM and ROUND_ROBIN, so its cluster changes.</summary>
     public Task<DateTime> ChangeDestinationRuleAsync(int i)
@@ -92,12 +114,13 @@ internal sealed class MeshGenerator(string dir, int services, int endpoints)
             2 => "RANDOM",
             _ => "ROUND_ROBIN",
         };
-        return WriteAtomicAsync(string.Create(CultureInfo.InvariantCulture, $"dr-s{i}.yaml"), $$$"""
+        var s = _services[i];
+        return WriteAtomicAsync($"dr-{s.FileStem}.yaml", $$$"""
             apiVersion: networking.istio.io/v1
             kind: DestinationRule
-            metadata: {name: s{{{i}}}, namespace: {{{Ns}}}}
+            metadata: {name: {{{s.Name}}}, namespace: {{{s.Namespace}}}}
             spec:
-              host: {{{Host(i)}}}
+              host: {{{s.Host}}}
               trafficPolicy: {loadBalancer: {simple: {{{lb}}}}}
 
             """);
@@ -107,7 +130,7 @@ internal sealed class MeshGenerator(string dir, int services, int endpoints)
     public async Task<DateTime> ChangeEndpointAsync(int i)
     {
         _generation[i]++;
-        return await WriteServiceAsync(i).ConfigureAwait(false);
+        return await WriteServiceAsync(_services[i]).ConfigureAwait(false);
     }
 
     /// <summary>Cluster name → EDS version implied by the manifests now on disk.</summary>
@@ -116,7 +139,7 @@ internal sealed class MeshGenerator(string dir, int services, int endpoints)
     /// <summary>The EDS resource of service <paramref name="i"/> implied by the manifests now on disk.</summary>
     public XdsResource CurrentEds(int i)
     {
-        var name = Cluster(i);
+        var name = _services[i].Cluster;
         return Build(EndpointBuilder.Build).Single(r => r.Name == name);
     }
 
@@ -143,18 +166,20 @@ internal sealed class MeshGenerator(string dir, int services, int endpoints)
         ? string.Create(CultureInfo.InvariantCulture, $"10.{128 + (i / 250)}.{i % 250}.{1 + (_generation[i] % 250)}")
         : string.Create(CultureInfo.InvariantCulture, $"10.{1 + (i / 250)}.{i % 250}.{j}");
 
-    private async Task<DateTime> WriteServiceAsync(int i)
+    private async Task<DateTime> WriteServiceAsync(MeshService s)
     {
+        var i = s.Index;
+        var selector = s.Workload is null ? "" : $"selector: {{app: {s.Workload}}}, ";
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $$$"""
             apiVersion: v1
             kind: Service
-            metadata: {name: s{{{i}}}, namespace: {{{Ns}}}}
-            spec: {clusterIP: 10.96.{{{i / 250}}}.{{{(i % 250) + 1}}}, ports: [{name: http, port: 80, targetPort: 8080}]}
+            metadata: {name: {{{s.Name}}}, namespace: {{{s.Namespace}}}}
+            spec: {clusterIP: 10.96.{{{i / 250}}}.{{{(i % 250) + 1}}}, {{{selector}}}ports: [{name: http, port: 80, targetPort: 8080}]}
             ---
             apiVersion: discovery.k8s.io/v1
             kind: EndpointSlice
-            metadata: {name: s{{{i}}}-slice, namespace: {{{Ns}}}, labels: {kubernetes.io/service-name: s{{{i}}}}}
+            metadata: {name: {{{s.Name}}}-slice, namespace: {{{s.Namespace}}}, labels: {kubernetes.io/service-name: {{{s.Name}}}}}
             addressType: IPv4
             ports: [{name: http, port: 8080, protocol: TCP}]
             endpoints:
@@ -164,7 +189,7 @@ internal sealed class MeshGenerator(string dir, int services, int endpoints)
         {
             sb.Append(CultureInfo.InvariantCulture, $"- {{addresses: [{Address(i, j)}], conditions: {{ready: true}}}}\n");
         }
-        return await WriteAtomicAsync(string.Create(CultureInfo.InvariantCulture, $"svc-s{i}.yaml"), sb.ToString()).ConfigureAwait(false);
+        return await WriteAtomicAsync($"svc-{s.FileStem}.yaml", sb.ToString()).ConfigureAwait(false);
     }
 
     private async Task<DateTime> WriteAtomicAsync(string name, string text)
@@ -175,9 +200,3 @@ internal sealed class MeshGenerator(string dir, int services, int endpoints)
         return DateTime.UtcNow;
     }
 }
-
-/// <summary>
-/// Client workloads (label <c>app</c>) of the dependency graph: <paramref name="Services"/> are the
-/// service indices its proxies see (null: all, no Sidecar).
-/// </summary>
-internal sealed record ClientGroup(string App, IReadOnlyList<int>? Services);

@@ -2,7 +2,11 @@ using System.Globalization;
 
 namespace Mesh.LoadTest;
 
-/// <summary>Reads a Mesh process's Prometheus <c>/metrics</c> into name → value, summed over label sets (xds_*, mesh_*, process_*, dotnet_*).</summary>
+/// <summary>
+/// Reads a Mesh process's Prometheus <c>/metrics</c> into name → value, summed over label sets
+/// (xds_*, mesh_*, process_*, dotnet_*); a labelled series is also kept as written, under
+/// <c>name{labels}</c> (e.g. <c>mesh_grain_activations{kind="scope"}</c>).
+/// </summary>
 internal static class MetricsScrape
 {
     private static readonly string[] Prefixes = ["xds_", "mesh_", "process_", "dotnet_"];
@@ -36,6 +40,10 @@ internal static class MetricsScrape
             if (double.TryParse(line[(space + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
             {
                 result[name] = result.GetValueOrDefault(name) + v;
+                if (name.Length < space)
+                {
+                    result[line[..space]] = v;
+                }
             }
         }
         return result;

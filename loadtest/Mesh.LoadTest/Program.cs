@@ -4,7 +4,7 @@ using Mesh.LoadTest.Ingest;
 
 return await Cli.RunAsync(args).ConfigureAwait(false);
 
-/// <summary>Command line: <c>connect</c>, <c>eds-churn</c>, <c>config-churn</c>, <c>reconnect-storm</c>, <c>limit</c> and <c>ingest</c>, each with <c>--help</c>.</summary>
+/// <summary>Command line: <c>connect</c>, <c>eds-churn</c>, <c>config-churn</c>, <c>reconnect-storm</c>, <c>namespace-create</c>, <c>limit</c> and <c>ingest</c>, each with <c>--help</c>.</summary>
 internal static class Cli
 {
     private const string Common = """
@@ -26,12 +26,27 @@ internal static class Cli
                                      /debug/syncz, /metrics or a gateway's heap at scale)
         """;
 
+    private const string ShapeOptions = """
+          --namespaces N             the namespaced mesh instead of the flat one: namespaces ns-0..ns-(N-1), each
+                                     with a default Sidecar seeing ./* and shared/*, plus namespace shared
+          --services-per-namespace M services s0..s(M-1) per namespace (default 10)
+          --workloads-per-namespace W
+                                     workloads w-0..w-(W-1) per namespace (label app); service j selects
+                                     w-(j mod W), so the workloads get inbound ports (default 10)
+          --proxies-per-workload P   proxies per workload (Deployment-style pod names); --proxies is N*W*P and
+                                     may be left out (default 2)
+          --shared-services K        services of namespace shared, seen by every proxy (default 20)
+        """;
+
     private const string ChurnOptions = """
           --rate R                   changes per second (default 5)
           --changes C                number of changes (default 10)
           --fanout-services K        changes go round-robin over s0..s(K-1) (default all; half with --visible-fraction)
           --visible-fraction F       share of proxies that see the churned services; the others get a Sidecar
                                      (app=client-narrow) limiting them to the other services (default 1)
+          --churn shared|namespace   with --namespaces: change shared services (every proxy sees them) or services
+                                     of ns-0 (1/N of the proxies see them); --fanout-services K takes the first K
+                                     (default shared, all of them)
         """;
 
     private static readonly Dictionary<string, string> Usages = new(StringComparer.Ordinal)
@@ -39,27 +54,35 @@ internal static class Cli
         ["connect"] = "Usage: Mesh.LoadTest connect [options]\n\n"
             + "Ramps the proxies and times each from its start to holding its full config: every cluster it sees,\n"
             + "their EDS, listener 0.0.0.0_80 and route 80. Reports p50/p95/p99/max, the time until all are in sync\n"
-            + "after the ramp's end, and (with --cluster) gateway memory per connected proxy.\n\nOptions:\n" + Common,
+            + "after the ramp's end, and (with --cluster) gateway memory per connected proxy. With --namespaces also the\n"
+            + "silo's scope count and (with --cluster) its live heap per scope.\n\nOptions:\n" + Common + "\n" + ShapeOptions,
         ["eds-churn"] = "Usage: Mesh.LoadTest eds-churn [options]\n\n"
             + "Connects as `connect` does, then moves one endpoint at a time at a fixed rate, round-robin over the\n"
             + "first K services, and times each change from its manifest write to the last affected proxy holding\n"
             + "the exact EDS version the pure builders compute. Counts pushes to proxies that do not see the service.\n\nOptions:\n"
-            + Common + "\n" + ChurnOptions,
+            + Common + "\n" + ShapeOptions + "\n" + ChurnOptions,
         ["config-churn"] = "Usage: Mesh.LoadTest config-churn [options]\n\n"
             + "Connects, then rewrites VirtualServices (a header match carrying the change's marker: route 80 changes)\n"
             + "and DestinationRules (the load balancer flips: the cluster changes) of the first K services, and times\n"
             + "each change from its write to the last proxy that sees the service holding it. Counts pushes to the others.\n\nOptions:\n"
-            + Common + "\n" + ChurnOptions + """
+            + Common + "\n" + ShapeOptions + "\n" + ChurnOptions + """
           --kind vs|dr|both          what each change rewrites (default both, alternating)
         """,
         ["reconnect-storm"] = "Usage: Mesh.LoadTest reconnect-storm --cluster [options]\n\n"
             + "Connects, then SIGKILLs one gateway and makes endpoint changes right away; times each proxy that was on\n"
             + "it from the kill until it holds the current config again (via another gateway, or the restarted one),\n"
             + "and counts what was resent: delta proxies resume with initial_resource_versions and should be sent only\n"
-            + "what changed.\n\nOptions:\n" + Common + "\n" + """
+            + "what changed.\n\nOptions:\n" + Common + "\n" + ShapeOptions + "\n" + """
           --kill-gateway I           the gateway to kill (default 0)
           --restart                  start it again on its port after the kill
           --changes-during-outage C  endpoint changes right after the kill (default 1)
+        """,
+        ["namespace-create"] = "Usage: Mesh.LoadTest namespace-create --namespaces N [options]\n\n"
+            + "Connects the namespaced mesh, then creates namespace ns-N with S services and its default Sidecar (itself\n"
+            + "and shared). No existing proxy sees it: counts the responses they get (must be 0) and, once the ingest\n"
+            + "applied it and the mesh is quiet, the scopes the silo rebuilt and its grain calls. Then one probe proxy\n"
+            + "of ns-N must hold exactly its services and the shared ones.\n\nOptions:\n" + Common + "\n" + ShapeOptions + "\n" + """
+          --new-services S           services of the new namespace (default 100)
         """,
         ["limit"] = "Usage: Mesh.LoadTest limit [options]\n\n"
             + "The transport ceiling: the same swarm and the same resources (built by the pure builders for the same\n"
@@ -88,7 +111,11 @@ internal static class Cli
         """,
     };
 
-    private const string Usage = "Usage: Mesh.LoadTest <connect|eds-churn|config-churn|reconnect-storm|limit|ingest> [options]   (--help after a command for its options)\n";
+    private const string Usage = "Usage: Mesh.LoadTest <connect|eds-churn|config-churn|reconnect-storm|namespace-create|limit|ingest> [options]   (--help after a command for its options)\n";
+
+    /// <summary>Options that shape only the namespaced mesh, and those that shape only the flat one.</summary>
+    private static readonly string[] NamespacedOnly = ["--services-per-namespace", "--workloads-per-namespace", "--proxies-per-workload", "--shared-services", "--churn", "--new-services"];
+    private static readonly string[] FlatOnly = ["--services", "--groups", "--deps", "--visible-fraction"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -128,6 +155,7 @@ internal static class Cli
             "eds-churn" => Print(await Scenarios.RunEdsChurnAsync(options, cts.Token).ConfigureAwait(false)),
             "config-churn" => Print(await Scenarios.RunConfigChurnAsync(options, cts.Token).ConfigureAwait(false)),
             "reconnect-storm" => Print(await Scenarios.RunReconnectStormAsync(options, cts.Token).ConfigureAwait(false)),
+            "namespace-create" => Print(await NamespaceCreateScenario.RunAsync(options, cts.Token).ConfigureAwait(false)),
             _ => Print(await LimitScenario.RunAsync(options, cts.Token).ConfigureAwait(false)),
         };
     }
@@ -136,25 +164,51 @@ internal static class Cli
     {
         Console.WriteLine($"connect: {r.FullConfig}/{r.Options.Proxies} full config, {r.InSync} in sync; start → full config {r.TimeToFullConfig}; "
             + $"all in sync {r.AllFullConfigAfterRampSeconds} s after the ramp ({r.RampSeconds} s); CPU {r.Cost.CpuSeconds} s, peak RSS {r.Cost.PeakRssMb} MB"
-            + (r.Memory is { } m ? $"; gateway memory per proxy {m.RssKbPerProxy} KB RSS, {m.HeapKbPerProxy} KB live heap" : ""));
+            + (r.Memory is { } m ? $"; gateway memory per proxy {m.RssKbPerProxy} KB RSS, {m.HeapKbPerProxy} KB live heap" : "")
+            + $"; stream resets: {r.Resets}");
+        PrintShape(r);
         Paths(r);
         return r.AllFullConfig ? 0 : 1;
     }
 
+    private static void PrintShape(ConnectResult r)
+    {
+        if (r.Shape is { } s)
+        {
+            Console.WriteLine($"mesh: {s.Namespaces} namespaces, {s.Workloads} workloads × {s.ProxiesPerWorkload} proxies; scopes {SiloMetrics.Show(s.Scopes)}; "
+                + $"silo live heap {SiloMetrics.Show(s.SiloLiveHeapMb, " MB")}, {SiloMetrics.Show(s.SiloKbPerScope, " KB")} per scope "
+                + $"({SiloMetrics.Show(s.SiloGrowthKbPerScope, " KB")} per scope grown since before connect)");
+        }
+    }
+
+    private static int Print(NamespaceCreateResult r)
+    {
+        Console.WriteLine($"connect: {r.Connect.FullConfig}/{r.Connect.Options.Proxies} full config; start → full config {r.Connect.TimeToFullConfig}; stream resets: {r.Connect.Resets}");
+        PrintShape(r.Connect);
+        Console.WriteLine($"namespace-create: {r.Namespace} with {r.Services} services; write → applied {SiloMetrics.Show(r.WriteToAppliedMs, " ms")}; "
+            + $"scopes rebuilt {SiloMetrics.Show(r.ScopeBuilds)}, grain calls {SiloMetrics.Show(r.GrainCalls)}; responses to the {r.ExistingProxies} existing proxies {r.ResponsesToExistingWithProbe}; "
+            + $"probe holds exactly its {r.ProbeClusters} clusters: {r.ProbeInSync} ({SiloMetrics.Show(r.ProbeFullConfigMs, " ms")})");
+        Paths(r);
+        return r.Ok ? 0 : 1;
+    }
+
     private static int Print(ChurnResult c)
     {
-        Console.WriteLine($"connect: {c.Connect.FullConfig}/{c.Connect.Options.Proxies} full config; start → full config {c.Connect.TimeToFullConfig}");
+        Console.WriteLine($"connect: {c.Connect.FullConfig}/{c.Connect.Options.Proxies} full config; start → full config {c.Connect.TimeToFullConfig}; stream resets: {c.Connect.Resets}");
+        PrintShape(c.Connect);
         Console.WriteLine($"{c.Scenario}: {c.ChangesConverged}/{c.ChangesApplied} changes converged at all {c.AffectedProxies} affected proxies; write → last proxy {c.Convergence}; apply → last proxy {c.ConvergenceFromApply}; "
             + $"fan-out p50 {c.FanoutPerSecondP50} proxies/s; EDS to unsubscribed proxies {c.UnsubscribedEdsUpdates}, responses to {c.UnaffectedProxies} unaffected proxies {c.ResponsesToUnaffected}; "
             + $"CPU {c.Cost.CpuSeconds} s, peak RSS {c.Cost.PeakRssMb} MB"
-            + (c.Connect.Options.Cluster ? $"; silo+gateway CPU per change {c.MeshCpuMsPerChange} ms, ingest {c.IngestCpuMsPerChange} ms" : ""));
+            + (c.Connect.Options.Cluster ? $"; silo+gateway CPU per change {c.MeshCpuMsPerChange} ms, ingest {c.IngestCpuMsPerChange} ms" : "")
+            + $"; scope builds per change {SiloMetrics.Show(c.ScopeBuildsPerChange)}, grain calls per change {SiloMetrics.Show(c.GrainCallsPerChange)}");
         Paths(c);
         return c.Connect.AllFullConfig && c.ChangesConverged == c.ChangesApplied && c.UnsubscribedEdsUpdates == 0 && c.ResponsesToUnaffected == 0 ? 0 : 1;
     }
 
     private static int Print(StormResult s)
     {
-        Console.WriteLine($"connect: {s.Connect.FullConfig}/{s.Connect.Options.Proxies} full config; start → full config {s.Connect.TimeToFullConfig}");
+        Console.WriteLine($"connect: {s.Connect.FullConfig}/{s.Connect.Options.Proxies} full config; start → full config {s.Connect.TimeToFullConfig}; stream resets: {s.Connect.Resets}");
+        PrintShape(s.Connect);
         Console.WriteLine($"reconnect-storm: {s.BackInSync}/{s.ProxiesOnKilledGateway} proxies of gateway{s.KilledGateway} back in sync; kill → in sync {s.KillToInSync}; "
             + $"resent to moved delta proxies {s.MovedDeltaPushes.Values.Sum(t => t.Resent)}, to moved SotW proxies {s.MovedSotwPushes.Values.Sum(t => t.Resent)}; safety violations {s.SafetyViolations}");
         Paths(s);
@@ -273,10 +327,13 @@ internal static class Cli
     private static LoadOptions Parse(List<string> args, string command)
     {
         var churn = command is "eds-churn" or "config-churn";
+        var shaped = command != "limit";
         var o = new LoadOptions { Live = !Console.IsOutputRedirected, Log = Console.Error.WriteLine };
         var a = new ArgReader(args);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         while (a.Next())
         {
+            seen.Add(a.Name);
             o = a.Name switch
             {
                 "--embedded" => o with { Cluster = false },
@@ -301,9 +358,27 @@ internal static class Cli
                 "--kill-gateway" when command == "reconnect-storm" => o with { KillGateway = a.Int() },
                 "--restart" when command == "reconnect-storm" => o with { Restart = true },
                 "--changes-during-outage" when command == "reconnect-storm" => o with { ChangesDuringOutage = a.Int() },
+                "--namespaces" when shaped => o with { Namespaces = a.Int() },
+                "--services-per-namespace" when shaped => o with { ServicesPerNamespace = a.Int() },
+                "--workloads-per-namespace" when shaped => o with { WorkloadsPerNamespace = a.Int() },
+                "--proxies-per-workload" when shaped => o with { ProxiesPerWorkload = a.Int() },
+                "--shared-services" when shaped => o with { SharedServices = a.Int() },
+                "--churn" when churn => o with { Churn = a.Value() },
+                "--new-services" when command == "namespace-create" => o with { NewNamespaceServices = a.Int() },
                 _ => throw new FormatException($"unknown option '{a.Name}' for {command}"),
             };
         }
-        return o;
+        if (!o.Namespaced)
+        {
+            return command == "namespace-create" ? throw new FormatException("namespace-create adds a namespace to the namespaced mesh: add --namespaces N")
+                : NamespacedOnly.FirstOrDefault(seen.Contains) is { } n ? throw new FormatException($"{n} shapes the namespaced mesh: add --namespaces N")
+                : o;
+        }
+        if (FlatOnly.FirstOrDefault(seen.Contains) is { } f)
+        {
+            throw new FormatException($"{f} shapes the flat mesh; with --namespaces use --services-per-namespace, --workloads-per-namespace, --proxies-per-workload and --shared-services");
+        }
+        // --proxies follows from the shape; given, it must agree (LoadOptions.Problem says so if not).
+        return seen.Contains("--proxies") ? o : o with { Proxies = (int)Math.Min(o.NamespacedProxies, int.MaxValue) };
     }
 }

@@ -40,6 +40,8 @@ internal static class Report
             | EDS updates for clusters the proxy does not see | {r.UnsubscribedEdsUpdates} |
             | responses (any type) to unaffected proxies during churn | {r.ResponsesToUnaffected} |
             | silo + gateway CPU per change / ingest CPU per change | {Cpu(r.MeshCpuMsPerChange, r.Connect.Options)} / {Cpu(r.IngestCpuMsPerChange, r.Connect.Options)} |
+            | scope builds per change (silo's mesh_scope_builds_total) | {SiloMetrics.Show(r.ScopeBuildsPerChange)} |
+            | grain calls per change (silo's mesh_grain_calls_total, all labels) | {SiloMetrics.Show(r.GrainCallsPerChange)} |
             | CPU seconds (whole run) / peak RSS | {r.Cost.CpuSeconds} s / {r.Cost.PeakRssMb} MB ({r.Cost.Note}) |
 
             Pushes received by the proxies during churn:
@@ -105,12 +107,23 @@ internal static class Report
 
             {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC, {Environment.ProcessorCount} cores, target: {o.TargetDescription}.
 
-            Parameters: proxies {o.Proxies}, ramp {o.Ramp}/s, services {o.Services}, endpoints {o.Endpoints}, delta share {o.DeltaShare},
-            groups {o.Groups}, deps {(o.Deps?.ToString(CultureInfo.InvariantCulture) ?? "all")} (fan-in {o.FanIn:0.##} groups per service),
-            rate {o.Rate}/s, changes {o.Changes}, churned services {o.ChurnedServices}, visible fraction {o.VisibleFraction}, timeout {o.Timeout.TotalSeconds} s.
+            {(o.Namespaced ? NamespacedParameters(o) : FlatParameters(o))}
 
 
             """);
+
+    private static string FlatParameters(LoadOptions o) => string.Create(CultureInfo.InvariantCulture, $"""
+        Parameters: proxies {o.Proxies}, ramp {o.Ramp}/s, services {o.Services}, endpoints {o.Endpoints}, delta share {o.DeltaShare},
+        groups {o.Groups}, deps {(o.Deps?.ToString(CultureInfo.InvariantCulture) ?? "all")} (fan-in {o.FanIn:0.##} groups per service),
+        rate {o.Rate}/s, changes {o.Changes}, churned services {o.ChurnedServices}, visible fraction {o.VisibleFraction}, timeout {o.Timeout.TotalSeconds} s.
+        """);
+
+    private static string NamespacedParameters(LoadOptions o) => string.Create(CultureInfo.InvariantCulture, $"""
+        Parameters: namespaced mesh, {o.Namespaces} namespaces × {o.ServicesPerNamespace} services and {o.WorkloadsPerNamespace} workloads × {o.ProxiesPerWorkload} proxies
+        (proxies {o.Proxies}), plus namespace shared with {o.SharedServices} services every proxy sees; each namespace's Sidecar: ./* and shared/*;
+        ramp {o.Ramp}/s, endpoints {o.Endpoints}, delta share {o.DeltaShare}, rate {o.Rate}/s, changes {o.Changes},
+        churn {o.Churn} ({o.ChurnedServices} services), timeout {o.Timeout.TotalSeconds} s.
+        """);
 
     public static void PushTable(StringBuilder sb, Dictionary<string, TypeCount> pushes)
     {
@@ -151,7 +164,7 @@ internal static class Report
 
     private static string Cpu(double ms, LoadOptions o) => o.Cluster ? $"{ms} ms" : "n/a (embedded: one process)";
 
-    private static void Connect(StringBuilder sb, ConnectResult r)
+    public static void Connect(StringBuilder sb, ConnectResult r)
     {
         var m = r.Memory;
         var memory = m is null ? "n/a (embedded: the proxies share the process)"
@@ -167,6 +180,7 @@ internal static class Report
             | all with full config, after the ramp's end | {r.AllFullConfigAfterRampSeconds} s |
             | start → full config (ms) | {Ms(r.TimeToFullConfig)} |
             | EDS updates for clusters the proxy does not see | {r.UnsubscribedEdsUpdates} |
+            | stream resets during connect (failed streams, reconnects, at proxies) | {r.Resets?.ToString() ?? "n/a"} |
             | gateway memory per connected proxy | {memory} |
             | CPU seconds / peak RSS at the end of connect | {r.Cost.CpuSeconds} s / {r.Cost.PeakRssMb} MB ({r.Cost.Note}) |
 
@@ -175,9 +189,27 @@ internal static class Report
 
             """);
         PushTable(sb, r.Pushes);
+        if (r.Shape is { } shape)
+        {
+            Shape(sb, shape);
+        }
         ServerTable(sb, "during connect", r.Server);
         Problems(sb, r.SomeProblems);
     }
+
+    private static void Shape(StringBuilder sb, MeshShapeStats s) => sb.Append(CultureInfo.InvariantCulture, $"""
+
+        Namespaced mesh after connect:
+
+        | | |
+        | --- | --- |
+        | namespaces / services per namespace / shared services | {s.Namespaces} / {s.ServicesPerNamespace} / {s.SharedServices} |
+        | workloads / proxies per workload | {s.Workloads} / {s.ProxiesPerWorkload} |
+        | scopes (silo's mesh_grain_activations, kind scope) | {SiloMetrics.Show(s.Scopes)} |
+        | silo live heap after a full GC / per scope | {SiloMetrics.Show(s.SiloLiveHeapMb, " MB")} / {SiloMetrics.Show(s.SiloKbPerScope, " KB")} |
+        | silo live heap growth since before connect / per scope | {SiloMetrics.Show(s.SiloHeapGrowthMb, " MB")} / {SiloMetrics.Show(s.SiloGrowthKbPerScope, " KB")} |
+
+        """);
 
     private static string Stem(string dir, string scenario)
     {

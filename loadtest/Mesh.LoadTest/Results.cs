@@ -81,6 +81,12 @@ internal sealed record ConnectResult(
     GatewayMemory? Memory) : RunResult
 {
     public bool AllFullConfig => FullConfig == Options.Proxies && InSync == Options.Proxies;
+
+    /// <summary>Streams that failed and reconnects during connect (a proxy's first connect attempts included).</summary>
+    public StreamResets? Resets { get; init; }
+
+    /// <summary>The namespaced shape's size, scope count and silo memory per scope; null for the flat shape.</summary>
+    public MeshShapeStats? Shape { get; init; }
 }
 
 /// <summary>The <c>eds-churn</c> and <c>config-churn</c> scenarios' outcome (after the connect phase).</summary>
@@ -109,6 +115,12 @@ internal sealed record ChurnResult(
 
     /// <summary>Ingest CPU ms per change (cluster target only).</summary>
     public double IngestCpuMsPerChange => CpuMsPerChange(ingest: true);
+
+    /// <summary>Growth of the silo's <c>mesh_scope_builds_total</c> over the churn, per change; null when the silo does not export it.</summary>
+    public double? ScopeBuildsPerChange { get; init; }
+
+    /// <summary>Growth of the silo's <c>mesh_grain_calls_total</c> (all labels) over the churn, per change; null when the silo does not export it.</summary>
+    public double? GrainCallsPerChange { get; init; }
 
     private double CpuMsPerChange(bool ingest) => ChangesApplied == 0 || !Connect.Options.Cluster ? 0
         : Math.Round(Server.Processes.Where(p => (p.Role == "ingest") == ingest).Sum(p => p.CpuSeconds) * 1000 / ChangesApplied, 2);

@@ -69,6 +69,8 @@ internal static class Scenarios
         // Memory per proxy is the live heap: sampled after a full GC, apart from the phase's CPU.
         await session.Target.CollectGatewayGarbageAsync(cancellationToken).ConfigureAwait(false);
         var live = await session.Target.SampleAsync(cancellationToken).ConfigureAwait(false);
+        var resets = StreamResets.Of(proxies.Select(p => p.Counters()));
+        var shape = o.Namespaced ? await MeshShapeStats.MeasureAsync(session, live, cancellationToken).ConfigureAwait(false) : null;
         if (o.Hold > TimeSpan.Zero)
         {
             o.Log?.Invoke($"holding the mesh and {proxies.Count} proxies for {o.Hold.TotalSeconds} s");
@@ -86,6 +88,8 @@ internal static class Scenarios
             ServerPhase.Between(before, after, seconds), GatewayMemory.Of(session.IdleSamples, live, o.Cluster))
         {
             Chart = chart,
+            Resets = resets,
+            Shape = shape,
         };
 
         async Task<TimeSpan> RampAsync()
@@ -146,8 +150,9 @@ internal static class Scenarios
         var o = session.Options;
         var config = scenario == "config-churn";
         await session.Swarm.WaitQuietAsync(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-        var k = o.ChurnedServices;
-        var churned = Enumerable.Range(0, k).Select(MeshGenerator.Cluster).ToHashSet(StringComparer.Ordinal);
+        var churnedServices = session.Shape.Churned;
+        var k = churnedServices.Count;
+        var churned = churnedServices.Select(i => session.Generator.Services[i].Cluster).ToHashSet(StringComparer.Ordinal);
         var affectedSet = churned.SelectMany(session.Seers).ToHashSet();
         var unaffected = session.Swarm.Proxies.Where((_, i) => !affectedSet.Contains(i)).ToList();
         var before = session.Swarm.Counters();
@@ -187,6 +192,8 @@ internal static class Scenarios
             Pushes.Of(session.Swarm.Counters(), before), problems, session.Target.Cost(), ServerPhase.Between(samplesBefore, samplesAfter, seconds))
         {
             Chart = chart,
+            ScopeBuildsPerChange = SiloMetrics.PerChange(samplesBefore, samplesAfter, SiloMetrics.ScopeBuilds, changes.Count),
+            GrainCallsPerChange = SiloMetrics.PerChange(samplesBefore, samplesAfter, SiloMetrics.GrainCalls, changes.Count),
         };
 
         async Task<int> ApplyAsync()
@@ -198,8 +205,8 @@ internal static class Scenarios
                 {
                     await Task.Delay(due, cancellationToken).ConfigureAwait(false);
                 }
-                var service = c % k;
-                var cluster = MeshGenerator.Cluster(service);
+                var service = churnedServices[c % k];
+                var cluster = session.Generator.Services[service].Cluster;
                 if (!config)
                 {
                     var written = await session.Generator.ChangeEndpointAsync(service).ConfigureAwait(false);
@@ -240,7 +247,7 @@ internal static class Scenarios
         var killedAt = DateTime.UtcNow;
         for (var c = 0; c < o.ChangesDuringOutage; c++)
         {
-            await session.Generator.ChangeEndpointAsync(c % o.Services).ConfigureAwait(false);
+            await session.Generator.ChangeEndpointAsync(session.Shape.Churned[c % session.Shape.Churned.Count]).ConfigureAwait(false);
         }
         if (o.Restart)
         {

@@ -1,14 +1,13 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using Mesh.LoadTest.Proxies;
 using Mesh.Model.Translation;
 
 namespace Mesh.LoadTest;
 
 /// <summary>
-/// One run's world: the generated manifests, the control plane under test, and the swarm of simulated
-/// sidecars with, per proxy, its client group, what it must hold (its visible clusters, listener
-/// <c>0.0.0.0_80</c>, route <c>80</c>) and when it first held all of it, taken from
+/// One run's world: the mesh's shape and generated manifests, the control plane under test, and the
+/// swarm of simulated sidecars with, per proxy, its group, what it must hold (its visible clusters,
+/// listener <c>0.0.0.0_80</c>, route <c>80</c>) and when it first held all of it, taken from
 /// <see cref="SimulatedProxyOptions.OnUpdate"/>. While recording, every EDS, CDS and route-80 update
 /// is kept with its arrival time (and, for routes, the config-churn markers in its bytes).
 /// </summary>
@@ -28,20 +27,22 @@ internal sealed class Session : IAsyncDisposable
     {
         Options = options;
         Dir = dir;
-        Generator = new MeshGenerator(dir, options.Services, options.Endpoints);
-        Groups = options.ClientGroups();
-        var visible = Groups.Select(g => (g.Services ?? Enumerable.Range(0, options.Services)).Select(MeshGenerator.Cluster).ToHashSet(StringComparer.Ordinal)).ToList();
+        Shape = MeshShape.For(options);
+        Generator = new MeshGenerator(dir, Shape, options.Endpoints);
+        var services = Shape.Services;
+        var visible = Groups.Select(g => (g.Services ?? Enumerable.Range(0, services.Count)).Select(i => services[i].Cluster).ToHashSet(StringComparer.Ordinal)).ToList();
         _states = new ProxyState[options.Proxies];
         for (var i = 0; i < _states.Length; i++)
         {
-            var g = options.GroupOf(i);
+            var g = Shape.GroupOf(i);
             _states[i] = new ProxyState(g, visible[g]);
         }
         _groupRanks = GroupRanks([.. _states.Select(s => s.Group)]);
-        for (var s = 0; s < options.Services; s++)
+        var byGroup = Enumerable.Range(0, _states.Length).GroupBy(i => _states[i].Group).ToDictionary(g => g.Key, g => g.ToArray());
+        foreach (var s in services)
         {
-            var cluster = MeshGenerator.Cluster(s);
-            _seers[cluster] = [.. Enumerable.Range(0, _states.Length).Where(i => _states[i].Visible.Contains(cluster))];
+            _seers[s.Cluster] = [.. Enumerable.Range(0, Groups.Count).Where(g => visible[g].Contains(s.Cluster))
+                .SelectMany(g => byGroup.GetValueOrDefault(g, [])).Order()];
         }
     }
 
@@ -49,9 +50,11 @@ internal sealed class Session : IAsyncDisposable
 
     public string Dir { get; }
 
+    public MeshShape Shape { get; }
+
     public MeshGenerator Generator { get; }
 
-    public IReadOnlyList<ClientGroup> Groups { get; }
+    public IReadOnlyList<ClientGroup> Groups => Shape.Groups;
 
     public IMeshTarget? Target { get; private set; }
 
@@ -67,7 +70,7 @@ internal sealed class Session : IAsyncDisposable
 
     public IReadOnlyList<string> Problems => [.. _problems.Take(ProblemsKept)];
 
-    /// <summary>The mesh's processes right after it started, before any proxy connected (gateways after a full GC).</summary>
+    /// <summary>The mesh's processes right after it started, before any proxy connected (gateways, and with the namespaced shape the silo, after a full GC).</summary>
     public IReadOnlyList<ProcessSample> IdleSamples { get; private set; } = [];
 
     /// <summary>Indices of the proxies that see <paramref name="cluster"/>.</summary>
@@ -82,11 +85,16 @@ internal sealed class Session : IAsyncDisposable
         var session = new Session(options, dir);
         try
         {
-            await session.Generator.WriteAllAsync(session.Groups).ConfigureAwait(false);
+            await session.Generator.WriteAllAsync().ConfigureAwait(false);
             session.Target = options.Limit ? await LimitTarget.StartAsync(dir, cancellationToken).ConfigureAwait(false)
                 : options.Cluster ? await ClusterTarget.StartAsync(dir, options.GatewayCount, cancellationToken).ConfigureAwait(false)
                 : await EmbeddedTarget.StartAsync(dir, cancellationToken).ConfigureAwait(false);
             await session.Target.CollectGatewayGarbageAsync(cancellationToken).ConfigureAwait(false);
+            if (options.Namespaced)
+            {
+                // The silo's live heap before any scope exists: memory per scope is also reported as growth from here.
+                await session.Target.CollectSiloGarbageAsync(cancellationToken).ConfigureAwait(false);
+            }
             session.IdleSamples = await session.Target.SampleAsync(cancellationToken).ConfigureAwait(false);
             session.Swarm = new ProxySwarm(options.Proxies, session.ProxyOptions, new SwarmOptions { ShareChannels = true, ShareStrings = true, SpreadOverGateways = false });
             foreach (var (p, i) in session.Swarm.Proxies.Select((p, i) => (p, i)))
@@ -108,15 +116,25 @@ internal sealed class Session : IAsyncDisposable
 
     /// <summary>
     /// True when the proxy holds its visible clusters with exactly the <paramref name="expectedEds"/>
-    /// versions (and <paramref name="expectedClusters"/> versions, if given), and listener and route 80.
+    /// versions (and <paramref name="expectedClusters"/> versions, if given), no other outbound cluster
+    /// or EDS resource, and listener and route 80.
     /// </summary>
     public bool InSync(ProxyView v, IReadOnlyDictionary<string, string> expectedEds, IReadOnlyDictionary<string, string>? expectedClusters = null)
     {
         var state = _states[_index[v.Id]];
         return state.Visible.All(c => expectedEds.TryGetValue(c, out var e) && v.Version(TypeUrls.Endpoint, c) == e
                 && (expectedClusters is null ? v.Holds(TypeUrls.Cluster, c) : expectedClusters.TryGetValue(c, out var k) && v.Version(TypeUrls.Cluster, c) == k))
+            && HoldsOnly(v, state.Visible)
             && v.Holds(TypeUrls.Listener, "0.0.0.0_80") && v.Holds(TypeUrls.Route, "80");
     }
+
+    /// <summary>True when every outbound cluster and every EDS resource the proxy holds is one it sees (its own inbound, passthrough and blackhole clusters aside).</summary>
+    public static bool HoldsOnly(ProxyView v, HashSet<string> visible) =>
+        v.Held(TypeUrls.Endpoint).Keys.All(visible.Contains)
+        && v.Held(TypeUrls.Cluster).Keys.All(c => !c.StartsWith("outbound|", StringComparison.Ordinal) || visible.Contains(c));
+
+    /// <summary>The clusters proxy <paramref name="i"/> sees.</summary>
+    public HashSet<string> Visible(int i) => _states[i].Visible;
 
     public async ValueTask DisposeAsync()
     {
@@ -193,14 +211,12 @@ internal sealed class Session : IAsyncDisposable
 
     private SimulatedProxyOptions ProxyOptions(int i)
     {
-        var state = _states[i];
-        var labels = new Dictionary<string, string> { ["app"] = Groups[state.Group].App };
+        var id = Shape.Identity(i);
         var gateways = Target!.Gateways;
         var (first, mode) = Placement(_groupRanks[i], gateways.Count, Options.DeltaShare);
-        var ip = string.Create(CultureInfo.InvariantCulture, $"10.200.{i / 250}.{(i % 250) + 1}");
         return new SimulatedProxyOptions
         {
-            Node = SimulatedProxyOptions.SidecarNode(string.Create(CultureInfo.InvariantCulture, $"client-{i}-lt-x{i}"), MeshGenerator.Ns, ip, labels),
+            Node = SimulatedProxyOptions.SidecarNode(id.Pod, id.Namespace, MeshShape.ProxyIp(i), id.Labels, id.WorkloadName),
             Mode = mode,
             // Starts at gateway (rank mod G); its failover order rotates with it.
             Gateways = ProxySwarm.StartingAt(gateways, first),
@@ -219,7 +235,7 @@ internal sealed class Session : IAsyncDisposable
         }
         if (u.TypeUrl == TypeUrls.Endpoint && !state.Visible.Contains(u.Name) && Interlocked.Increment(ref _unsubscribedEds) <= ProblemsKept)
         {
-            _problems.Enqueue($"proxy {u.ProxyId} (group {Groups[state.Group].App}) was sent EDS {u.Name} it does not see");
+            _problems.Enqueue($"proxy {u.ProxyId} (group {Groups[state.Group].Name}) was sent EDS {u.Name} it does not see");
         }
         if (_recording)
         {

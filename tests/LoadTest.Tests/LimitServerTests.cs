@@ -18,8 +18,8 @@ public sealed class LimitServerTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _dir = Directory.CreateTempSubdirectory("mesh-limit-").FullName;
-        _mesh = new MeshGenerator(_dir, services: 5, endpoints: 3);
-        await _mesh.WriteAllAsync([new ClientGroup("client", null)]);
+        _mesh = new MeshGenerator(_dir, MeshShape.For(new LoadOptions { Services = 5 }), endpoints: 3);
+        await _mesh.WriteAllAsync();
     }
 
     public Task DisposeAsync()

@@ -122,6 +122,8 @@ internal sealed class LimitTarget(LimitServer server) : IMeshTarget
 
     public Task CollectGatewayGarbageAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public Task<bool> CollectSiloGarbageAsync(CancellationToken cancellationToken) => Task.FromResult(false);
+
     public Task<bool> KillGatewayAsync(int index, CancellationToken cancellationToken) => Task.FromResult(false);
 
     public Task RestartGatewayAsync(int index, CancellationToken cancellationToken) => throw new NotSupportedException("the limit server cannot be restarted");
