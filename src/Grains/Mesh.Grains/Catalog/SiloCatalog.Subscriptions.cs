@@ -95,6 +95,10 @@ internal sealed partial class SiloCatalog : ICatalogObserver, IDisposable
         {
             await RenewAsync().ConfigureAwait(false);
         }
+        catch (ObjectDisposedException)
+        {
+            // The silo is shutting down (its services are disposed): nothing left to keep current.
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogRenewFailed(_logger, ex);
