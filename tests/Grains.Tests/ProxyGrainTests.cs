@@ -10,13 +10,13 @@ public sealed class ProxyGrainTests(ClusterFixture fixture) : IClassFixture<Clus
         new(id, kind, "bookinfo", "reviews-v1", "10.0.0.1", ImmutableSortedDictionary<string, string>.Empty, gateway);
 
     [Fact]
-    public async Task Connect_IsOneWay_AndTheStatusShowsTheConnection()
+    public async Task ReportWithAConnection_IsOneWay_AndTheStatusShowsTheConnection()
     {
         var id = $"sidecar~10.0.0.1~a.bookinfo~{Guid.NewGuid():N}";
         var proxy = fixture.Client.GetGrain<IProxyGrain>(id);
 
-        // One-way: the gateway never waits on status bookkeeping to serve a proxy.
-        await proxy.ConnectAsync(Registration(id, ProxyKind.Sidecar, gateway: "gw-7"));
+        // One-way and batched: the gateway never waits on status bookkeeping to serve a proxy.
+        await proxy.ReportAsync(new ProxyReport(Registration(id, ProxyKind.Sidecar, gateway: "gw-7"), []));
 
         ProxyStatus? status = null;
         for (var i = 0; i < 100 && status is null; i++)
@@ -33,14 +33,12 @@ public sealed class ProxyGrainTests(ClusterFixture fixture) : IClassFixture<Clus
     {
         var id = $"sidecar~10.0.0.1~a.bookinfo~{Guid.NewGuid():N}";
         var proxy = fixture.Client.GetGrain<IProxyGrain>(id);
-        await proxy.ConnectAsync(Registration(id, ProxyKind.Sidecar));
-
-        await proxy.ReportAsync([
+        await proxy.ReportAsync(new ProxyReport(Registration(id, ProxyKind.Sidecar), [
             new ProxyEvent(ProxyEventKind.Sent, TypeUrls.Cluster, "v1", null),
             new ProxyEvent(ProxyEventKind.Ack, TypeUrls.Cluster, "v1", null),
             new ProxyEvent(ProxyEventKind.Sent, TypeUrls.Listener, "l2", null),
             new ProxyEvent(ProxyEventKind.Nack, TypeUrls.Listener, "l2", "duplicate listener name"),
-        ]);
+        ]));
         // Report is one-way: wait (bounded) until the grain has processed it.
         ProxyStatus? status = null;
         for (var i = 0; i < 100 && status?.NackCount != 1; i++)
@@ -63,12 +61,20 @@ public sealed class ProxyGrainTests(ClusterFixture fixture) : IClassFixture<Clus
     {
         var id = $"sidecar~10.0.0.1~a.bookinfo~{Guid.NewGuid():N}";
         var proxy = fixture.Client.GetGrain<IProxyGrain>(id);
-        await proxy.ConnectAsync(Registration(id, ProxyKind.Sidecar, "gw-old"));
-        await proxy.ConnectAsync(Registration(id, ProxyKind.Sidecar, "gw-new"));
+        await proxy.ReportAsync(new ProxyReport(Registration(id, ProxyKind.Sidecar, "gw-old"), []));
+        // Reports are one-way and Orleans does not order one-way calls: wait until the reconnect is recorded.
+        ProxyStatus? status = null;
+        for (var attempt = 0; attempt < 100 && status?.GatewayId != "gw-new"; attempt++)
+        {
+            await proxy.ReportAsync(new ProxyReport(Registration(id, ProxyKind.Sidecar, "gw-new"), []));
+            await Task.Delay(50);
+            status = await proxy.GetStatusAsync();
+        }
+        Assert.Equal("gw-new", status?.GatewayId);
 
         await proxy.DisconnectAsync("gw-old");
 
-        var status = await proxy.GetStatusAsync();
+        status = await proxy.GetStatusAsync();
         Assert.True(status!.Connected);
         Assert.Equal("gw-new", status.GatewayId);
     }

@@ -28,6 +28,17 @@ public sealed class RecordingObserver : IXdsGatewayObserver
         }
     }
 
+    /// <summary>Discards everything received until nothing more arrives within <paramref name="window"/>.</summary>
+    public async Task DrainAsync(TimeSpan window)
+    {
+        while (!await QuietAsync(window))
+        {
+            while (_events.Reader.TryRead(out _))
+            {
+            }
+        }
+    }
+
     /// <summary>True if nothing arrives within <paramref name="window"/>.</summary>
     public async Task<bool> QuietAsync(TimeSpan window)
     {

@@ -23,6 +23,24 @@ public sealed class ScopeGrainTests(ClusterFixture fixture) : IClassFixture<Clus
     private Task<ScopeSnapshot> SubscribeAsync(ScopeIdentity id, RecordingObserver observer) =>
         fixture.Client.GetGrain<IScopeGrain>(ScopeKey.From(id)).SubscribeAsync(fixture.Client.CreateObjectReference<IXdsGatewayObserver>(observer), id);
 
+    private async Task<ScopeSnapshot> SettledAsync(ScopeIdentity id, Func<ScopeSnapshot, bool> settled)
+    {
+        var grain = fixture.Client.GetGrain<IScopeGrain>(ScopeKey.From(id));
+        for (var attempt = 0; ; attempt++)
+        {
+            var snapshot = await grain.GetSnapshotAsync();
+            if (settled(snapshot))
+            {
+                return snapshot;
+            }
+            if (attempt == 100)
+            {
+                throw new TimeoutException($"scope {ScopeKey.From(id)} did not settle within 10 s: {string.Join(", ", snapshot.ClusterNames)}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
     [Fact]
     public async Task SidecarEgressAndExportTo_DecideWhichClustersAScopeSees()
     {
@@ -36,7 +54,9 @@ public sealed class ScopeGrainTests(ClusterFixture fixture) : IClassFixture<Clus
             [new SidecarEgress(null, ["./a." + ns + ".svc.cluster.local", other + "/*"])]);
         await fixture.DefineAsync(new NamespaceConfig(ns, [a, b], [sidecar], [], []), new NamespaceConfig(other, [hidden, shared], [], [], []));
 
-        var snapshot = await SubscribeAsync(ScopeIdentity.Shared(ProxyKind.Sidecar, ns, "client"), new RecordingObserver());
+        var id = ScopeIdentity.Shared(ProxyKind.Sidecar, ns, "client");
+        await SubscribeAsync(id, new RecordingObserver());
+        var snapshot = await SettledAsync(id, s => s.ClusterNames.Contains(Outbound(shared)));
 
         Assert.True(snapshot.Ready);
         // a by egress; shared by "other/*"; not b (not in egress), not hidden (exportTo ".").
@@ -57,7 +77,9 @@ public sealed class ScopeGrainTests(ClusterFixture fixture) : IClassFixture<Clus
         var shared = Service("shared", other);
         await fixture.DefineAsync(new NamespaceConfig(ns, [a], [], [], []), new NamespaceConfig(other, [hidden, shared], [], [], []));
 
-        var snapshot = await SubscribeAsync(ScopeIdentity.Shared(ProxyKind.Proxyless, ns, null), new RecordingObserver());
+        var id = ScopeIdentity.Shared(ProxyKind.Proxyless, ns, null);
+        await SubscribeAsync(id, new RecordingObserver());
+        var snapshot = await SettledAsync(id, s => s.ClusterNames.Contains(Outbound(a)) && s.ClusterNames.Contains(Outbound(shared)));
 
         Assert.True(snapshot.Ready);
         Assert.Equal<string>([Outbound(a), Outbound(shared)], snapshot.ClusterNames.Where(c => c.Contains(ns, StringComparison.Ordinal)));
@@ -75,14 +97,20 @@ public sealed class ScopeGrainTests(ClusterFixture fixture) : IClassFixture<Clus
         var a = Service("a", ns);
         await fixture.DefineAsync(new NamespaceConfig(ns, [a], [], [], []));
         var observer = new RecordingObserver();
-        var first = await SubscribeAsync(ScopeIdentity.Shared(ProxyKind.Sidecar, ns, null), observer);
-        Assert.Contains(Outbound(a), first.ClusterNames);
+        var id = ScopeIdentity.Shared(ProxyKind.Sidecar, ns, null);
+        await SubscribeAsync(id, observer);
+        var first = await SettledAsync(id, s => s.ClusterNames.Contains(Outbound(a)));
+        await observer.DrainAsync(TimeSpan.FromMilliseconds(300));
 
         var b = Service("b", ns);
         await fixture.DefineAsync(new NamespaceConfig(ns, [a, b], [], [], []));
 
+        // The service's view and the namespace's config arrive separately: b's cluster appears in a push.
         var next = await observer.NextAsync<ScopeSnapshot>("the rebuilt scope");
-        Assert.Contains(Outbound(b), next.ClusterNames);
+        while (!next.ClusterNames.Contains(Outbound(b)))
+        {
+            next = await observer.NextAsync<ScopeSnapshot>("the rebuilt scope with b");
+        }
         Assert.NotEqual(first.Version, next.Version);
     }
 
@@ -95,7 +123,12 @@ public sealed class ScopeGrainTests(ClusterFixture fixture) : IClassFixture<Clus
         var sidecar = new Sidecar(ObjectMeta.Of("default", ns), null, [new SidecarEgress(null, ["./*"])]);
         await fixture.DefineAsync(new NamespaceConfig(ns, [a], [sidecar], [], []), new NamespaceConfig(other, [Service("x1", other)], [], [], []));
         var observer = new RecordingObserver();
-        await SubscribeAsync(ScopeIdentity.Shared(ProxyKind.Sidecar, ns, "default"), observer);
+        var id = ScopeIdentity.Shared(ProxyKind.Sidecar, ns, "default");
+        await SubscribeAsync(id, observer);
+        // The silo's catalog follows the namespace grains asynchronously: let the scope settle on what
+        // it sees (a), then watch what the changes below cause.
+        await SettledAsync(id, s => s.ClusterNames.Contains(Outbound(a)));
+        await observer.DrainAsync(TimeSpan.FromMilliseconds(300));
 
         // A new namespace with services, a new service and a Sidecar elsewhere: none of it is visible to ns.
         var third = ns + "y";
@@ -117,7 +150,10 @@ public sealed class ScopeGrainTests(ClusterFixture fixture) : IClassFixture<Clus
         var a = Service("a", ns);
         await fixture.DefineAsync(new NamespaceConfig(ns, [a], [], [], []));
         var observer = new RecordingObserver();
-        await SubscribeAsync(ScopeIdentity.Shared(ProxyKind.Sidecar, ns, null), observer);
+        var id = ScopeIdentity.Shared(ProxyKind.Sidecar, ns, null);
+        await SubscribeAsync(id, observer);
+        await SettledAsync(id, s => s.ClusterNames.Contains(Outbound(a)));
+        await observer.DrainAsync(TimeSpan.FromMilliseconds(300));
 
         await fixture.Client.GetGrain<IServiceGrain>(ServiceKey.From(a.Hostname)).UpdateAsync(new ServiceUpdate
         {
@@ -134,7 +170,10 @@ public sealed class ScopeGrainTests(ClusterFixture fixture) : IClassFixture<Clus
         var a = Service("a", ns);
         await fixture.DefineAsync(new NamespaceConfig(ns, [a], [], [], []));
         var observer = new RecordingObserver();
-        var first = await SubscribeAsync(ScopeIdentity.Shared(ProxyKind.Sidecar, ns, null), observer);
+        var id = ScopeIdentity.Shared(ProxyKind.Sidecar, ns, null);
+        await SubscribeAsync(id, observer);
+        var first = await SettledAsync(id, s => s.Routes.Length == 1);
+        await observer.DrainAsync(TimeSpan.FromMilliseconds(300));
 
         var vs = new VirtualService(ObjectMeta.Of("a", ns), [a.Hostname], [], [new HttpRoute(
             null, [], [new RouteDestination(new Destination(a.Hostname, null, null), null)], TimeSpan.FromSeconds(3), null)], [], []);

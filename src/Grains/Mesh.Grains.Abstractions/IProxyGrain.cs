@@ -1,5 +1,4 @@
 using Orleans.Concurrency;
-using System.Collections.Immutable;
 using Mesh.Grains.Dtos;
 
 namespace Mesh.Grains;
@@ -11,18 +10,17 @@ namespace Mesh.Grains;
 [Alias("mesh.IProxyGrain")]
 public interface IProxyGrain : IGrainWithStringKey
 {
-    /// <summary>
-    /// Records a connection. One-way: status bookkeeping is never on the path that serves a proxy
-    /// its config (a slow proxy grain must not delay or end a stream).
-    /// </summary>
-    [OneWay, Alias("Connect")]
-    Task ConnectAsync(ProxyRegistration registration);
 
     [Alias("Disconnect")]
     Task DisconnectAsync(string gatewayId);
 
+    /// <summary>
+    /// The node's connection (if new) and its protocol events since the last report. One-way and
+    /// batched by the gateway once its pushes pause: status bookkeeping is never on the path that
+    /// serves a proxy its config, and a slow proxy grain cannot delay or end a stream.
+    /// </summary>
     [OneWay, Alias("Report")]
-    Task ReportAsync(ImmutableArray<ProxyEvent> events);
+    Task ReportAsync(ProxyReport report);
 
     [Alias("GetStatus")]
     Task<ProxyStatus?> GetStatusAsync();

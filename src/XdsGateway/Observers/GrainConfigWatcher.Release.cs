@@ -41,7 +41,7 @@ public sealed partial class GrainConfigWatcher
             {
                 if (_services.TryGetValue(host, out var entry) && entry.Watches.Remove(watch) && entry.Watches.Count == 0)
                 {
-                    _services.Remove(host);
+                    _services.TryRemove(host, out _);
                     dropServices.Add(host);
                 }
             }
@@ -78,6 +78,7 @@ public sealed partial class GrainConfigWatcher
         try
         {
             await Task.WhenAll(unsubscribes).ConfigureAwait(false);
+            // The last report first (it may carry the connection itself), then the disconnect.
             if (_reports.Take(watch.Node.Id) is { IsEmpty: false } last)
             {
                 _ = watch.Grain.ReportAsync(last);

@@ -18,6 +18,9 @@ public sealed partial class GrainConfigWatcher
 
     internal void Report(GrainProxyWatch watch, ProxyEvent e) => _reports.Add(watch.Node.Id, e, watch.Grain);
 
+    /// <summary>Records the connection on the proxy's grain with its next report: never on the path that serves the proxy.</summary>
+    private void TellConnected(IProxyGrain proxy, ProxyRegistration registration) => _reports.Connect(registration.NodeId, registration, proxy);
+
     /// <summary>
     /// One one-way call per node with events since the last flush, once the gateway's pushes have
     /// paused (or <see cref="ReportMaxDelay"/> passed); <paramref name="force"/> on shutdown.
@@ -29,11 +32,11 @@ public sealed partial class GrainConfigWatcher
             return;
         }
         var batches = _reports.TakeAll();
-        foreach (var (nodeId, target, events) in batches)
+        foreach (var (nodeId, target, report) in batches)
         {
             try
             {
-                _ = (target ?? grains.GetGrain<IProxyGrain>(nodeId)).ReportAsync(events);
+                _ = (target ?? grains.GetGrain<IProxyGrain>(nodeId)).ReportAsync(report);
             }
             catch (Exception ex) when (ex is OrleansException or InvalidOperationException)
             {

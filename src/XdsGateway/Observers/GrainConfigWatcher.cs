@@ -28,7 +28,8 @@ public sealed partial class GrainConfigWatcher(
     private readonly object _lock = new();
     private readonly Dictionary<string, WorkloadEntry> _workloads = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ScopeEntry> _scopes = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ServiceEntry> _services = new(StringComparer.Ordinal);
+    // Changed only under _lock (with the entries' watch sets); read without it on every resolution.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ServiceEntry> _services = new(StringComparer.Ordinal);
     private readonly HashSet<GrainProxyWatch> _watches = [];
     private IXdsGatewayObserver? _self;
     private readonly ProxyReports _reports = new(time);
@@ -184,6 +185,7 @@ public sealed partial class GrainConfigWatcher(
             entry.Resources = r.ToImmutable();
             affected = [.. entry.Watches];
         }
+        InvalidateResolutions(affected);
         var ids = change.Updated.Select(u => new ResourceId(u.TypeUrl, u.Name)).Concat(change.Removed).ToList();
         var memo = new PatchMemo();
         foreach (var w in affected)
@@ -235,11 +237,19 @@ public sealed partial class GrainConfigWatcher(
         return Task.CompletedTask;
     }
 
-    internal ServiceEntry? GetService(string host)
+    internal ServiceEntry? GetService(string host) => _services.GetValueOrDefault(host);
+
+    /// <summary>A service these streams hold changed (already applied): their scopes' shared resolutions are stale.</summary>
+    private static void InvalidateResolutions(List<GrainProxyWatch> affected)
     {
-        lock (_lock)
+        ScopeEntry? last = null;
+        foreach (var w in affected)
         {
-            return _services.GetValueOrDefault(host);
+            if (w.Scope is { } scope && !ReferenceEquals(scope, last))
+            {
+                scope.Resolutions.Invalidate(); // repeated for a scope whose streams interleave: harmless
+                last = scope;
+            }
         }
     }
 
@@ -301,6 +311,10 @@ public sealed partial class GrainConfigWatcher(
                 return; // released (a notification raced the stream's end): hold nothing for it
             }
             var current = watch.Hosts;
+            if (ReferenceEquals(wanted, current))
+            {
+                return; // the usual case: a stream of a scope asks again for the scope's shared set
+            }
             foreach (var host in wanted.Except(current))
             {
                 if (!_services.TryGetValue(host, out var entry))
@@ -315,7 +329,7 @@ public sealed partial class GrainConfigWatcher(
             {
                 if (_services.TryGetValue(host, out var entry) && entry.Watches.Remove(watch) && entry.Watches.Count == 0)
                 {
-                    _services.Remove(host);
+                    _services.TryRemove(host, out _);
                     toDrop.Add(host);
                 }
             }
@@ -328,19 +342,6 @@ public sealed partial class GrainConfigWatcher(
         foreach (var h in toDrop)
         {
             _ = UnsubscribeServiceInOrder(h);
-        }
-    }
-
-    /// <summary>Records the connection on the proxy's grain, one-way: never on the path that serves the proxy.</summary>
-    private void TellConnected(IProxyGrain proxy, ProxyRegistration registration)
-    {
-        try
-        {
-            _ = proxy.ConnectAsync(registration);
-        }
-        catch (Exception ex) when (ex is OrleansException or InvalidOperationException)
-        {
-            LogReportFailed(logger, registration.NodeId, ex);
         }
     }
 

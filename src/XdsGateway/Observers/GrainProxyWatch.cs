@@ -94,7 +94,7 @@ public sealed class GrainProxyWatch : IProxyWatch
                 return cached;
             }
         }
-        var result = _owner.Interner.Intern(typeUrl, Compute(typeUrl));
+        var result = ResolveShared(typeUrl);
         lock (_cacheGate)
         {
             if (_generation[Slot(typeUrl)] == generation)
@@ -103,6 +103,24 @@ public sealed class GrainProxyWatch : IProxyWatch
             }
         }
         return result;
+    }
+
+    /// <summary>The set a peer of this stream's scope resolved for the same subscription, or a newly computed (interned) one.</summary>
+    private ResolvedResources ResolveShared(string typeUrl)
+    {
+        // One scope and workload snapshot for the whole set, however they change meanwhile.
+        var scope = Scope;
+        var workload = Workload.Snapshot;
+        var sub = Volatile.Read(ref _subscriptions[Slot(typeUrl)]) ?? Subscription.None;
+        var key = ResolutionCache.Key.Of(typeUrl, sub, workload);
+        if (scope is not null && scope.Resolutions.TryGet(key, out var shared))
+        {
+            return shared!;
+        }
+        var generation = scope?.Resolutions.Generation ?? 0;
+        var computed = _owner.Interner.Intern(typeUrl, Compute(typeUrl, sub, scope?.Index, workload));
+        scope?.Resolutions.Store(key, generation, computed);
+        return computed;
     }
 
     private void Invalidate(string typeUrl)
@@ -216,12 +234,8 @@ public sealed class GrainProxyWatch : IProxyWatch
         };
     }
 
-    private ResolvedResources Compute(string typeUrl)
+    private ResolvedResources Compute(string typeUrl, Subscription sub, ScopeIndex? index, WorkloadSnapshot? workload)
     {
-        var sub = Volatile.Read(ref _subscriptions[Slot(typeUrl)]) ?? Subscription.None;
-        // One scope and workload snapshot for the whole set, however they change meanwhile.
-        var index = Scope?.Index;
-        var workload = Workload.Snapshot;
         var snapshot = index?.Snapshot;
         var builder = ImmutableSortedDictionary.CreateBuilder<string, XdsResource>(StringComparer.Ordinal);
         var complete = true;
@@ -322,26 +336,31 @@ public sealed class GrainProxyWatch : IProxyWatch
     /// <summary>The hosts this stream needs service entries for: its scope's clusters plus every named subscription.</summary>
     internal ImmutableHashSet<string> ComputeHosts()
     {
-        var hosts = new List<string>();
-        // Envoy always asks for the wildcard sets, so its scope's hosts load up front; a proxyless
-        // client usually names its targets, and loads the scope's hosts only with a wildcard request.
-        if (Scope?.Index is { } index && (Node.Kind != ProxyKind.Proxyless || HasWildcard(TypeUrls.Cluster) || HasWildcard(TypeUrls.Listener)))
+        if (Scope?.Index is not { } index)
         {
-            hosts.AddRange(index.Hosts);
+            return NameSets.Empty; // which services the stream sees is not known yet
         }
+        // A name is served only if its service is one the scope sees, so the hosts a stream needs
+        // are at most its scope's. Envoy always asks for the wildcard sets: exactly its scope's
+        // hosts, one shared set for every stream of the scope, computed once per snapshot.
+        if (Node.Kind != ProxyKind.Proxyless || HasWildcard(TypeUrls.Cluster) || HasWildcard(TypeUrls.Listener))
+        {
+            return index.HostSet;
+        }
+        // A proxyless client usually names its targets: the hosts of the names it may see.
+        var hosts = new List<string>();
         for (var i = 0; i < _subscriptions.Length; i++)
         {
             var type = TypeUrls.PushOrder[i];
             foreach (var name in Volatile.Read(ref _subscriptions[i])?.Names ?? [])
             {
                 // Only names the stream may see: a name invented by the client activates no grain.
-                if (HostOf(type, name) is { } h && Scope?.Index is { } seen && seen.Hosts.Contains(h))
+                if (HostOf(type, name) is { } h && index.Hosts.Contains(h))
                 {
                     hosts.Add(h);
                 }
             }
         }
-        // Streams of one scope need the same hosts: one shared set of pooled names, not one each.
         return NameSets.Of(hosts);
     }
 

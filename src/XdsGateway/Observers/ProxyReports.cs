@@ -1,12 +1,11 @@
 using System.Collections.Concurrent;
-using System.Collections.Immutable;
 using Mesh.Grains;
 using Mesh.Grains.Dtos;
 
 namespace Mesh.XdsGateway.Observers;
 
 /// <summary>
-/// Sent/ACK/NACK events waiting to be reported to ProxyGrains. A change pushed to 20,000 proxies
+/// Connections and sent/ACK/NACK events waiting to be reported to ProxyGrains. A change pushed to 20,000 proxies
 /// produces a send and an ACK per proxy; reporting each as its own grain call would cost more than
 /// the push. Events are kept per node until the next flush: for sent and ACK only the latest
 /// version per type matters (the grain records the last one), NACKs are all kept (the grain counts
@@ -68,22 +67,34 @@ internal sealed class ProxyReports(TimeProvider time)
             || time.GetElapsedTime(oldest, now) >= maxDelay;
     }
 
-    /// <summary>Removes and returns the events of <paramref name="nodeId"/> (empty if none).</summary>
-    public ImmutableArray<ProxyEvent> Take(string nodeId) =>
-        _pending.TryRemove(nodeId, out var pending) ? pending.Close() : [];
+    /// <summary>Records that the node connected; the registration goes with its next report.</summary>
+    public void Connect(string nodeId, ProxyRegistration registration, IProxyGrain? target = null)
+    {
+        var now = time.GetTimestamp();
+        Volatile.Write(ref _lastAddedAt, now);
+        Interlocked.CompareExchange(ref _oldestPendingAt, now, 0);
+        while (!_pending.GetOrAdd(nodeId, static (_, t) => new Pending(t), target).TryConnect(registration))
+        {
+            // Taken by a flush between GetOrAdd and TryConnect: start a new batch.
+        }
+    }
 
-    /// <summary>Removes and returns every node's events, with the grain each was added with.</summary>
-    public List<(string NodeId, IProxyGrain? Target, ImmutableArray<ProxyEvent> Events)> TakeAll()
+    /// <summary>Removes and returns the report of <paramref name="nodeId"/> (empty if none).</summary>
+    public ProxyReport Take(string nodeId) =>
+        _pending.TryRemove(nodeId, out var pending) ? pending.Close() : new ProxyReport(null, []);
+
+    /// <summary>Removes and returns every node's report, with the grain each was added with.</summary>
+    public List<(string NodeId, IProxyGrain? Target, ProxyReport Report)> TakeAll()
     {
         // Events added from here on start the next wait; one added before a batch is taken below
         // is in it, so the next flush at worst waits for nothing.
         Volatile.Write(ref _oldestPendingAt, 0);
-        var batches = new List<(string, IProxyGrain?, ImmutableArray<ProxyEvent>)>(_pending.Count);
+        var batches = new List<(string, IProxyGrain?, ProxyReport)>(_pending.Count);
         foreach (var nodeId in _pending.Keys)
         {
-            if (_pending.TryRemove(nodeId, out var pending) && pending.Close() is { IsEmpty: false } events)
+            if (_pending.TryRemove(nodeId, out var pending) && pending.Close() is { IsEmpty: false } report)
             {
-                batches.Add((nodeId, pending.Target, events));
+                batches.Add((nodeId, pending.Target, report));
             }
         }
         if (!_pending.IsEmpty)
@@ -96,6 +107,7 @@ internal sealed class ProxyReports(TimeProvider time)
     private sealed class Pending(IProxyGrain? target)
     {
         private readonly List<ProxyEvent> _events = new(4);
+        private ProxyRegistration? _connected;
         private bool _closed;
         private int _nacks;
 
@@ -130,12 +142,28 @@ internal sealed class ProxyReports(TimeProvider time)
             }
         }
 
-        public ImmutableArray<ProxyEvent> Close()
+        public bool TryConnect(ProxyRegistration registration)
+        {
+            lock (_events)
+            {
+                if (_closed)
+                {
+                    return false;
+                }
+                // A new connection starts the node's status over: events of the stream before it are moot.
+                _connected = registration;
+                _events.Clear();
+                _nacks = 0;
+                return true;
+            }
+        }
+
+        public ProxyReport Close()
         {
             lock (_events)
             {
                 _closed = true;
-                return [.. _events];
+                return new ProxyReport(_connected, [.. _events]);
             }
         }
     }

@@ -13,12 +13,19 @@ internal sealed class ScopeEntry(string key, ScopeIdentity identity)
 
     public ScopeIdentity Identity { get; } = identity;
 
-    /// <summary>The current snapshot; setting it re-indexes it once for every stream of the scope.</summary>
+    /// <summary>The current snapshot; setting it re-indexes it once for every stream of the scope (and starts a new resolution generation).</summary>
     public ScopeSnapshot? Snapshot
     {
         get => _index?.Snapshot;
-        set => _index = value is null ? null : new ScopeIndex(value);
+        set
+        {
+            _index = value is null ? null : new ScopeIndex(value);
+            Resolutions.Invalidate();
+        }
     }
+
+    /// <summary>Sets resolved by the scope's streams, shared with peers subscribing the same.</summary>
+    public ResolutionCache Resolutions { get; } = new();
 
     /// <summary>The current snapshot with its name sets, swapped atomically with it.</summary>
     public ScopeIndex? Index => _index;
@@ -53,6 +60,7 @@ internal sealed class ScopeIndex
             }
         }
         Hosts = hosts.ToFrozenSet(StringComparer.Ordinal);
+        HostSet = Protocol.NameSets.Of(hosts);
     }
 
     public ScopeSnapshot Snapshot { get; }
@@ -63,4 +71,7 @@ internal sealed class ScopeIndex
 
     /// <summary>Hosts of the outbound clusters the scope sees.</summary>
     public FrozenSet<string> Hosts { get; }
+
+    /// <summary>The same hosts as the shared name set streams hold (<see cref="GrainProxyWatch.ComputeHosts"/>).</summary>
+    public System.Collections.Immutable.ImmutableHashSet<string> HostSet { get; }
 }

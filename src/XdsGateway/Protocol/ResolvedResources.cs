@@ -34,7 +34,7 @@ public sealed class ResolvedResources(bool complete, ImmutableSortedDictionary<s
     public ImmutableSortedDictionary<string, XdsResource> Resources { get; } = resources;
 
     /// <summary>The set's version: a hash over every name and version (the response's version_info).</summary>
-    public string Version => _version ??= ContentHash.OfVersions(Resources.Select(r => KeyValuePair.Create(r.Key, r.Value.Version)));
+    public string Version => _version ??= ContentHash.OfOrderedVersions(Resources.Select(r => KeyValuePair.Create(r.Key, r.Value.Version)));
 
     /// <summary>
     /// The resources that are new or have another version than in <paramref name="previous"/> (all

@@ -23,10 +23,10 @@ public sealed class ProxyReportsTests
         }
         reports.Add("n1", Sent(TypeUrls.Endpoint, "v51"));
 
-        var events = reports.Take("n1");
+        var events = reports.Take("n1").Events;
 
         Assert.Equal(new[] { Ack(TypeUrls.Endpoint, "v50"), Sent(TypeUrls.Endpoint, "v51") }, events.ToArray());
-        Assert.Empty(reports.Take("n1"));
+        Assert.True(reports.Take("n1").IsEmpty);
     }
 
     [Fact]
@@ -42,8 +42,8 @@ public sealed class ProxyReportsTests
             reports.Add("n2", new ProxyEvent(ProxyEventKind.Nack, TypeUrls.Route, $"r{i}", "x"));
         }
 
-        var n1 = reports.Take("n1");
-        var n2 = reports.Take("n2");
+        var n1 = reports.Take("n1").Events;
+        var n2 = reports.Take("n2").Events;
 
         Assert.Equal(["bad lb", "bad filter"], n1.Where(e => e.Kind == ProxyEventKind.Nack).Select(e => e.Error));
         Assert.Equal(4, n1.Length);
@@ -68,9 +68,9 @@ public sealed class ProxyReportsTests
         {
             while (!stop.IsCancellationRequested)
             {
-                foreach (var (_, _, events) in reports.TakeAll())
+                foreach (var (_, _, report) in reports.TakeAll())
                 {
-                    taken.AddRange(events);
+                    taken.AddRange(report.Events);
                 }
                 await Task.Yield();
             }
@@ -79,9 +79,9 @@ public sealed class ProxyReportsTests
         await Task.WhenAll(writers);
         await stop.CancelAsync();
         await flusher;
-        foreach (var (_, _, events) in reports.TakeAll())
+        foreach (var (_, _, report) in reports.TakeAll())
         {
-            taken.AddRange(events);
+            taken.AddRange(report.Events);
         }
 
         // At most 4 NACKs per node per batch (one per writer), far below the cap: every one must land in exactly one batch,
@@ -123,6 +123,23 @@ public sealed class ProxyReportsTests
         time.Advance(TimeSpan.FromMilliseconds(100));
         Assert.True(reports.IsDue(quiet, maxDelay));
         var batch = Assert.Single(reports.TakeAll());
-        Assert.Equal([Ack(TypeUrls.Endpoint, "v48")], batch.Events.ToArray());
+        Assert.Equal([Ack(TypeUrls.Endpoint, "v48")], batch.Report.Events.ToArray());
+    }
+
+    [Fact]
+    public void Connect_GoesWithTheNodesNextReport_AndStartsItsStatusOver()
+    {
+        var reports = new ProxyReports();
+        reports.Add("n1", Sent(TypeUrls.Cluster, "old"));
+        var registration = new ProxyRegistration("n1", ProxyKind.Sidecar, "ns", "w", "10.0.0.1",
+            System.Collections.Immutable.ImmutableSortedDictionary<string, string>.Empty, "gw-1");
+
+        reports.Connect("n1", registration);
+        reports.Add("n1", Sent(TypeUrls.Cluster, "new"));
+
+        var report = Assert.Single(reports.TakeAll()).Report;
+        Assert.Same(registration, report.Connected);
+        Assert.Equal([Sent(TypeUrls.Cluster, "new")], report.Events.ToArray());
+        Assert.Empty(reports.TakeAll());
     }
 }

@@ -24,6 +24,11 @@ public sealed record ScopeIdentity(
             ? throw new ArgumentException("a router scope is per workload; use ForRouter", nameof(kind))
             : new(kind, ns, sidecar, null, ImmutableSortedDictionary<string, string>.Empty);
 
+    /// <summary>Equal field by field, labels by content (record equality compares the dictionary by reference).</summary>
+    public bool SameAs(ScopeIdentity? other) =>
+        other is not null && Kind == other.Kind && Namespace == other.Namespace && Sidecar == other.Sidecar
+        && Workload == other.Workload && Labels.SequenceEqual(other.Labels);
+
     /// <summary>A router's scope: its workload and labels (which Gateways select it).</summary>
     public static ScopeIdentity ForRouter(string ns, string workload, ImmutableSortedDictionary<string, string> labels) =>
         new(ProxyKind.Router, ns, null, workload, labels);

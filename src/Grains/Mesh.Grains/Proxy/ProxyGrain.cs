@@ -17,14 +17,6 @@ internal sealed partial class ProxyGrain(TimeProvider time, ILogger<ProxyGrain> 
     private bool _connected;
     private long _nacks;
 
-    public Task ConnectAsync(ProxyRegistration registration)
-    {
-        _registration = registration;
-        _connected = true;
-        _types.Clear();
-        return Task.CompletedTask;
-    }
-
     public Task DisconnectAsync(string gatewayId)
     {
         // A proxy that already reconnected elsewhere must not be marked gone by its old gateway.
@@ -35,9 +27,15 @@ internal sealed partial class ProxyGrain(TimeProvider time, ILogger<ProxyGrain> 
         return Task.CompletedTask;
     }
 
-    public Task ReportAsync(ImmutableArray<ProxyEvent> events)
+    public Task ReportAsync(ProxyReport report)
     {
-        foreach (var e in events)
+        if (report.Connected is { } registration)
+        {
+            _registration = registration;
+            _connected = true;
+            _types.Clear();
+        }
+        foreach (var e in report.Events.IsDefault ? [] : report.Events)
         {
             var s = _types.GetValueOrDefault(e.TypeUrl) ?? new ProxyTypeStatus(e.TypeUrl, null, null, null, null, null);
             _types[e.TypeUrl] = e.Kind switch

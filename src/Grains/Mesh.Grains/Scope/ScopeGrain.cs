@@ -26,11 +26,13 @@ internal sealed partial class ScopeGrain(
 
     public async Task<ScopeSnapshot> SubscribeAsync(IXdsGatewayObserver observer, ScopeIdentity identity)
     {
-        if (state.State.Identity != identity)
+        // One state write at most: a scope's first subscriber brings both its identity and itself.
+        var write = false;
+        if (!identity.SameAs(state.State.Identity))
         {
             state.State.Identity = identity;
-            await state.WriteStateAsync();
             _snapshot = null;
+            write = true;
         }
         if (_snapshot is null)
         {
@@ -38,7 +40,15 @@ internal sealed partial class ScopeGrain(
         }
         // Subscribe after building: the caller gets the snapshot as the answer, not also as a notification.
         _gateways.Subscribe(observer, observer);
-        await ObserverPersistence.RememberAsync(state, s => s.Gateways, (s, g) => s.Gateways = g, observer);
+        if (!state.State.Gateways.Contains(observer))
+        {
+            state.State.Gateways = state.State.Gateways.Add(observer);
+            write = true;
+        }
+        if (write)
+        {
+            await state.WriteStateAsync();
+        }
         return _snapshot!;
     }
 

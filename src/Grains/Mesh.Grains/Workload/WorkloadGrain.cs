@@ -26,19 +26,29 @@ internal sealed partial class WorkloadGrain(
 
     public async Task<WorkloadSnapshot> SubscribeAsync(IXdsGatewayObserver observer, WorkloadIdentity identity)
     {
+        // One state write at most: a workload's first subscriber brings both its identity and itself.
+        var write = false;
         if (state.State.Identity is not { } known || known.Kind != identity.Kind || known.Namespace != identity.Namespace
             || known.Workload != identity.Workload || !known.Labels.SequenceEqual(identity.Labels))
         {
             state.State.Identity = identity;
-            await state.WriteStateAsync();
             _snapshot = null;
+            write = true;
         }
         if (_snapshot is null)
         {
             await BuildAsync();
         }
         _gateways.Subscribe(observer, observer);
-        await ObserverPersistence.RememberAsync(state, s => s.Gateways, (s, g) => s.Gateways = g, observer);
+        if (!state.State.Gateways.Contains(observer))
+        {
+            state.State.Gateways = state.State.Gateways.Add(observer);
+            write = true;
+        }
+        if (write)
+        {
+            await state.WriteStateAsync();
+        }
         return _snapshot!;
     }
 
