@@ -65,7 +65,7 @@ internal static class Cli
             + "Connects, then rewrites VirtualServices (a header match carrying the change's marker: route 80 changes)\n"
             + "and DestinationRules (the load balancer flips: the cluster changes) of the first K services, and times\n"
             + "each change from its write to the last proxy that sees the service holding it. Counts pushes to the others.\n\nOptions:\n"
-            + Common + "\n" + ShapeOptions + "\n" + ChurnOptions + """
+            + Common + "\n" + ShapeOptions + "\n" + ChurnOptions + "\n" + """
           --kind vs|dr|both          what each change rewrites (default both, alternating)
         """,
         ["reconnect-storm"] = "Usage: Mesh.LoadTest reconnect-storm --cluster [options]\n\n"

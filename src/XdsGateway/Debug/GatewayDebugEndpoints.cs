@@ -58,6 +58,7 @@ public static class GatewayDebugEndpoints
                 ["namespace"] = w.Node.Namespace,
                 ["kind"] = w.Node.Kind.ToString().ToLowerInvariant(),
                 ["workload"] = w.Node.WorkloadName,
+                ["workloadKey"] = w.WorkloadKey,
                 ["scope"] = w.ScopeKey,
                 ["connectedAt"] = w.ConnectedAt.ToString("O"),
                 ["types"] = types,
