@@ -1,15 +1,7 @@
 namespace Mesh.LoadTest.Proxies;
 
-/// <summary>64-bit FNV-1a: cheap, deterministic, enough to tell two payloads of one resource apart.</summary>
+/// <summary>A 64-bit hash of a resource's bytes (XXH3: a proxy hashes every resource it receives, so this is on the tool's hot path).</summary>
 internal static class BytesHash
 {
-    public static ulong Of(ReadOnlySpan<byte> bytes)
-    {
-        var hash = 14695981039346656037UL;
-        foreach (var b in bytes)
-        {
-            hash = (hash ^ b) * 1099511628211UL;
-        }
-        return hash;
-    }
+    public static ulong Of(ReadOnlySpan<byte> bytes) => System.IO.Hashing.XxHash3.HashToUInt64(bytes);
 }

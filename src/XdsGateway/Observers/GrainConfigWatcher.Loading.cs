@@ -91,7 +91,7 @@ public sealed partial class GrainConfigWatcher
         {
             return; // a lease renewal's re-fetch of an unchanged service: nothing to wake
         }
-        InvalidateResolutions(affected);
+        InvalidateResolutions(affected, changed);
         var scopeChanged = changed.Any(c => c.Name == "*");
         var memo = new PatchMemo();
         foreach (var w in affected)

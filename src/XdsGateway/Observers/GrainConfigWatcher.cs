@@ -185,8 +185,8 @@ public sealed partial class GrainConfigWatcher(
             entry.Resources = r.ToImmutable();
             affected = [.. entry.Watches];
         }
-        InvalidateResolutions(affected);
         var ids = change.Updated.Select(u => new ResourceId(u.TypeUrl, u.Name)).Concat(change.Removed).ToList();
+        InvalidateResolutions(affected, ids);
         var memo = new PatchMemo();
         foreach (var w in affected)
         {
@@ -198,19 +198,24 @@ public sealed partial class GrainConfigWatcher(
     public Task OnScopeChangedAsync(ScopeSnapshot snapshot)
     {
         List<GrainProxyWatch> affected;
+        int changed;
         lock (_lock)
         {
             if (!_scopes.TryGetValue(snapshot.ScopeKey, out var entry))
             {
                 return Task.CompletedTask;
             }
-            entry.Snapshot = snapshot;
+            changed = entry.Update(snapshot);
             affected = [.. entry.Watches];
+        }
+        if (changed == 0)
+        {
+            return Task.CompletedTask; // e.g. a diagnostics-only change, or a renewal's re-fetch
         }
         foreach (var w in affected)
         {
             UpdateHosts(w);
-            w.OnChanged([], scopeChanged: true);
+            w.OnScopeChanged(changed);
         }
         return Task.CompletedTask;
     }
@@ -218,36 +223,64 @@ public sealed partial class GrainConfigWatcher(
     public Task OnWorkloadChangedAsync(WorkloadSnapshot snapshot)
     {
         List<GrainProxyWatch> affected;
+        WorkloadSnapshot? old;
         lock (_lock)
         {
             if (!_workloads.TryGetValue(snapshot.WorkloadKey, out var entry))
             {
                 return Task.CompletedTask;
             }
+            old = entry.Snapshot;
             entry.Snapshot = snapshot;
             // Streams still connecting attach to the scope the latest snapshot names.
             affected = [.. entry.Watches.Where(w => w.Scope is not null)];
         }
+        var changed = WorkloadChangedTypes(old, snapshot);
         foreach (var w in affected)
         {
-            AttachScope(w);
+            var before = w.Scope;
+            var scope = AttachScope(w);
             UpdateHosts(w);
-            w.OnChanged([], scopeChanged: true);
+            w.OnScopeChanged(ReferenceEquals(before, scope) ? changed : ResolutionCache.AllTypes);
         }
         return Task.CompletedTask;
     }
 
+    /// <summary>The types a workload's new snapshot changes for its streams on the same scope: its inbound listeners (LDS) and clusters (CDS).</summary>
+    private static int WorkloadChangedTypes(WorkloadSnapshot? old, WorkloadSnapshot fresh)
+    {
+        if (old is null || old.Ready != fresh.Ready)
+        {
+            return ResolutionCache.AllTypes;
+        }
+        var changed = 0;
+        if (!ScopeIndex.SameVersions(old.Listeners, fresh.Listeners))
+        {
+            changed |= ResolutionCache.Bit(Model.Translation.TypeUrls.Listener);
+        }
+        if (!ScopeIndex.SameVersions(old.Clusters, fresh.Clusters))
+        {
+            changed |= ResolutionCache.Bit(Model.Translation.TypeUrls.Cluster);
+        }
+        return changed;
+    }
+
     internal ServiceEntry? GetService(string host) => _services.GetValueOrDefault(host);
 
-    /// <summary>A service these streams hold changed (already applied): their scopes' shared resolutions are stale.</summary>
-    private static void InvalidateResolutions(List<GrainProxyWatch> affected)
+    /// <summary>A service these streams hold changed (already applied): their scopes' shared resolutions of the changed types are stale.</summary>
+    private static void InvalidateResolutions(List<GrainProxyWatch> affected, IReadOnlyList<ResourceId> changed)
     {
+        var types = 0;
+        foreach (var id in changed)
+        {
+            types |= id.Name == "*" ? ResolutionCache.AllTypes : ResolutionCache.Bit(id.TypeUrl);
+        }
         ScopeEntry? last = null;
         foreach (var w in affected)
         {
             if (w.Scope is { } scope && !ReferenceEquals(scope, last))
             {
-                scope.Resolutions.Invalidate(); // repeated for a scope whose streams interleave: harmless
+                scope.Resolutions.Invalidate(types); // repeated for a scope whose streams interleave: harmless
                 last = scope;
             }
         }

@@ -117,7 +117,7 @@ public sealed class GrainProxyWatch : IProxyWatch
         {
             return shared!;
         }
-        var generation = scope?.Resolutions.Generation ?? 0;
+        var generation = scope?.Resolutions.Generation(typeUrl) ?? 0;
         var computed = _owner.Interner.Intern(typeUrl, Compute(typeUrl, sub, scope?.Index, workload));
         scope?.Resolutions.Store(key, generation, computed);
         return computed;
@@ -376,19 +376,31 @@ public sealed class GrainProxyWatch : IProxyWatch
     {
         if (scopeChanged)
         {
-            for (var slot = 0; slot < TypeUrls.PushOrder.Count; slot++)
-            {
-                Invalidate(TypeUrls.PushOrder[slot]);
-            }
-            for (var slot = 0; slot < TypeUrls.PushOrder.Count; slot++)
-            {
-                Changed?.Invoke(TypeUrls.PushOrder[slot]);
-            }
+            OnScopeChanged(ResolutionCache.AllTypes);
             return;
         }
         if (Want(changed) is { } wanted)
         {
             Apply(wanted, memo);
+        }
+    }
+
+    /// <summary>The stream's scope or workload changed what the types in <paramref name="types"/> resolve to (a <see cref="ResolutionCache.Bit"/> mask).</summary>
+    internal void OnScopeChanged(int types)
+    {
+        for (var slot = 0; slot < TypeUrls.PushOrder.Count; slot++)
+        {
+            if ((types & (1 << slot)) != 0)
+            {
+                Invalidate(TypeUrls.PushOrder[slot]);
+            }
+        }
+        for (var slot = 0; slot < TypeUrls.PushOrder.Count; slot++)
+        {
+            if ((types & (1 << slot)) != 0)
+            {
+                Changed?.Invoke(TypeUrls.PushOrder[slot]);
+            }
         }
     }
 

@@ -11,38 +11,59 @@ namespace Mesh.XdsGateway.Observers;
 /// Resolved sets shared by the streams of one scope: a stream that subscribes what a peer of its
 /// scope already resolved takes that set instead of resolving (and hashing, to intern) every name
 /// again. A thousand proxies of a namespace connecting resolve their 120 clusters once, not a
-/// thousand times. Entries are valid for one generation: any change to what the scope's streams
-/// resolve from (the scope's snapshot, a service they hold) starts a new one.
+/// thousand times. Entries are valid for one generation of their type: a change to what the
+/// scope's streams resolve a type from (the scope's snapshot, a service they hold) starts a new
+/// generation of that type only, so a route change leaves the shared clusters and listeners valid.
 /// </summary>
 internal sealed class ResolutionCache
 {
-    private long _generation;
-    private volatile Table _table = new(0);
+    private readonly long[] _generations = new long[TypeUrls.PushOrder.Count];
+    private readonly Table?[] _tables = new Table?[TypeUrls.PushOrder.Count];
 
-    public long Generation => Volatile.Read(ref _generation);
+    /// <summary>Every type, as a mask of <see cref="TypeUrls.PushOrder"/> slots.</summary>
+    public const int AllTypes = (1 << 4) - 1;
 
-    /// <summary>Something the scope's streams resolve from changed: every entry is stale. Call after the change is applied.</summary>
-    public void Invalidate() => Interlocked.Increment(ref _generation);
+    public static int Bit(string typeUrl) => TypeUrls.IndexOf(typeUrl) is var i and >= 0 ? 1 << i : 0;
+
+    public long Generation(string typeUrl) => Volatile.Read(ref _generations[TypeUrls.IndexOf(typeUrl)]);
+
+    /// <summary>What the scope's streams resolve the types in <paramref name="types"/> from changed: their entries are stale. Call after the change is applied.</summary>
+    public void Invalidate(int types)
+    {
+        for (var slot = 0; slot < _generations.Length; slot++)
+        {
+            if ((types & (1 << slot)) != 0)
+            {
+                Interlocked.Increment(ref _generations[slot]);
+            }
+        }
+    }
 
     public bool TryGet(Key key, out ResolvedResources? resolved)
     {
-        var table = _table;
+        var slot = TypeUrls.IndexOf(key.TypeUrl);
+        var table = Volatile.Read(ref _tables[slot]);
         resolved = null;
-        return table.Generation == Generation && table.Entries.TryGetValue(key, out resolved);
+        return table is not null && table.Generation == Volatile.Read(ref _generations[slot]) && table.Entries.TryGetValue(key, out resolved);
     }
 
-    /// <summary>Keeps <paramref name="resolved"/>, computed from state read after <paramref name="generation"/> was current.</summary>
+    /// <summary>Keeps <paramref name="resolved"/>, computed from state read after <paramref name="generation"/> was its type's current one.</summary>
     public void Store(Key key, long generation, ResolvedResources resolved)
     {
-        if (generation != Generation)
+        var slot = TypeUrls.IndexOf(key.TypeUrl);
+        if (generation != Volatile.Read(ref _generations[slot]))
         {
             return; // a change landed while it was computed
         }
-        var table = _table;
-        if (table.Generation != generation)
+        var table = Volatile.Read(ref _tables[slot]);
+        if (table is null || table.Generation != generation)
         {
-            table = new Table(generation);
-            _table = table;
+            var fresh = new Table(generation);
+            table = Interlocked.CompareExchange(ref _tables[slot], fresh, table) == table ? fresh : Volatile.Read(ref _tables[slot])!;
+            if (table.Generation != generation)
+            {
+                return;
+            }
         }
         table.Entries[key] = resolved;
     }

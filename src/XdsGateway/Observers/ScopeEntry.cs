@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Collections.Immutable;
 using Mesh.Grains.Dtos;
 using Mesh.Model.Translation;
 
@@ -13,15 +14,22 @@ internal sealed class ScopeEntry(string key, ScopeIdentity identity)
 
     public ScopeIdentity Identity { get; } = identity;
 
-    /// <summary>The current snapshot; setting it re-indexes it once for every stream of the scope (and starts a new resolution generation).</summary>
-    public ScopeSnapshot? Snapshot
+    /// <summary>The current snapshot.</summary>
+    public ScopeSnapshot? Snapshot => _index?.Snapshot;
+
+    /// <summary>
+    /// Takes a new snapshot, re-indexing it once for every stream of the scope; returns the types
+    /// (<see cref="ResolutionCache.Bit"/> mask) whose resolution it changes, whose shared
+    /// resolutions start a new generation. A route change (a VirtualService) changes RDS only.
+    /// </summary>
+    public int Update(ScopeSnapshot snapshot)
     {
-        get => _index?.Snapshot;
-        set
-        {
-            _index = value is null ? null : new ScopeIndex(value);
-            Resolutions.Invalidate();
-        }
+        var old = _index;
+        var fresh = new ScopeIndex(snapshot);
+        _index = fresh;
+        var changed = fresh.ChangedTypes(old);
+        Resolutions.Invalidate(changed);
+        return changed;
     }
 
     /// <summary>Sets resolved by the scope's streams, shared with peers subscribing the same.</summary>
@@ -64,6 +72,54 @@ internal sealed class ScopeIndex
     }
 
     public ScopeSnapshot Snapshot { get; }
+
+    /// <summary>
+    /// The types whose resolution differs between <paramref name="old"/> and this snapshot: what
+    /// the scope sees (hosts bound every type's names), its cluster names (CDS wildcard; EDS of new
+    /// subsets), listeners and service listeners (LDS), route configurations (RDS).
+    /// </summary>
+    public int ChangedTypes(ScopeIndex? old)
+    {
+        if (old is null || old.Snapshot.Ready != Snapshot.Ready)
+        {
+            return ResolutionCache.AllTypes;
+        }
+        if (!Hosts.SetEquals(old.Hosts))
+        {
+            return ResolutionCache.AllTypes;
+        }
+        var changed = 0;
+        if (!Snapshot.ClusterNames.SequenceEqual(old.Snapshot.ClusterNames, StringComparer.Ordinal) || !SameVersions(Snapshot.OwnClusters, old.Snapshot.OwnClusters))
+        {
+            changed |= ResolutionCache.Bit(TypeUrls.Cluster) | ResolutionCache.Bit(TypeUrls.Endpoint);
+        }
+        if (!SameVersions(Snapshot.Listeners, old.Snapshot.Listeners) || !ServiceListeners.SetEquals(old.ServiceListeners))
+        {
+            changed |= ResolutionCache.Bit(TypeUrls.Listener);
+        }
+        if (!SameVersions(Snapshot.Routes, old.Snapshot.Routes))
+        {
+            changed |= ResolutionCache.Bit(TypeUrls.Route);
+        }
+        return changed;
+    }
+
+    /// <summary>The same resources by name and version, in the same order.</summary>
+    internal static bool SameVersions(ImmutableArray<XdsResource> a, ImmutableArray<XdsResource> b)
+    {
+        if (a.Length != b.Length)
+        {
+            return false;
+        }
+        for (var i = 0; i < a.Length; i++)
+        {
+            if (a[i].Name != b[i].Name || a[i].Version != b[i].Version)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 
     public FrozenSet<string> Clusters { get; }
 
