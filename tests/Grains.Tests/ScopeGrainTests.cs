@@ -23,6 +23,19 @@ public sealed class ScopeGrainTests(ClusterFixture fixture) : IClassFixture<Clus
     private Task<ScopeSnapshot> SubscribeAsync(ScopeIdentity id, RecordingObserver observer) =>
         fixture.Client.GetGrain<IScopeGrain>(ScopeKey.From(id)).SubscribeAsync(fixture.Client.CreateObjectReference<IXdsGatewayObserver>(observer), id);
 
+    /// <summary>
+    /// Subscribes, waits until the scope shows <paramref name="settled"/> and drops what the observer
+    /// got meanwhile: the silo's catalog follows the namespace grains asynchronously, so a scope built
+    /// at once may be rebuilt when the definitions just written reach it.
+    /// </summary>
+    private async Task<ScopeSnapshot> SubscribeSettledAsync(ScopeIdentity id, RecordingObserver observer, Func<ScopeSnapshot, bool> settled)
+    {
+        await SubscribeAsync(id, observer);
+        var snapshot = await SettledAsync(id, settled);
+        await observer.DrainAsync(TimeSpan.FromMilliseconds(300));
+        return snapshot;
+    }
+
     private async Task<ScopeSnapshot> SettledAsync(ScopeIdentity id, Func<ScopeSnapshot, bool> settled)
     {
         var grain = fixture.Client.GetGrain<IScopeGrain>(ScopeKey.From(id));
@@ -98,9 +111,7 @@ public sealed class ScopeGrainTests(ClusterFixture fixture) : IClassFixture<Clus
         await fixture.DefineAsync(new NamespaceConfig(ns, [a], [], [], []));
         var observer = new RecordingObserver();
         var id = ScopeIdentity.Shared(ProxyKind.Sidecar, ns, null);
-        await SubscribeAsync(id, observer);
-        var first = await SettledAsync(id, s => s.ClusterNames.Contains(Outbound(a)));
-        await observer.DrainAsync(TimeSpan.FromMilliseconds(300));
+        var first = await SubscribeSettledAsync(id, observer, s => s.ClusterNames.Contains(Outbound(a)));
 
         var b = Service("b", ns);
         await fixture.DefineAsync(new NamespaceConfig(ns, [a, b], [], [], []));
@@ -124,11 +135,7 @@ public sealed class ScopeGrainTests(ClusterFixture fixture) : IClassFixture<Clus
         await fixture.DefineAsync(new NamespaceConfig(ns, [a], [sidecar], [], []), new NamespaceConfig(other, [Service("x1", other)], [], [], []));
         var observer = new RecordingObserver();
         var id = ScopeIdentity.Shared(ProxyKind.Sidecar, ns, "default");
-        await SubscribeAsync(id, observer);
-        // The silo's catalog follows the namespace grains asynchronously: let the scope settle on what
-        // it sees (a), then watch what the changes below cause.
-        await SettledAsync(id, s => s.ClusterNames.Contains(Outbound(a)));
-        await observer.DrainAsync(TimeSpan.FromMilliseconds(300));
+        await SubscribeSettledAsync(id, observer, s => s.ClusterNames.Contains(Outbound(a)));
 
         // A new namespace with services, a new service and a Sidecar elsewhere: none of it is visible to ns.
         var third = ns + "y";
@@ -151,9 +158,7 @@ public sealed class ScopeGrainTests(ClusterFixture fixture) : IClassFixture<Clus
         await fixture.DefineAsync(new NamespaceConfig(ns, [a], [], [], []));
         var observer = new RecordingObserver();
         var id = ScopeIdentity.Shared(ProxyKind.Sidecar, ns, null);
-        await SubscribeAsync(id, observer);
-        await SettledAsync(id, s => s.ClusterNames.Contains(Outbound(a)));
-        await observer.DrainAsync(TimeSpan.FromMilliseconds(300));
+        await SubscribeSettledAsync(id, observer, s => s.ClusterNames.Contains(Outbound(a)));
 
         await fixture.Client.GetGrain<IServiceGrain>(ServiceKey.From(a.Hostname)).UpdateAsync(new ServiceUpdate
         {
@@ -171,9 +176,7 @@ public sealed class ScopeGrainTests(ClusterFixture fixture) : IClassFixture<Clus
         await fixture.DefineAsync(new NamespaceConfig(ns, [a], [], [], []));
         var observer = new RecordingObserver();
         var id = ScopeIdentity.Shared(ProxyKind.Sidecar, ns, null);
-        await SubscribeAsync(id, observer);
-        var first = await SettledAsync(id, s => s.Routes.Length == 1);
-        await observer.DrainAsync(TimeSpan.FromMilliseconds(300));
+        var first = await SubscribeSettledAsync(id, observer, s => s.Routes.Length == 1);
 
         var vs = new VirtualService(ObjectMeta.Of("a", ns), [a.Hostname], [], [new HttpRoute(
             null, [], [new RouteDestination(new Destination(a.Hostname, null, null), null)], TimeSpan.FromSeconds(3), null)], [], []);

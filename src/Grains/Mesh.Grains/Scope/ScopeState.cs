@@ -4,7 +4,7 @@ namespace Mesh.Grains.Scope;
 
 /// <summary>Persisted state of a scope: the identity it serves and its gateways (everything else is re-derived).</summary>
 [GenerateSerializer, Alias("mesh.ScopeState")]
-public sealed class ScopeState
+public sealed class ScopeState : Catalog.ICatalogBuiltState<ScopeIdentity>
 {
     [Id(0)] public ScopeIdentity? Identity { get; set; }
 

@@ -5,7 +5,7 @@ namespace Mesh.Grains.Workload;
 
 /// <summary>Persisted state of a workload: its identity and its gateways (everything else is re-derived).</summary>
 [GenerateSerializer, Alias("mesh.WorkloadState")]
-public sealed class WorkloadState
+public sealed class WorkloadState : Catalog.ICatalogBuiltState<WorkloadIdentity>
 {
     [Id(0)] public WorkloadIdentity? Identity { get; set; }
 
