@@ -30,6 +30,7 @@ internal sealed partial class SiloCatalog
     private readonly Dictionary<string, NamespaceConfig> _configs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Namespace, ServiceScopeView View)> _views = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MeshService> _definitions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, MeshService>> _definitionsByNamespace = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CatalogRegistration> _scopes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _scopesByHost = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CatalogRegistration> _workloads = new(StringComparer.Ordinal);
@@ -73,7 +74,12 @@ internal sealed partial class SiloCatalog
             }
             var hosts = new HashSet<string>(StringComparer.Ordinal);
             var services = new List<ScopeService>();
-            foreach (var svc in _definitions.Values)
+            // A Sidecar naming its namespaces (./*, shared/*) reads those, not every service of the mesh.
+            var namespaces = ScopeInputs.EgressNamespaces(sidecar, identity.Namespace);
+            var candidates = namespaces is null
+                ? _definitions.Values
+                : namespaces.SelectMany(n => _definitionsByNamespace.TryGetValue(n, out var defs) ? defs.Values : Enumerable.Empty<MeshService>());
+            foreach (var svc in candidates)
             {
                 if (!ScopeInputs.Sees(svc, identity.Namespace, sidecar))
                 {
@@ -155,6 +161,29 @@ internal sealed partial class SiloCatalog
         }
     }
 
+    private void SetDefinition(MeshService def)
+    {
+        if (_definitions.TryGetValue(def.Hostname, out var held) && held.Namespace != def.Namespace)
+        {
+            RemoveDefinition(held); // the host moved to (or is defined again in) another namespace
+        }
+        _definitions[def.Hostname] = def;
+        if (!_definitionsByNamespace.TryGetValue(def.Namespace, out var defs))
+        {
+            _definitionsByNamespace[def.Namespace] = defs = new Dictionary<string, MeshService>(StringComparer.Ordinal);
+        }
+        defs[def.Hostname] = def;
+    }
+
+    private void RemoveDefinition(MeshService def)
+    {
+        _definitions.Remove(def.Hostname);
+        if (_definitionsByNamespace.TryGetValue(def.Namespace, out var defs) && defs.Remove(def.Hostname) && defs.Count == 0)
+        {
+            _definitionsByNamespace.Remove(def.Namespace);
+        }
+    }
+
     private void Unindex(CatalogRegistration reg)
     {
         foreach (var h in reg.Hosts)
@@ -189,7 +218,7 @@ internal sealed partial class SiloCatalog
                 }
                 if (!newDefs.ContainsKey(host) && _definitions.TryGetValue(host, out var held) && held.Namespace == ns)
                 {
-                    _definitions.Remove(host);
+                    RemoveDefinition(held);
                 }
             }
             foreach (var (host, def) in newDefs)
@@ -198,7 +227,7 @@ internal sealed partial class SiloCatalog
                 {
                     changedHosts.Add(host);
                 }
-                _definitions[host] = def;
+                SetDefinition(def);
             }
 
             // Views of this namespace's services: new versions, and those gone from it.

@@ -35,6 +35,34 @@ internal static class ScopeInputs
             .Any(h => Visibility.EgressHostMatches(h, svc.Hostname, svc.Namespace, proxyNamespace));
     }
 
+    /// <summary>
+    /// The namespaces whose services a Sidecar's egress can admit (<c>.</c> is the proxy's own), or
+    /// null when any namespace's can be (no Sidecar, or a <c>*/</c> host): where to look for what a
+    /// scope sees instead of every service of the mesh.
+    /// </summary>
+    public static HashSet<string>? EgressNamespaces(Sidecar? sidecar, string proxyNamespace)
+    {
+        if (sidecar is null)
+        {
+            return null;
+        }
+        var namespaces = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var h in sidecar.Egress.SelectMany(e => e.Hosts))
+        {
+            var slash = h.IndexOf('/', StringComparison.Ordinal);
+            var ns = slash < 0 ? null : h[..slash];
+            if (ns == "*")
+            {
+                return null;
+            }
+            if (ns is not null and not "~")
+            {
+                namespaces.Add(ns == "." ? proxyNamespace : ns);
+            }
+        }
+        return namespaces;
+    }
+
     public static ImmutableArray<InboundPort> InboundPorts(NamespaceConfig own, ImmutableSortedDictionary<string, string> labels) =>
         [.. own.Services
             .Where(s => s.Selector.Count > 0 && s.Selector.Matches(labels))
