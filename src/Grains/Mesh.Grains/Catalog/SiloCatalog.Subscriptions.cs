@@ -129,12 +129,19 @@ internal sealed partial class SiloCatalog : ICatalogObserver, IDisposable
                 LogRenewFailed(_logger, ex); // its lease expires on its own
             }
         }
+        var fetchedAt = Stamp;
         var snapshots = await Task.WhenAll(added.Select(ns => _grains.GetGrain<INamespaceGrain>(ns).SubscribeAsync(_self!))).ConfigureAwait(false);
         foreach (var snapshot in snapshots)
         {
-            Tell(ApplyNamespace(snapshot));
+            ApplyFetched(snapshot, fetchedAt);
         }
     }
+
+    /// <summary>
+    /// Applies a namespace's snapshot fetched (a subscription's answer) when the catalog's stamp was
+    /// <paramref name="fetchedAt"/>; what notifications brought since is newer and kept.
+    /// </summary>
+    internal void ApplyFetched(NamespaceSnapshot snapshot, long fetchedAt) => Tell(ApplyNamespace(snapshot, fetchedAt));
 
     /// <summary>When a silo leaves the cluster, re-fetch everything shortly after (its grains re-activate elsewhere).</summary>
     private async Task WatchMembershipAsync()

@@ -35,6 +35,25 @@ internal sealed partial class SiloCatalog
     private readonly Dictionary<string, HashSet<string>> _scopesByHost = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CatalogRegistration> _workloads = new(StringComparer.Ordinal);
 
+    // When each namespace's config and each service's view was last applied (a counter, not a clock):
+    // a renewal's snapshot, fetched before a notification that arrived while it was in flight, must
+    // not put the older content back.
+    private long _stamp;
+    private readonly Dictionary<string, long> _configStamps = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _viewStamps = new(StringComparer.Ordinal);
+
+    /// <summary>The current apply stamp: taken before a renewal's fetch, and passed back with what it fetched.</summary>
+    internal long Stamp
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stamp;
+            }
+        }
+    }
+
     public SiloCatalog(IGrainFactory grains, TimeProvider time, MeshSettings settings, IServiceProvider services, ILogger<SiloCatalog> logger)
     {
         _grains = grains;
@@ -195,16 +214,29 @@ internal sealed partial class SiloCatalog
         }
     }
 
-    /// <summary>Takes a namespace's config and views; returns the grains whose inputs changed.</summary>
-    private Affected ApplyNamespace(NamespaceSnapshot snapshot)
+    /// <summary>
+    /// Takes a namespace's config and views; returns the grains whose inputs changed. A snapshot
+    /// fetched at <paramref name="fetchedAt"/> (a renewal) leaves alone what a notification applied
+    /// after that: the config, or a service's view, it would otherwise set back to older content.
+    /// </summary>
+    private Affected ApplyNamespace(NamespaceSnapshot snapshot, long? fetchedAt = null)
     {
-        var config = snapshot.Config;
-        var ns = config.Namespace;
+        var ns = snapshot.Config.Namespace;
         var affected = new Affected();
         lock (_gate)
         {
+            var stamp = ++_stamp;
             var old = _configs.GetValueOrDefault(ns) ?? NamespaceConfig.Empty(ns);
-            _configs[ns] = config;
+            var config = snapshot.Config;
+            if (fetchedAt is { } f && _configStamps.GetValueOrDefault(ns) > f)
+            {
+                config = old;
+            }
+            else
+            {
+                _configs[ns] = config;
+                _configStamps[ns] = stamp;
+            }
 
             // Service definitions: added, removed, or moved/re-exported (what visibility reads).
             var oldDefs = old.Services.DistinctBy(s => s.Hostname).ToDictionary(s => s.Hostname, StringComparer.Ordinal);
@@ -235,15 +267,22 @@ internal sealed partial class SiloCatalog
             var fresh = snapshot.Views.ToDictionary(v => v.Host, StringComparer.Ordinal);
             foreach (var v in snapshot.Views)
             {
+                if (fetchedAt is { } fetched && _viewStamps.GetValueOrDefault(v.Host) > fetched)
+                {
+                    continue; // a notification after the fetch brought a newer view
+                }
                 if (!_views.TryGetValue(v.Host, out var held) || held.View.Version != v.Version)
                 {
                     _views[v.Host] = (ns, v);
+                    _viewStamps[v.Host] = stamp;
                     changedViews.Add(v.Host);
                 }
             }
-            foreach (var host in _views.Where(kv => kv.Value.Namespace == ns && !fresh.ContainsKey(kv.Key)).Select(kv => kv.Key).ToList())
+            foreach (var host in _views.Where(kv => kv.Value.Namespace == ns && !fresh.ContainsKey(kv.Key)
+                && (fetchedAt is not { } fetched || _viewStamps.GetValueOrDefault(kv.Key) <= fetched)).Select(kv => kv.Key).ToList())
             {
                 _views.Remove(host);
+                _viewStamps[host] = stamp;
                 changedViews.Add(host);
             }
 
@@ -277,6 +316,7 @@ internal sealed partial class SiloCatalog
         var affected = new Affected();
         lock (_gate)
         {
+            _viewStamps[view.Host] = ++_stamp;
             if (_views.TryGetValue(view.Host, out var held) && held.View.Version == view.Version)
             {
                 return affected;
