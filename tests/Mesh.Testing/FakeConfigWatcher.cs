@@ -91,6 +91,8 @@ public sealed class FakeConfigWatcher : IConfigWatcher
     /// <summary>Raises Changed for the types without changing anything.</summary>
     public void Raise(params string[] typeUrls) => Publish(typeUrls, () => { });
 
+    internal void SetCompleteUnlocked(string typeUrl, bool complete) => _complete[typeUrl] = complete;
+
     internal void SetUnlocked(string typeUrl, IEnumerable<XdsResource> resources) =>
         _resources[typeUrl] = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, resources.Select(r => KeyValuePair.Create(r.Name, r)));
 

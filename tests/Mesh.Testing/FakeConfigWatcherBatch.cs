@@ -14,4 +14,11 @@ public sealed class FakeConfigWatcherBatch
         _watcher.SetUnlocked(typeUrl, resources);
         return this;
     }
+
+    /// <summary>Marks the type's set as still loading or complete without raising Changed for it.</summary>
+    public FakeConfigWatcherBatch SetComplete(string typeUrl, bool complete)
+    {
+        _watcher.SetCompleteUnlocked(typeUrl, complete);
+        return this;
+    }
 }

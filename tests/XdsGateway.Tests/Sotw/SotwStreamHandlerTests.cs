@@ -294,6 +294,27 @@ public sealed class SotwStreamHandlerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sotw_HeldCdsThatCompletes_GoesOutBeforeTheListenerThatWokeTheStream_X33_X25()
+    {
+        _watcher.Set(TypeUrls.Cluster, TestResources.Cluster("a"));
+        _watcher.Set(TypeUrls.Listener, TestResources.Listener("a"));
+        await SubscribeAndAckAsync(TypeUrls.Cluster);
+        await SubscribeAndAckAsync(TypeUrls.Listener);
+
+        // A new service: its cluster set is held while the service loads...
+        _watcher.Batch(b => b.SetComplete(TypeUrls.Cluster, false).Set(TypeUrls.Cluster, TestResources.Cluster("a"), TestResources.Cluster("b")), TypeUrls.Cluster);
+        await _ads.ExpectNoResponseAsync(TimeSpan.FromMilliseconds(300));
+
+        // ...it loads, and the stream is woken for the new listener before it is woken for the
+        // clusters again (two notification threads): the clusters still go out first.
+        _watcher.Batch(b => b.SetComplete(TypeUrls.Cluster, true).Set(TypeUrls.Listener, TestResources.Listener("a"), TestResources.Listener("b")), TypeUrls.Listener);
+        var cds = await _ads.ExpectResponseAsync(TypeUrls.Cluster);
+        Assert.Equal(["a", "b"], ClusterNames(cds));
+        var lds = await _ads.ExpectResponseAsync(TypeUrls.Listener);
+        Assert.Equal(2, lds.Resources.Count);
+    }
+
+    [Fact]
     public async Task Sotw_EdsOnceCdsWasSent_IsNotHeldByALaterIncompleteCds_X33()
     {
         _watcher.Set(TypeUrls.Cluster, TestResources.Cluster("a"));
