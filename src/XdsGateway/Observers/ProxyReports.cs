@@ -33,22 +33,7 @@ internal sealed class ProxyReports(TimeProvider time)
     public int PendingNodes => _pending.Count;
 
     /// <summary>Adds one event to the node's batch; <paramref name="target"/> (the node's grain) is kept with the batch so a flush does not look it up again.</summary>
-    public void Add(string nodeId, ProxyEvent e, IProxyGrain? target = null)
-    {
-        var now = time.GetTimestamp();
-        Volatile.Write(ref _lastAddedAt, now);
-        Interlocked.CompareExchange(ref _oldestPendingAt, now, 0);
-        while (true)
-        {
-            var pending = _pending.GetOrAdd(nodeId, static (_, t) => new Pending(t), target);
-            if (pending.TryAdd(e))
-            {
-                return;
-            }
-
-            // Taken by a flush between GetOrAdd and TryAdd: start a new batch.
-        }
-    }
+    public void Add(string nodeId, ProxyEvent e, IProxyGrain? target = null) => Put(nodeId, target, e, static (p, e) => p.TryAdd(e));
 
     /// <summary>
     /// True when events wait and either none was added for <paramref name="quiet"/> (the pushes
@@ -68,14 +53,17 @@ internal sealed class ProxyReports(TimeProvider time)
     }
 
     /// <summary>Records that the node connected; the registration goes with its next report.</summary>
-    public void Connect(string nodeId, ProxyRegistration registration, IProxyGrain? target = null)
+    public void Connect(string nodeId, ProxyRegistration registration, IProxyGrain? target = null) => Put(nodeId, target, registration, static (p, r) => p.TryConnect(r));
+
+    /// <summary>Puts something into the node's open batch, starting the flush wait if none was pending.</summary>
+    private void Put<T>(string nodeId, IProxyGrain? target, T item, Func<Pending, T, bool> put)
     {
         var now = time.GetTimestamp();
         Volatile.Write(ref _lastAddedAt, now);
         Interlocked.CompareExchange(ref _oldestPendingAt, now, 0);
-        while (!_pending.GetOrAdd(nodeId, static (_, t) => new Pending(t), target).TryConnect(registration))
+        while (!put(_pending.GetOrAdd(nodeId, static (_, t) => new Pending(t), target), item))
         {
-            // Taken by a flush between GetOrAdd and TryConnect: start a new batch.
+            // Taken by a flush between GetOrAdd and the put: start a new batch.
         }
     }
 
