@@ -100,10 +100,19 @@ public sealed class ProxylessProtocolTests : IAsyncLifetime, IDisposable
     {
         await using var client = Client();
 
+        // Two services load independently: a response may carry the one already loaded and the next
+        // the other (EDS absent from a SotW response is not a deletion, X-27), but none is empty.
         await client.RequestAsync(TypeUrls.Endpoint, [CartV1, BooksCluster]);
-        var eds = await client.ExpectResponseAsync(TypeUrls.Endpoint);
-        Assert.Equal(Sorted(BooksCluster, CartV1), eds.Resources.Select(r => ClusterLoadAssignment.Parser.ParseFrom(r.Value).ClusterName).Order(StringComparer.Ordinal));
-        await client.AckAsync(eds);
+        var held = new SortedSet<string>(StringComparer.Ordinal);
+        for (var responses = 1; held.Count < 2; responses++)
+        {
+            Assert.True(responses <= 2, $"EDS for [{CartV1}, {BooksCluster}] took more than two responses; held {string.Join(", ", held)}");
+            var eds = await client.ExpectResponseAsync(TypeUrls.Endpoint);
+            Assert.NotEmpty(eds.Resources);
+            held.UnionWith(eds.Resources.Select(r => ClusterLoadAssignment.Parser.ParseFrom(r.Value).ClusterName));
+            await client.AckAsync(eds);
+        }
+        Assert.Equal(Sorted(BooksCluster, CartV1), held);
         await client.RequestAsync(TypeUrls.Route, [ResourceNames.HostPort(Cart, 7070)]);
         var rds = await client.ExpectResponseAsync(TypeUrls.Route);
         Assert.Equal(ResourceNames.HostPort(Cart, 7070), Envoy.Config.Route.V3.RouteConfiguration.Parser.ParseFrom(Assert.Single(rds.Resources).Value).Name);

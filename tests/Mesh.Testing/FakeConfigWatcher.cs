@@ -20,6 +20,12 @@ public sealed class FakeConfigWatcher : IConfigWatcher
     /// <summary>Called on open; throw an <see cref="Grpc.Core.RpcException"/> to refuse the node.</summary>
     public Action<ProxyNode>? OnOpen { get; set; }
 
+    /// <summary>
+    /// Called after a watch resolved a type, outside every lock: lets a test change the resources
+    /// between two resolutions of one flush (a service that finishes loading mid-sweep).
+    /// </summary>
+    public Action<string, ResolvedResources>? AfterResolve { get; set; }
+
     public IReadOnlyList<FakeProxyWatch> Watches
     {
         get

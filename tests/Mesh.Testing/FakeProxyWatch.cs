@@ -77,6 +77,13 @@ public sealed class FakeProxyWatch : IProxyWatch
 
     public ResolvedResources Resolve(string typeUrl)
     {
+        var result = ResolveLocked(typeUrl);
+        _watcher.AfterResolve?.Invoke(typeUrl, result);
+        return result;
+    }
+
+    private ResolvedResources ResolveLocked(string typeUrl)
+    {
         var (generation, complete, all) = _watcher.Snapshot(typeUrl);
         lock (_gate)
         {

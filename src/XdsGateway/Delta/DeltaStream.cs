@@ -94,6 +94,11 @@ internal sealed partial class DeltaStream(
                 state.Dirty = true;
             }
 
+            if (i == ListenerSlot && _types[ClusterSlot] is { Incomplete: true })
+            {
+                continue; // listeners wait while a cluster they may route to is loading; they stay dirty
+            }
+
             if ((state.Dirty || state.Force.Count > 0 || state.RespondOnce) && !state.InFlight)
             {
                 await TrySendAsync(state, cancellationToken).ConfigureAwait(false);
@@ -189,6 +194,7 @@ internal sealed partial class DeltaStream(
     private async Task TrySendAsync(DeltaTypeState state, CancellationToken cancellationToken)
     {
         var resolved = Watch.Resolve(state.TypeUrl);
+        state.Incomplete = !resolved.Complete;
         if (state.Force.Count == 0 && !state.RespondOnce && ReferenceEquals(resolved, state.LastResolved))
         {
             state.Dirty = false;

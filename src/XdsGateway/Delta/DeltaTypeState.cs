@@ -33,6 +33,9 @@ internal sealed class DeltaTypeState(string typeUrl)
 
     public bool Dirty { get; set; }
 
+    /// <summary>The set last evaluated was still loading (a service being fetched): listeners wait for it .</summary>
+    public bool Incomplete { get; set; }
+
     public ResolvedResources? LastResolved { get; set; }
 
     /// <summary>

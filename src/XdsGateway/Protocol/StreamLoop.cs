@@ -83,6 +83,10 @@ internal abstract class StreamLoop<TRequest>
     /// </summary>
     protected abstract Task FlushAsync(int changed, CancellationToken cancellationToken);
 
+    /// <summary>Push-order slots of the cluster and listener types.</summary>
+    protected static readonly int ClusterSlot = TypeUrls.IndexOf(TypeUrls.Cluster);
+    protected static readonly int ListenerSlot = TypeUrls.IndexOf(TypeUrls.Listener);
+
     /// <summary>
     /// Types to re-check for a change mask: every type up to the last one changed, so a change to
     /// routes also pushes any pending cluster, endpoint and listener change first.

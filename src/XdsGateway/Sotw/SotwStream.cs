@@ -99,6 +99,11 @@ internal sealed partial class SotwStream(
                 state.Dirty = true;
             }
 
+            if (WaitsForClusters(i))
+            {
+                continue; // stays dirty: the clusters' completion raises Changed and sends both, in order
+            }
+
             if ((state.Dirty || state.Force) && !state.InFlight && !AwaitsParent(i))
             {
                 await TrySendAsync(state, cancellationToken).ConfigureAwait(false);
@@ -112,6 +117,13 @@ internal sealed partial class SotwStream(
     /// reconnect). Sent first, the EDS set would go out again after the CDS. The child keeps
     /// its pending response, and the parent's completion sends both in push order, in one flush.
     /// </summary>
+    /// <summary>
+    /// while the stream's cluster set is held because a service it needs is still loading, its
+    /// listeners wait too. The listeners of a service that just loaded would otherwise go out before
+    /// its cluster (the clusters were evaluated a moment before the load completed).
+    /// </summary>
+    private bool WaitsForClusters(int index) => index == ListenerSlot && _types[ClusterSlot] is { Incomplete: true };
+
     private bool AwaitsParent(int index) =>
         ParentSlots[index] is var parent and >= 0 && _types[parent] is { } state && state.Watched.NonceSent.Length == 0;
 
@@ -120,6 +132,7 @@ internal sealed partial class SotwStream(
         var typeUrl = state.Watched.TypeUrl;
         var subscription = state.Applied ?? Subscription.None;
         var resolved = Watch.Resolve(typeUrl);
+        state.Incomplete = !resolved.Complete;
         if (!state.Force && ReferenceEquals(resolved, state.LastResolved))
         {
             state.Dirty = false;

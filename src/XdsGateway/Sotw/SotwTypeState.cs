@@ -16,6 +16,9 @@ internal sealed class SotwTypeState(string typeUrl)
     /// <summary>Resources may have changed while a response was in flight: evaluate after the ACK.</summary>
     public bool Dirty { get; set; }
 
+    /// <summary>The set last evaluated was still loading (a service being fetched): listeners wait for it .</summary>
+    public bool Incomplete { get; set; }
+
     /// <summary>The request must be answered even with unchanged content (initial, X-19, X-34).</summary>
     public bool Force { get; set; }
 

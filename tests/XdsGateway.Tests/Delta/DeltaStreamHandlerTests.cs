@@ -273,6 +273,37 @@ public sealed class DeltaStreamHandlerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Delta_ServiceThatLoadsBetweenTheClusterAndListenerEvaluations_StillSendsClustersFirst_X33()
+    {
+        _watcher.Set(TypeUrls.Cluster, TestResources.Cluster("a"));
+        _watcher.Set(TypeUrls.Listener, TestResources.Listener("a"));
+        await _ads.SubscribeAsync(TypeUrls.Cluster, "*");
+        await ExpectAndAckAsync(TypeUrls.Cluster);
+        await _ads.SubscribeAsync(TypeUrls.Listener, "*");
+        await ExpectAndAckAsync(TypeUrls.Listener);
+
+        // The scope gains service b, still loading (its cluster is not in the set yet); it loads
+        // between the stream's cluster and listener evaluations and says so a moment later.
+        var loaded = 0;
+        _watcher.AfterResolve = (type, resolved) =>
+        {
+            if (type == TypeUrls.Cluster && !resolved.Complete && Interlocked.Exchange(ref loaded, 1) == 0)
+            {
+                _watcher.Batch(b => b.SetComplete(TypeUrls.Cluster, true)
+                    .Set(TypeUrls.Cluster, TestResources.Cluster("a"), TestResources.Cluster("b"))
+                    .Set(TypeUrls.Listener, TestResources.Listener("a"), TestResources.Listener("b")));
+                _ = Task.Delay(200).ContinueWith(_ => _watcher.Raise(TypeUrls.Cluster), TaskScheduler.Default);
+            }
+        };
+        _watcher.Batch(b => b.SetComplete(TypeUrls.Cluster, false), TypeUrls.Cluster, TypeUrls.Listener);
+
+        var cds = await ExpectAndAckAsync(TypeUrls.Cluster);
+        Assert.Equal(["b"], cds.Resources.Select(r => r.Name));
+        var lds = await ExpectAndAckAsync(TypeUrls.Listener);
+        Assert.Equal(["b"], lds.Resources.Select(r => r.Name));
+    }
+
+    [Fact]
     public async Task Delta_SeveralTypesChangeAtOnce_ArePushedCdsEdsLdsRds_X33()
     {
         _watcher.Set(TypeUrls.Cluster, TestResources.Cluster("a"));
