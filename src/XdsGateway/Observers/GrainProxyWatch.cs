@@ -113,14 +113,28 @@ public sealed class GrainProxyWatch : IProxyWatch
         var workload = Workload.Snapshot;
         var sub = Volatile.Read(ref _subscriptions[Slot(typeUrl)]) ?? Subscription.None;
         var key = ResolutionCache.Key.Of(typeUrl, sub, workload);
-        if (scope is not null && scope.Resolutions.TryGet(key, out var shared))
+        if (scope is null)
+        {
+            return _owner.Interner.Intern(typeUrl, Compute(typeUrl, sub, null, workload));
+        }
+        if (scope.Resolutions.TryGet(key, out var shared))
         {
             return shared!;
         }
-        var generation = scope?.Resolutions.Generation(typeUrl) ?? 0;
-        var computed = _owner.Interner.Intern(typeUrl, Compute(typeUrl, sub, scope?.Index, workload));
-        scope?.Resolutions.Store(key, generation, computed);
-        return computed;
+        // One change wakes every stream of the scope at once: one of them resolves the set, the
+        // others wait for it and take it (without this, each computed and interned the same set,
+        // queuing on the interner's lock: a fifth of a gateway's CPU during a 20,000-proxy push).
+        lock (scope.Resolutions.GateOf(typeUrl))
+        {
+            if (scope.Resolutions.TryGet(key, out shared))
+            {
+                return shared!;
+            }
+            var generation = scope.Resolutions.Generation(typeUrl);
+            var computed = _owner.Interner.Intern(typeUrl, Compute(typeUrl, sub, scope.Index, workload));
+            scope.Resolutions.Store(key, generation, computed);
+            return computed;
+        }
     }
 
     private void Invalidate(string typeUrl)

@@ -19,11 +19,15 @@ internal sealed class ResolutionCache
 {
     private readonly long[] _generations = new long[TypeUrls.PushOrder.Count];
     private readonly Table?[] _tables = new Table?[TypeUrls.PushOrder.Count];
+    private readonly Lock[] _gates = [.. TypeUrls.PushOrder.Select(_ => new Lock())];
 
     /// <summary>Every type, as a mask of <see cref="TypeUrls.PushOrder"/> slots.</summary>
     public const int AllTypes = (1 << 4) - 1;
 
     public static int Bit(string typeUrl) => TypeUrls.IndexOf(typeUrl) is var i and >= 0 ? 1 << i : 0;
+
+    /// <summary>Held while one of the scope's streams resolves a set of the type that peers are missing too.</summary>
+    public Lock GateOf(string typeUrl) => _gates[TypeUrls.IndexOf(typeUrl)];
 
     public long Generation(string typeUrl) => Volatile.Read(ref _generations[TypeUrls.IndexOf(typeUrl)]);
 
