@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics.Metrics;
 using Mesh.Grains;
-using Mesh.Grains.Dtos;
 using Mesh.Grains.Keys;
 using Mesh.Ingest.Kubernetes.Leadership;
 using Mesh.Ingest.Registry;
@@ -53,10 +52,7 @@ public sealed partial class KubernetesSource : BackgroundService, IKubeChangeSin
     private readonly Dictionary<string, HashSet<ConfigKey>> _podsOnNode = new(StringComparer.Ordinal);
 
     // Owned by the apply loop.
-    private readonly RegistryIndex _index;
-    private readonly Dictionary<string, (string Namespace, string Fingerprint)> _definitions = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Dictionary<string, MeshService>> _definitionsByNamespace = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<ConfigError>> _diagnostics = new(StringComparer.Ordinal);
+    private readonly IncrementalRegistry _index;
     private volatile bool _synced;
 
     public KubernetesSource(
@@ -80,7 +76,7 @@ public sealed partial class KubernetesSource : BackgroundService, IKubeChangeSin
         _logger = logger;
         _selector = NamespaceSelector.Parse(_options.DiscoverySelectors);
         _debouncer = new NamespaceDebouncer(_options.DebounceAfter, _options.DebounceMax, time);
-        _index = new RegistryIndex(settings);
+        _index = new IncrementalRegistry(settings);
         _informers = [.. KubeKind.All.Select(k => new KubeInformer(k, api, this, _options.Informer, time, logger))];
     }
 
@@ -172,7 +168,7 @@ public sealed partial class KubernetesSource : BackgroundService, IKubeChangeSin
         await ApplyUntilDoneAsync([], stoppingToken, everything: true).ConfigureAwait(false);
         await _grains.GetGrain<IMeshGrain>(MeshKey.Default).SetReadyAsync(epoch).ConfigureAwait(false);
         _synced = true;
-        LogReady(_logger, _index.Count, _definitions.Count, epoch);
+        LogReady(_logger, _index.Count, _index.Definitions, epoch);
 
         var lastResync = _time.GetTimestamp();
         while (!stoppingToken.IsCancellationRequested)
@@ -366,33 +362,11 @@ public sealed partial class KubernetesSource : BackgroundService, IKubeChangeSin
                 foreach (var key in keys.ToList())
                 {
                     var target = selected ? live?.GetValueOrDefault(key) : null;
-                    if (!ReferenceEquals(target, _index.Get(key)))
-                    {
-                        _index.Apply(key, target, dirty);
-                    }
+                    _index.Apply(key, target, dirty);
                 }
             }
         }
-        if (everything)
-        {
-            dirty.Hosts.UnionWith(_index.Hosts.Concat(_definitions.Keys));
-            dirty.Namespaces.UnionWith(_index.Namespaces.Concat(_definitionsByNamespace.Keys));
-        }
-
-        var services = new Dictionary<string, DesiredService?>(StringComparer.Ordinal);
-        foreach (var host in dirty.Hosts)
-        {
-            var diagnostics = new List<ConfigError>();
-            var svc = _index.CompileHost(host, diagnostics);
-            services[host] = svc;
-            SetDiagnostics(host, diagnostics);
-            TrackDefinition(host, svc?.Definition, dirty);
-        }
-        var nsConfigs = new Dictionary<string, NamespaceConfig?>(StringComparer.Ordinal);
-        foreach (var ns in dirty.Namespaces)
-        {
-            nsConfigs[ns] = _index.CompileNamespace(ns, _definitionsByNamespace.TryGetValue(ns, out var defs) ? defs.Values : []);
-        }
+        var (services, nsConfigs) = _index.Compile(dirty, everything);
         var compiled = _time.GetUtcNow();
         var writes = await _writer.ApplyChangesAsync(services, nsConfigs, [.. _index.Namespaces], ct).ConfigureAwait(false);
         var completed = _time.GetUtcNow();
@@ -409,54 +383,11 @@ public sealed partial class KubernetesSource : BackgroundService, IKubeChangeSin
     private bool Selected(string ns) =>
         _selector.SelectsAll || (_namespaceLabels.TryGetValue(ns, out var labels) && _selector.Matches(labels));
 
-    /// <summary>Keeps the per-namespace definitions current; a namespace whose definitions changed is recompiled too.</summary>
-    private void TrackDefinition(string host, MeshService? def, DirtySet dirty)
-    {
-        var had = _definitions.TryGetValue(host, out var old);
-        var fingerprint = def is null ? null : Fingerprint.Of(def);
-        if (had && def is not null && old.Namespace == def.Namespace && old.Fingerprint == fingerprint)
-        {
-            _definitionsByNamespace[def.Namespace][host] = def;
-            return; // endpoints or routing only: the namespace config is unchanged
-        }
-        if (had)
-        {
-            if (_definitionsByNamespace.TryGetValue(old.Namespace, out var oldNs) && oldNs.Remove(host) && oldNs.Count == 0)
-            {
-                _definitionsByNamespace.Remove(old.Namespace);
-            }
-            dirty.Namespaces.Add(old.Namespace);
-            _definitions.Remove(host);
-        }
-        if (def is not null)
-        {
-            _definitions[host] = (def.Namespace, fingerprint!);
-            if (!_definitionsByNamespace.TryGetValue(def.Namespace, out var inNs))
-            {
-                _definitionsByNamespace[def.Namespace] = inNs = new(StringComparer.Ordinal);
-            }
-            inNs[host] = def;
-            dirty.Namespaces.Add(def.Namespace);
-        }
-    }
-
-    private void SetDiagnostics(string host, List<ConfigError> diagnostics)
-    {
-        if (diagnostics.Count == 0)
-        {
-            _diagnostics.Remove(host);
-        }
-        else
-        {
-            _diagnostics[host] = diagnostics;
-        }
-    }
-
     private void RecordStatus()
     {
         var kinds = Kinds;
         var byKind = kinds.Where(k => k.Objects > 0).ToImmutableSortedDictionary(k => k.Kind, k => k.Objects, StringComparer.Ordinal);
-        var errors = kinds.SelectMany(k => k.Rejected).Concat(_diagnostics.OrderBy(c => c.Key, StringComparer.Ordinal).SelectMany(c => c.Value)).ToImmutableArray();
+        var errors = kinds.SelectMany(k => k.Rejected).Concat(_index.Diagnostics).ToImmutableArray();
         _status.RecordObjects(byKind, errors);
     }
 

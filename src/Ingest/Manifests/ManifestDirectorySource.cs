@@ -29,6 +29,7 @@ public sealed partial class ManifestDirectorySource(
 {
     private readonly Channel<bool> _signals = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ManifestSet _set = new();
+    private readonly IncrementalRegistry _registry = new(settings);
     private HashSet<string> _loggedErrors = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -65,7 +66,7 @@ public sealed partial class ManifestDirectorySource(
                 {
                     stamps = await DebounceAsync(dir, stamps, o, stoppingToken).ConfigureAwait(false);
                 }
-                await ApplyAsync(dir, stamps, stoppingToken).ConfigureAwait(false);
+                await ApplyAsync(dir, stamps, everything: applied is null, stoppingToken).ConfigureAwait(false);
                 applied = stamps;
                 if (!ready)
                 {
@@ -83,16 +84,35 @@ public sealed partial class ManifestDirectorySource(
         }
     }
 
-    private async Task ApplyAsync(string dir, ImmutableSortedDictionary<string, (DateTime, long)> stamps, CancellationToken ct)
+    /// <summary>
+    /// Applies the objects of the files that changed and compiles only what they affect (with
+    /// <paramref name="everything"/>, the first load and a resync: every host and namespace).
+    /// </summary>
+    private async Task ApplyAsync(string dir, ImmutableSortedDictionary<string, (DateTime, long)> stamps, bool everything, CancellationToken ct)
     {
         var started = time.GetUtcNow();
         var (objects, errors) = _set.Update(dir, stamps);
-        var desired = RegistryCompiler.Compile(objects, settings);
-        var allErrors = errors.AddRange(desired.Diagnostics);
+        var dirty = new DirtySet();
+        // Unchanged files keep their parsed objects, so only objects of changed files differ here.
+        var current = new Dictionary<ConfigKey, ConfigObject>(objects.Length);
+        foreach (var o in objects)
+        {
+            current[o.Key] = o;
+        }
+        foreach (var gone in _registry.Keys.Where(k => !current.ContainsKey(k)).ToList())
+        {
+            _registry.Apply(gone, null, dirty);
+        }
+        foreach (var (key, o) in current)
+        {
+            _registry.Apply(key, o, dirty);
+        }
+        var (services, namespaces) = _registry.Compile(dirty, everything);
+        var allErrors = errors.AddRange(_registry.Diagnostics);
         status.RecordLoad(objects, allErrors);
         LogNewErrors(allErrors);
         var compiled = time.GetUtcNow();
-        var writes = await writer.ApplyAsync(desired, ct).ConfigureAwait(false);
+        var writes = await writer.ApplyChangesAsync(services, namespaces, [.. _registry.Namespaces], ct).ConfigureAwait(false);
         status.RecordApplied(new ApplyRecord(started, compiled, time.GetUtcNow(), writes));
     }
 

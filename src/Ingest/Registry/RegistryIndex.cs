@@ -48,6 +48,9 @@ public sealed class RegistryIndex(MeshSettings settings)
 
     public ConfigObject? Get(ConfigKey key) => _objects.GetValueOrDefault(key);
 
+    /// <summary>The keys of every object held.</summary>
+    public IEnumerable<ConfigKey> Keys => _objects.Keys;
+
     /// <summary>The objects of one namespace (for a source that diffs a namespace at a time).</summary>
     public IReadOnlyCollection<ConfigObject> InNamespace(string ns) =>
         _byNamespace.TryGetValue(ns, out var m) ? m.Values : [];

@@ -1,0 +1,160 @@
+using Mesh.Grains.Dtos;
+using Mesh.Ingest.Registry;
+using Mesh.Model.Config;
+using Mesh.Model.Config.Parsing;
+using Mesh.Model.Translation;
+
+namespace Mesh.Ingest.Tests.Registry;
+
+/// <summary>
+/// The incremental compile every ingest source runs: a changed object compiles the hosts and
+/// namespaces it affects and nothing else, and what it compiles equals a full compile of the same
+/// objects (so a file change in a 10,000-service manifest directory costs one host, not the mesh).
+/// </summary>
+public sealed class IncrementalRegistryTests
+{
+    private static readonly string Reviews = "reviews.bookinfo.svc.cluster.local";
+    private static readonly string Ratings = "ratings.bookinfo.svc.cluster.local";
+    private static readonly string Catalog = "catalog.shop.svc.cluster.local";
+
+    private static List<ConfigObject> Parse(string yaml)
+    {
+        var parsed = ManifestParser.Parse(yaml, "test.yaml");
+        Assert.Empty(parsed.Errors);
+        return [.. parsed.Objects];
+    }
+
+    private static string Service(string name, string ns, string ip) => $$"""
+        apiVersion: v1
+        kind: Service
+        metadata: {name: {{name}}, namespace: {{ns}}}
+        spec:
+          clusterIP: {{ip}}
+          selector: {app: {{name}}}
+          ports: [{name: http, port: 9080}]
+        ---
+
+        """;
+
+    private static string VirtualService(string host, string header) => $"""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata:
+          name: vs
+          namespace: bookinfo
+        spec:
+          hosts: [{host}]
+          http:
+          - match:
+            - headers:
+                x-test:
+                  exact: {header}
+            route:
+            - destination:
+                host: {host}
+          - route:
+            - destination:
+                host: {host}
+        ---
+
+        """;
+
+    private const string SidecarYaml = """
+        apiVersion: networking.istio.io/v1
+        kind: Sidecar
+        metadata: {name: default, namespace: shop}
+        spec:
+          egress: [{hosts: ["./*"]}]
+        ---
+
+        """;
+
+    private static readonly string Mesh = Service("reviews", "bookinfo", "10.96.0.7") + Service("ratings", "bookinfo", "10.96.0.8")
+        + Service("catalog", "shop", "10.96.1.1") + SidecarYaml + VirtualService(Reviews, "a");
+
+    private static (IncrementalRegistry Registry, Dictionary<string, DesiredService?> Services, Dictionary<string, NamespaceConfig?> Namespaces) LoadAll(List<ConfigObject> objects)
+    {
+        var registry = new IncrementalRegistry(MeshSettings.Default);
+        var dirty = new DirtySet();
+        foreach (var o in objects)
+        {
+            registry.Apply(o.Key, o, dirty);
+        }
+        var (services, namespaces) = registry.Compile(dirty, everything: true);
+        return (registry, services, namespaces);
+    }
+
+    [Fact]
+    public void FirstLoad_CompilesWhatAFullCompileDoes()
+    {
+        var objects = Parse(Mesh);
+        var (_, services, namespaces) = LoadAll(objects);
+        var full = RegistryCompiler.Compile(objects, MeshSettings.Default);
+
+        Assert.Equal(full.Services.Keys.Order(StringComparer.Ordinal), services.Keys.Order(StringComparer.Ordinal));
+        foreach (var (host, svc) in full.Services)
+        {
+            Assert.Equal(Fingerprint.Of(svc), Fingerprint.Of(services[host]));
+        }
+        Assert.Equal(full.Namespaces.Keys.Order(StringComparer.Ordinal), namespaces.Keys.Order(StringComparer.Ordinal));
+        foreach (var (ns, config) in full.Namespaces)
+        {
+            Assert.Equal(Fingerprint.Of(config), Fingerprint.Of(namespaces[ns]));
+        }
+    }
+
+    [Fact]
+    public void ChangedVirtualService_CompilesItsHostOnly_AndItsNamespaceUnchanged()
+    {
+        var (registry, _, before) = LoadAll(Parse(Mesh));
+        var changed = Parse(VirtualService(Reviews, "b")).Single();
+
+        var dirty = new DirtySet();
+        registry.Apply(changed.Key, changed, dirty);
+        var (services, namespaces) = registry.Compile(dirty, everything: false);
+
+        Assert.Equal([Reviews], services.Keys);
+        // The VirtualService's own namespace is compiled again (a gateway-bound VirtualService would
+        // be part of its config); this one is mesh-bound, so the config is unchanged: no write.
+        Assert.Equal(["bookinfo"], namespaces.Keys);
+        Assert.Equal(Fingerprint.Of(before["bookinfo"]), Fingerprint.Of(namespaces["bookinfo"]));
+        var full = RegistryCompiler.Compile(Parse(Service("reviews", "bookinfo", "10.96.0.7") + VirtualService(Reviews, "b")), MeshSettings.Default);
+        Assert.Equal(Fingerprint.Of(full.Services[Reviews].Routing), Fingerprint.Of(services[Reviews]!.Routing));
+    }
+
+    [Fact]
+    public void TheObjectAlreadyHeld_CompilesNothing()
+    {
+        var objects = Parse(Mesh);
+        var (registry, _, _) = LoadAll(objects);
+
+        var dirty = new DirtySet();
+        foreach (var o in objects)
+        {
+            registry.Apply(o.Key, o, dirty); // an unchanged file keeps its parsed objects
+        }
+
+        Assert.True(dirty.IsEmpty);
+        var (services, namespaces) = registry.Compile(dirty, everything: false);
+        Assert.Empty(services);
+        Assert.Empty(namespaces);
+    }
+
+    [Fact]
+    public void DeletedService_CompilesToNothing_AndRecompilesItsNamespaceWithoutIt()
+    {
+        var objects = Parse(Mesh);
+        var (registry, _, _) = LoadAll(objects);
+        var ratings = objects.Single(o => o.Kind == ConfigKind.Service && o.Meta.Name == "ratings");
+
+        var dirty = new DirtySet();
+        registry.Apply(ratings.Key, null, dirty);
+        var (services, namespaces) = registry.Compile(dirty, everything: false);
+
+        Assert.Equal([Ratings], services.Keys);
+        Assert.Null(services[Ratings]); // the writer removes it
+        Assert.Equal(["bookinfo"], namespaces.Keys);
+        Assert.Equal([Reviews], namespaces["bookinfo"]!.Services.Select(s => s.Hostname));
+        Assert.DoesNotContain(Catalog, services.Keys);
+    }
+}
