@@ -77,6 +77,9 @@ public sealed partial class ManifestDirectorySource(
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                // The registry took the objects in before the writes failed: the retry compiles and
+                // offers every host again (the writer still skips what did reach the grains).
+                applied = null;
                 status.RecordFailure(ex.Message);
                 LogApplyFailed(logger, ex);
                 await Task.Delay(o.RetryAfter, time, stoppingToken).ConfigureAwait(false);
