@@ -196,7 +196,7 @@ internal static class Cli
     {
         Console.WriteLine($"connect: {c.Connect.FullConfig}/{c.Connect.Options.Proxies} full config; start → full config {c.Connect.TimeToFullConfig}; stream resets: {c.Connect.Resets}");
         PrintShape(c.Connect);
-        Console.WriteLine($"{c.Scenario}: {c.ChangesConverged}/{c.ChangesApplied} changes converged at all {c.AffectedProxies} affected proxies; write → last proxy {c.Convergence}; apply → last proxy {c.ConvergenceFromApply}; "
+        Console.WriteLine($"{c.Scenario}: {c.ChangesConverged}/{c.ChangesApplied} changes converged at all {c.AffectedProxies} affected proxies; write → last proxy {c.Convergence}; apply → last proxy {c.ConvergenceFromApply}; apply → each proxy {(c.ProxyConvergenceFromApply?.ToString() ?? "n/a")}; "
             + $"fan-out p50 {c.FanoutPerSecondP50} proxies/s; EDS to unsubscribed proxies {c.UnsubscribedEdsUpdates}, responses to {c.UnaffectedProxies} unaffected proxies {c.ResponsesToUnaffected}; "
             + $"CPU {c.Cost.CpuSeconds} s, peak RSS {c.Cost.PeakRssMb} MB"
             + (c.Connect.Options.Cluster ? $"; silo+gateway CPU per change {c.MeshCpuMsPerChange} ms, ingest {c.IngestCpuMsPerChange} ms" : "")

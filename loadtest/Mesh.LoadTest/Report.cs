@@ -36,6 +36,7 @@ internal static class Report
             | proxies in sync with the final manifests | {r.FinalInSync} / {r.Connect.Options.Proxies} |
             | convergence, manifest write → last affected proxy (ms) | {Ms(r.Convergence)} |
             | convergence, ingest apply (grain writes begin) → last affected proxy (ms) | {Ms(r.ConvergenceFromApply)} |
+            | per proxy, ingest apply → the proxy holds the change (ms; every affected proxy of every change) | {(r.ProxyConvergenceFromApply is { } pp ? Ms(pp) : "n/a")} |
             | fan-out rate, p50 over changes (proxies updated per second: seers / convergence) | {r.FanoutPerSecondP50} |
             | EDS updates for clusters the proxy does not see | {r.UnsubscribedEdsUpdates} |
             | responses (any type) to unaffected proxies during churn | {r.ResponsesToUnaffected} |

@@ -122,6 +122,9 @@ internal sealed record ChurnResult(
     /// <summary>Growth of the silo's <c>mesh_grain_calls_total</c> (all labels) over the churn, per change; null when the silo does not export it.</summary>
     public double? GrainCallsPerChange { get; init; }
 
+    /// <summary>Per affected proxy of every change: ingest apply → the proxy holds the change; null when the ingest's timeline is not available.</summary>
+    public Percentiles? ProxyConvergenceFromApply { get; init; }
+
     private double CpuMsPerChange(bool ingest) => ChangesApplied == 0 || !Connect.Options.Cluster ? 0
         : Math.Round(Server.Processes.Where(p => (p.Role == "ingest") == ingest).Sum(p => p.CpuSeconds) * 1000 / ChangesApplied, 2);
 }

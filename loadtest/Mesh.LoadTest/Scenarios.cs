@@ -173,13 +173,19 @@ internal static class Scenarios
         var seconds = clock.Elapsed.TotalSeconds;
         var samplesAfter = await session.Target.SampleAsync(cancellationToken).ConfigureAwait(false);
 
-        var perChange = Converge(session, changes);
+        var (perChange, perProxy) = Converge(session, changes);
         var converged = perChange.Where(c => c is not null).Select(c => TimeSpan.FromMilliseconds(c!.Value)).ToList();
         // The same convergence measured from the ingest's apply (grain writes began), which excludes the file watch and the debounce.
         var applies = await IngestTimeline.ReadAsync(session.Target.IngestAdmin, cancellationToken).ConfigureAwait(false);
         var fromApply = changes.Select((c, i) => perChange[i] is { } ms && IngestTimeline.AppliedAt(applies, c.WrittenAt) is { } at
                 ? c.WrittenAt.AddMilliseconds(ms) - at : (TimeSpan?)null)
             .Where(t => t is not null).Select(t => t!.Value).ToList();
+        // Every affected proxy of every change, from the ingest's apply to the proxy holding the
+        // change (what Istio's pilot_proxy_convergence_time measures per proxy); a change's last
+        // proxy is the stricter figure above.
+        var proxyFromApply = changes.SelectMany((c, i) => IngestTimeline.AppliedAt(applies, c.WrittenAt) is { } at
+                ? perProxy[i].Select(ms => ms - (at - c.WrittenAt).TotalMilliseconds) : [])
+            .Select(ms => TimeSpan.FromMilliseconds(ms)).ToList();
         var fanout = changes.Select((c, i) => perChange[i] is { } ms and > 0 ? session.Seers(c.Cluster).Count / (ms / 1000.0) : (double?)null)
             .Where(r => r is not null).Select(r => r!.Value).Order().ToList();
         var unaffectedResponses = ProxyCounters.Sum(unaffected.Select(p => p.Counters())).TotalResponses - unaffectedBefore;
@@ -194,6 +200,7 @@ internal static class Scenarios
             Chart = chart,
             ScopeBuildsPerChange = SiloMetrics.PerChange(samplesBefore, samplesAfter, SiloMetrics.ScopeBuilds, changes.Count),
             GrainCallsPerChange = SiloMetrics.PerChange(samplesBefore, samplesAfter, SiloMetrics.GrainCalls, changes.Count),
+            ProxyConvergenceFromApply = proxyFromApply.Count == 0 ? null : Percentiles.Of(proxyFromApply),
         };
 
         async Task<int> ApplyAsync()
@@ -299,11 +306,12 @@ internal static class Scenarios
     /// Endpoint and DestinationRule changes match on the EDS or cluster version the pure builders
     /// computed; VirtualService changes on the change's marker in route 80's bytes.
     /// </summary>
-    private static List<double?> Converge(Session session, List<Change> changes)
+    private static (List<double?> Last, List<List<double>> PerProxy) Converge(Session session, List<Change> changes)
     {
         var byProxy = session.Events.GroupBy(e => (e.TypeUrl, e.Name, e.Proxy))
             .ToDictionary(g => g.Key, g => g.OrderBy(e => e.ReceivedAt).ToList());
         var result = new List<double?>(changes.Count);
+        var perProxy = new List<List<double>>(changes.Count);
         for (var c = 0; c < changes.Count; c++)
         {
             var change = changes[c];
@@ -317,6 +325,8 @@ internal static class Scenarios
                 _ => (TypeUrls.Route, "80"),
             };
             DateTime? lastAt = change.WrittenAt;
+            var each = new List<double>();
+            perProxy.Add(each);
             foreach (var p in session.Seers(change.Cluster))
             {
                 var hit = byProxy.TryGetValue((type, name, p), out var list)
@@ -328,6 +338,7 @@ internal static class Scenarios
                     lastAt = null;
                     break;
                 }
+                each.Add((hit.ReceivedAt - change.WrittenAt).TotalMilliseconds);
                 if (hit.ReceivedAt > lastAt)
                 {
                     lastAt = hit.ReceivedAt;
@@ -335,7 +346,7 @@ internal static class Scenarios
             }
             result.Add(lastAt is { } at ? Math.Round((at - change.WrittenAt).TotalMilliseconds, 2) : null);
         }
-        return result;
+        return (result, perProxy);
     }
 
     private enum ChangeKind
