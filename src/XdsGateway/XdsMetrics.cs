@@ -24,6 +24,7 @@ public sealed class XdsMetrics : IXdsCallbacks
     private readonly Counter<long> _statusReports;
     private readonly Counter<long> _refused;
     private readonly Counter<long> _loadFailures;
+    private readonly Counter<long> _renewalRefetches;
     private long _connections;
 
     public XdsMetrics(IMeterFactory meterFactory)
@@ -40,6 +41,7 @@ public sealed class XdsMetrics : IXdsCallbacks
         _streamsClosed = Meter.CreateCounter<long>("xds_streams_closed", description: "Streams the gateway ended with UNAVAILABLE so the client reconnects, by reason (max_age, drain).");
         _statusReports = Meter.CreateCounter<long>("xds_status_reports", description: "Batched sent/ACK/NACK status calls to ProxyGrains (one per proxy with news per flush).");
         _refused = Meter.CreateCounter<long>("xds_requests_refused", description: "Requests that exceeded a subscription limit and ended their stream with RESOURCE_EXHAUSTED, by type and limit (S-05).");
+        _renewalRefetches = Meter.CreateCounter<long>("xds_lease_renewal_refetches", description: "Lease renewals that found a grain's resources changed from what the gateway held (a missed notification repaired), by grain.");
         _loadFailures = Meter.CreateCounter<long>("xds_grain_load_failures", description: "Failed fetches of a workload, scope or service from the grains, by grain; the gateway retries and the streams waiting stay open.");
         Meter.CreateObservableGauge("xds_connections", () => Interlocked.Read(ref _connections), description: "Open streams.");
     }
@@ -63,6 +65,9 @@ public sealed class XdsMetrics : IXdsCallbacks
 
     /// <summary>A fetch from a grain failed (not an <see cref="IXdsCallbacks"/> event: it is the grain watcher's).</summary>
     public void OnGrainLoadFailure(string grain) => _loadFailures.Add(1, new KeyValuePair<string, object?>("grain", grain));
+
+    /// <summary>A lease renewal found the grain's resources differ from those held and fetched them.</summary>
+    public void OnRenewalRefetch(string grain) => _renewalRefetches.Add(1, new KeyValuePair<string, object?>("grain", grain));
 
     /// <summary>A status flush made <paramref name="calls"/> ProxyGrain calls (not an <see cref="IXdsCallbacks"/> event: it is the grain watcher's).</summary>
     public void OnStatusReports(int calls) => _statusReports.Add(calls);

@@ -48,6 +48,23 @@ public sealed class ServiceGrainTests(ClusterFixture fixture) : IClassFixture<Cl
     }
 
     [Fact]
+    public async Task Renew_ReturnsNothingForTheVersionHeld_AndEverythingOnceItDiffers()
+    {
+        var (grain, observer, snapshot, _) = await SetUpAsync();
+        var reference = fixture.Client.CreateObjectReference<IXdsGatewayObserver>(observer);
+
+        Assert.Null(await grain.RenewAsync(reference, ServiceSnapshot.VersionOf(snapshot.Resources)));
+        // The order a gateway holds them in does not matter.
+        Assert.Null(await grain.RenewAsync(reference, ServiceSnapshot.VersionOf(snapshot.Resources.Reverse())));
+
+        await grain.UpdateAsync(new ServiceUpdate { Endpoints = [Endpoint("10.0.0.1", "v1"), Endpoint("10.0.0.9", "v2")] });
+        var fresh = await grain.RenewAsync(reference, ServiceSnapshot.VersionOf(snapshot.Resources));
+        Assert.NotNull(fresh);
+        Assert.Equal(snapshot.Resources.Length, fresh.Resources.Length);
+        Assert.NotEqual(ServiceSnapshot.VersionOf(snapshot.Resources), ServiceSnapshot.VersionOf(fresh.Resources));
+    }
+
+    [Fact]
     public async Task EndpointOnlyUpdate_NotifiesOnlyTheLoadAssignmentsItChanges()
     {
         var (grain, observer, _, host) = await SetUpAsync();

@@ -17,6 +17,15 @@ public interface IServiceGrain : IGrainWithStringKey
     [Alias("Subscribe")]
     Task<ServiceSnapshot> SubscribeAsync(IXdsGatewayObserver observer);
 
+    /// <summary>
+    /// Renews a gateway's lease: subscribes it as <see cref="SubscribeAsync"/> does, and returns the
+    /// current resources only when their version (<see cref="ServiceSnapshot.VersionOf"/>) is not
+    /// <paramref name="heldVersion"/>; null when the gateway already holds them (a notification it
+    /// missed makes them differ, and the renewal repairs it).
+    /// </summary>
+    [Alias("Renew")]
+    Task<ServiceSnapshot?> RenewAsync(IXdsGatewayObserver observer, string heldVersion);
+
     [Alias("Unsubscribe")]
     Task UnsubscribeAsync(IXdsGatewayObserver observer);
 

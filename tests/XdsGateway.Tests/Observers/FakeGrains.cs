@@ -44,7 +44,7 @@ internal sealed class FakeGrains
                 if (type == typeof(IServiceGrain))
                 {
                     ServiceKeys.Add(key);
-                    return Dispatch<IServiceGrain>((m, a) => Service(key, m));
+                    return Dispatch<IServiceGrain>((m, a) => Service(key, m, a));
                 }
                 if (type == typeof(IScopeGrain))
                 {
@@ -67,12 +67,16 @@ internal sealed class FakeGrains
         throw new NotSupportedException($"FakeGrains has no answer for IGrainFactory.{method.Name}({string.Join(", ", args)})");
     }
 
-    private object? Service(string host, MethodInfo method) => method.Name switch
+    private object? Service(string host, MethodInfo method, object?[] args) => method.Name switch
     {
-        nameof(IServiceGrain.SubscribeAsync) => Count(method, Task.FromResult(new ServiceSnapshot(host, _services.ContainsKey(host), _services.GetValueOrDefault(host, [])))),
+        nameof(IServiceGrain.SubscribeAsync) => Count(method, Task.FromResult(ServiceSnapshotOf(host))),
+        nameof(IServiceGrain.RenewAsync) => Count(method, Task.FromResult(
+            ServiceSnapshot.VersionOf(ServiceSnapshotOf(host).Resources) == (string?)args[1] ? null : (ServiceSnapshot?)ServiceSnapshotOf(host))),
         nameof(IServiceGrain.UnsubscribeAsync) => Count(method, Task.CompletedTask),
         _ => throw new NotSupportedException($"IServiceGrain.{method.Name}"),
     };
+
+    private ServiceSnapshot ServiceSnapshotOf(string host) => new(host, _services.ContainsKey(host), _services.GetValueOrDefault(host, []));
 
     private object? Scope(string key, MethodInfo method) => method.Name switch
     {

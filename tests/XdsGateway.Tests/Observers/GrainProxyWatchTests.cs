@@ -75,6 +75,42 @@ public sealed class GrainProxyWatchTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task LeaseRenewal_OfUnchangedServices_FetchesNothing_AndRepairsAMissedChange_R08()
+    {
+        await using var watch = await OpenProxylessAsync();
+        watch.SetSubscription(TypeUrls.Cluster, Subscription.WildcardOnly);
+        Assert.Equal([V1, V2, ClusterB], (await ResolveCompleteAsync(watch, TypeUrls.Cluster)).Resources.Keys);
+        var changes = new List<string>();
+        watch.Changed += t => { lock (changes) { changes.Add(t); } };
+
+        // Nothing changed since the load: the renewal sends the versions held and gets nothing back.
+        await RenewAndWaitAsync(renewals: 2);
+        Assert.Equal(2, _grains.Calls("IServiceGrain.SubscribeAsync")); // the first loads only
+        Assert.Empty(changes);
+
+        // b changed and its notification was lost: the next renewal fetches b and wakes the stream.
+        var bV2 = TestResources.Cluster(ClusterB, 2);
+        _grains.SetService(HostB, bV2, TestResources.Endpoint(ClusterB), TestResources.Listener(ResourceNames.HostPort(HostB, 80)));
+        await RenewAndWaitAsync(renewals: 4);
+        Assert.Equal(bV2.Version, watch.Resolve(TypeUrls.Cluster).Resources[ClusterB].Version);
+        lock (changes)
+        {
+            Assert.Contains(TypeUrls.Cluster, changes);
+        }
+    }
+
+    private async Task RenewAndWaitAsync(int renewals)
+    {
+        _watcher.RenewSoon(TimeSpan.Zero);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        while (_grains.Calls("IServiceGrain.RenewAsync") < renewals)
+        {
+            await Task.Delay(5, timeout.Token);
+        }
+        await Task.Delay(50, CancellationToken.None); // the renewal applies what it fetched right after the call
+    }
+
+    [Fact]
     public async Task Proxyless_WildcardLdsAndCds_HoldWhatItsScopeSees_X17()
     {
         await using var watch = await OpenProxylessAsync();

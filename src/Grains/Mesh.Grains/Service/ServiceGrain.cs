@@ -94,6 +94,12 @@ internal sealed partial class ServiceGrain(
         return new ServiceSnapshot(Host, state.State.Definition is not null, [.. _resources.All]);
     }
 
+    public async Task<ServiceSnapshot?> RenewAsync(IXdsGatewayObserver observer, string heldVersion)
+    {
+        var snapshot = await SubscribeAsync(observer);
+        return ServiceSnapshot.VersionOf(snapshot.Resources) == heldVersion ? null : snapshot;
+    }
+
     public async Task UnsubscribeAsync(IXdsGatewayObserver observer)
     {
         _gateways.Unsubscribe(observer);
