@@ -55,7 +55,14 @@ public sealed class WorkloadGrainTests(ClusterFixture fixture) : IClassFixture<C
         };
         await fixture.DefineAsync(new NamespaceConfig(ns, [api], [], [], []));
 
-        var serving = await SubscribeAsync(new WorkloadIdentity(ProxyKind.Sidecar, ns, "api", Labels(("app", "api"))), new RecordingObserver());
+        // The service's view reaches the silo's catalog apart from its write (one-way): the workload
+        // may first be built without it, and is rebuilt and pushed when it arrives.
+        var servingObserver = new RecordingObserver();
+        var serving = await SubscribeAsync(new WorkloadIdentity(ProxyKind.Sidecar, ns, "api", Labels(("app", "api"))), servingObserver);
+        while (serving.Clusters.Length < 2)
+        {
+            serving = await servingObserver.NextAsync<WorkloadSnapshot>("the api workload rebuilt with its service's ports");
+        }
         var client = await SubscribeAsync(new WorkloadIdentity(ProxyKind.Sidecar, ns, "client", Labels(("app", "client"))), new RecordingObserver());
 
         Assert.Equal(["inbound|8080||", "inbound|9000||"], serving.Clusters.Select(c => c.Name));
