@@ -112,18 +112,19 @@ internal sealed partial class SotwStream(
     }
 
     /// <summary>
+    /// while the stream's cluster set is held because a service it needs is still loading, its
+    /// listeners wait too. The listeners of a service that just loaded would otherwise go out before
+    /// its cluster (the clusters were evaluated a moment before the load completed). A load that
+    /// fails is retried by the next lease renewal, which also releases them.
+    /// </summary>
+    private bool WaitsForClusters(int index) => index == ListenerSlot && _types[ClusterSlot] is { Incomplete: true };
+
+    /// <summary>
     /// X-33 on a new stream: EDS waits for the stream's first CDS response and RDS for its first LDS
     /// response while those are requested but held (X-25, e.g. a service still loading after a
     /// reconnect). Sent first, the EDS set would go out again after the CDS. The child keeps
     /// its pending response, and the parent's completion sends both in push order, in one flush.
     /// </summary>
-    /// <summary>
-    /// while the stream's cluster set is held because a service it needs is still loading, its
-    /// listeners wait too. The listeners of a service that just loaded would otherwise go out before
-    /// its cluster (the clusters were evaluated a moment before the load completed).
-    /// </summary>
-    private bool WaitsForClusters(int index) => index == ListenerSlot && _types[ClusterSlot] is { Incomplete: true };
-
     private bool AwaitsParent(int index) =>
         ParentSlots[index] is var parent and >= 0 && _types[parent] is { } state && state.Watched.NonceSent.Length == 0;
 
