@@ -46,6 +46,38 @@ public sealed class WorkloadGrainTests(ClusterFixture fixture) : IClassFixture<C
     }
 
     [Fact]
+    public async Task Renew_ReturnsNothingForTheVersionHeld_AndTheSnapshotForAnother()
+    {
+        var ns = ScopeGrainTests.NewNamespace();
+        await fixture.DefineAsync(new NamespaceConfig(ns, [ScopeGrainTests.Service("a", ns)], [], [], []));
+        var id = new WorkloadIdentity(ProxyKind.Sidecar, ns, "w", Labels(("app", "w")));
+        var observer = fixture.Client.CreateObjectReference<IXdsGatewayObserver>(new RecordingObserver());
+        var grain = fixture.Client.GetGrain<IWorkloadGrain>(WorkloadKey.From(id.Kind, id.Namespace, id.Workload, id.Labels));
+        var snapshot = await grain.SubscribeAsync(observer, id);
+
+        // A rebuild may follow the first build (the service's view arriving): renew with the version
+        // current at the time; a rebuild between the two calls is the only reason to get one back.
+        WorkloadSnapshot current;
+        WorkloadSnapshot? renewed = null;
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            current = await grain.GetSnapshotAsync();
+            renewed = await grain.RenewAsync(observer, id, current.Version);
+            if (renewed is null)
+            {
+                break;
+            }
+            Assert.NotEqual(current.Version, renewed.Version);
+        }
+        Assert.Null(renewed);
+        current = await grain.GetSnapshotAsync();
+        var fetched = await grain.RenewAsync(observer, id, "a version it never had");
+        Assert.NotNull(fetched);
+        Assert.Equal(current.Version, fetched.Version);
+        Assert.Equal(snapshot.WorkloadKey, fetched.WorkloadKey);
+    }
+
+    [Fact]
     public async Task SidecarWorkload_GetsInboundListenerAndClustersForThePortsItsServicesTarget()
     {
         var ns = ScopeGrainTests.NewNamespace();

@@ -16,6 +16,10 @@ public interface IScopeGrain : IGrainWithStringKey
     [Alias("Subscribe")]
     Task<ScopeSnapshot> SubscribeAsync(IXdsGatewayObserver observer, ScopeIdentity identity);
 
+    /// <summary>Renews a gateway's lease as <see cref="SubscribeAsync"/> does; the snapshot only when its version is not <paramref name="heldVersion"/> (null: the gateway holds the current one).</summary>
+    [Alias("Renew")]
+    Task<ScopeSnapshot?> RenewAsync(IXdsGatewayObserver observer, ScopeIdentity identity, string heldVersion);
+
     [Alias("Unsubscribe")]
     Task UnsubscribeAsync(IXdsGatewayObserver observer);
 

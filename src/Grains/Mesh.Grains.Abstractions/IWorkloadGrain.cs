@@ -16,6 +16,10 @@ public interface IWorkloadGrain : IGrainWithStringKey
     [Alias("Subscribe")]
     Task<WorkloadSnapshot> SubscribeAsync(IXdsGatewayObserver observer, WorkloadIdentity identity);
 
+    /// <summary>Renews a gateway's lease as <see cref="SubscribeAsync"/> does; the snapshot only when its version is not <paramref name="heldVersion"/> (null: the gateway holds the current one).</summary>
+    [Alias("Renew")]
+    Task<WorkloadSnapshot?> RenewAsync(IXdsGatewayObserver observer, WorkloadIdentity identity, string heldVersion);
+
     [Alias("Unsubscribe")]
     Task UnsubscribeAsync(IXdsGatewayObserver observer);
 

@@ -110,7 +110,10 @@ public sealed partial class GrainConfigWatcher
         _ = Task.Delay(delay, time).ContinueWith(_ => RenewAsync(), TaskScheduler.Default).Unwrap();
     }
 
-    /// <summary>Lease renewal: re-subscribe everything and re-fetch current resources .</summary>
+    /// <summary>
+    /// Lease renewal: re-subscribe everything, sending the version held of each workload, scope and
+    /// service; what differs (a notification lost, R-08) comes back whole and is applied.
+    /// </summary>
     private async Task RenewAsync()
     {
         List<WorkloadEntry> workloads;
@@ -126,9 +129,9 @@ public sealed partial class GrainConfigWatcher
         {
             try
             {
-                var snapshot = await grains.GetGrain<IWorkloadGrain>(w.Key).SubscribeAsync(Self, w.Identity).ConfigureAwait(false);
-                if (snapshot.Version != w.Snapshot?.Version)
+                if (await grains.GetGrain<IWorkloadGrain>(w.Key).RenewAsync(Self, w.Identity, w.Snapshot!.Version).ConfigureAwait(false) is { } snapshot)
                 {
+                    metrics.OnRenewalRefetch("workload");
                     await OnWorkloadChangedAsync(snapshot).ConfigureAwait(false);
                 }
             }
@@ -141,9 +144,9 @@ public sealed partial class GrainConfigWatcher
         {
             try
             {
-                var snapshot = await grains.GetGrain<IScopeGrain>(s.Key).SubscribeAsync(Self, s.Identity).ConfigureAwait(false);
-                if (snapshot.Version != s.Snapshot?.Version)
+                if (await grains.GetGrain<IScopeGrain>(s.Key).RenewAsync(Self, s.Identity, s.Snapshot!.Version).ConfigureAwait(false) is { } snapshot)
                 {
+                    metrics.OnRenewalRefetch("scope");
                     await OnScopeChangedAsync(snapshot).ConfigureAwait(false);
                 }
             }

@@ -48,7 +48,7 @@ internal sealed class FakeGrains
                 }
                 if (type == typeof(IScopeGrain))
                 {
-                    return Dispatch<IScopeGrain>((m, a) => Scope(key, m));
+                    return Dispatch<IScopeGrain>((m, a) => Scope(key, m, a));
                 }
                 if (type == typeof(IWorkloadGrain))
                 {
@@ -78,18 +78,23 @@ internal sealed class FakeGrains
 
     private ServiceSnapshot ServiceSnapshotOf(string host) => new(host, _services.ContainsKey(host), _services.GetValueOrDefault(host, []));
 
-    private object? Scope(string key, MethodInfo method) => method.Name switch
+    private object? Scope(string key, MethodInfo method, object?[] args) => method.Name switch
     {
-        nameof(IScopeGrain.SubscribeAsync) => Count(method, Task.FromResult(_scopes.GetValueOrDefault(key) ?? ScopeSnapshot.NotReady(key))),
+        nameof(IScopeGrain.SubscribeAsync) => Count(method, Task.FromResult(ScopeOf(key))),
+        nameof(IScopeGrain.RenewAsync) => Count(method, Task.FromResult(ScopeOf(key).Version == (string?)args[2] ? null : (ScopeSnapshot?)ScopeOf(key))),
         nameof(IScopeGrain.UnsubscribeAsync) => Count(method, Task.CompletedTask),
         _ => throw new NotSupportedException($"IScopeGrain.{method.Name}"),
     };
+
+    private ScopeSnapshot ScopeOf(string key) => _scopes.GetValueOrDefault(key) ?? ScopeSnapshot.NotReady(key);
 
     /// <summary>Every workload is served by the scope of its kind and namespace without a Sidecar.</summary>
     private object? Workload(string key, MethodInfo method, object?[] args) => method.Name switch
     {
         nameof(IWorkloadGrain.SubscribeAsync) when args[1] is WorkloadIdentity id => Count(method, Task.FromResult(
             new WorkloadSnapshot(key, "w1", true, ScopeIdentity.Shared(id.Kind, id.Namespace, null), [], []))),
+        nameof(IWorkloadGrain.RenewAsync) when args[1] is WorkloadIdentity id => Count(method, Task.FromResult((string?)args[2] == "w1" ? null
+            : (WorkloadSnapshot?)new WorkloadSnapshot(key, "w1", true, ScopeIdentity.Shared(id.Kind, id.Namespace, null), [], []))),
         _ => Count(method, Task.CompletedTask),
     };
 

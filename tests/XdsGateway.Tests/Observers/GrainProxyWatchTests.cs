@@ -75,7 +75,7 @@ public sealed class GrainProxyWatchTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task LeaseRenewal_OfUnchangedServices_FetchesNothing_AndRepairsAMissedChange_R08()
+    public async Task LeaseRenewal_OfUnchangedWorkloadScopeAndServices_FetchesNothing_AndRepairsAMissedChange_R08()
     {
         await using var watch = await OpenProxylessAsync();
         watch.SetSubscription(TypeUrls.Cluster, Subscription.WildcardOnly);
@@ -86,6 +86,10 @@ public sealed class GrainProxyWatchTests : IAsyncLifetime, IDisposable
         // Nothing changed since the load: the renewal sends the versions held and gets nothing back.
         await RenewAndWaitAsync(renewals: 2);
         Assert.Equal(2, _grains.Calls("IServiceGrain.SubscribeAsync")); // the first loads only
+        Assert.Equal(1, _grains.Calls("IScopeGrain.SubscribeAsync"));
+        Assert.Equal(1, _grains.Calls("IWorkloadGrain.SubscribeAsync"));
+        Assert.Equal(1, _grains.Calls("IScopeGrain.RenewAsync"));
+        Assert.Equal(1, _grains.Calls("IWorkloadGrain.RenewAsync"));
         Assert.Empty(changes);
 
         // b changed and its notification was lost: the next renewal fetches b and wakes the stream.

@@ -64,6 +64,13 @@ internal abstract class CatalogBuiltGrain<TState, TIdentity, TSnapshot>(string k
         return Current ?? throw new InvalidOperationException($"{this.GetGrainId()} built nothing");
     }
 
+    /// <summary>A lease renewal: subscribes as <see cref="SubscribeAsync"/> does; the snapshot only when its version is not the one the gateway holds.</summary>
+    public async Task<TSnapshot?> RenewAsync(IXdsGatewayObserver observer, TIdentity identity, string heldVersion)
+    {
+        var snapshot = await SubscribeAsync(observer, identity);
+        return VersionOf(snapshot) == heldVersion ? null : snapshot;
+    }
+
     public async Task UnsubscribeAsync(IXdsGatewayObserver observer)
     {
         Gateways.Unsubscribe(observer);
@@ -108,4 +115,7 @@ internal abstract class CatalogBuiltGrain<TState, TIdentity, TSnapshot>(string k
     protected abstract Task BuildAsync();
 
     protected abstract TSnapshot NotReady();
+
+    /// <summary>The snapshot's content version.</summary>
+    protected abstract string VersionOf(TSnapshot snapshot);
 }

@@ -22,6 +22,8 @@ internal sealed partial class ScopeGrain(
 
     protected override ScopeSnapshot NotReady() => ScopeSnapshot.NotReady(Key);
 
+    protected override string VersionOf(ScopeSnapshot snapshot) => snapshot.Version;
+
     protected override async Task BuildAsync()
     {
         var id = Identity;

@@ -23,6 +23,8 @@ internal sealed partial class WorkloadGrain(
 
     protected override WorkloadSnapshot NotReady() => WorkloadSnapshot.NotReady(Key);
 
+    protected override string VersionOf(WorkloadSnapshot snapshot) => snapshot.Version;
+
     protected override async Task BuildAsync()
     {
         var id = Identity;
