@@ -26,6 +26,24 @@ public sealed class FakeConfigWatcher : IConfigWatcher
     /// </summary>
     public Action<string, ResolvedResources>? AfterResolve { get; set; }
 
+    /// <summary>
+    /// Completes the cluster set right after a stream next evaluates it incomplete, applying
+    /// <paramref name="loaded"/> (a service that finishes loading mid-sweep, before the stream's next
+    /// type is evaluated), and raises Changed for clusters only <paramref name="notifyAfter"/> later.
+    /// </summary>
+    public void CompleteClustersAfterNextIncompleteResolve(Action<FakeConfigWatcherBatch> loaded, TimeSpan notifyAfter)
+    {
+        var done = 0;
+        AfterResolve = (type, resolved) =>
+        {
+            if (type == TypeUrls.Cluster && !resolved.Complete && Interlocked.Exchange(ref done, 1) == 0)
+            {
+                Batch(b => loaded(b.SetComplete(TypeUrls.Cluster, true)));
+                _ = Task.Delay(notifyAfter).ContinueWith(_ => Raise(TypeUrls.Cluster), TaskScheduler.Default);
+            }
+        };
+    }
+
     public IReadOnlyList<FakeProxyWatch> Watches
     {
         get

@@ -284,17 +284,10 @@ public sealed class DeltaStreamHandlerTests : IAsyncLifetime
 
         // The scope gains service b, still loading (its cluster is not in the set yet); it loads
         // between the stream's cluster and listener evaluations and says so a moment later.
-        var loaded = 0;
-        _watcher.AfterResolve = (type, resolved) =>
-        {
-            if (type == TypeUrls.Cluster && !resolved.Complete && Interlocked.Exchange(ref loaded, 1) == 0)
-            {
-                _watcher.Batch(b => b.SetComplete(TypeUrls.Cluster, true)
-                    .Set(TypeUrls.Cluster, TestResources.Cluster("a"), TestResources.Cluster("b"))
-                    .Set(TypeUrls.Listener, TestResources.Listener("a"), TestResources.Listener("b")));
-                _ = Task.Delay(200).ContinueWith(_ => _watcher.Raise(TypeUrls.Cluster), TaskScheduler.Default);
-            }
-        };
+        _watcher.CompleteClustersAfterNextIncompleteResolve(
+            b => b.Set(TypeUrls.Cluster, TestResources.Cluster("a"), TestResources.Cluster("b"))
+                .Set(TypeUrls.Listener, TestResources.Listener("a"), TestResources.Listener("b")),
+            TimeSpan.FromMilliseconds(200));
         _watcher.Batch(b => b.SetComplete(TypeUrls.Cluster, false), TypeUrls.Cluster, TypeUrls.Listener);
 
         var cds = await ExpectAndAckAsync(TypeUrls.Cluster);

@@ -325,17 +325,10 @@ public sealed class SotwStreamHandlerTests : IAsyncLifetime
         // The scope gains service b: clusters and listeners both change, and b's cluster is held
         // while b loads. b finishes loading right after the clusters were evaluated and before the
         // listeners are, and its notification reaches the stream only a moment later.
-        var loaded = 0;
-        _watcher.AfterResolve = (type, resolved) =>
-        {
-            if (type == TypeUrls.Cluster && !resolved.Complete && Interlocked.Exchange(ref loaded, 1) == 0)
-            {
-                _watcher.Batch(b => b.SetComplete(TypeUrls.Cluster, true)
-                    .Set(TypeUrls.Cluster, TestResources.Cluster("a"), TestResources.Cluster("b"))
-                    .Set(TypeUrls.Listener, TestResources.Listener("a"), TestResources.Listener("b")));
-                _ = Task.Delay(200).ContinueWith(_ => _watcher.Raise(TypeUrls.Cluster), TaskScheduler.Default);
-            }
-        };
+        _watcher.CompleteClustersAfterNextIncompleteResolve(
+            b => b.Set(TypeUrls.Cluster, TestResources.Cluster("a"), TestResources.Cluster("b"))
+                .Set(TypeUrls.Listener, TestResources.Listener("a"), TestResources.Listener("b")),
+            TimeSpan.FromMilliseconds(200));
         _watcher.Batch(b => b.SetComplete(TypeUrls.Cluster, false).Set(TypeUrls.Cluster, TestResources.Cluster("a"), TestResources.Cluster("b")), TypeUrls.Cluster, TypeUrls.Listener);
 
         var cds = await _ads.ExpectResponseAsync(TypeUrls.Cluster);
