@@ -96,20 +96,7 @@ public sealed partial class ManifestDirectorySource(
         var started = time.GetUtcNow();
         var (objects, errors) = _set.Update(dir, stamps);
         var dirty = new DirtySet();
-        // Unchanged files keep their parsed objects, so only objects of changed files differ here.
-        var current = new Dictionary<ConfigKey, ConfigObject>(objects.Length);
-        foreach (var o in objects)
-        {
-            current[o.Key] = o;
-        }
-        foreach (var gone in _registry.Keys.Where(k => !current.ContainsKey(k)).ToList())
-        {
-            _registry.Apply(gone, null, dirty);
-        }
-        foreach (var (key, o) in current)
-        {
-            _registry.Apply(key, o, dirty);
-        }
+        _registry.Sync(objects, dirty); // unchanged files keep their parsed objects: only changed ones apply
         var (services, namespaces) = _registry.Compile(dirty, everything);
         var allErrors = errors.AddRange(_registry.Diagnostics);
         status.RecordLoad(objects, allErrors);

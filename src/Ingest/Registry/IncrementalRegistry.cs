@@ -30,10 +30,6 @@ public sealed class IncrementalRegistry(MeshSettings settings)
 
     public IEnumerable<string> Namespaces => _index.Namespaces;
 
-    public IEnumerable<ConfigKey> Keys => _index.Keys;
-
-    public ConfigObject? Get(ConfigKey key) => _index.Get(key);
-
     public IReadOnlyCollection<ConfigObject> InNamespace(string ns) => _index.InNamespace(ns);
 
     /// <summary>What the hosts compiled so far report (losing definitions, workloads left out), in host order.</summary>
@@ -45,6 +41,29 @@ public sealed class IncrementalRegistry(MeshSettings settings)
         if (!ReferenceEquals(now, _index.Get(key)))
         {
             _index.Apply(key, now, dirty);
+        }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="objects"/> (unique keys) the whole set held: keys not among them are
+    /// removed, and only objects that are not the instances already held are applied (a source that
+    /// re-parses only changed files passes the same instances for the rest).
+    /// </summary>
+    public void Sync(IReadOnlyCollection<ConfigObject> objects, DirtySet dirty)
+    {
+        ArgumentNullException.ThrowIfNull(objects);
+        var current = new Dictionary<ConfigKey, ConfigObject>(objects.Count);
+        foreach (var o in objects)
+        {
+            current[o.Key] = o;
+        }
+        foreach (var gone in _index.Keys.Where(k => !current.ContainsKey(k)).ToList())
+        {
+            Apply(gone, null, dirty);
+        }
+        foreach (var (key, o) in current)
+        {
+            Apply(key, o, dirty);
         }
     }
 
