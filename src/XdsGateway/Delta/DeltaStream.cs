@@ -94,9 +94,9 @@ internal sealed partial class DeltaStream(
                 state.Dirty = true;
             }
 
-            if (i == ListenerSlot && _types[ClusterSlot] is { Incomplete: true })
+            if (WaitsForClusters(_types, i))
             {
-                continue; // listeners wait while a cluster they may route to is loading; they stay dirty
+                continue;
             }
 
             if ((state.Dirty || state.Force.Count > 0 || state.RespondOnce) && !state.InFlight)

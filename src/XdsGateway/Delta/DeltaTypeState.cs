@@ -4,7 +4,7 @@ using Mesh.XdsGateway.Protocol;
 namespace Mesh.XdsGateway.Delta;
 
 /// <summary>One delta stream's state for one type: the subscription and what the client holds.</summary>
-internal sealed class DeltaTypeState(string typeUrl)
+internal sealed class DeltaTypeState(string typeUrl) : IHeldTypeState
 {
     public string TypeUrl { get; } = typeUrl;
 
@@ -33,7 +33,7 @@ internal sealed class DeltaTypeState(string typeUrl)
 
     public bool Dirty { get; set; }
 
-    /// <summary>The set last evaluated was still loading (a service being fetched): listeners wait for it .</summary>
+    /// <inheritdoc />
     public bool Incomplete { get; set; }
 
     public ResolvedResources? LastResolved { get; set; }

@@ -83,9 +83,19 @@ internal abstract class StreamLoop<TRequest>
     /// </summary>
     protected abstract Task FlushAsync(int changed, CancellationToken cancellationToken);
 
-    /// <summary>Push-order slots of the cluster and listener types.</summary>
-    protected static readonly int ClusterSlot = TypeUrls.IndexOf(TypeUrls.Cluster);
-    protected static readonly int ListenerSlot = TypeUrls.IndexOf(TypeUrls.Listener);
+    private static readonly int ClusterSlot = TypeUrls.IndexOf(TypeUrls.Cluster);
+    private static readonly int ListenerSlot = TypeUrls.IndexOf(TypeUrls.Listener);
+
+    /// <summary>
+    /// while the stream's cluster set is held because a service it needs is still loading, its
+    /// listeners wait too (they stay dirty; the clusters' completion raises Changed and sends both in
+    /// order). A service that finished loading between the two evaluations of one sweep would
+    /// otherwise have its listener sent before its cluster. A load that fails is retried by the next
+    /// lease renewal, which also releases them.
+    /// </summary>
+    protected static bool WaitsForClusters<TState>(TState?[] types, int slot)
+        where TState : class, IHeldTypeState =>
+        slot == ListenerSlot && types[ClusterSlot] is { Incomplete: true };
 
     /// <summary>
     /// Types to re-check for a change mask: every type up to the last one changed, so a change to

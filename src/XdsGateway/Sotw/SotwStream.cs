@@ -99,9 +99,9 @@ internal sealed partial class SotwStream(
                 state.Dirty = true;
             }
 
-            if (WaitsForClusters(i))
+            if (WaitsForClusters(_types, i))
             {
-                continue; // stays dirty: the clusters' completion raises Changed and sends both, in order
+                continue;
             }
 
             if ((state.Dirty || state.Force) && !state.InFlight && !AwaitsParent(i))
@@ -110,14 +110,6 @@ internal sealed partial class SotwStream(
             }
         }
     }
-
-    /// <summary>
-    /// while the stream's cluster set is held because a service it needs is still loading, its
-    /// listeners wait too. The listeners of a service that just loaded would otherwise go out before
-    /// its cluster (the clusters were evaluated a moment before the load completed). A load that
-    /// fails is retried by the next lease renewal, which also releases them.
-    /// </summary>
-    private bool WaitsForClusters(int index) => index == ListenerSlot && _types[ClusterSlot] is { Incomplete: true };
 
     /// <summary>
     /// X-33 on a new stream: EDS waits for the stream's first CDS response and RDS for its first LDS

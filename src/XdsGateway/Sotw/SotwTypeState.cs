@@ -3,7 +3,7 @@ using Mesh.XdsGateway.Protocol;
 namespace Mesh.XdsGateway.Sotw;
 
 /// <summary>One SotW stream's bookkeeping for one type, beyond the protocol view in <see cref="WatchedResource"/>.</summary>
-internal sealed class SotwTypeState(string typeUrl)
+internal sealed class SotwTypeState(string typeUrl) : IHeldTypeState
 {
     public WatchedResource Watched { get; set; } = new(typeUrl);
 
@@ -16,7 +16,7 @@ internal sealed class SotwTypeState(string typeUrl)
     /// <summary>Resources may have changed while a response was in flight: evaluate after the ACK.</summary>
     public bool Dirty { get; set; }
 
-    /// <summary>The set last evaluated was still loading (a service being fetched): listeners wait for it .</summary>
+    /// <inheritdoc />
     public bool Incomplete { get; set; }
 
     /// <summary>The request must be answered even with unchanged content (initial, X-19, X-34).</summary>
