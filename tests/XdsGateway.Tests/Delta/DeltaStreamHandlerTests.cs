@@ -28,6 +28,12 @@ public sealed class DeltaStreamHandlerTests : IAsyncLifetime
 
     private static List<string> Names(DeltaDiscoveryResponse response) => [.. response.Resources.Select(r => r.Name).Order(StringComparer.Ordinal)];
 
+    private async Task SubscribeAndAckAsync(string typeUrl, string name)
+    {
+        await _ads.SubscribeAsync(typeUrl, name);
+        await ExpectAndAckAsync(typeUrl);
+    }
+
     private async Task<DeltaDiscoveryResponse> ExpectAndAckAsync(string typeUrl)
     {
         var response = await _ads.ExpectDeltaAsync(typeUrl);
@@ -148,8 +154,7 @@ public sealed class DeltaStreamHandlerTests : IAsyncLifetime
     public async Task Delta_ResubscribeUnchangedName_IsSentAgain_X19_P05()
     {
         _watcher.Set(TypeUrls.Endpoint, TestResources.Endpoint("a"), TestResources.Endpoint("b"));
-        await _ads.SubscribeAsync(TypeUrls.Endpoint, "a");
-        await ExpectAndAckAsync(TypeUrls.Endpoint);
+        await SubscribeAndAckAsync(TypeUrls.Endpoint, "a");
 
         await _ads.SubscribeAsync(TypeUrls.Endpoint, "a", "b");
         Assert.Equal(["a", "b"], Names(await ExpectAndAckAsync(TypeUrls.Endpoint)));
@@ -277,10 +282,8 @@ public sealed class DeltaStreamHandlerTests : IAsyncLifetime
     {
         _watcher.Set(TypeUrls.Cluster, TestResources.Cluster("a"));
         _watcher.Set(TypeUrls.Listener, TestResources.Listener("a"));
-        await _ads.SubscribeAsync(TypeUrls.Cluster, "*");
-        await ExpectAndAckAsync(TypeUrls.Cluster);
-        await _ads.SubscribeAsync(TypeUrls.Listener, "*");
-        await ExpectAndAckAsync(TypeUrls.Listener);
+        await SubscribeAndAckAsync(TypeUrls.Cluster, "*");
+        await SubscribeAndAckAsync(TypeUrls.Listener, "*");
 
         // The scope gains service b, still loading (its cluster is not in the set yet); it loads
         // between the stream's cluster and listener evaluations and says so a moment later.
@@ -303,14 +306,10 @@ public sealed class DeltaStreamHandlerTests : IAsyncLifetime
         _watcher.Set(TypeUrls.Endpoint, TestResources.Endpoint("a"));
         _watcher.Set(TypeUrls.Listener, TestResources.Listener("l"));
         _watcher.Set(TypeUrls.Route, TestResources.Route("r"));
-        await _ads.SubscribeAsync(TypeUrls.Cluster, "*");
-        await ExpectAndAckAsync(TypeUrls.Cluster);
-        await _ads.SubscribeAsync(TypeUrls.Endpoint, "a");
-        await ExpectAndAckAsync(TypeUrls.Endpoint);
-        await _ads.SubscribeAsync(TypeUrls.Listener, "*");
-        await ExpectAndAckAsync(TypeUrls.Listener);
-        await _ads.SubscribeAsync(TypeUrls.Route, "r");
-        await ExpectAndAckAsync(TypeUrls.Route);
+        await SubscribeAndAckAsync(TypeUrls.Cluster, "*");
+        await SubscribeAndAckAsync(TypeUrls.Endpoint, "a");
+        await SubscribeAndAckAsync(TypeUrls.Listener, "*");
+        await SubscribeAndAckAsync(TypeUrls.Route, "r");
 
         // Notifications arrive in the worst order, and the loop handles the route change before the
         // others arrive; the wire order must still be CDS, EDS, LDS, RDS.

@@ -293,13 +293,28 @@ public sealed class SotwStreamHandlerTests : IAsyncLifetime
         await _ads.ExpectNoResponseAsync();
     }
 
-    [Fact]
-    public async Task Sotw_HeldCdsThatCompletes_GoesOutBeforeTheListenerThatWokeTheStream_X33_X25()
+    /// <summary>The stream holds (ACKed) cluster a and listener a, both subscribed by wildcard.</summary>
+    private async Task HoldClusterAndListenerAAsync()
     {
         _watcher.Set(TypeUrls.Cluster, TestResources.Cluster("a"));
         _watcher.Set(TypeUrls.Listener, TestResources.Listener("a"));
         await SubscribeAndAckAsync(TypeUrls.Cluster);
         await SubscribeAndAckAsync(TypeUrls.Listener);
+    }
+
+    /// <summary>X-33: the next responses are clusters a and b, then the listeners a and b.</summary>
+    private async Task ExpectClustersThenListenersABAsync()
+    {
+        var cds = await _ads.ExpectResponseAsync(TypeUrls.Cluster);
+        Assert.Equal(["a", "b"], ClusterNames(cds));
+        var lds = await _ads.ExpectResponseAsync(TypeUrls.Listener);
+        Assert.Equal(2, lds.Resources.Count);
+    }
+
+    [Fact]
+    public async Task Sotw_HeldCdsThatCompletes_GoesOutBeforeTheListenerThatWokeTheStream_X33_X25()
+    {
+        await HoldClusterAndListenerAAsync();
 
         // A new service: its cluster set is held while the service loads...
         _watcher.Batch(b => b.SetComplete(TypeUrls.Cluster, false).Set(TypeUrls.Cluster, TestResources.Cluster("a"), TestResources.Cluster("b")), TypeUrls.Cluster);
@@ -308,19 +323,13 @@ public sealed class SotwStreamHandlerTests : IAsyncLifetime
         // ...it loads, and the stream is woken for the new listener before it is woken for the
         // clusters again (two notification threads): the clusters still go out first.
         _watcher.Batch(b => b.SetComplete(TypeUrls.Cluster, true).Set(TypeUrls.Listener, TestResources.Listener("a"), TestResources.Listener("b")), TypeUrls.Listener);
-        var cds = await _ads.ExpectResponseAsync(TypeUrls.Cluster);
-        Assert.Equal(["a", "b"], ClusterNames(cds));
-        var lds = await _ads.ExpectResponseAsync(TypeUrls.Listener);
-        Assert.Equal(2, lds.Resources.Count);
+        await ExpectClustersThenListenersABAsync();
     }
 
     [Fact]
     public async Task Sotw_ServiceThatLoadsBetweenTheClusterAndListenerEvaluations_StillSendsClustersFirst_X33()
     {
-        _watcher.Set(TypeUrls.Cluster, TestResources.Cluster("a"));
-        _watcher.Set(TypeUrls.Listener, TestResources.Listener("a"));
-        await SubscribeAndAckAsync(TypeUrls.Cluster);
-        await SubscribeAndAckAsync(TypeUrls.Listener);
+        await HoldClusterAndListenerAAsync();
 
         // The scope gains service b: clusters and listeners both change, and b's cluster is held
         // while b loads. b finishes loading right after the clusters were evaluated and before the
@@ -331,10 +340,7 @@ public sealed class SotwStreamHandlerTests : IAsyncLifetime
             TimeSpan.FromMilliseconds(200));
         _watcher.Batch(b => b.SetComplete(TypeUrls.Cluster, false).Set(TypeUrls.Cluster, TestResources.Cluster("a"), TestResources.Cluster("b")), TypeUrls.Cluster, TypeUrls.Listener);
 
-        var cds = await _ads.ExpectResponseAsync(TypeUrls.Cluster);
-        Assert.Equal(["a", "b"], ClusterNames(cds));
-        var lds = await _ads.ExpectResponseAsync(TypeUrls.Listener);
-        Assert.Equal(2, lds.Resources.Count);
+        await ExpectClustersThenListenersABAsync();
     }
 
     [Fact]
