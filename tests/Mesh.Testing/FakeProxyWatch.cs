@@ -75,6 +75,8 @@ public sealed class FakeProxyWatch : IProxyWatch
         }
     }
 
+    public ValueTask<ResolvedResources> ResolveAsync(string typeUrl) => ValueTask.FromResult(Resolve(typeUrl));
+
     public ResolvedResources Resolve(string typeUrl)
     {
         var result = ResolveLocked(typeUrl);

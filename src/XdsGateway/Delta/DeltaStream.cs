@@ -193,7 +193,7 @@ internal sealed partial class DeltaStream(
 
     private async Task TrySendAsync(DeltaTypeState state, CancellationToken cancellationToken)
     {
-        var resolved = Watch.Resolve(state.TypeUrl);
+        var resolved = await Watch.ResolveAsync(state.TypeUrl).ConfigureAwait(false);
         state.Incomplete = !resolved.Complete;
         if (state.Force.Count == 0 && !state.RespondOnce && ReferenceEquals(resolved, state.LastResolved))
         {

@@ -83,7 +83,7 @@ public sealed class GrainProxyWatch : IProxyWatch
         _owner.UpdateHosts(this);
     }
 
-    public ResolvedResources Resolve(string typeUrl)
+    public ValueTask<ResolvedResources> ResolveAsync(string typeUrl)
     {
         long generation;
         lock (_cacheGate)
@@ -91,10 +91,18 @@ public sealed class GrainProxyWatch : IProxyWatch
             generation = _generation[Slot(typeUrl)];
             if (_resolved[Slot(typeUrl)] is { Result: { } cached } entry && entry.Generation == generation)
             {
-                return cached;
+                return ValueTask.FromResult(cached);
             }
         }
-        var result = ResolveShared(typeUrl);
+        var shared = ResolveShared(typeUrl);
+        return shared.IsCompletedSuccessfully ? ValueTask.FromResult(Keep(typeUrl, generation, shared.Result)) : KeepAsync(typeUrl, generation, shared);
+    }
+
+    private async ValueTask<ResolvedResources> KeepAsync(string typeUrl, long generation, ValueTask<ResolvedResources> shared) =>
+        Keep(typeUrl, generation, await shared.ConfigureAwait(false));
+
+    private ResolvedResources Keep(string typeUrl, long generation, ResolvedResources result)
+    {
         lock (_cacheGate)
         {
             if (_generation[Slot(typeUrl)] == generation)
@@ -106,7 +114,7 @@ public sealed class GrainProxyWatch : IProxyWatch
     }
 
     /// <summary>The set a peer of this stream's scope resolved for the same subscription, or a newly computed (interned) one.</summary>
-    private ResolvedResources ResolveShared(string typeUrl)
+    private ValueTask<ResolvedResources> ResolveShared(string typeUrl)
     {
         // One scope and workload snapshot for the whole set, however they change meanwhile.
         var scope = Scope;
@@ -115,26 +123,37 @@ public sealed class GrainProxyWatch : IProxyWatch
         var key = ResolutionCache.Key.Of(typeUrl, sub, workload);
         if (scope is null)
         {
-            return _owner.Interner.Intern(typeUrl, Compute(typeUrl, sub, null, workload));
+            return ValueTask.FromResult(_owner.Interner.Intern(typeUrl, Compute(typeUrl, sub, null, workload)));
         }
         if (scope.Resolutions.TryGet(key, out var shared))
         {
-            return shared!;
+            return ValueTask.FromResult(shared!);
         }
         // One change wakes every stream of the scope at once: one of them resolves the set, the
-        // others wait for it and take it (without this, each computed and interned the same set,
-        // queuing on the interner's lock: a fifth of a gateway's CPU during a 20,000-proxy push).
-        lock (scope.Resolutions.GateOf(typeUrl))
+        // others await it (without this, each computed and interned the same set, queuing on the
+        // interner's lock: a fifth of a gateway's CPU during a 20,000-proxy push).
+        var generation = scope.Resolutions.Generation(typeUrl);
+        if (!scope.Resolutions.Join(key, generation, out var flight))
         {
-            if (scope.Resolutions.TryGet(key, out shared))
-            {
-                return shared!;
-            }
-            var generation = scope.Resolutions.Generation(typeUrl);
-            var computed = _owner.Interner.Intern(typeUrl, Compute(typeUrl, sub, scope.Index, workload));
-            scope.Resolutions.Store(key, generation, computed);
-            return computed;
+            return new ValueTask<ResolvedResources>(flight);
         }
+        ResolvedResources computed;
+        try
+        {
+            if (!scope.Resolutions.TryGet(key, out var landed))
+            {
+                landed = _owner.Interner.Intern(typeUrl, Compute(typeUrl, sub, scope.Index, workload));
+                scope.Resolutions.Store(key, generation, landed);
+            }
+            computed = landed!;
+        }
+        catch (Exception e)
+        {
+            scope.Resolutions.Land(key, generation, null, e);
+            throw;
+        }
+        scope.Resolutions.Land(key, generation, computed);
+        return ValueTask.FromResult(computed);
     }
 
     private void Invalidate(string typeUrl)
@@ -148,7 +167,7 @@ public sealed class GrainProxyWatch : IProxyWatch
     /// <summary>
     /// Applies changed <paramref name="names"/> to the current cached resolution of a type; false
     /// when there is no complete current one to patch, or another change raced this one (the caller
-    /// then invalidates, and the next <see cref="Resolve"/> computes the whole set). Streams sharing
+    /// then invalidates, and the next <see cref="ResolveAsync"/> computes the whole set). Streams sharing
     /// a resolution (see <see cref="ResolutionInterner"/>) share the patch through
     /// <paramref name="memo"/>: one change to a service all 20,000 streams see is patched once.
     /// </summary>
@@ -315,7 +334,14 @@ public sealed class GrainProxyWatch : IProxyWatch
 
     public void ReportSent(string typeUrl, string version, string nonce)
     {
-        var resolved = Resolve(typeUrl).Resources;
+        // What the stream last resolved, which the response was built from; resolving again here
+        // could compute a set this stream never sent, and would wait on a peer's resolution.
+        ResolvedResources? last;
+        lock (_cacheGate)
+        {
+            last = _resolved[Slot(typeUrl)].Result;
+        }
+        var resolved = (last ?? ResolvedResources.Empty).Resources;
         UpdateSync(typeUrl, s => s with { Sent = version, LastSentResources = resolved });
         _owner.Report(this, new ProxyEvent(ProxyEventKind.Sent, typeUrl, version, null));
     }

@@ -19,15 +19,44 @@ internal sealed class ResolutionCache
 {
     private readonly long[] _generations = new long[TypeUrls.PushOrder.Count];
     private readonly Table?[] _tables = new Table?[TypeUrls.PushOrder.Count];
-    private readonly Lock[] _gates = [.. TypeUrls.PushOrder.Select(_ => new Lock())];
+    private readonly ConcurrentDictionary<(Key Key, long Generation), TaskCompletionSource<ResolvedResources>> _flights = new();
 
     /// <summary>Every type, as a mask of <see cref="TypeUrls.PushOrder"/> slots.</summary>
     public const int AllTypes = (1 << 4) - 1;
 
     public static int Bit(string typeUrl) => TypeUrls.IndexOf(typeUrl) is var i and >= 0 ? 1 << i : 0;
 
-    /// <summary>Held while one of the scope's streams resolves a set of the type that peers are missing too.</summary>
-    public Lock GateOf(string typeUrl) => _gates[TypeUrls.IndexOf(typeUrl)];
+    /// <summary>
+    /// Joins the resolution of <paramref name="key"/> at <paramref name="generation"/>: true when the
+    /// caller is the first and must resolve it, then <see cref="Land"/> it; otherwise
+    /// <paramref name="flight"/> completes with the first one's result. Waiters hold no thread:
+    /// one change wakes a scope's hundreds of streams at once, and blocking them on a lock while one
+    /// resolved spun a fifth of a gateway's CPU away during a 20,000-proxy push.
+    /// </summary>
+    public bool Join(Key key, long generation, out Task<ResolvedResources> flight)
+    {
+        var mine = new TaskCompletionSource<ResolvedResources>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var current = _flights.GetOrAdd((key, generation), mine);
+        flight = current.Task;
+        return ReferenceEquals(current, mine);
+    }
+
+    /// <summary>Ends the flight the caller leads: its waiters get <paramref name="resolved"/> (or <paramref name="error"/>).</summary>
+    public void Land(Key key, long generation, ResolvedResources? resolved, Exception? error = null)
+    {
+        if (!_flights.TryRemove((key, generation), out var flight))
+        {
+            return;
+        }
+        if (resolved is not null)
+        {
+            flight.TrySetResult(resolved);
+        }
+        else
+        {
+            flight.TrySetException(error ?? new InvalidOperationException("resolution ended without a result"));
+        }
+    }
 
     public long Generation(string typeUrl) => Volatile.Read(ref _generations[TypeUrls.IndexOf(typeUrl)]);
 

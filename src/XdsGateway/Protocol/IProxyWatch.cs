@@ -2,7 +2,7 @@ namespace Mesh.XdsGateway.Protocol;
 
 /// <summary>
 /// One stream's view of the control plane. Thread-safe: <see cref="Changed"/> fires from any
-/// thread; the stream loop then calls <see cref="Resolve"/> on its own thread.
+/// thread; the stream loop then calls <see cref="ResolveAsync"/> on its own thread.
 /// </summary>
 public interface IProxyWatch : IAsyncDisposable
 {
@@ -12,8 +12,12 @@ public interface IProxyWatch : IAsyncDisposable
     /// <summary>Replaces the names the stream wants for a type; fetching missing names starts here.</summary>
     void SetSubscription(string typeUrl, Subscription subscription);
 
-    /// <summary>The current resources for the type's subscription (wildcard set plus named resources that exist).</summary>
-    ResolvedResources Resolve(string typeUrl);
+    /// <summary>
+    /// The current resources for the type's subscription (wildcard set plus named resources that
+    /// exist). Completes synchronously unless a peer stream is resolving the same set: then it
+    /// completes with that peer's result.
+    /// </summary>
+    ValueTask<ResolvedResources> ResolveAsync(string typeUrl);
 
     /// <summary>Records that a response was sent (for /debug/syncz).</summary>
     void ReportSent(string typeUrl, string version, string nonce);

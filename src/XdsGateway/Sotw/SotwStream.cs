@@ -124,7 +124,7 @@ internal sealed partial class SotwStream(
     {
         var typeUrl = state.Watched.TypeUrl;
         var subscription = state.Applied ?? Subscription.None;
-        var resolved = Watch.Resolve(typeUrl);
+        var resolved = await Watch.ResolveAsync(typeUrl).ConfigureAwait(false);
         state.Incomplete = !resolved.Complete;
         if (!state.Force && ReferenceEquals(resolved, state.LastResolved))
         {

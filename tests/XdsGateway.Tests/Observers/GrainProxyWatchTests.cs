@@ -65,7 +65,7 @@ public sealed class GrainProxyWatchTests : IAsyncLifetime, IDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         while (true)
         {
-            var r = watch.Resolve(typeUrl);
+            var r = await watch.ResolveAsync(typeUrl);
             if (r.Complete || timeout.IsCancellationRequested)
             {
                 return r;
@@ -96,7 +96,7 @@ public sealed class GrainProxyWatchTests : IAsyncLifetime, IDisposable
         var bV2 = TestResources.Cluster(ClusterB, 2);
         _grains.SetService(HostB, bV2, TestResources.Endpoint(ClusterB), TestResources.Listener(ResourceNames.HostPort(HostB, 80)));
         await RenewAndWaitAsync(renewals: 4);
-        Assert.Equal(bV2.Version, watch.Resolve(TypeUrls.Cluster).Resources[ClusterB].Version);
+        Assert.Equal(bV2.Version, (await watch.ResolveAsync(TypeUrls.Cluster)).Resources[ClusterB].Version);
         lock (changes)
         {
             Assert.Contains(TypeUrls.Cluster, changes);
@@ -175,10 +175,10 @@ public sealed class GrainProxyWatchTests : IAsyncLifetime, IDisposable
         Assert.NotNull(wanted);
         // ... the stream unsubscribes v1 and resolves its new set before the notification patches.
         watch.SetSubscription(TypeUrls.Endpoint, Subscription.Of([V2]));
-        Assert.Equal([V2], watch.Resolve(TypeUrls.Endpoint).Resources.Keys);
+        Assert.Equal([V2], (await watch.ResolveAsync(TypeUrls.Endpoint)).Resources.Keys);
         watch.Apply(wanted, memo: null);
 
-        Assert.Equal([V2], watch.Resolve(TypeUrls.Endpoint).Resources.Keys);
+        Assert.Equal([V2], (await watch.ResolveAsync(TypeUrls.Endpoint)).Resources.Keys);
     }
 
     [Fact]
@@ -194,6 +194,6 @@ public sealed class GrainProxyWatchTests : IAsyncLifetime, IDisposable
         await _watcher.OnResourcesChangedAsync(new ResourceChange(HostA, [TestResources.Endpoint(V1, revision: 2)], []));
 
         Assert.Empty(woken);
-        Assert.Equal([V2], watch.Resolve(TypeUrls.Endpoint).Resources.Keys);
+        Assert.Equal([V2], (await watch.ResolveAsync(TypeUrls.Endpoint)).Resources.Keys);
     }
 }

@@ -61,6 +61,65 @@ public class ResolutionSharingTests
         }
     }
 
+    private static ResolutionCache.Key RdsKey(params string[] names) =>
+        ResolutionCache.Key.Of(TypeUrls.Route, new Subscription(false, NameSets.Of(names)), null);
+
+    [Fact]
+    public async Task Join_PeersOfTheFirstAwaitItsResult_WithoutResolvingThemselves()
+    {
+        var cache = new ResolutionCache();
+        var key = RdsKey("80");
+        var generation = cache.Generation(TypeUrls.Route);
+
+        Assert.True(cache.Join(key, generation, out var leaderFlight));
+        Assert.False(cache.Join(key, generation, out var peer1));
+        Assert.False(cache.Join(key, generation, out var peer2));
+        Assert.False(peer1.IsCompleted);
+
+        var resolved = Set(true, Cla("80", "1"));
+        cache.Store(key, generation, resolved);
+        cache.Land(key, generation, resolved);
+
+        Assert.Same(resolved, await peer1);
+        Assert.Same(resolved, await peer2);
+        Assert.Same(resolved, await leaderFlight);
+        Assert.True(cache.TryGet(key, out var stored));
+        Assert.Same(resolved, stored);
+    }
+
+    [Fact]
+    public void Join_AfterALanding_OrForANewGenerationOrAnotherSubscription_LeadsAgain()
+    {
+        var cache = new ResolutionCache();
+        var key = RdsKey("80");
+        var generation = cache.Generation(TypeUrls.Route);
+        Assert.True(cache.Join(key, generation, out _));
+        // Another subscription (another name set) is another flight.
+        Assert.True(cache.Join(RdsKey("80", "8080"), generation, out _));
+
+        // A change lands while the first resolves: peers joining now must not take the older set.
+        cache.Invalidate(ResolutionCache.Bit(TypeUrls.Route));
+        Assert.True(cache.Join(key, cache.Generation(TypeUrls.Route), out _));
+
+        cache.Land(key, generation, Set(true, Cla("80", "1")));
+        Assert.True(cache.Join(key, generation, out var again));
+        Assert.False(again.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Land_WithAnError_FailsThePeersWaiting()
+    {
+        var cache = new ResolutionCache();
+        var key = RdsKey("80");
+        Assert.True(cache.Join(key, 0, out _));
+        Assert.False(cache.Join(key, 0, out var peer));
+
+        cache.Land(key, 0, null, new InvalidOperationException("index gone"));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => peer);
+        Assert.Equal("index gone", error.Message);
+    }
+
     [Fact]
     public void ChangedSince_ListsNewAndChangedNames_AndIsComputedOncePerPreviousSet()
     {
