@@ -14,4 +14,5 @@ public enum ConfigKind
     Sidecar,
     Gateway,
     Node, // appended: existing values keep their numbers
+    ServiceFence, // Slime's lazy-loading fence (microservice.slime.io / microservice.netease.com)
 }

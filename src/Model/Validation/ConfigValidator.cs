@@ -43,6 +43,9 @@ public static class ConfigValidator
             case Gateway gateway:
                 GatewayValidator.Validate(gateway, context);
                 break;
+            case ServiceFence fence:
+                ServiceFenceValidator.Validate(fence, context);
+                break;
         }
         return context.ToImmutable();
     }

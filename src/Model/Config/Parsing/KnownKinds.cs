@@ -31,6 +31,10 @@ internal static class KnownKinds
             [("v1", "Namespace")] = (KubernetesReaders.ReadNamespace, false),
             [("discovery.k8s.io/v1", "EndpointSlice")] = (EndpointSliceReader.Read, true),
         };
+        foreach (var version in ServiceFence.ApiVersions)
+        {
+            readers[(version, "ServiceFence")] = (ServiceFenceReader.Read, true);
+        }
         foreach (var version in IstioVersions)
         {
             readers[(version, "ServiceEntry")] = (ServiceEntryReader.ReadServiceEntry, true);

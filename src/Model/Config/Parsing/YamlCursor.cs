@@ -54,6 +54,10 @@ internal readonly struct YamlCursor
         return new YamlCursor(null, childPath, Context);
     }
 
+    /// <summary>True when this is a mapping holding <paramref name="key"/>, even with an empty value (<c>stable:</c>), which <see cref="Field"/> reports as absent.</summary>
+    public bool HasKey(string key) =>
+        node is YamlMappingNode mapping && mapping.Children.Keys.Any(k => k is YamlScalarNode { Value: { } name } && string.Equals(name, key, StringComparison.Ordinal));
+
     public void Error(string reason) => Context.Error(Path, reason);
 
     public string? String()
