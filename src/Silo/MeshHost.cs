@@ -2,6 +2,7 @@ using Mesh.Grains.Hosting;
 using Mesh.Hosting;
 using Mesh.Ingest;
 using Mesh.Ingest.Status;
+using Mesh.Model.Translation;
 using Mesh.XdsGateway;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -43,7 +44,7 @@ public static class MeshHost
         });
         HostLogging.Configure(builder);
         builder.UseOrleans(silo => silo.UseMeshCluster(cluster));
-        builder.Services.AddMeshGrains();
+        builder.Services.AddMeshGrains(MeshSettingsFrom(builder.Configuration));
         builder.Services.AddPrometheusMetrics();
         if (embedded)
         {
@@ -84,4 +85,25 @@ public static class MeshHost
         }
         return app;
     }
+
+    /// <summary>
+    /// Translation settings from configuration: <c>Lazy:EgressService</c>, the FQDN of the lazy
+    /// egress that fenced sidecars fall back to (default <see cref="MeshSettings.DefaultLazyEgress"/>).
+    /// </summary>
+    public static MeshSettings MeshSettingsFrom(IConfiguration configuration)
+    {
+        var egress = configuration["Lazy:EgressService"];
+        if (egress is null)
+        {
+            return MeshSettings.Default;
+        }
+        egress = egress.Trim().TrimEnd('.').ToLowerInvariant();
+        if (egress.Length == 0 || egress.Contains('/', StringComparison.Ordinal) || egress.Contains('*', StringComparison.Ordinal) || !egress.Contains('.', StringComparison.Ordinal))
+        {
+            throw new Microsoft.Extensions.Options.OptionsValidationException("Lazy", typeof(MeshSettings),
+                [$"Lazy:EgressService '{configuration["Lazy:EgressService"]}' must be a service FQDN, e.g. {MeshSettings.DefaultLazyEgress}"]);
+        }
+        return MeshSettings.Default with { LazyEgress = egress };
+    }
+
 }

@@ -115,7 +115,8 @@ public sealed class RegistryIndex(MeshSettings settings)
             [.. definitionsInNamespace.OrderBy(s => s.Hostname, StringComparer.Ordinal)],
             [.. ordered.OfType<Sidecar>()],
             [.. ordered.OfType<Gateway>()],
-            [.. ordered.OfType<VirtualService>().Where(vs => !vs.Gateways.IsDefaultOrEmpty && vs.Gateways.Any(g => g != VirtualService.MeshGateway))]);
+            [.. ordered.OfType<VirtualService>().Where(vs => !vs.Gateways.IsDefaultOrEmpty && vs.Gateways.Any(g => g != VirtualService.MeshGateway))],
+            [.. ordered.OfType<ServiceFence>()]);
     }
 
     private (MeshService, ImmutableArray<ServiceEndpoint>) Define(KubeService svc)
@@ -124,7 +125,8 @@ public sealed class RegistryIndex(MeshSettings settings)
             [.. svc.Ports.OrderBy(p => p.Port).Select(p => new MeshServicePort(p.Name ?? "", p.Port,
                 ProtocolExtensions.FromServicePort(p.Name, p.AppProtocol), int.TryParse(p.TargetPort, out var t) ? t : null))],
             svc.ClusterIP is { Length: > 0 } ip && ip != "None" ? [ip] : [],
-            ServiceOrigin.Kubernetes, Resolution.Static, [.. Visibility.ExportToAnnotation(svc.Meta)], svc.Selector);
+            ServiceOrigin.Kubernetes, Resolution.Static, [.. Visibility.ExportToAnnotation(svc.Meta)], svc.Selector,
+            svc.Meta.Labels.Count > 0 ? svc.Meta.Labels : null);
         var slices = _slices.TryGetValue((svc.Meta.Namespace, svc.Meta.Name), out var s) ? s.Values.ToList() : [];
         var endpoints = slices.Count > 0 || svc.Selector.Count == 0
             ? EndpointResolver.FromSlices(svc, slices, PodOf)
@@ -175,7 +177,8 @@ public sealed class RegistryIndex(MeshSettings settings)
         var def = new MeshService(host, se.Meta.Namespace,
             [.. ports.Select(p => new MeshServicePort(p.Name, p.Number, ProtocolExtensions.Parse(p.Protocol) ?? Protocol.Tcp, p.TargetPort))],
             [.. se.Addresses], ServiceOrigin.ServiceEntry, resolution, [.. se.ExportTo],
-            se.WorkloadSelector?.Labels ?? ImmutableSortedDictionary<string, string>.Empty);
+            se.WorkloadSelector?.Labels ?? ImmutableSortedDictionary<string, string>.Empty,
+            se.Meta.Labels.Count > 0 ? se.Meta.Labels : null);
         return (def, endpoints);
     }
 
@@ -239,7 +242,7 @@ public sealed class RegistryIndex(MeshSettings settings)
                 }
                 dirty.Namespaces.Add(ns);
                 break;
-            case Sidecar or Gateway:
+            case Sidecar or Gateway or ServiceFence:
                 dirty.Namespaces.Add(ns);
                 break;
         }

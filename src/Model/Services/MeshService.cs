@@ -4,7 +4,8 @@ namespace Mesh.Model.Services;
 
 /// <summary>
 /// A service in the registry, derived from a Kubernetes Service or a ServiceEntry host: the input
-/// a ServiceGrain holds. <see cref="Hostname"/> is the FQDN (e.g. <c>reviews.bookinfo.svc.cluster.local</c>).
+/// a ServiceGrain holds. <see cref="Hostname"/> is the FQDN (e.g. <c>reviews.bookinfo.svc.cluster.local</c>);
+/// <see cref="Labels"/> are the object's own labels (null when it has none).
 /// </summary>
 public sealed record MeshService(
     string Hostname,
@@ -14,8 +15,12 @@ public sealed record MeshService(
     ServiceOrigin Origin,
     Resolution Resolution,
     ImmutableArray<string> ExportTo,
-    ImmutableSortedDictionary<string, string> Selector)
+    ImmutableSortedDictionary<string, string> Selector,
+    ImmutableSortedDictionary<string, string>? Labels = null)
 {
+    /// <summary>The Service's (or ServiceEntry's) own labels: what a ServiceFence's <c>labelSelector</c> matches.</summary>
+    public ImmutableSortedDictionary<string, string> LabelsOrEmpty => Labels ?? ImmutableSortedDictionary<string, string>.Empty;
+
     /// <summary>The short name: the first label of a Kubernetes FQDN, or the whole host for a ServiceEntry.</summary>
     public string ShortName => Origin == ServiceOrigin.Kubernetes ? Hostname.Split('.')[0] : Hostname;
 }

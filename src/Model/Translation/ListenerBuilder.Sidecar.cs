@@ -52,6 +52,7 @@ public static partial class ListenerBuilder
         var listeners = new List<XdsResource>();
         var routes = new List<XdsResource>();
 
+        var egress = view.Lazy ? LazyEgress(view, services, diagnostics) : null;
         var httpPorts = services.SelectMany(s => s.VirtualHosts.IsDefault ? [] : s.VirtualHosts.Select(v => v.Port)).Distinct().Order();
         foreach (var port in httpPorts)
         {
@@ -66,7 +67,7 @@ public static partial class ListenerBuilder
                 FilterChains = { new FilterChain { Filters = { EnvoyFilters.Network(EnvoyFilters.RdsManager($"outbound_{listenerName}", routeName)) } } },
             };
             listeners.Add(XdsResource.From(TypeUrls.Listener, listenerName, listener));
-            routes.Add(SidecarRoute(view, services, port, diagnostics));
+            routes.Add(SidecarRoute(view, services, port, egress, diagnostics));
         }
 
         AddVipListeners(services, listeners, diagnostics);
@@ -102,7 +103,7 @@ public static partial class ListenerBuilder
             [.. ports.Select(p => ClusterBuilder.BuildInbound(p, settings))]);
     }
 
-    private static XdsResource SidecarRoute(ScopeView view, List<ScopeService> services, int port, List<string> diagnostics)
+    private static XdsResource SidecarRoute(ScopeView view, List<ScopeService> services, int port, ScopeService? egress, List<string> diagnostics)
     {
         var owners = new Dictionary<string, string>(StringComparer.Ordinal);
         var chosen = new List<(string Name, ReadOnlyMemory<byte> Bytes)>();
@@ -135,8 +136,42 @@ public static partial class ListenerBuilder
             chosen.Add((host.Name, bytes.Value));
         }
         var hosts = chosen.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => c.Bytes).ToList();
-        hosts.Add(CatchAllHost(view.Settings.AllowAnyOutbound).ToByteArray());
+        hosts.Add((egress is null ? CatchAllHost(view.Settings.AllowAnyOutbound) : LazyEgressHost(egress, port)).ToByteArray());
         return RouteBuilder.BuildRouteConfiguration(ResourceNames.SidecarRoute(port), hosts);
+    }
+
+    /// <summary>
+    /// A fenced scope's lazy egress, which it always sees (its HTTP ports get listeners through its
+    /// virtual hosts, so a call to any service on them reaches the fallback); null, with a
+    /// diagnostic, when the mesh has no such service: the scope then keeps Istio's catch-all.
+    /// </summary>
+    private static ScopeService? LazyEgress(ScopeView view, List<ScopeService> services, List<string> diagnostics)
+    {
+        var egress = services.FirstOrDefault(s => string.Equals(s.Hostname, view.Settings.LazyEgress, StringComparison.OrdinalIgnoreCase));
+        if (egress is null || egress.VirtualHosts.IsDefaultOrEmpty)
+        {
+            diagnostics.Add($"Lazy egress {view.Settings.LazyEgress} is not in the mesh (or serves no HTTP port): calls outside the fence take the {(view.Settings.AllowAnyOutbound ? "passthrough" : "blackhole")} route instead.");
+            return null;
+        }
+        return egress;
+    }
+
+    /// <summary>
+    /// The last virtual host of a fenced scope (Slime's global-sidecar route): everything the fence
+    /// does not hold goes to the lazy egress, on the same port when it serves it (else its first HTTP
+    /// port), with the request's <c>Host</c> kept so the egress routes it with the full config.
+    /// </summary>
+    private static VirtualHost LazyEgressHost(ScopeService egress, int port)
+    {
+        var ports = egress.VirtualHosts.Select(v => v.Port).Order().ToList();
+        var target = ports.Contains(port) ? port : ports[0];
+        var route = new Route
+        {
+            Name = "lazy_egress",
+            Match = new RouteMatch { Prefix = "/" },
+            Route_ = new RouteAction { Cluster = ResourceNames.OutboundCluster(target, null, egress.Hostname), Timeout = new Duration() },
+        };
+        return new VirtualHost { Name = "lazy_egress", Domains = { "*" }, Routes = { route } };
     }
 
     /// <summary>Istio's last virtual host: <c>allow_any</c> to the passthrough cluster, or <c>block_all</c> (502) in REGISTRY_ONLY mode.</summary>

@@ -6,7 +6,7 @@ namespace Mesh.Grains.Dtos;
 
 /// <summary>
 /// A namespace's config as scopes need it: the services defined there (for visibility and inbound
-/// ports), its Sidecars and Gateways, and the VirtualServices bound to gateways.
+/// ports), its Sidecars and Gateways, the VirtualServices bound to gateways, and its ServiceFences.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("mesh.NamespaceConfig")]
 public sealed record NamespaceConfig(
@@ -14,7 +14,12 @@ public sealed record NamespaceConfig(
     [property: Id(1)] ImmutableArray<MeshService> Services,
     [property: Id(2)] ImmutableArray<Sidecar> Sidecars,
     [property: Id(3)] ImmutableArray<Gateway> Gateways,
-    [property: Id(4)] ImmutableArray<VirtualService> GatewayVirtualServices)
+    [property: Id(4)] ImmutableArray<VirtualService> GatewayVirtualServices,
+    [property: Id(5)] ImmutableArray<ServiceFence> ServiceFences = default)
 {
-    public static NamespaceConfig Empty(string ns) => new(ns, [], [], [], []);
+    public static NamespaceConfig Empty(string ns) => new(ns, [], [], [], [], []);
+
+    /// <summary>The fences in force here: enabled ServiceFences and those implied by <c>slime.io/serviceFenced</c> labels.</summary>
+    public ImmutableArray<ServiceFence> FencesInForce() =>
+        Model.Fences.FencePolicy.InForce(ServiceFences.IsDefault ? [] : ServiceFences, Services.IsDefault ? [] : Services);
 }

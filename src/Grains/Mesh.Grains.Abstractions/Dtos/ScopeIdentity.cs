@@ -8,7 +8,8 @@ namespace Mesh.Grains.Dtos;
 /// sidecars and proxyless clients the Sidecar resource that applies (<see cref="Sidecar"/>, null for
 /// none), so every workload with equal inputs shares one scope (Istio's SidecarScope is per Sidecar
 /// resource). A router's Gateways select it by label, so a router scope is per workload
-/// (<see cref="Workload"/>, <see cref="Labels"/>).
+/// (<see cref="Workload"/>, <see cref="Labels"/>). A fenced sidecar's scope also names its
+/// ServiceFence (<see cref="Fence"/>, the fenced Service's name): workloads under one fence share it.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("mesh.ScopeIdentity")]
 public sealed record ScopeIdentity(
@@ -16,18 +17,22 @@ public sealed record ScopeIdentity(
     [property: Id(1)] string Namespace,
     [property: Id(2)] string? Sidecar,
     [property: Id(3)] string? Workload,
-    [property: Id(4)] ImmutableSortedDictionary<string, string> Labels)
+    [property: Id(4)] ImmutableSortedDictionary<string, string> Labels,
+    [property: Id(5)] string? Fence = null)
 {
-    /// <summary>A sidecar's or proxyless client's scope: namespace and the Sidecar that applies (null: none).</summary>
-    public static ScopeIdentity Shared(ProxyKind kind, string ns, string? sidecar) =>
-        kind == ProxyKind.Router
-            ? throw new ArgumentException("a router scope is per workload; use ForRouter", nameof(kind))
-            : new(kind, ns, sidecar, null, ImmutableSortedDictionary<string, string>.Empty);
+    /// <summary>A sidecar's or proxyless client's scope: namespace, the Sidecar that applies (null: none) and, for a sidecar, the ServiceFence that fences it (null: none).</summary>
+    public static ScopeIdentity Shared(ProxyKind kind, string ns, string? sidecar, string? fence = null) =>
+        kind switch
+        {
+            ProxyKind.Router => throw new ArgumentException("a router scope is per workload; use ForRouter", nameof(kind)),
+            ProxyKind.Proxyless when fence is not null => throw new ArgumentException("proxyless clients are lazy by nature and never fenced", nameof(fence)),
+            _ => new(kind, ns, sidecar, null, ImmutableSortedDictionary<string, string>.Empty, fence),
+        };
 
     /// <summary>Equal field by field, labels by content (record equality compares the dictionary by reference).</summary>
     public bool SameAs(ScopeIdentity? other) =>
         other is not null && Kind == other.Kind && Namespace == other.Namespace && Sidecar == other.Sidecar
-        && Workload == other.Workload && Labels.SequenceEqual(other.Labels);
+        && Fence == other.Fence && Workload == other.Workload && Labels.SequenceEqual(other.Labels);
 
     /// <summary>A router's scope: its workload and labels (which Gateways select it).</summary>
     public static ScopeIdentity ForRouter(string ns, string workload, ImmutableSortedDictionary<string, string> labels) =>

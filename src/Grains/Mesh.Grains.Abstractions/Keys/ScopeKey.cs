@@ -6,7 +6,8 @@ namespace Mesh.Grains.Keys;
 /// Key of a <see cref="IScopeGrain"/>, made of what determines its content:
 /// <c>sidecar/NAMESPACE/SIDECAR</c> and <c>proxyless/NAMESPACE/SIDECAR</c> (<c>(none)</c> when no
 /// Sidecar applies), e.g. <c>sidecar/bookinfo/(none)</c>; <c>router/NAMESPACE/WORKLOAD/LABELS</c>
-/// (<see cref="LabelsKey"/>: a router's Gateways select it by label).
+/// (<see cref="LabelsKey"/>: a router's Gateways select it by label). A fenced sidecar's scope ends
+/// in <c>/fence/SERVICE</c>, e.g. <c>sidecar/bookinfo/(none)/fence/productpage</c>.
 /// </summary>
 public static class ScopeKey
 {
@@ -19,6 +20,7 @@ public static class ScopeKey
         var name = identity.Kind == Model.Translation.ProxyKind.Router
             ? $"{identity.Workload}/{LabelsKey.Of(identity.Labels)}"
             : identity.Sidecar ?? NoSidecar;
-        return $"{identity.Kind.ToString().ToLowerInvariant()}/{identity.Namespace}/{name}";
+        var fence = identity.Fence is { } f ? $"/fence/{f}" : "";
+        return $"{identity.Kind.ToString().ToLowerInvariant()}/{identity.Namespace}/{name}{fence}";
     }
 }

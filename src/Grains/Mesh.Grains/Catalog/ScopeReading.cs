@@ -5,10 +5,11 @@ using Mesh.Model.Translation;
 namespace Mesh.Grains.Catalog;
 
 /// <summary>What a sidecar or proxyless scope read from its silo's catalog for one build.</summary>
-/// <param name="SidecarMissing">The scope's Sidecar is gone from its namespace: its workloads are moving to another scope.</param>
+/// <param name="SidecarMissing">The scope's Sidecar or ServiceFence is gone from its namespace: its workloads are moving to another scope.</param>
 /// <param name="Sidecar">The Sidecar that applies, or null for none.</param>
 /// <param name="Services">The scope views of the services it sees, by (namespace, hostname).</param>
-internal sealed record ScopeReading(bool SidecarMissing, Sidecar? Sidecar, ImmutableArray<ScopeService> Services);
+/// <param name="Fence">The ServiceFence that fences the scope, or null when it is not lazy.</param>
+internal sealed record ScopeReading(bool SidecarMissing, Sidecar? Sidecar, ImmutableArray<ScopeService> Services, ServiceFence? Fence = null);
 
 /// <summary>What a router scope read: the Gateways selecting it, their VirtualServices and the destinations' ports.</summary>
 internal sealed record RouterReading(

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Mesh.Grains.Dtos;
 using Mesh.Grains.Scope;
 using Mesh.Model.Config;
+using Mesh.Model.Fences;
 using Mesh.Model.Services;
 using Mesh.Model.Translation;
 using Microsoft.Extensions.Logging;
@@ -91,30 +92,75 @@ internal sealed partial class SiloCatalog
                 Register(_scopes, key, identity, identity.Namespace, hosts: null);
                 return new ScopeReading(true, null, []);
             }
+            ServiceFence? fence = null;
+            if (identity.Fence is { } fenceName && (fence = FindFence(own, fenceName)) is null)
+            {
+                Register(_scopes, key, identity, identity.Namespace, hosts: null);
+                return new ScopeReading(true, null, []);
+            }
             var hosts = new HashSet<string>(StringComparer.Ordinal);
-            var services = new List<ScopeService>();
             // A Sidecar naming its namespaces (./*, shared/*) reads those, not every service of the mesh.
             var namespaces = ScopeInputs.EgressNamespaces(sidecar, identity.Namespace);
-            var candidates = namespaces is null
-                ? _definitions.Values
-                : namespaces.SelectMany(n => _definitionsByNamespace.TryGetValue(n, out var defs) ? defs.Values : Enumerable.Empty<MeshService>());
+            var candidates = fence is { LabelSelector.IsEmpty: true }
+                ? FenceCandidates(fence) // a fence naming hosts and namespaces reads those, not every service
+                : namespaces is null
+                    ? _definitions.Values
+                    : namespaces.SelectMany(n => _definitionsByNamespace.TryGetValue(n, out var defs) ? defs.Values : Enumerable.Empty<MeshService>());
+            var now = _time.GetUtcNow();
             foreach (var svc in candidates)
             {
-                if (!ScopeInputs.Sees(svc, identity.Namespace, sidecar))
+                if (ScopeInputs.Sees(svc, identity.Namespace, sidecar)
+                    && (fence is null || FencePolicy.Admits(fence, NoLearnedHosts, svc, _settings.LazyEgress, now)))
                 {
-                    continue;
+                    hosts.Add(svc.Hostname);
                 }
-                hosts.Add(svc.Hostname);
-                if (_views.TryGetValue(svc.Hostname, out var v) && v.View.Service is { } view)
+            }
+            if (fence is not null)
+            {
+                // The lazy egress is a system service: a fenced scope sees it whatever its Sidecar says.
+                if (_definitions.TryGetValue(_settings.LazyEgress, out var egress) && Visibility.IsExportedTo(egress.ExportTo, egress.Namespace, identity.Namespace))
+                {
+                    hosts.Add(egress.Hostname);
+                }
+                hosts = FencePolicy.Follow(hosts, DestinationsOf, h => _definitions.TryGetValue(h, out var d) && ScopeInputs.Sees(d, identity.Namespace, sidecar));
+            }
+            var services = new List<ScopeService>(hosts.Count);
+            foreach (var host in hosts)
+            {
+                if (_views.TryGetValue(host, out var v) && v.View.Service is { } view)
                 {
                     services.Add(view);
                 }
             }
             Register(_scopes, key, identity, identity.Namespace, hosts);
             return new ScopeReading(false, sidecar, [.. services
-                .OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Hostname, StringComparer.Ordinal)]);
+                .OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Hostname, StringComparer.Ordinal)], fence);
         }
     }
+
+    private static readonly IReadOnlySet<string> NoLearnedHosts = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>The fence named <paramref name="name"/> in force in <paramref name="own"/>, if it still is.</summary>
+    private static ServiceFence? FindFence(NamespaceConfig own, string name) =>
+        own.FencesInForce().FirstOrDefault(f => string.Equals(f.Meta.Name, name, StringComparison.Ordinal));
+
+    /// <summary>The services a fence without label selectors can admit: its FQDN hosts and every service of the namespaces it names.</summary>
+    private IEnumerable<MeshService> FenceCandidates(ServiceFence fence)
+    {
+        var namespaces = fence.NamespaceSelector
+            .Concat(fence.Hosts.Keys.Where(h => h.EndsWith("/*", StringComparison.Ordinal)).Select(h => h[..^2]))
+            .ToHashSet(StringComparer.Ordinal);
+        return fence.Hosts.Keys
+            .Where(h => !h.Contains('/', StringComparison.Ordinal))
+            .Select(h => _definitions.GetValueOrDefault(h.ToLowerInvariant()))
+            .OfType<MeshService>()
+            .Where(s => !namespaces.Contains(s.Namespace))
+            .Concat(namespaces.SelectMany(n => _definitionsByNamespace.TryGetValue(n, out var defs) ? defs.Values : Enumerable.Empty<MeshService>()));
+    }
+
+    /// <summary>Where a service's VirtualServices send traffic (from its current view).</summary>
+    private IEnumerable<string> DestinationsOf(string host) =>
+        _views.TryGetValue(host, out var v) && v.View.Service is { RouteDestinations: { IsDefault: false } destinations } ? destinations : [];
 
     /// <summary>A router's scope: the Gateways selecting its labels, their VirtualServices, and the destinations' ports.</summary>
     public RouterReading ReadRouter(string key, ScopeIdentity identity)
@@ -287,14 +333,15 @@ internal sealed partial class SiloCatalog
             }
 
             var changedSidecars = ChangedNames(old.Sidecars, config.Sidecars, s => s.Meta.Name);
+            var changedFences = ChangedNames(old.FencesInForce(), config.FencesInForce(), f => f.Meta.Name);
             var routersChanged = !SameJson(old.Gateways, config.Gateways) || !SameJson(old.GatewayVirtualServices, config.GatewayVirtualServices);
-            var workloadsChanged = changedSidecars.Count > 0 || !SameJson(old.Services, config.Services);
+            var workloadsChanged = changedSidecars.Count > 0 || changedFences.Count > 0 || !SameJson(old.Services, config.Services);
 
             foreach (var reg in _scopes.Values)
             {
                 if (reg.Scope!.Kind == ProxyKind.Router
                     ? routersChanged || changedHosts.Concat(changedViews).Any(reg.Hosts.Contains)
-                    : ScopeAffected(reg, ns, changedSidecars, changedHosts, changedViews))
+                    : ScopeAffected(reg, ns, changedSidecars, changedFences, changedHosts, changedViews))
                 {
                     affected.Add(reg, scope: true);
                 }
@@ -340,10 +387,10 @@ internal sealed partial class SiloCatalog
         return affected;
     }
 
-    private bool ScopeAffected(CatalogRegistration reg, string ns, HashSet<string> changedSidecars, List<string> changedHosts, List<string> changedViews)
+    private bool ScopeAffected(CatalogRegistration reg, string ns, HashSet<string> changedSidecars, HashSet<string> changedFences, List<string> changedHosts, List<string> changedViews)
     {
         var id = reg.Scope!;
-        if (id.Namespace == ns && id.Sidecar is { } name && changedSidecars.Contains(name))
+        if (id.Namespace == ns && ((id.Sidecar is { } name && changedSidecars.Contains(name)) || (id.Fence is { } fenceName && changedFences.Contains(fenceName))))
         {
             return true;
         }
@@ -361,12 +408,46 @@ internal sealed partial class SiloCatalog
         {
             return false; // its Sidecar is gone: its workloads are moving to another scope
         }
+        if (id.Fence is { } f)
+        {
+            if (FindFence(own, f) is not { } fence)
+            {
+                return false; // its fence is gone: its workloads are moving to another scope
+            }
+            var now = _time.GetUtcNow();
+            return changedHosts.Any(h => reg.Hosts.Contains(h) != FencedScopeAdmits(fence, reg, h, id.Namespace, sidecar, now));
+        }
         return changedHosts.Any(h =>
             reg.Hosts.Contains(h) != (_definitions.TryGetValue(h, out var def) && ScopeInputs.Sees(def, id.Namespace, sidecar)));
     }
 
+    /// <summary>
+    /// Whether a fenced scope would hold <paramref name="host"/> now: the fence admits it (or it is the
+    /// lazy egress), or a service the scope holds routes to it. Per changed host, O(hosts the scope
+    /// holds) — a fenced scope holds few — instead of resolving the whole fence again.
+    /// </summary>
+    private bool FencedScopeAdmits(ServiceFence fence, CatalogRegistration reg, string host, string proxyNamespace, Sidecar? sidecar, DateTimeOffset now)
+    {
+        if (!_definitions.TryGetValue(host, out var def))
+        {
+            return false;
+        }
+        if (string.Equals(host, _settings.LazyEgress, StringComparison.OrdinalIgnoreCase))
+        {
+            return Visibility.IsExportedTo(def.ExportTo, def.Namespace, proxyNamespace);
+        }
+        if (!ScopeInputs.Sees(def, proxyNamespace, sidecar))
+        {
+            return false;
+        }
+        return FencePolicy.Admits(fence, NoLearnedHosts, def, _settings.LazyEgress, now)
+            || reg.Hosts.Any(held => !string.Equals(held, host, StringComparison.Ordinal) && DestinationsOf(held).Contains(host, StringComparer.Ordinal));
+    }
+
+    // Labels decide what a fence's labelSelector admits (and whether a Service's own label implies a fence).
     private static bool SameVisibility(MeshService a, MeshService b) =>
-        a.Namespace == b.Namespace && a.ExportTo.SequenceEqual(b.ExportTo, StringComparer.Ordinal);
+        a.Namespace == b.Namespace && a.ExportTo.SequenceEqual(b.ExportTo, StringComparer.Ordinal)
+        && a.LabelsOrEmpty.SequenceEqual(b.LabelsOrEmpty);
 
     private static HashSet<string> ChangedNames<T>(ImmutableArray<T> before, ImmutableArray<T> after, Func<T, string> name)
     {

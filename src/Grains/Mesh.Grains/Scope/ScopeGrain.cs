@@ -44,7 +44,7 @@ internal sealed partial class ScopeGrain(
                 LogSidecarGone(logger, Key);
                 return;
             }
-            var view = new ScopeView(id.Namespace, reading.Services, [], settings);
+            var view = new ScopeView(id.Namespace, reading.Services, [], settings, Lazy: reading.Fence is not null);
             built = id.Kind == ProxyKind.Proxyless ? ListenerBuilder.BuildProxylessScope(view) : ListenerBuilder.BuildSidecarOutbound(view);
         }
 
@@ -74,6 +74,6 @@ internal sealed partial class ScopeGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scope {Scope}: {Diagnostic}")]
     private static partial void LogDiagnostic(ILogger logger, string scope, string diagnostic);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Scope {Scope}: its Sidecar is gone; keeping its last build while its workloads move to another scope")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scope {Scope}: its Sidecar or ServiceFence is gone; keeping its last build while its workloads move to another scope")]
     private static partial void LogSidecarGone(ILogger logger, string scope);
 }

@@ -1,6 +1,7 @@
 using Mesh.Grains.Catalog;
 using Mesh.Grains.Dtos;
 using Mesh.Grains.Scope;
+using Mesh.Model.Fences;
 using Mesh.Model.Translation;
 using Microsoft.Extensions.Logging;
 
@@ -38,7 +39,9 @@ internal sealed partial class WorkloadGrain(
         }
         else
         {
-            scope = ScopeIdentity.Shared(id.Kind, id.Namespace, ScopeInputs.SelectSidecar(own, id.Labels)?.Meta.Name);
+            // Only an Envoy sidecar is fenced: a proxyless client asks for what it dials (lazy by nature).
+            var fence = id.Kind == ProxyKind.Sidecar ? FencePolicy.Select(own.FencesInForce(), own.Services, id.Labels)?.Meta.Name : null;
+            scope = ScopeIdentity.Shared(id.Kind, id.Namespace, ScopeInputs.SelectSidecar(own, id.Labels)?.Meta.Name, fence);
             if (id.Kind == ProxyKind.Sidecar)
             {
                 inbound = ListenerBuilder.BuildInbound(ScopeInputs.InboundPorts(own, id.Labels), settings);
