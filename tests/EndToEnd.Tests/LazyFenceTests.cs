@@ -1,0 +1,264 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Envoy.Config.Route.V3;
+using Mesh.EndToEnd.Tests.Harness;
+using Mesh.EndToEnd.Tests.Support;
+using Mesh.LoadTest.Proxies;
+using Mesh.Model.Translation;
+
+namespace Mesh.EndToEnd.Tests;
+
+/// <summary>
+/// Lazy xDS (issue 13) through the whole stack (manifest ingest → grains → silo catalog → gateway →
+/// ADS): a Slime ServiceFence narrows its Service's sidecars to their fence and the lazy egress.
+/// </summary>
+/// <remarks>
+/// The mesh: <c>shop</c> (web, cart, pay; cart's VirtualService sends 10% to pay), <c>bank</c>
+/// (ledger), <c>mesh-system</c> (mesh-lazy-egress). ServiceFence <c>web</c>: cart, stable.
+/// So web's sidecars hold cart, pay (followed through cart's VirtualService) and the egress;
+/// cart's sidecar (not fenced) holds everything.
+/// </remarks>
+[Trait("Category", "Functional")]
+public sealed class LazyFenceTests : IAsyncLifetime
+{
+    private const string Egress = "mesh-lazy-egress.mesh-system.svc.cluster.local";
+    private readonly string _dir = Directory.CreateTempSubdirectory("mesh-lazy-").FullName;
+    private readonly List<SimulatedProxy> _proxies = [];
+    private readonly ConcurrentDictionary<string, byte[]> _route80 = new();
+    private InProcessMesh _mesh = null!;
+    private SimulatedProxy _webDelta = null!, _webSotw = null!, _cart = null!, _grpc = null!;
+
+    public async Task InitializeAsync()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_dir, "mesh.yaml"), Mesh);
+        await File.WriteAllTextAsync(Path.Combine(_dir, "fence.yaml"), Fence("cart.shop.svc.cluster.local: {stable: {}}"));
+        _mesh = await InProcessMesh.StartAsync(_dir);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var p in _proxies)
+        {
+            await p.DisposeAsync();
+        }
+        await _mesh.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task FencedSidecars_HoldTheirFenceFollowedDestinationsAndTheEgress_AndEveryOtherCallGoesToTheEgress()
+    {
+        await ConnectAllAsync();
+
+        string[] fenced = [Cluster("cart", "shop"), Cluster("pay", "shop"), EgressCluster];
+        foreach (var p in new[] { _webDelta, _webSotw })
+        {
+            await p.WaitUntilAsync(v => Outbound(v).SequenceEqual(fenced.Order(StringComparer.Ordinal)), TimeSpan.FromSeconds(30));
+            var route = RouteOf(p);
+            Assert.Equal("lazy_egress", route.VirtualHosts[^1].Name);
+            Assert.Equal(["*"], route.VirtualHosts[^1].Domains);
+            Assert.Equal(EgressCluster, route.VirtualHosts[^1].Routes[0].Route_.Cluster);
+            Assert.DoesNotContain(route.VirtualHosts, v => v.Name.StartsWith(Host("ledger", "bank"), StringComparison.Ordinal));
+            Assert.DoesNotContain(EndpointNames(p), n => n.Contains("ledger", StringComparison.Ordinal));
+        }
+
+        // Not fenced: cart's sidecar holds every service and Istio's catch-all; the proxyless client
+        // (never fenced) resolves what it dials.
+        await _cart.WaitUntilAsync(v => v.HoldsAll(TypeUrls.Cluster, [Cluster("web", "shop"), Cluster("ledger", "bank"), EgressCluster]), TimeSpan.FromSeconds(30));
+        Assert.Equal("allow_any", RouteOf(_cart).VirtualHosts[^1].Name);
+        await _grpc.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, Cluster("ledger", "bank")), TimeSpan.FromSeconds(30));
+
+        var scopes = await ScopeKeysAsync();
+        Assert.Equal("sidecar/shop/(none)/fence/web", scopes[_webDelta.Id]);
+        Assert.Equal("sidecar/shop/(none)/fence/web", scopes[_webSotw.Id]);
+        Assert.Equal("sidecar/shop/(none)", scopes[_cart.Id]);
+        Assert.Equal("proxyless/shop/(none)", scopes[_grpc.Id]);
+    }
+
+    [Fact]
+    public async Task AHostAddedToTheFence_ReachesOnlyTheFencedSidecars_InOneScopeBuild()
+    {
+        await ConnectAllAsync();
+        await _webDelta.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, EgressCluster), TimeSpan.FromSeconds(30));
+        await SettledAsync();
+        var counts = Counts();
+        var before = await ScopeBuildsAsync();
+
+        await File.WriteAllTextAsync(Path.Combine(_dir, "fence.yaml"), Fence("cart.shop.svc.cluster.local: {stable: {}}\n    bank/*: {}"));
+        foreach (var p in new[] { _webDelta, _webSotw })
+        {
+            await p.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, Cluster("ledger", "bank")) && v.Holds(TypeUrls.Endpoint, Cluster("ledger", "bank")), TimeSpan.FromSeconds(30));
+        }
+
+        Assert.Equal(1, await SettledBuildsAsync(before));
+        foreach (var p in new[] { _cart, _grpc })
+        {
+            Assert.True(counts[p.Id] == p.Counters().TotalResponses, $"{p.Id} is not fenced and must receive nothing; it got {p.Counters().TotalResponses - counts[p.Id]} responses");
+        }
+    }
+
+    [Fact]
+    public async Task DisablingTheFence_MovesItsSidecarsBackToTheNamespaceScope()
+    {
+        await ConnectAllAsync();
+        await _webDelta.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, EgressCluster) && !v.Holds(TypeUrls.Cluster, Cluster("ledger", "bank")), TimeSpan.FromSeconds(30));
+
+        await File.WriteAllTextAsync(Path.Combine(_dir, "fence.yaml"), Fence("cart.shop.svc.cluster.local: {stable: {}}", enable: false));
+
+        await _webDelta.WaitUntilAsync(v => v.HoldsAll(TypeUrls.Cluster, [Cluster("ledger", "bank"), Cluster("web", "shop")]), TimeSpan.FromSeconds(30));
+        await Eventually.UntilAsync("web's sidecar to be served by shop's namespace scope", TimeSpan.FromSeconds(15),
+            async () => (await ScopeKeysAsync())[_webDelta.Id], scope => scope == "sidecar/shop/(none)");
+        Assert.Equal("allow_any", RouteOf(_webDelta).VirtualHosts[^1].Name);
+    }
+
+    [Fact]
+    public async Task ServiceLabelledFenced_IsLazyWithoutAFenceObject()
+    {
+        await ConnectAllAsync();
+        await _cart.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, Cluster("ledger", "bank")), TimeSpan.FromSeconds(30));
+
+        await File.WriteAllTextAsync(Path.Combine(_dir, "mesh.yaml"), Mesh.Replace("name: cart\n  namespace: shop\n", "name: cart\n  namespace: shop\n  labels: {slime.io/serviceFenced: \"true\"}\n", StringComparison.Ordinal));
+
+        // Slime's implied fence holds nothing static: the egress, and nothing else.
+        await _cart.WaitUntilAsync(v => Outbound(v).SequenceEqual([EgressCluster]), TimeSpan.FromSeconds(30));
+        Assert.Equal("sidecar/shop/(none)/fence/cart", (await ScopeKeysAsync())[_cart.Id]);
+    }
+
+    private async Task ConnectAllAsync()
+    {
+        _webDelta = Sidecar("web", "10.9.0.1", ProxyMode.Delta);
+        _webSotw = Sidecar("web", "10.9.0.2", ProxyMode.Sotw);
+        _cart = Sidecar("cart", "10.9.0.3", ProxyMode.Delta);
+        _grpc = Track(new SimulatedProxy(new SimulatedProxyOptions
+        {
+            Node = SimulatedProxyOptions.ProxylessNode("grpc-client-7c9-x1", "shop", "10.9.0.5"),
+            Mode = ProxyMode.Delta,
+            Gateways = [_mesh.XdsAddress],
+            ListenerNames = [$"{Host("ledger", "bank")}:80"],
+        }));
+        foreach (var p in _proxies)
+        {
+            await p.StartAsync();
+        }
+    }
+
+    private SimulatedProxy Sidecar(string app, string ip, ProxyMode mode)
+    {
+        SimulatedProxy? proxy = null;
+        proxy = Track(new SimulatedProxy(new SimulatedProxyOptions
+        {
+            Node = SimulatedProxyOptions.SidecarNode($"{app}-5c8d9-{ip.Replace('.', '-')}", "shop", ip, new Dictionary<string, string> { ["app"] = app }),
+            Mode = mode,
+            Gateways = [_mesh.XdsAddress],
+            OnUpdate = u =>
+            {
+                if (u.TypeUrl == TypeUrls.Route && u.Name == "80" && !u.Removed)
+                {
+                    _route80[u.ProxyId] = u.Body.ToArray();
+                }
+            },
+        }));
+        return proxy;
+    }
+
+    private SimulatedProxy Track(SimulatedProxy p)
+    {
+        _proxies.Add(p);
+        return p;
+    }
+
+    private RouteConfiguration RouteOf(SimulatedProxy p) => RouteConfiguration.Parser.ParseFrom(_route80[p.Id]);
+
+    private Dictionary<string, long> Counts() => _proxies.ToDictionary(p => p.Id, p => p.Counters().TotalResponses);
+
+    private static IEnumerable<string> EndpointNames(SimulatedProxy p) => p.View().Held(TypeUrls.Endpoint).Keys;
+
+    private async Task<string> GetAsync(string path)
+    {
+        using var http = new HttpClient { BaseAddress = _mesh.AdminAddress };
+        return await http.GetStringAsync(new Uri(path, UriKind.Relative));
+    }
+
+    private async Task<long> ScopeBuildsAsync()
+    {
+        var metrics = await GetAsync("/metrics");
+        return Regex.Matches(metrics, @"^mesh_scope_builds_total(\{[^}]*\})? (\d+)", RegexOptions.Multiline).Sum(m => long.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private async Task<long> SettledBuildsAsync(long before)
+    {
+        await SettledAsync();
+        return await ScopeBuildsAsync() - before;
+    }
+
+    private async Task SettledAsync()
+    {
+        string? last = null;
+        var quietSince = DateTime.UtcNow;
+        await Eventually.UntilAsync("scope builds and catalog notifications to stop for 1.5 s", TimeSpan.FromSeconds(30), async () =>
+        {
+            var metrics = await GetAsync("/metrics");
+            var now = string.Join('\n', metrics.Split('\n').Where(l =>
+                l.StartsWith("mesh_scope_builds_total", StringComparison.Ordinal)
+                || l.StartsWith("mesh_catalog_notifications_total", StringComparison.Ordinal)
+                || l.StartsWith("mesh_workload_builds_total", StringComparison.Ordinal)));
+            if (now != last)
+            {
+                last = now;
+                quietSince = DateTime.UtcNow;
+            }
+            return DateTime.UtcNow - quietSince;
+        }, quiet => quiet >= TimeSpan.FromSeconds(1.5));
+    }
+
+    private async Task<Dictionary<string, string>> ScopeKeysAsync()
+    {
+        using var syncz = JsonDocument.Parse(await GetAsync("/debug/syncz"));
+        return syncz.RootElement.EnumerateArray().ToDictionary(p => p.GetProperty("proxy").GetString()!, p => p.GetProperty("scope").GetString() ?? "");
+    }
+
+    private static List<string> Outbound(ProxyView v) =>
+        [.. v.Held(TypeUrls.Cluster).Keys.Where(k => k.StartsWith("outbound|", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+
+    private static string Host(string name, string ns) => $"{name}.{ns}.svc.cluster.local";
+
+    private static string Cluster(string name, string ns) => ResourceNames.OutboundCluster(80, null, Host(name, ns));
+
+    private static readonly string EgressCluster = ResourceNames.OutboundCluster(80, null, Egress);
+
+    private static string Fence(string hosts, bool enable = true) => $"""
+        apiVersion: microservice.slime.io/v1alpha1
+        kind: ServiceFence
+        metadata: {"{"}name: web, namespace: shop{"}"}
+        spec:
+          enable: {(enable ? "true" : "false")}
+          host:
+            {hosts}
+        """;
+
+    private static string Service(string name, string ns, string ip) => $$$"""
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: {{{name}}}
+          namespace: {{{ns}}}
+        spec: {clusterIP: {{{ip}}}, selector: {app: {{{name}}}}, ports: [{name: http, port: 80, targetPort: 8080}]}
+        ---
+
+        """;
+
+    private static readonly string Mesh = string.Concat(
+        Service("web", "shop", "10.96.1.1"), Service("cart", "shop", "10.96.1.2"), Service("pay", "shop", "10.96.1.3"),
+        Service("ledger", "bank", "10.96.2.1"), Service("mesh-lazy-egress", "mesh-system", "10.96.9.9")) + """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: cart, namespace: shop}
+        spec:
+          hosts: [cart.shop.svc.cluster.local]
+          http:
+          - route:
+            - {destination: {host: cart.shop.svc.cluster.local}, weight: 90}
+            - {destination: {host: pay.shop.svc.cluster.local}, weight: 10}
+        """;
+}
