@@ -15,11 +15,21 @@ public sealed record NamespaceConfig(
     [property: Id(2)] ImmutableArray<Sidecar> Sidecars,
     [property: Id(3)] ImmutableArray<Gateway> Gateways,
     [property: Id(4)] ImmutableArray<VirtualService> GatewayVirtualServices,
-    [property: Id(5)] ImmutableArray<ServiceFence> ServiceFences = default)
+    ImmutableArray<ServiceFence> ServiceFences = default)
 {
+    // Configs written before fences existed (and callers that name none) hold no fences, never a default array.
+    [Id(5)]
+    private readonly ImmutableArray<ServiceFence> _serviceFences = ServiceFences;
+
+    public ImmutableArray<ServiceFence> ServiceFences
+    {
+        get => _serviceFences.IsDefault ? [] : _serviceFences;
+        init => _serviceFences = value;
+    }
+
     public static NamespaceConfig Empty(string ns) => new(ns, [], [], [], [], []);
 
     /// <summary>The fences in force here: enabled ServiceFences and those implied by <c>slime.io/serviceFenced</c> labels.</summary>
     public ImmutableArray<ServiceFence> FencesInForce() =>
-        Model.Fences.FencePolicy.InForce(ServiceFences.IsDefault ? [] : ServiceFences, Services.IsDefault ? [] : Services);
+        Model.Fences.FencePolicy.InForce(ServiceFences, Services.IsDefault ? [] : Services);
 }
