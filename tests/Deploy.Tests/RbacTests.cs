@@ -7,7 +7,7 @@ public sealed class RbacTests
 {
     private static readonly string[] s_readVerbs = ["get", "list", "watch"];
 
-    /// <summary>(apiGroup, resource) pairs the ingest reads: Namespaces, Nodes (locality), Services, Pods, EndpointSlices and the Istio CRDs.</summary>
+    /// <summary>(apiGroup, resource) pairs the ingest reads: Namespaces, Nodes (locality), Services, Pods, EndpointSlices, the Istio CRDs and Slime's ServiceFence (both groups).</summary>
     private static readonly HashSet<string> s_ingestReads =
     [
         "/namespaces", "/nodes", "/services", "/pods",
@@ -15,6 +15,7 @@ public sealed class RbacTests
         "networking.istio.io/virtualservices", "networking.istio.io/destinationrules",
         "networking.istio.io/gateways", "networking.istio.io/sidecars",
         "networking.istio.io/serviceentries", "networking.istio.io/workloadentries",
+        "microservice.slime.io/servicefences", "microservice.netease.com/servicefences",
     ];
 
     [Fact]

@@ -47,7 +47,7 @@ public sealed partial class KubeInformer
         _options = options;
         _time = time;
         _logger = logger;
-        _status = new KubeKindStatus(kind.Kind, null, true, false, 0, null, 0, 0, 0, 0, 0, 0, null, null, []);
+        _status = new KubeKindStatus(kind.Name, null, true, false, 0, null, 0, 0, 0, 0, 0, 0, null, null, []);
     }
 
     public KubeKind Kind => _kind;
@@ -114,7 +114,7 @@ public sealed partial class KubeInformer
                 if (expired is not null)
                 {
                     // 410 Gone: the resourceVersion is compacted away; events were missed. Relist.
-                    LogExpired(_logger, _kind.Kind, resourceVersion, expired);
+                    LogExpired(_logger, _kind.Name, resourceVersion, expired);
                     WatchFailuresCounter.Add(1, Tag("reason", "expired"));
                     Update(s => s with { WatchFailures = s.WatchFailures + 1, LastError = expired });
                     resourceVersion = null;
@@ -130,7 +130,7 @@ public sealed partial class KubeInformer
             catch (HttpOperationException ex) when ((int)ex.Response.StatusCode == 410)
             {
                 // A list continue token or a watch that expired before it started.
-                LogExpired(_logger, _kind.Kind, resourceVersion, ex.Message);
+                LogExpired(_logger, _kind.Name, resourceVersion, ex.Message);
                 resourceVersion = null;
                 reason = "expired";
             }
@@ -155,19 +155,19 @@ public sealed partial class KubeInformer
                 Update(s => s with { WatchFailures = s.WatchFailures + 1, LastError = action is null ? detail : $"{action}; {detail}" });
                 if (action is not null)
                 {
-                    LogDenied(_logger, _kind.Kind, action, detail, delay);
+                    LogDenied(_logger, _kind.Name, action, detail, delay);
                 }
                 else if (paging is not null)
                 {
-                    LogPagingFailed(_logger, _kind.Kind, detail, delay);
+                    LogPagingFailed(_logger, _kind.Name, detail, delay);
                 }
                 else if (ex is HttpOperationException or HttpRequestException or IOException or KubernetesException or System.Text.Json.JsonException)
                 {
-                    LogFailed(_logger, _kind.Kind, operation, detail, delay);
+                    LogFailed(_logger, _kind.Name, operation, detail, delay);
                 }
                 else
                 {
-                    LogUnexpected(_logger, _kind.Kind, delay, ex);
+                    LogUnexpected(_logger, _kind.Name, delay, ex);
                 }
                 await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
                 if (resourceVersion is null)
@@ -209,11 +209,11 @@ public sealed partial class KubeInformer
             if (_synced.TrySetResult())
             {
                 var apiVersion = _kind.ApiVersion(version);
-                LogSynced(_logger, _kind.Kind, apiVersion, items.Count, rv);
+                LogSynced(_logger, _kind.Name, apiVersion, items.Count, rv);
             }
             else
             {
-                LogRelisted(_logger, _kind.Kind, reason, items.Count, rv);
+                LogRelisted(_logger, _kind.Name, reason, items.Count, rv);
             }
             return (version, rv);
         }
@@ -229,7 +229,7 @@ public sealed partial class KubeInformer
         Update(s => s with { Served = false, Synced = true, Version = null });
         if (_synced.TrySetResult() || wasServed)
         {
-            LogNotServed(_logger, _kind.Kind, string.Join(", ", _kind.Versions.Select(_kind.ApiVersion)), _options.NotServedRetry);
+            LogNotServed(_logger, _kind.Name, string.Join(", ", _kind.Versions.Select(_kind.ApiVersion)), _options.NotServedRetry);
         }
     }
 
@@ -254,7 +254,7 @@ public sealed partial class KubeInformer
             else
             {
                 // A line that did not deserialize: skip it, as the client does, but say so.
-                LogBadEvent(_logger, _kind.Kind, ex.Message);
+                LogBadEvent(_logger, _kind.Name, ex.Message);
             }
         }
 
@@ -396,7 +396,7 @@ public sealed partial class KubeInformer
         return TimeSpan.FromMilliseconds(baseDelay * (0.5 + Random.Shared.NextDouble()));
     }
 
-    private KeyValuePair<string, object?>[] Tag(string name, string value) => [new("kind", _kind.Kind), new(name, value)];
+    private KeyValuePair<string, object?>[] Tag(string name, string value) => [new("kind", _kind.Name), new(name, value)];
 
     private static string Describe(Exception ex) => ex switch
     {

@@ -6,7 +6,13 @@ namespace Mesh.Ingest.Kubernetes;
 /// A Kubernetes resource type the ingest watches: its group, the versions tried in order (the
 /// first one the API server serves is used), its plural and whether it is namespaced.
 /// </summary>
-public sealed record KubeKind(string Kind, string Group, ImmutableArray<string> Versions, string Plural, bool Namespaced)
+/// <param name="Kind">The object kind (<c>Service</c>, <c>ServiceFence</c>).</param>
+/// <param name="Group">Its API group (empty for the core group).</param>
+/// <param name="Versions">The versions tried in order.</param>
+/// <param name="Plural">Its URL plural.</param>
+/// <param name="Namespaced">Whether its objects live in namespaces.</param>
+/// <param name="Display">How logs, metrics and /debug/ingestz name it when <see cref="Kind"/> alone is ambiguous (one kind in two groups).</param>
+public sealed record KubeKind(string Kind, string Group, ImmutableArray<string> Versions, string Plural, bool Namespaced, string? Display = null)
 {
     private static readonly ImmutableArray<string> IstioVersions = ["v1", "v1beta1", "v1alpha3"];
 
@@ -22,19 +28,28 @@ public sealed record KubeKind(string Kind, string Group, ImmutableArray<string> 
     public static readonly KubeKind ServiceEntry = Istio("ServiceEntry", "serviceentries");
     public static readonly KubeKind WorkloadEntry = Istio("WorkloadEntry", "workloadentries");
 
+    /// <summary>Slime's ServiceFence, in its current group.</summary>
+    public static readonly KubeKind ServiceFence = new("ServiceFence", "microservice.slime.io", ["v1alpha1"], "servicefences", true);
+
+    /// <summary>Slime's ServiceFence in its older group, still installed by older Slime releases.</summary>
+    public static readonly KubeKind ServiceFenceNetease = new("ServiceFence", "microservice.netease.com", ["v1alpha1"], "servicefences", true, "ServiceFence.microservice.netease.com");
+
     /// <summary>Every kind the ingest watches.</summary>
     public static readonly ImmutableArray<KubeKind> All =
-        [Namespace, Node, Service, Pod, EndpointSlice, VirtualService, DestinationRule, Gateway, Sidecar, ServiceEntry, WorkloadEntry];
+        [Namespace, Node, Service, Pod, EndpointSlice, VirtualService, DestinationRule, Gateway, Sidecar, ServiceEntry, WorkloadEntry, ServiceFence, ServiceFenceNetease];
 
-    /// <summary>An Istio custom resource (networking.istio.io): optional, the cluster may not have its CRDs.</summary>
-    public bool IsCustom => Group == "networking.istio.io";
+    /// <summary>A custom resource (Istio's networking.istio.io, Slime's ServiceFence): optional, the cluster may not have its CRDs.</summary>
+    public bool IsCustom => Group is "networking.istio.io" or "microservice.slime.io" or "microservice.netease.com";
+
+    /// <summary>The kind's name in logs, metrics and status: <see cref="Kind"/>, or <see cref="Display"/> when set.</summary>
+    public string Name => Display ?? Kind;
 
     /// <summary>The resource as RBAC and error messages name it: <c>services</c>, <c>virtualservices.networking.istio.io</c>.</summary>
     public string Resource => Group.Length == 0 ? Plural : $"{Plural}.{Group}";
 
     public string ApiVersion(string version) => Group.Length == 0 ? version : $"{Group}/{version}";
 
-    public override string ToString() => Kind;
+    public override string ToString() => Name;
 
     private static KubeKind Istio(string kind, string plural) => new(kind, "networking.istio.io", IstioVersions, plural, true);
 }

@@ -102,7 +102,7 @@ public sealed partial class KubernetesSource : BackgroundService, IKubeChangeSin
         {
             return (true, "");
         }
-        var listing = _informers.Where(i => !i.Synced.IsCompletedSuccessfully).Select(i => i.Kind.Kind).ToList();
+        var listing = _informers.Where(i => !i.Synced.IsCompletedSuccessfully).Select(i => i.Kind.Name).ToList();
         if (listing.Count > 0)
         {
             return (false, "still listing from the Kubernetes API: " + string.Join(", ", listing));

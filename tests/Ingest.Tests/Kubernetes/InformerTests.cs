@@ -221,6 +221,33 @@ public sealed class InformerTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task ServiceFence_IsReadFromBothOfSlimesGroups_EachInformerItsOwn()
+    {
+        _server.Create(K8sObjects.Parse("""
+            {"apiVersion":"microservice.slime.io/v1alpha1","kind":"ServiceFence","metadata":{"name":"web","namespace":"shop"},
+             "spec":{"enable":true,"host":{"cart.shop.svc.cluster.local":{"stable":{}}}}}
+            """));
+        _server.Create(K8sObjects.Parse("""
+            {"apiVersion":"microservice.netease.com/v1alpha1","kind":"ServiceFence","metadata":{"name":"pay","namespace":"shop"},
+             "spec":{"enable":true,"host":{"ledger.bank.svc.cluster.local":{"deadline":{"expire":{"seconds":1893456000}}}}}}
+            """));
+
+        var slime = Start(KubeKind.ServiceFence);
+        var netease = Start(KubeKind.ServiceFenceNetease);
+        await SyncedAsync(slime);
+        await SyncedAsync(netease);
+
+        var web = Assert.IsType<ServiceFence>(Assert.Single(slime.Items).Config);
+        Assert.Equal("microservice.slime.io/v1alpha1", web.ApiVersion);
+        Assert.Equal(FenceRecycling.Stable, web.Hosts["cart.shop.svc.cluster.local"].Recycling);
+        var pay = Assert.IsType<ServiceFence>(Assert.Single(netease.Items).Config);
+        Assert.Equal("microservice.netease.com/v1alpha1", pay.ApiVersion);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1893456000), pay.Hosts["ledger.bank.svc.cluster.local"].Expire);
+        Assert.Equal("ServiceFence", slime.Status.Kind);
+        Assert.Equal("ServiceFence.microservice.netease.com", netease.Status.Kind);
+    }
+
+    [Fact]
     public async Task OlderIstioVersionOnly_IsListedAtThatVersion()
     {
         _server.StopServing("VirtualService", "v1");

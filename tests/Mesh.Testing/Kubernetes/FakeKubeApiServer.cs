@@ -233,8 +233,10 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
     private (KubeResourceType Type, string Version) TypeOf(JsonObject obj)
     {
-        var type = _registry.ByKind(KubeJson.String(obj["kind"]) ?? throw new ArgumentException("kind is required", nameof(obj)));
         var apiVersion = KubeJson.String(obj["apiVersion"]);
+        // One kind may be served in two groups (Slime's ServiceFence): the apiVersion's group picks.
+        var group = apiVersion is null || !apiVersion.Contains('/', StringComparison.Ordinal) ? null : apiVersion[..apiVersion.IndexOf('/', StringComparison.Ordinal)];
+        var type = _registry.ByKind(KubeJson.String(obj["kind"]) ?? throw new ArgumentException("kind is required", nameof(obj)), group);
         var version = apiVersion is null ? type.PreferredVersion : apiVersion[(apiVersion.IndexOf('/', StringComparison.Ordinal) + 1)..];
         return apiVersion is null || type.ApiVersion(version) == apiVersion && type.Versions.Contains(version)
             ? (type, version)

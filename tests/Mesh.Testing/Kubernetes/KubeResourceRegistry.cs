@@ -12,8 +12,8 @@ internal sealed class KubeResourceRegistry(IReadOnlyList<KubeResourceType> types
     public IReadOnlyList<KubeResourceType> Types { get; } = types;
 
     /// <summary>The type with this Kind (or plural); throws naming the known kinds otherwise.</summary>
-    public KubeResourceType ByKind(string kind) =>
-        Types.FirstOrDefault(t => t.Kind == kind) ?? Types.FirstOrDefault(t => t.Plural == kind)
+    public KubeResourceType ByKind(string kind, string? group = null) =>
+        Types.FirstOrDefault(t => t.Kind == kind && (group is null || t.Group == group)) ?? Types.FirstOrDefault(t => t.Plural == kind)
         ?? throw new ArgumentException($"Kind '{kind}' is not served; known kinds: {string.Join(", ", Types.Select(t => t.Kind))}.", nameof(kind));
 
     /// <summary>The type at <c>group/version/plural</c> if that version is served now.</summary>

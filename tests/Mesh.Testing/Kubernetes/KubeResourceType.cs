@@ -25,6 +25,8 @@ public sealed record KubeResourceType(string Group, ImmutableArray<string> Versi
         Istio("sidecars", "Sidecar"),
         Istio("serviceentries", "ServiceEntry"),
         Istio("workloadentries", "WorkloadEntry"),
+        new("microservice.slime.io", ["v1alpha1"], "servicefences", "ServiceFence", Namespaced: true, IsCustomResource: true),
+        new("microservice.netease.com", ["v1alpha1"], "servicefences", "ServiceFence", Namespaced: true, IsCustomResource: true),
     ];
 
     public string PreferredVersion => Versions[0];
