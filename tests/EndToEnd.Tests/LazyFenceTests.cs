@@ -99,6 +99,52 @@ public sealed class LazyFenceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AHostLearnedThroughTheAdminApi_ReachesOnlyTheFencedSidecars_AndBadReportsChangeNothing()
+    {
+        await ConnectAllAsync();
+        await _webDelta.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, EgressCluster), TimeSpan.FromSeconds(30));
+        await SettledAsync();
+        var counts = Counts();
+        var before = await ScopeBuildsAsync();
+
+        using var http = new HttpClient { BaseAddress = _mesh.AdminAddress };
+        var bad = await http.PostAsync(new Uri("/api/v1/fences/shop/web/hosts", UriKind.Relative), Json("""{"hosts": ["ok.shop.svc.cluster.local", "*.bank.svc.cluster.local", "bank/*"]}"""));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+        var reason = await bad.Content.ReadAsStringAsync();
+        Assert.Contains("hosts[1]: host '*.bank.svc.cluster.local': wildcards are not allowed", reason, StringComparison.Ordinal);
+        Assert.Contains("hosts[2]: host 'bank/*'", reason, StringComparison.Ordinal);
+        var notFenced = await http.PostAsync(new Uri("/api/v1/fences/shop/cart/hosts", UriKind.Relative), Json("""{"hosts": ["ledger.bank.svc.cluster.local"]}"""));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, notFenced.StatusCode);
+        Assert.Contains("no ServiceFence is in force for shop/cart", await notFenced.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await SettledBuildsAsync(before));
+
+        var learned = await http.PostAsync(new Uri("/api/v1/fences/shop/web/hosts", UriKind.Relative), Json("""{"hosts": ["ledger.bank.svc.cluster.local"]}"""));
+        Assert.Equal(System.Net.HttpStatusCode.OK, learned.StatusCode);
+        Assert.Contains("\"added\":[\"ledger.bank.svc.cluster.local\"]", await learned.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        foreach (var p in new[] { _webDelta, _webSotw })
+        {
+            await p.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, Cluster("ledger", "bank")) && v.Holds(TypeUrls.Endpoint, Cluster("ledger", "bank")), TimeSpan.FromSeconds(30));
+        }
+        Assert.Equal(1, await SettledBuildsAsync(before));
+        foreach (var p in new[] { _cart, _grpc })
+        {
+            Assert.True(counts[p.Id] == p.Counters().TotalResponses, $"{p.Id} is not fenced and must receive nothing; it got {p.Counters().TotalResponses - counts[p.Id]} responses");
+        }
+
+        // Reported again: nothing new, no rebuild; /debug/fencez shows it with its source.
+        var again = await http.PostAsync(new Uri("/api/v1/fences/shop/web/hosts", UriKind.Relative), Json("""{"hosts": ["ledger.bank.svc.cluster.local"]}"""));
+        Assert.Contains("\"added\":[]", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(1, await SettledBuildsAsync(before));
+        using var fencez = JsonDocument.Parse(await GetAsync("/debug/fencez?fence=shop/web"));
+        var entry = Assert.Single(fencez.RootElement.GetProperty("learned").EnumerateArray());
+        Assert.Equal("ledger.bank.svc.cluster.local", entry.GetProperty("host").GetString());
+        Assert.Equal("admin", entry.GetProperty("source").GetString());
+        Assert.Matches(@"^mesh_fence_learn_total\{[^}]*source=""admin""[^}]*\} 1$", (await GetAsync("/metrics")).Split('\n').First(l => l.StartsWith("mesh_fence_learn_total", StringComparison.Ordinal)));
+    }
+
+    private static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
+
+    [Fact]
     public async Task DisablingTheFence_MovesItsSidecarsBackToTheNamespaceScope()
     {
         await ConnectAllAsync();

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Orleans.Concurrency;
 using Mesh.Grains.Dtos;
 
@@ -28,4 +29,8 @@ public interface INamespaceGrain : IGrainWithStringKey
 
     [Alias("GetConfig")]
     Task<NamespaceConfig> GetConfigAsync();
+
+    /// <summary>The hosts the fence of <paramref name="service"/> learned (from its <see cref="IServiceFenceGrain"/>); the silo catalogs rebuild that fence's scopes.</summary>
+    [Alias("SetLearned")]
+    Task SetLearnedAsync(string service, ImmutableSortedSet<string> hosts);
 }

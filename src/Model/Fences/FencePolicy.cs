@@ -119,6 +119,12 @@ public static class FencePolicy
         return result;
     }
 
+    /// <summary>Null when <paramref name="host"/> can be learned (a lowercase FQDN, no wildcard, no <c>namespace/*</c>); otherwise why not.</summary>
+    public static string? CheckLearnedHost(string host) =>
+        host.Contains('/', StringComparison.Ordinal)
+            ? $"host '{host}': learn one service by its FQDN; 'namespace/*' belongs in the ServiceFence's spec.host"
+            : Validation.ServiceFenceValidator.FenceHost(host);
+
     /// <summary>True unless the host's deadline has passed.</summary>
     public static bool Live(FenceHostPolicy policy, DateTimeOffset now) =>
         policy.Recycling != FenceRecycling.Deadline || policy.Expire is not { } expire || expire > now;

@@ -29,6 +29,7 @@ internal sealed partial class SiloCatalog
 
     private ImmutableSortedSet<string> _namespaceList = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
     private readonly Dictionary<string, NamespaceConfig> _configs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ImmutableSortedDictionary<string, ImmutableSortedSet<string>>> _learned = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Namespace, ServiceScopeView View)> _views = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MeshService> _definitions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, MeshService>> _definitionsByNamespace = new(StringComparer.Ordinal);
@@ -101,8 +102,9 @@ internal sealed partial class SiloCatalog
             var hosts = new HashSet<string>(StringComparer.Ordinal);
             // A Sidecar naming its namespaces (./*, shared/*) reads those, not every service of the mesh.
             var namespaces = ScopeInputs.EgressNamespaces(sidecar, identity.Namespace);
+            var learned = fence is null ? NoLearnedHosts : LearnedOf(identity.Namespace, fence.Meta.Name);
             var candidates = fence is { LabelSelector.IsEmpty: true }
-                ? FenceCandidates(fence) // a fence naming hosts and namespaces reads those, not every service
+                ? FenceCandidates(fence, learned) // a fence naming hosts and namespaces reads those, not every service
                 : namespaces is null
                     ? _definitions.Values
                     : namespaces.SelectMany(n => _definitionsByNamespace.TryGetValue(n, out var defs) ? defs.Values : Enumerable.Empty<MeshService>());
@@ -110,7 +112,7 @@ internal sealed partial class SiloCatalog
             foreach (var svc in candidates)
             {
                 if (ScopeInputs.Sees(svc, identity.Namespace, sidecar)
-                    && (fence is null || FencePolicy.Admits(fence, NoLearnedHosts, svc, _settings.LazyEgress, now)))
+                    && (fence is null || FencePolicy.Admits(fence, learned, svc, _settings.LazyEgress, now)))
                 {
                     hosts.Add(svc.Hostname);
                 }
@@ -145,18 +147,24 @@ internal sealed partial class SiloCatalog
         own.FencesInForce().FirstOrDefault(f => string.Equals(f.Meta.Name, name, StringComparison.Ordinal));
 
     /// <summary>The services a fence without label selectors can admit: its FQDN hosts and every service of the namespaces it names.</summary>
-    private IEnumerable<MeshService> FenceCandidates(ServiceFence fence)
+    private IEnumerable<MeshService> FenceCandidates(ServiceFence fence, IReadOnlySet<string> learned)
     {
         var namespaces = fence.NamespaceSelector
             .Concat(fence.Hosts.Keys.Where(h => h.EndsWith("/*", StringComparison.Ordinal)).Select(h => h[..^2]))
             .ToHashSet(StringComparer.Ordinal);
         return fence.Hosts.Keys
             .Where(h => !h.Contains('/', StringComparison.Ordinal))
+            .Concat(learned)
+            .Distinct(StringComparer.Ordinal)
             .Select(h => _definitions.GetValueOrDefault(h.ToLowerInvariant()))
             .OfType<MeshService>()
             .Where(s => !namespaces.Contains(s.Namespace))
             .Concat(namespaces.SelectMany(n => _definitionsByNamespace.TryGetValue(n, out var defs) ? defs.Values : Enumerable.Empty<MeshService>()));
     }
+
+    /// <summary>The hosts the fence of <paramref name="service"/> in <paramref name="ns"/> learned.</summary>
+    private IReadOnlySet<string> LearnedOf(string ns, string service) =>
+        _learned.TryGetValue(ns, out var byFence) && byFence.TryGetValue(service, out var hosts) ? hosts : NoLearnedHosts;
 
     /// <summary>Where a service's VirtualServices send traffic (from its current view).</summary>
     private IEnumerable<string> DestinationsOf(string host) =>
@@ -274,7 +282,8 @@ internal sealed partial class SiloCatalog
             var stamp = ++_stamp;
             var old = _configs.GetValueOrDefault(ns) ?? NamespaceConfig.Empty(ns);
             var config = snapshot.Config;
-            if (fetchedAt is { } f && _configStamps.GetValueOrDefault(ns) > f)
+            var stale = fetchedAt is { } f && _configStamps.GetValueOrDefault(ns) > f;
+            if (stale)
             {
                 config = old;
             }
@@ -282,6 +291,16 @@ internal sealed partial class SiloCatalog
             {
                 _configs[ns] = config;
                 _configStamps[ns] = stamp;
+            }
+            var oldLearned = _learned.GetValueOrDefault(ns) ?? NamespaceSnapshot.NoneLearned;
+            var newLearned = stale ? oldLearned : snapshot.LearnedOrEmpty;
+            if (newLearned.IsEmpty)
+            {
+                _learned.Remove(ns);
+            }
+            else
+            {
+                _learned[ns] = newLearned;
             }
 
             // Service definitions: added, removed, or moved/re-exported (what visibility reads).
@@ -333,9 +352,13 @@ internal sealed partial class SiloCatalog
             }
 
             var changedSidecars = ChangedNames(old.Sidecars, config.Sidecars, s => s.Meta.Name);
-            var changedFences = ChangedNames(old.FencesInForce(), config.FencesInForce(), f => f.Meta.Name);
+            var changedFenceObjects = ChangedNames(old.FencesInForce(), config.FencesInForce(), f => f.Meta.Name);
+            // A learned host changes the fence's scopes, not which workloads it fences.
+            var changedFences = new HashSet<string>(changedFenceObjects, StringComparer.Ordinal);
+            changedFences.UnionWith(oldLearned.Keys.Union(newLearned.Keys)
+                .Where(f => !(oldLearned.TryGetValue(f, out var a) && newLearned.TryGetValue(f, out var b) && a.SetEquals(b))));
             var routersChanged = !SameJson(old.Gateways, config.Gateways) || !SameJson(old.GatewayVirtualServices, config.GatewayVirtualServices);
-            var workloadsChanged = changedSidecars.Count > 0 || changedFences.Count > 0 || !SameJson(old.Services, config.Services);
+            var workloadsChanged = changedSidecars.Count > 0 || changedFenceObjects.Count > 0 || !SameJson(old.Services, config.Services);
 
             foreach (var reg in _scopes.Values)
             {
@@ -440,7 +463,7 @@ internal sealed partial class SiloCatalog
         {
             return false;
         }
-        return FencePolicy.Admits(fence, NoLearnedHosts, def, _settings.LazyEgress, now)
+        return FencePolicy.Admits(fence, LearnedOf(proxyNamespace, fence.Meta.Name), def, _settings.LazyEgress, now)
             || reg.Hosts.Any(held => !string.Equals(held, host, StringComparison.Ordinal) && DestinationsOf(held).Contains(host, StringComparer.Ordinal));
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Mesh.Grains.Dtos;
 using Mesh.Grains.Keys;
 using Microsoft.Extensions.Logging;
@@ -89,7 +90,28 @@ internal sealed partial class NamespaceGrain(
 
     public Task<NamespaceConfig> GetConfigAsync() => Task.FromResult(Config);
 
-    private NamespaceSnapshot Snapshot() => new(Config, [.. _views.Values.OrderBy(v => v.Host, StringComparer.Ordinal)]);
+    public async Task SetLearnedAsync(string service, ImmutableSortedSet<string> hosts)
+    {
+        var before = state.State.Learned ?? NamespaceSnapshot.NoneLearned;
+        if (before.TryGetValue(service, out var known) && known.SetEquals(hosts))
+        {
+            return;
+        }
+        state.State.Learned = hosts.IsEmpty ? before.Remove(service) : before.SetItem(service, hosts);
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State.Learned = before;
+            throw;
+        }
+        var snapshot = Snapshot();
+        await _catalogs.Notify(c => c.OnNamespaceChangedAsync(snapshot));
+    }
+
+    private NamespaceSnapshot Snapshot() => new(Config, [.. _views.Values.OrderBy(v => v.Host, StringComparer.Ordinal)], state.State.Learned);
 
     /// <summary>Views of the namespace's services this activation has not seen yet, from the services themselves.</summary>
     private async Task FetchMissingViewsAsync()

@@ -13,4 +13,7 @@ public sealed class NamespaceState
 
     /// <summary>Subscribed silo catalogs, persisted so an activation elsewhere keeps notifying them.</summary>
     [Id(2)] public ImmutableHashSet<ICatalogObserver> Catalogs { get; set; } = [];
+
+    /// <summary>The hosts each fenced service learned (a copy of its fence grain's, which catalogs read with the config).</summary>
+    [Id(3)] public ImmutableSortedDictionary<string, ImmutableSortedSet<string>>? Learned { get; set; }
 }
