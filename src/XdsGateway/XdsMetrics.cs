@@ -25,6 +25,7 @@ public sealed class XdsMetrics : IXdsCallbacks
     private readonly Counter<long> _refused;
     private readonly Counter<long> _loadFailures;
     private readonly Counter<long> _renewalRefetches;
+    private readonly Counter<long> _onDemand;
     private long _connections;
 
     public XdsMetrics(IMeterFactory meterFactory)
@@ -36,6 +37,8 @@ public sealed class XdsMetrics : IXdsCallbacks
         _rejects = Meter.CreateCounter<long>("xds_rejects", description: "NACKs received, by type (X-43).");
         _expiredNonce = Meter.CreateCounter<long>("xds_expired_nonce", description: "Requests with a stale nonce, by type (X-13).");
         _connects = Meter.CreateCounter<long>("xds_connects", description: "Streams opened.");
+        _onDemand = Meter.CreateCounter<long>("xds_ondemand_clusters",
+            description: "Cluster hosts a fenced sidecar subscribed outside its fence, by result (learned: taught to its fence; dropped: over the per-stream limit; failed: the fence grain call failed).");
         _disconnects = Meter.CreateCounter<long>("xds_disconnects", description: "Streams closed.");
         _streamErrors = Meter.CreateCounter<long>("xds_stream_errors", description: "Streams ended with an error status, by gRPC code.");
         _streamsClosed = Meter.CreateCounter<long>("xds_streams_closed", description: "Streams the gateway ended with UNAVAILABLE so the client reconnects, by reason (max_age, drain).");
@@ -93,4 +96,8 @@ public sealed class XdsMetrics : IXdsCallbacks
         _refused.Add(1, TypeTag(typeUrl), new KeyValuePair<string, object?>("limit", limit));
 
     private static KeyValuePair<string, object?> TypeTag(string typeUrl) => new("type", TypeUrls.ShortName(typeUrl));
+
+    /// <summary>On-demand CDS: <paramref name="count"/> hosts a fenced sidecar subscribed outside its fence, and what became of them.</summary>
+    public void OnOnDemandClusters(string result, int count) =>
+        _onDemand.Add(count, new KeyValuePair<string, object?>("result", result));
 }

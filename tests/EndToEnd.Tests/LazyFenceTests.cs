@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Grpc.Core;
 using Envoy.Config.Route.V3;
 using Mesh.EndToEnd.Tests.Harness;
 using Mesh.EndToEnd.Tests.Support;
@@ -143,6 +144,45 @@ public sealed class LazyFenceTests : IAsyncLifetime
     }
 
     private static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task OnDemandCds_AClusterOutsideTheFence_IsServedToTheAskingStream_AndLearnedForTheWholeFence()
+    {
+        await ConnectAllAsync();
+        await _webSotw.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, EgressCluster), TimeSpan.FromSeconds(30));
+        var ledger = Cluster("ledger", "bank");
+
+        // An Envoy with the on_demand filter and odcds over ADS: wildcard CDS plus the name it needs.
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(_mesh.XdsAddress);
+        var client = new Envoy.Service.Discovery.V3.AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(channel);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var call = client.DeltaAggregatedResources(cancellationToken: stop.Token);
+        await call.RequestStream.WriteAsync(new Envoy.Service.Discovery.V3.DeltaDiscoveryRequest
+        {
+            Node = SimulatedProxyOptions.SidecarNode("web-5c8d9-10-9-0-9", "shop", "10.9.0.9", new Dictionary<string, string> { ["app"] = "web" }),
+            TypeUrl = TypeUrls.Cluster,
+            ResourceNamesSubscribe = { "*", ledger },
+        });
+        var served = false;
+        await foreach (var response in call.ResponseStream.ReadAllAsync(stop.Token))
+        {
+            await call.RequestStream.WriteAsync(new Envoy.Service.Discovery.V3.DeltaDiscoveryRequest { TypeUrl = response.TypeUrl, ResponseNonce = response.Nonce });
+            if (response.Resources.Any(r => r.Name == ledger))
+            {
+                served = true;
+                break;
+            }
+        }
+        Assert.True(served, "the on-demand cluster was never sent");
+
+        // Learned for the fence: the other sidecars under it get it too; the unfenced one got nothing new.
+        await _webSotw.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, ledger), TimeSpan.FromSeconds(30));
+        using var fencez = JsonDocument.Parse(await GetAsync("/debug/fencez?fence=shop/web"));
+        var entry = Assert.Single(fencez.RootElement.GetProperty("learned").EnumerateArray());
+        Assert.Equal(Host("ledger", "bank"), entry.GetProperty("host").GetString());
+        Assert.Equal("odcds", entry.GetProperty("source").GetString());
+        await call.RequestStream.CompleteAsync();
+    }
 
     [Fact]
     public async Task DisablingTheFence_MovesItsSidecarsBackToTheNamespaceScope()

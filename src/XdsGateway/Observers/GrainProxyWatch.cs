@@ -31,6 +31,7 @@ public sealed class GrainProxyWatch : IProxyWatch
     private readonly long[] _generation = new long[TypeUrls.PushOrder.Count];
     private ImmutableHashSet<string> _hosts = NameSets.Empty;
     private volatile ScopeEntry? _scope;
+    private HashSet<string>? _onDemand;
 
     internal GrainProxyWatch(GrainConfigWatcher owner, ProxyNode node, WorkloadEntry workload, IProxyGrain grain)
     {
@@ -81,6 +82,35 @@ public sealed class GrainProxyWatch : IProxyWatch
         Volatile.Write(ref _subscriptions[Slot(typeUrl)], subscription);
         Invalidate(typeUrl);
         _owner.UpdateHosts(this);
+        if (typeUrl == TypeUrls.Cluster)
+        {
+            _owner.LearnOnDemand(this);
+        }
+    }
+
+    /// <summary>The stream's current subscription of <paramref name="typeUrl"/>, if any.</summary>
+    internal Subscription? SubscriptionOf(string typeUrl) => Volatile.Read(ref _subscriptions[Slot(typeUrl)]);
+
+    /// <summary>
+    /// Claims <paramref name="host"/> for one on-demand learn from this stream: true the first time,
+    /// false when already claimed, null when the stream has claimed <paramref name="limit"/> hosts.
+    /// </summary>
+    internal bool? TryClaimOnDemand(string host, int limit)
+    {
+        lock (_cacheGate)
+        {
+            _onDemand ??= new HashSet<string>(StringComparer.Ordinal);
+            if (_onDemand.Contains(host))
+            {
+                return false;
+            }
+            if (_onDemand.Count >= limit)
+            {
+                return null;
+            }
+            _onDemand.Add(host);
+            return true;
+        }
     }
 
     public ValueTask<ResolvedResources> ResolveAsync(string typeUrl)
@@ -428,6 +458,11 @@ public sealed class GrainProxyWatch : IProxyWatch
     /// <summary>The stream's scope or workload changed what the types in <paramref name="types"/> resolve to (a <see cref="ResolutionCache.Bit"/> mask).</summary>
     internal void OnScopeChanged(int types)
     {
+        if ((types & ResolutionCache.Bit(TypeUrls.Cluster)) != 0)
+        {
+            // A stream that subscribed before its fenced scope arrived (or changed) is checked again.
+            _owner.LearnOnDemand(this);
+        }
         for (var slot = 0; slot < TypeUrls.PushOrder.Count; slot++)
         {
             if ((types & (1 << slot)) != 0)

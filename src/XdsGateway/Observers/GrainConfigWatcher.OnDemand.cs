@@ -1,0 +1,73 @@
+using Mesh.Grains;
+using Mesh.Grains.Keys;
+using Mesh.Model.Translation;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.XdsGateway.Observers;
+
+/// <summary>
+/// On-demand CDS: a fenced sidecar (Envoy's <c>on_demand</c> filter with <c>odcds</c> over ADS)
+/// subscribing a cluster its fence does not hold teaches the fence that host. The fence grain
+/// rebuilds the fence's scope; the new cluster list then serves the name to the stream that asked
+/// (and to the other sidecars under the fence).
+/// </summary>
+public sealed partial class GrainConfigWatcher
+{
+    /// <summary>At most this many distinct hosts one stream can teach its fence (a flood is counted and dropped).</summary>
+    internal const int MaxOnDemandHostsPerStream = 256;
+
+    /// <summary>Sends the hosts of named clusters outside the watch's fenced scope to its fence (once per stream and host).</summary>
+    internal void LearnOnDemand(GrainProxyWatch watch)
+    {
+        if (watch.Scope is not { } scope || FenceKey.OfScope(scope.Key) is not { } fence || scope.Index is not { } index
+            || watch.SubscriptionOf(TypeUrls.Cluster) is not { Names.Count: > 0 } subscription)
+        {
+            return;
+        }
+        var hosts = new List<string>();
+        foreach (var name in subscription.Names)
+        {
+            if (index.Clusters.Contains(name) || !ResourceNames.TryParseOutbound(name, out _, out _, out var host) || index.Hosts.Contains(host))
+            {
+                continue;
+            }
+            switch (watch.TryClaimOnDemand(host, MaxOnDemandHostsPerStream))
+            {
+                case true:
+                    hosts.Add(host);
+                    break;
+                case null:
+                    metrics.OnOnDemandClusters("dropped", 1);
+                    break;
+            }
+        }
+        if (hosts.Count > 0)
+        {
+            _ = LearnAsync(fence, hosts, watch.Node.Id);
+        }
+    }
+
+    private async Task LearnAsync(string fence, List<string> hosts, string nodeId)
+    {
+        try
+        {
+            await grains.GetGrain<IServiceFenceGrain>(fence).LearnAsync([.. hosts], "odcds").ConfigureAwait(false);
+            metrics.OnOnDemandClusters("learned", hosts.Count);
+            foreach (var host in hosts)
+            {
+                LogOnDemand(logger, nodeId, fence, host);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            metrics.OnOnDemandClusters("failed", hosts.Count);
+            LogOnDemandFailed(logger, nodeId, fence, ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Proxy {Node} subscribed a cluster outside fence {Fence}: learned {Host}")]
+    private static partial void LogOnDemand(ILogger logger, string node, string fence, string host);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Proxy {Node}: fence {Fence} could not learn its on-demand clusters; a later subscription retries")]
+    private static partial void LogOnDemandFailed(ILogger logger, string node, string fence, Exception exception);
+}
