@@ -12,7 +12,7 @@ namespace Mesh.Silo;
 /// The fence admin API on the silo's admin port: <c>POST /api/v1/fences/{namespace}/{service}/hosts</c>
 /// with <c>{"hosts": [FQDN, …]}</c> adds learned hosts (dependencies found elsewhere, e.g. from
 /// tracing), and <c>GET /debug/fencez?fence=NAMESPACE/SERVICE</c> shows a fence: its static hosts
-/// and strategies, selectors and learned hosts with source and last seen.
+/// and strategies, selectors and learned hosts with source, status (Slime's ACTIVE, EXPIREWAIT) and last seen.
 /// </summary>
 public static class FenceEndpoints
 {
@@ -64,7 +64,7 @@ public static class FenceEndpoints
         return Results.Json(new { fence = FenceKey.From(ns, service), added, reported = hosts.Count });
     }
 
-    private static async Task<IResult> FencezAsync(string? fence, IGrainFactory grains)
+    private static async Task<IResult> FencezAsync(string? fence, IGrainFactory grains, Mesh.Model.Translation.MeshSettings settings, TimeProvider time)
     {
         if (fence is null || !fence.Contains('/', StringComparison.Ordinal))
         {
@@ -83,7 +83,20 @@ public static class FenceEndpoints
             hosts = inForce?.Hosts.Select(h => new { host = h.Key, strategy = h.Value.Recycling.ToString(), expire = h.Value.Expire }).ToImmutableArray(),
             namespaceSelector = inForce?.NamespaceSelector,
             labelSelector = inForce?.LabelSelector,
-            learned = learned.Select(l => new { host = l.Host, source = l.Source, firstSeen = l.FirstSeen, lastSeen = l.LastSeen }),
+            quietPeriod = settings.LazyQuietPeriod,
+            learned = learned.Select(l => new
+            {
+                host = l.Host,
+                source = l.Source,
+                status = FenceExpiry.StatusOf(l.LastSeen, time.GetUtcNow(), settings.LazyQuietPeriod) switch
+                {
+                    LearnedStatus.Active => "ACTIVE",
+                    LearnedStatus.ExpireWait => "EXPIREWAIT",
+                    _ => "EXPIRE",
+                },
+                firstSeen = l.FirstSeen,
+                lastSeen = l.LastSeen,
+            }),
         });
     }
 

@@ -56,7 +56,7 @@ public sealed class LazyFenceTests : IAsyncLifetime
         foreach (var p in new[] { _webDelta, _webSotw })
         {
             await p.WaitUntilAsync(v => Outbound(v).SequenceEqual(fenced.Order(StringComparer.Ordinal)), TimeSpan.FromSeconds(30));
-            var route = RouteOf(p);
+            var route = await RouteEndingInAsync(p, "lazy_egress");
             Assert.Equal("lazy_egress", route.VirtualHosts[^1].Name);
             Assert.Equal(["*"], route.VirtualHosts[^1].Domains);
             Assert.Equal(EgressCluster, route.VirtualHosts[^1].Routes[0].Route_.Cluster);
@@ -67,7 +67,7 @@ public sealed class LazyFenceTests : IAsyncLifetime
         // Not fenced: cart's sidecar holds every service and Istio's catch-all; the proxyless client
         // (never fenced) resolves what it dials.
         await _cart.WaitUntilAsync(v => v.HoldsAll(TypeUrls.Cluster, [Cluster("web", "shop"), Cluster("ledger", "bank"), EgressCluster]), TimeSpan.FromSeconds(30));
-        Assert.Equal("allow_any", RouteOf(_cart).VirtualHosts[^1].Name);
+        await RouteEndingInAsync(_cart, "allow_any");
         await _grpc.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, Cluster("ledger", "bank")), TimeSpan.FromSeconds(30));
 
         var scopes = await ScopeKeysAsync();
@@ -185,6 +185,38 @@ public sealed class LazyFenceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LearnedHosts_NotCalledForTwoQuietPeriods_Expire_WhileOnesStillCalledStay()
+    {
+        // Its own mesh: a 2 s quiet period (Lazy:QuietPeriod), so a learned host expires within 4 s.
+        await _mesh.DisposeAsync();
+        _mesh = await InProcessMesh.StartAsync(_dir, "--Lazy:QuietPeriod=00:00:02");
+        await ConnectAllAsync();
+        await _webDelta.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, EgressCluster), TimeSpan.FromSeconds(30));
+        using var http = new HttpClient { BaseAddress = _mesh.AdminAddress };
+        async Task ReportAsync(string hosts) => Assert.True((await http.PostAsync(new Uri("/api/v1/fences/shop/web/hosts", UriKind.Relative), Json($$"""{"hosts": [{{hosts}}]}"""))).IsSuccessStatusCode);
+        await ReportAsync("\"ledger.bank.svc.cluster.local\", \"web.shop.svc.cluster.local\"");
+        await _webDelta.WaitUntilAsync(v => v.HoldsAll(TypeUrls.Cluster, [Cluster("ledger", "bank"), Cluster("web", "shop")]), TimeSpan.FromSeconds(30));
+
+        // web keeps being called (reported every 0.5 s); ledger is not: it goes EXPIREWAIT, then away.
+        var sawExpireWait = false;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (_webDelta.View().Holds(TypeUrls.Cluster, Cluster("ledger", "bank")))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "ledger was never expired");
+            await ReportAsync("\"web.shop.svc.cluster.local\"");
+            sawExpireWait |= (await GetAsync("/debug/fencez?fence=shop/web")).Contains("\"host\":\"ledger.bank.svc.cluster.local\",\"source\":\"admin\",\"status\":\"EXPIREWAIT\"", StringComparison.Ordinal);
+            await Task.Delay(500);
+        }
+
+        Assert.True(sawExpireWait, "ledger should have been EXPIREWAIT (still served) before it expired");
+        Assert.True(_webDelta.View().Holds(TypeUrls.Cluster, Cluster("web", "shop")), "web, still called, must stay");
+        await _webSotw.WaitUntilAsync(v => !v.Holds(TypeUrls.Cluster, Cluster("ledger", "bank")) && v.Holds(TypeUrls.Cluster, Cluster("web", "shop")), TimeSpan.FromSeconds(15));
+        using var fencez = JsonDocument.Parse(await GetAsync("/debug/fencez?fence=shop/web"));
+        Assert.Equal(["web.shop.svc.cluster.local"], fencez.RootElement.GetProperty("learned").EnumerateArray().Select(e => e.GetProperty("host").GetString()));
+        Assert.Contains("mesh_fence_expired_total 1", await GetAsync("/metrics"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DisablingTheFence_MovesItsSidecarsBackToTheNamespaceScope()
     {
         await ConnectAllAsync();
@@ -195,7 +227,7 @@ public sealed class LazyFenceTests : IAsyncLifetime
         await _webDelta.WaitUntilAsync(v => v.HoldsAll(TypeUrls.Cluster, [Cluster("ledger", "bank"), Cluster("web", "shop")]), TimeSpan.FromSeconds(30));
         await Eventually.UntilAsync("web's sidecar to be served by shop's namespace scope", TimeSpan.FromSeconds(15),
             async () => (await ScopeKeysAsync())[_webDelta.Id], scope => scope == "sidecar/shop/(none)");
-        Assert.Equal("allow_any", RouteOf(_webDelta).VirtualHosts[^1].Name);
+        await RouteEndingInAsync(_webDelta, "allow_any");
     }
 
     [Fact]
@@ -255,6 +287,14 @@ public sealed class LazyFenceTests : IAsyncLifetime
     }
 
     private RouteConfiguration RouteOf(SimulatedProxy p) => RouteConfiguration.Parser.ParseFrom(_route80[p.Id]);
+
+    /// <summary>Waits until the proxy's route 80 ends in the virtual host <paramref name="name"/> (RDS follows CDS on a stream), and returns it.</summary>
+    private async Task<RouteConfiguration> RouteEndingInAsync(SimulatedProxy p, string name)
+    {
+        await Eventually.UntilAsync($"{p.Id}'s route 80 to end in {name}", TimeSpan.FromSeconds(15),
+            () => Task.FromResult(_route80.ContainsKey(p.Id) ? RouteOf(p).VirtualHosts[^1].Name : "(no route 80 yet)"), last => last == name);
+        return RouteOf(p);
+    }
 
     private Dictionary<string, long> Counts() => _proxies.ToDictionary(p => p.Id, p => p.Counters().TotalResponses);
 

@@ -13,4 +13,7 @@ public sealed record MeshSettings(
 
     /// <summary>The lazy egress service's FQDN; every fenced scope admits it and routes its fallback to it.</summary>
     public string LazyEgress { get; init; } = DefaultLazyEgress;
+
+    /// <summary>A learned host quiet this long goes EXPIREWAIT, and after twice this long EXPIRE (<c>Lazy:QuietPeriod</c>).</summary>
+    public TimeSpan LazyQuietPeriod { get; init; } = TimeSpan.FromHours(1);
 }

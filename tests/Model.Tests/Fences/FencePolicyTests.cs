@@ -177,3 +177,24 @@ public sealed class FencePolicyTests
     private static RouteConfiguration Route(ScopeResources scope, string name) =>
         (RouteConfiguration)EnvoyJson.Parse(scope.Routes.Single(r => r.Name == name));
 }
+
+/// <summary>Slime's ACTIVE → EXPIREWAIT → EXPIRE for learned hosts.</summary>
+public sealed class FenceExpiryTests
+{
+    private static readonly DateTimeOffset Seen = new(2026, 12, 3, 12, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Quiet = TimeSpan.FromMinutes(10);
+
+    [Theory]
+    [InlineData(0, LearnedStatus.Active, 10)]
+    [InlineData(9, LearnedStatus.Active, 10)]
+    [InlineData(10, LearnedStatus.ExpireWait, 20)]
+    [InlineData(19, LearnedStatus.ExpireWait, 20)]
+    [InlineData(20, LearnedStatus.Expire, null)]
+    public void Status_AndItsNextChange_AfterMinutesQuiet(int minutes, LearnedStatus status, int? nextAtMinute)
+    {
+        var now = Seen.AddMinutes(minutes);
+
+        Assert.Equal(status, FenceExpiry.StatusOf(Seen, now, Quiet));
+        Assert.Equal(nextAtMinute is { } m ? Seen.AddMinutes(m) : null, FenceExpiry.NextChange(Seen, now, Quiet));
+    }
+}

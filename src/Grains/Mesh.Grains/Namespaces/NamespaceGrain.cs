@@ -31,6 +31,12 @@ internal sealed partial class NamespaceGrain(
         }
         await FetchMissingViewsAsync();
         await base.OnActivateAsync(cancellationToken);
+        // After a restart, nothing calls a fence grain until its fence learns again: wake them so
+        // their expiry timers run (each republishes here, which is a no-op when nothing changed).
+        foreach (var fence in (state.State.Learned ?? NamespaceSnapshot.NoneLearned).Keys)
+        {
+            _ = GrainFactory.GetGrain<IServiceFenceGrain>(Keys.FenceKey.From(Namespace, fence)).GetAsync();
+        }
     }
 
     public async Task UpdateAsync(NamespaceConfig config, long writerEpoch)
