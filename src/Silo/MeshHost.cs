@@ -2,7 +2,6 @@ using Mesh.Grains.Hosting;
 using Mesh.Hosting;
 using Mesh.Ingest;
 using Mesh.Ingest.Status;
-using Mesh.Model.Translation;
 using Mesh.XdsGateway;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -44,7 +43,7 @@ public static class MeshHost
         });
         HostLogging.Configure(builder);
         builder.UseOrleans(silo => silo.UseMeshCluster(cluster));
-        builder.Services.AddMeshGrains(MeshSettingsFrom(builder.Configuration));
+        builder.Services.AddMeshGrains(MeshSettingsConfiguration.From(builder.Configuration));
         builder.Services.AddPrometheusMetrics();
         if (embedded)
         {
@@ -86,36 +85,4 @@ public static class MeshHost
         }
         return app;
     }
-
-    /// <summary>
-    /// Translation settings from configuration: <c>Lazy:EgressService</c>, the FQDN of the lazy
-    /// egress that fenced sidecars fall back to (default <see cref="MeshSettings.DefaultLazyEgress"/>),
-    /// and <c>Lazy:QuietPeriod</c>, after which a learned host that is not called expires (twice it: removed).
-    /// </summary>
-    public static MeshSettings MeshSettingsFrom(IConfiguration configuration)
-    {
-        var settings = MeshSettings.Default;
-        if (configuration["Lazy:QuietPeriod"] is { } quiet)
-        {
-            if (!TimeSpan.TryParse(quiet, System.Globalization.CultureInfo.InvariantCulture, out var period) || period <= TimeSpan.Zero)
-            {
-                throw new Microsoft.Extensions.Options.OptionsValidationException("Lazy", typeof(MeshSettings),
-                    [$"Lazy:QuietPeriod '{quiet}' must be a positive time span, e.g. 01:00:00"]);
-            }
-            settings = settings with { LazyQuietPeriod = period };
-        }
-        var egress = configuration["Lazy:EgressService"];
-        if (egress is null)
-        {
-            return settings;
-        }
-        egress = egress.Trim().TrimEnd('.').ToLowerInvariant();
-        if (egress.Length == 0 || egress.Contains('/', StringComparison.Ordinal) || egress.Contains('*', StringComparison.Ordinal) || !egress.Contains('.', StringComparison.Ordinal))
-        {
-            throw new Microsoft.Extensions.Options.OptionsValidationException("Lazy", typeof(MeshSettings),
-                [$"Lazy:EgressService '{configuration["Lazy:EgressService"]}' must be a service FQDN, e.g. {MeshSettings.DefaultLazyEgress}"]);
-        }
-        return settings with { LazyEgress = egress };
-    }
-
 }

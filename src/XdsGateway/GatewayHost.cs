@@ -43,6 +43,7 @@ public static class GatewayHost
     {
         app.SeparateGrpcPort(xdsPort);
         app.MapGrpcService<AdsService>();
+        app.MapGrpcService<AccessLog.AccessLogReceiver>();
         app.MapGatewayDebugEndpoints();
     }
 
@@ -74,6 +75,7 @@ public static class GatewayHost
         builder.UseOrleansClient(c => c.UseMeshCluster(cluster));
         builder.Services.AddSingleton<IClusterConnectionStatusObserver, ClusterConnectionWatcher>();
         builder.AddGatewayServices();
+        builder.Services.AddSingleton(MeshSettingsConfiguration.From(builder.Configuration));
         builder.Services.AddPrometheusMetrics();
 
         var app = builder.Build();

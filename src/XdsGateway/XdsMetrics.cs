@@ -26,6 +26,7 @@ public sealed class XdsMetrics : IXdsCallbacks
     private readonly Counter<long> _loadFailures;
     private readonly Counter<long> _renewalRefetches;
     private readonly Counter<long> _onDemand;
+    private readonly Counter<long> _fallbackReports;
     private long _connections;
 
     public XdsMetrics(IMeterFactory meterFactory)
@@ -37,6 +38,8 @@ public sealed class XdsMetrics : IXdsCallbacks
         _rejects = Meter.CreateCounter<long>("xds_rejects", description: "NACKs received, by type (X-43).");
         _expiredNonce = Meter.CreateCounter<long>("xds_expired_nonce", description: "Requests with a stale nonce, by type (X-13).");
         _connects = Meter.CreateCounter<long>("xds_connects", description: "Streams opened.");
+        _fallbackReports = Meter.CreateCounter<long>("mesh_fence_fallback_reports",
+            description: "Lazy egress access-log entries, by result (reported to a fence; repeat: reported recently; or why skipped: no-source, bad-source, no-authority, bad-authority, foreign-namespace, unknown-peer).");
         _onDemand = Meter.CreateCounter<long>("xds_ondemand_clusters",
             description: "Cluster hosts a fenced sidecar subscribed outside its fence, by result (learned: taught to its fence; dropped: over the per-stream limit; failed: the fence grain call failed).");
         _disconnects = Meter.CreateCounter<long>("xds_disconnects", description: "Streams closed.");
@@ -100,4 +103,8 @@ public sealed class XdsMetrics : IXdsCallbacks
     /// <summary>On-demand CDS: <paramref name="count"/> hosts a fenced sidecar subscribed outside its fence, and what became of them.</summary>
     public void OnOnDemandClusters(string result, int count) =>
         _onDemand.Add(count, new KeyValuePair<string, object?>("result", result));
+
+    /// <summary>Lazy egress access-log entries and what became of them (<paramref name="result"/>).</summary>
+    public void OnFallbackReports(string result, int count) =>
+        _fallbackReports.Add(count, new KeyValuePair<string, object?>("result", result));
 }

@@ -217,6 +217,70 @@ public sealed class LazyFenceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EgressAccessLog_TeachesTheFenceTheHostsItsSidecarsCalled_AndSkipsBadEntriesCounted()
+    {
+        await ConnectAllAsync();
+        var route = await RouteEndingInAsync(_webDelta, "lazy_egress");
+        // The fallback marks each request with its fence, overwriting what the application sent.
+        var mark = Assert.Single(route.VirtualHosts[^1].Routes[0].RequestHeadersToAdd);
+        Assert.Equal(("x-mesh-lazy-source", "shop/web"), (mark.Header.Key, mark.Header.Value));
+        Assert.Equal(Envoy.Config.Core.V3.HeaderValueOption.Types.HeaderAppendAction.OverwriteIfExistsOrAdd, mark.AppendAction);
+
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(_mesh.XdsAddress);
+        var client = new Envoy.Service.Accesslog.V3.AccessLogService.AccessLogServiceClient(channel);
+
+        // A stream that does not say who it is: refused, nothing learned.
+        using (var anonymous = client.StreamAccessLogs())
+        {
+            await anonymous.RequestStream.WriteAsync(new Envoy.Service.Accesslog.V3.StreamAccessLogsMessage { HttpLogs = Logs(("shop/web", "ledger.bank:80")) });
+            await anonymous.RequestStream.CompleteAsync();
+            var refused = await Assert.ThrowsAsync<RpcException>(() => anonymous.ResponseAsync);
+            Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+            Assert.Contains("access log stream: identifier.node", refused.Status.Detail, StringComparison.Ordinal);
+        }
+
+        // The cluster-mode egress (mesh-system): one good entry, its repeat, and three bad ones.
+        using (var egress = client.StreamAccessLogs())
+        {
+            await egress.RequestStream.WriteAsync(new Envoy.Service.Accesslog.V3.StreamAccessLogsMessage
+            {
+                Identifier = new() { Node = new Envoy.Config.Core.V3.Node { Id = "router~10.9.9.9~mesh-lazy-egress-7d9f-x.mesh-system~mesh-system.svc.cluster.local" }, LogName = "lazy" },
+                HttpLogs = Logs(("shop/web", "ledger.bank:80"), ("shop/web", "ledger.bank.svc.cluster.local"), (null, "pay.shop"), ("shop/web", "10.96.2.1:80"), ("shop", "pay.shop")),
+            });
+            await egress.RequestStream.CompleteAsync();
+            await egress.ResponseAsync;
+        }
+
+        foreach (var p in new[] { _webDelta, _webSotw })
+        {
+            await p.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, Cluster("ledger", "bank")) && v.Holds(TypeUrls.Endpoint, Cluster("ledger", "bank")), TimeSpan.FromSeconds(30));
+        }
+        using var fencez = JsonDocument.Parse(await GetAsync("/debug/fencez?fence=shop/web"));
+        var entry = Assert.Single(fencez.RootElement.GetProperty("learned").EnumerateArray());
+        Assert.Equal(("ledger.bank.svc.cluster.local", "accesslog"), (entry.GetProperty("host").GetString(), entry.GetProperty("source").GetString()));
+        var metrics = await GetAsync("/metrics");
+        foreach (var (result, count) in new[] { ("reported", 1), ("repeat", 1), ("no-source", 1), ("bad-authority", 1), ("bad-source", 1), ("unknown-peer", 1) })
+        {
+            Assert.Contains($"mesh_fence_fallback_reports_total{{result=\"{result}\"}} {count}", metrics, StringComparison.Ordinal);
+        }
+    }
+
+    private static Envoy.Service.Accesslog.V3.StreamAccessLogsMessage.Types.HTTPAccessLogEntries Logs(params (string? Source, string Authority)[] entries)
+    {
+        var logs = new Envoy.Service.Accesslog.V3.StreamAccessLogsMessage.Types.HTTPAccessLogEntries();
+        foreach (var (source, authority) in entries)
+        {
+            var request = new Envoy.Data.Accesslog.V3.HTTPRequestProperties { Authority = authority, Path = "/" };
+            if (source is not null)
+            {
+                request.RequestHeaders["x-mesh-lazy-source"] = source;
+            }
+            logs.LogEntry.Add(new Envoy.Data.Accesslog.V3.HTTPAccessLogEntry { Request = request });
+        }
+        return logs;
+    }
+
+    [Fact]
     public async Task DisablingTheFence_MovesItsSidecarsBackToTheNamespaceScope()
     {
         await ConnectAllAsync();

@@ -136,9 +136,12 @@ public static partial class ListenerBuilder
             chosen.Add((host.Name, bytes.Value));
         }
         var hosts = chosen.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => c.Bytes).ToList();
-        hosts.Add((egress is null ? CatchAllHost(view.Settings.AllowAnyOutbound) : LazyEgressHost(egress, port)).ToByteArray());
+        hosts.Add((egress is null ? CatchAllHost(view.Settings.AllowAnyOutbound) : LazyEgressHost(egress, port, view.LazySource)).ToByteArray());
         return RouteBuilder.BuildRouteConfiguration(ResourceNames.SidecarRoute(port), hosts);
     }
+
+    /// <summary>The header a fenced sidecar's fallback route sets to its fence (<c>NAMESPACE/SERVICE</c>), for the egress's access log.</summary>
+    public const string LazySourceHeader = "x-mesh-lazy-source";
 
     /// <summary>
     /// A fenced scope's lazy egress, which it always sees (its HTTP ports get listeners through its
@@ -161,7 +164,7 @@ public static partial class ListenerBuilder
     /// does not hold goes to the lazy egress, on the same port when it serves it (else its first HTTP
     /// port), with the request's <c>Host</c> kept so the egress routes it with the full config.
     /// </summary>
-    private static VirtualHost LazyEgressHost(ScopeService egress, int port)
+    private static VirtualHost LazyEgressHost(ScopeService egress, int port, string? source)
     {
         var ports = egress.VirtualHosts.Select(v => v.Port).Order().ToList();
         var target = ports.Contains(port) ? port : ports[0];
@@ -171,6 +174,15 @@ public static partial class ListenerBuilder
             Match = new RouteMatch { Prefix = "/" },
             Route_ = new RouteAction { Cluster = ResourceNames.OutboundCluster(target, null, egress.Hostname), Timeout = new Duration() },
         };
+        if (source is not null)
+        {
+            // Overwrites whatever the application sent: the egress's access log names the real fence.
+            route.RequestHeadersToAdd.Add(new HeaderValueOption
+            {
+                Header = new HeaderValue { Key = LazySourceHeader, Value = source },
+                AppendAction = HeaderValueOption.Types.HeaderAppendAction.OverwriteIfExistsOrAdd,
+            });
+        }
         return new VirtualHost { Name = "lazy_egress", Domains = { "*" }, Routes = { route } };
     }
 

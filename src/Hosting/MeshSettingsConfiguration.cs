@@ -1,0 +1,39 @@
+using Mesh.Model.Translation;
+using Microsoft.Extensions.Configuration;
+
+namespace Mesh.Hosting;
+
+/// <summary>The mesh-wide settings every process that builds or serves config reads from configuration (silo and gateway agree on them).</summary>
+public static class MeshSettingsConfiguration
+{
+    /// <summary>
+    /// Translation settings from configuration: <c>Lazy:EgressService</c>, the FQDN of the lazy
+    /// egress that fenced sidecars fall back to (default <see cref="MeshSettings.DefaultLazyEgress"/>),
+    /// and <c>Lazy:QuietPeriod</c>, after which a learned host that is not called expires (twice it: removed).
+    /// </summary>
+    public static MeshSettings From(IConfiguration configuration)
+    {
+        var settings = MeshSettings.Default;
+        if (configuration["Lazy:QuietPeriod"] is { } quiet)
+        {
+            if (!TimeSpan.TryParse(quiet, System.Globalization.CultureInfo.InvariantCulture, out var period) || period <= TimeSpan.Zero)
+            {
+                throw new Microsoft.Extensions.Options.OptionsValidationException("Lazy", typeof(MeshSettings),
+                    [$"Lazy:QuietPeriod '{quiet}' must be a positive time span, e.g. 01:00:00"]);
+            }
+            settings = settings with { LazyQuietPeriod = period };
+        }
+        var egress = configuration["Lazy:EgressService"];
+        if (egress is null)
+        {
+            return settings;
+        }
+        egress = egress.Trim().TrimEnd('.').ToLowerInvariant();
+        if (egress.Length == 0 || egress.Contains('/', StringComparison.Ordinal) || egress.Contains('*', StringComparison.Ordinal) || !egress.Contains('.', StringComparison.Ordinal))
+        {
+            throw new Microsoft.Extensions.Options.OptionsValidationException("Lazy", typeof(MeshSettings),
+                [$"Lazy:EgressService '{configuration["Lazy:EgressService"]}' must be a service FQDN, e.g. {MeshSettings.DefaultLazyEgress}"]);
+        }
+        return settings with { LazyEgress = egress };
+    }
+}

@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using Envoy.Service.Accesslog.V3;
+using Grpc.Core;
+using Mesh.Grains;
+using Mesh.Model.Translation;
+using Mesh.XdsGateway.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.XdsGateway.AccessLog;
+
+/// <summary>
+/// Envoy's <c>AccessLogService</c> on the xDS port, for the lazy egress: every request a fenced
+/// sidecar sent to the fallback is logged back here, and its fence learns the host it called.
+/// Reports are deduplicated (a host is reported to its fence at most once per
+/// <see cref="RefreshEvery"/>, which keeps it ACTIVE), batched per fence, and bounded in memory;
+/// a malformed entry is counted under its reason (<c>mesh_fence_fallback_reports_total</c>) and skipped.
+/// </summary>
+public sealed partial class AccessLogReceiver(IGrainFactory grains, MeshSettings settings, XdsMetrics metrics, ILogger<AccessLogReceiver> logger) : AccessLogService.AccessLogServiceBase
+{
+    /// <summary>At most this many (fence, host) pairs are remembered for deduplication; past it the memory starts over.</summary>
+    internal const int MaxRemembered = 100_000;
+
+    private readonly ConcurrentDictionary<(string Fence, string Host), long> _reported = new();
+
+    /// <summary>How often one (fence, host) is reported again while it keeps being called.</summary>
+    public TimeSpan RefreshEvery => settings.LazyQuietPeriod / 4;
+
+    public override async Task<StreamAccessLogsResponse> StreamAccessLogs(IAsyncStreamReader<StreamAccessLogsMessage> requestStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(requestStream);
+        ArgumentNullException.ThrowIfNull(context);
+        string? callerNamespace = null;
+        var egressNamespace = settings.LazyEgress.Split('.') is { Length: > 1 } parts ? parts[1] : "";
+        await foreach (var message in requestStream.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+        {
+            if (callerNamespace is null)
+            {
+                // Envoy identifies the stream in its first message only.
+                ProxyNode caller;
+                try
+                {
+                    caller = NodeIdParser.Parse(message.Identifier?.Node);
+                }
+                catch (RpcException ex)
+                {
+                    metrics.OnFallbackReports("unknown-peer", 1);
+                    LogUnknownPeer(logger, message.Identifier?.Node?.Id ?? "(none)");
+                    throw new RpcException(new Status(StatusCode.InvalidArgument, "access log stream: identifier.node: " + ex.Status.Detail));
+                }
+                callerNamespace = caller.Namespace;
+            }
+            if (message.HttpLogs is not { } http)
+            {
+                continue; // TCP logs carry no authority: nothing to learn
+            }
+            var batch = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            var now = Environment.TickCount64;
+            foreach (var entry in http.LogEntry)
+            {
+                string? source = null;
+                entry.Request?.RequestHeaders.TryGetValue(ListenerBuilder.LazySourceHeader, out source);
+                var (fence, host, skip) = FallbackReport.Read(source, entry.Request?.Authority, callerNamespace, egressNamespace, settings.DomainSuffix);
+                if (skip is not null)
+                {
+                    metrics.OnFallbackReports(skip, 1);
+                    continue;
+                }
+                if (_reported.TryGetValue((fence!, host!), out var at) && now - at < (long)RefreshEvery.TotalMilliseconds)
+                {
+                    metrics.OnFallbackReports("repeat", 1);
+                    continue;
+                }
+                if (_reported.Count >= MaxRemembered)
+                {
+                    _reported.Clear();
+                }
+                _reported[(fence!, host!)] = now;
+                metrics.OnFallbackReports("reported", 1);
+                if (!batch.TryGetValue(fence!, out var hosts))
+                {
+                    batch[fence!] = hosts = [];
+                }
+                hosts.Add(host!);
+            }
+            foreach (var (fence, hosts) in batch)
+            {
+                try
+                {
+                    await grains.GetGrain<IServiceFenceGrain>(fence).LearnAsync([.. hosts], "accesslog").ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Forget them, so the next call's log reports them again.
+                    foreach (var host in hosts)
+                    {
+                        _reported.TryRemove((fence, host), out _);
+                    }
+                    LogLearnFailed(logger, fence, ex);
+                }
+            }
+        }
+        return new StreamAccessLogsResponse();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Access log stream from {Node} refused: not a Mesh node id")]
+    private static partial void LogUnknownPeer(ILogger logger, string node);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fence {Fence} could not learn from the egress's access log; the next call retries")]
+    private static partial void LogLearnFailed(ILogger logger, string fence, Exception exception);
+}
