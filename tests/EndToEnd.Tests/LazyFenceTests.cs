@@ -281,6 +281,19 @@ public sealed class LazyFenceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ADeadlineHost_LeavesTheFencedSidecarsWhenItsTimePasses_WithoutAnyOtherChange()
+    {
+        var expire = DateTimeOffset.UtcNow.AddSeconds(6).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        await File.WriteAllTextAsync(Path.Combine(_dir, "fence.yaml"), Fence($"cart.shop.svc.cluster.local: {{stable: {{}}}}\n    ledger.bank.svc.cluster.local: {{deadline: {{expire: \"{expire}\"}}}}"));
+        await ConnectAllAsync();
+        await _webDelta.WaitUntilAsync(v => v.HoldsAll(TypeUrls.Cluster, [Cluster("ledger", "bank"), Cluster("cart", "shop")]), TimeSpan.FromSeconds(30));
+
+        await _webDelta.WaitUntilAsync(v => !v.Holds(TypeUrls.Cluster, Cluster("ledger", "bank")) && v.Holds(TypeUrls.Cluster, Cluster("cart", "shop")), TimeSpan.FromSeconds(30));
+        await _webSotw.WaitUntilAsync(v => !v.Holds(TypeUrls.Cluster, Cluster("ledger", "bank")), TimeSpan.FromSeconds(30));
+        Assert.True(DateTimeOffset.UtcNow >= DateTimeOffset.Parse(expire, System.Globalization.CultureInfo.InvariantCulture), "the host left before its deadline");
+    }
+
+    [Fact]
     public async Task DisablingTheFence_MovesItsSidecarsBackToTheNamespaceScope()
     {
         await ConnectAllAsync();

@@ -54,6 +54,10 @@ internal sealed partial class SiloCatalog : ICatalogObserver, IDisposable
     {
         _stopping.Cancel();
         _renewal?.Dispose();
+        lock (_gate)
+        {
+            _deadlineTimer?.Dispose();
+        }
         _stopping.Dispose();
     }
 

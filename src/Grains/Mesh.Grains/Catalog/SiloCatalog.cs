@@ -119,6 +119,7 @@ internal sealed partial class SiloCatalog
             }
             if (fence is not null)
             {
+                WatchDeadline(key, fence, now);
                 // The lazy egress is a system service: a fenced scope sees it whatever its Sidecar says.
                 if (_definitions.TryGetValue(_settings.LazyEgress, out var egress) && Visibility.IsExportedTo(egress.ExportTo, egress.Namespace, identity.Namespace))
                 {

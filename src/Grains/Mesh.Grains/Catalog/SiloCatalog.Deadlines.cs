@@ -1,0 +1,68 @@
+using Mesh.Model.Config;
+
+namespace Mesh.Grains.Catalog;
+
+/// <summary>
+/// ServiceFence deadlines: a host with <c>deadline.expire</c> leaves its fence's scopes when the time
+/// passes. A fenced scope's build registers its fence's next deadline; one timer per silo catalog,
+/// due at the earliest registered deadline, tells exactly the scopes whose deadline passed (work
+/// proportional to what expires, never a scan of every fence).
+/// </summary>
+internal sealed partial class SiloCatalog
+{
+    private readonly SortedSet<(DateTimeOffset Due, string Scope)> _deadlines = [];
+    private ITimer? _deadlineTimer;
+    private DateTimeOffset? _deadlineTimerDue;
+
+    /// <summary>Registers the earliest future deadline of <paramref name="fence"/> for the scope <paramref name="key"/>. Under the lock.</summary>
+    private void WatchDeadline(string key, ServiceFence fence, DateTimeOffset now)
+    {
+        DateTimeOffset? next = null;
+        foreach (var policy in fence.Hosts.Values)
+        {
+            if (policy is { Recycling: FenceRecycling.Deadline, Expire: { } expire } && expire > now && (next is null || expire < next))
+            {
+                next = expire;
+            }
+        }
+        if (next is not { } due)
+        {
+            return;
+        }
+        _deadlines.Add((due, key));
+        if (_deadlineTimerDue is null || due < _deadlineTimerDue)
+        {
+            _deadlineTimerDue = due;
+            _deadlineTimer?.Dispose();
+            _deadlineTimer = _time.CreateTimer(_ => OnDeadline(), null, due - now, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void OnDeadline()
+    {
+        var affected = new Affected();
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            while (_deadlines.Count > 0 && _deadlines.Min.Due <= now)
+            {
+                var (_, key) = _deadlines.Min;
+                _deadlines.Remove(_deadlines.Min);
+                if (_scopes.TryGetValue(key, out var reg))
+                {
+                    affected.Add(reg, scope: true);
+                }
+            }
+            _deadlineTimer?.Dispose();
+            _deadlineTimer = null;
+            _deadlineTimerDue = null;
+            if (_deadlines.Count > 0)
+            {
+                var due = _deadlines.Min.Due;
+                _deadlineTimerDue = due;
+                _deadlineTimer = _time.CreateTimer(_ => OnDeadline(), null, due > now ? due - now : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            }
+        }
+        Tell(affected);
+    }
+}
