@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Grpc.Core;
 using Envoy.Config.Route.V3;
 using Mesh.EndToEnd.Tests.Harness;
@@ -70,7 +69,7 @@ public sealed class LazyFenceTests : IAsyncLifetime
         await RouteEndingInAsync(_cart, "allow_any");
         await _grpc.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, Cluster("ledger", "bank")), TimeSpan.FromSeconds(30));
 
-        var scopes = await ScopeKeysAsync();
+        var scopes = await _mesh.ScopeKeysAsync();
         Assert.Equal("sidecar/shop/(none)/fence/web", scopes[_webDelta.Id]);
         Assert.Equal("sidecar/shop/(none)/fence/web", scopes[_webSotw.Id]);
         Assert.Equal("sidecar/shop/(none)", scopes[_cart.Id]);
@@ -82,9 +81,9 @@ public sealed class LazyFenceTests : IAsyncLifetime
     {
         await ConnectAllAsync();
         await _webDelta.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, EgressCluster), TimeSpan.FromSeconds(30));
-        await SettledAsync();
+        await _mesh.SettledAsync();
         var counts = Counts();
-        var before = await ScopeBuildsAsync();
+        var before = await _mesh.ScopeBuildsAsync();
 
         await File.WriteAllTextAsync(Path.Combine(_dir, "fence.yaml"), Fence("cart.shop.svc.cluster.local: {stable: {}}\n    bank/*: {}"));
         foreach (var p in new[] { _webDelta, _webSotw })
@@ -92,7 +91,7 @@ public sealed class LazyFenceTests : IAsyncLifetime
             await p.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, Cluster("ledger", "bank")) && v.Holds(TypeUrls.Endpoint, Cluster("ledger", "bank")), TimeSpan.FromSeconds(30));
         }
 
-        Assert.Equal(1, await SettledBuildsAsync(before));
+        Assert.Equal(1, await _mesh.SettledBuildsAsync(before));
         foreach (var p in new[] { _cart, _grpc })
         {
             Assert.True(counts[p.Id] == p.Counters().TotalResponses, $"{p.Id} is not fenced and must receive nothing; it got {p.Counters().TotalResponses - counts[p.Id]} responses");
@@ -104,9 +103,9 @@ public sealed class LazyFenceTests : IAsyncLifetime
     {
         await ConnectAllAsync();
         await _webDelta.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, EgressCluster), TimeSpan.FromSeconds(30));
-        await SettledAsync();
+        await _mesh.SettledAsync();
         var counts = Counts();
-        var before = await ScopeBuildsAsync();
+        var before = await _mesh.ScopeBuildsAsync();
 
         using var http = new HttpClient { BaseAddress = _mesh.AdminAddress };
         var bad = await http.PostAsync(new Uri("/api/v1/fences/shop/web/hosts", UriKind.Relative), Json("""{"hosts": ["ok.shop.svc.cluster.local", "*.bank.svc.cluster.local", "bank/*"]}"""));
@@ -117,7 +116,7 @@ public sealed class LazyFenceTests : IAsyncLifetime
         var notFenced = await http.PostAsync(new Uri("/api/v1/fences/shop/cart/hosts", UriKind.Relative), Json("""{"hosts": ["ledger.bank.svc.cluster.local"]}"""));
         Assert.Equal(System.Net.HttpStatusCode.NotFound, notFenced.StatusCode);
         Assert.Contains("no ServiceFence is in force for shop/cart", await notFenced.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal(0, await SettledBuildsAsync(before));
+        Assert.Equal(0, await _mesh.SettledBuildsAsync(before));
 
         var learned = await http.PostAsync(new Uri("/api/v1/fences/shop/web/hosts", UriKind.Relative), Json("""{"hosts": ["ledger.bank.svc.cluster.local"]}"""));
         Assert.Equal(System.Net.HttpStatusCode.OK, learned.StatusCode);
@@ -126,7 +125,7 @@ public sealed class LazyFenceTests : IAsyncLifetime
         {
             await p.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, Cluster("ledger", "bank")) && v.Holds(TypeUrls.Endpoint, Cluster("ledger", "bank")), TimeSpan.FromSeconds(30));
         }
-        Assert.Equal(1, await SettledBuildsAsync(before));
+        Assert.Equal(1, await _mesh.SettledBuildsAsync(before));
         foreach (var p in new[] { _cart, _grpc })
         {
             Assert.True(counts[p.Id] == p.Counters().TotalResponses, $"{p.Id} is not fenced and must receive nothing; it got {p.Counters().TotalResponses - counts[p.Id]} responses");
@@ -135,12 +134,12 @@ public sealed class LazyFenceTests : IAsyncLifetime
         // Reported again: nothing new, no rebuild; /debug/fencez shows it with its source.
         var again = await http.PostAsync(new Uri("/api/v1/fences/shop/web/hosts", UriKind.Relative), Json("""{"hosts": ["ledger.bank.svc.cluster.local"]}"""));
         Assert.Contains("\"added\":[]", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal(1, await SettledBuildsAsync(before));
-        using var fencez = JsonDocument.Parse(await GetAsync("/debug/fencez?fence=shop/web"));
+        Assert.Equal(1, await _mesh.SettledBuildsAsync(before));
+        using var fencez = JsonDocument.Parse(await _mesh.GetAsync("/debug/fencez?fence=shop/web"));
         var entry = Assert.Single(fencez.RootElement.GetProperty("learned").EnumerateArray());
         Assert.Equal("ledger.bank.svc.cluster.local", entry.GetProperty("host").GetString());
         Assert.Equal("admin", entry.GetProperty("source").GetString());
-        Assert.Matches(@"^mesh_fence_learn_total\{[^}]*source=""admin""[^}]*\} 1$", (await GetAsync("/metrics")).Split('\n').First(l => l.StartsWith("mesh_fence_learn_total", StringComparison.Ordinal)));
+        Assert.Matches(@"^mesh_fence_learn_total\{[^}]*source=""admin""[^}]*\} 1$", (await _mesh.GetAsync("/metrics")).Split('\n').First(l => l.StartsWith("mesh_fence_learn_total", StringComparison.Ordinal)));
     }
 
     private static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
@@ -177,7 +176,7 @@ public sealed class LazyFenceTests : IAsyncLifetime
 
         // Learned for the fence: the other sidecars under it get it too; the unfenced one got nothing new.
         await _webSotw.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, ledger), TimeSpan.FromSeconds(30));
-        using var fencez = JsonDocument.Parse(await GetAsync("/debug/fencez?fence=shop/web"));
+        using var fencez = JsonDocument.Parse(await _mesh.GetAsync("/debug/fencez?fence=shop/web"));
         var entry = Assert.Single(fencez.RootElement.GetProperty("learned").EnumerateArray());
         Assert.Equal(Host("ledger", "bank"), entry.GetProperty("host").GetString());
         Assert.Equal("odcds", entry.GetProperty("source").GetString());
@@ -204,16 +203,16 @@ public sealed class LazyFenceTests : IAsyncLifetime
         {
             Assert.True(DateTime.UtcNow < deadline, "ledger was never expired");
             await ReportAsync("\"web.shop.svc.cluster.local\"");
-            sawExpireWait |= (await GetAsync("/debug/fencez?fence=shop/web")).Contains("\"host\":\"ledger.bank.svc.cluster.local\",\"source\":\"admin\",\"status\":\"EXPIREWAIT\"", StringComparison.Ordinal);
+            sawExpireWait |= (await _mesh.GetAsync("/debug/fencez?fence=shop/web")).Contains("\"host\":\"ledger.bank.svc.cluster.local\",\"source\":\"admin\",\"status\":\"EXPIREWAIT\"", StringComparison.Ordinal);
             await Task.Delay(500);
         }
 
         Assert.True(sawExpireWait, "ledger should have been EXPIREWAIT (still served) before it expired");
         Assert.True(_webDelta.View().Holds(TypeUrls.Cluster, Cluster("web", "shop")), "web, still called, must stay");
         await _webSotw.WaitUntilAsync(v => !v.Holds(TypeUrls.Cluster, Cluster("ledger", "bank")) && v.Holds(TypeUrls.Cluster, Cluster("web", "shop")), TimeSpan.FromSeconds(15));
-        using var fencez = JsonDocument.Parse(await GetAsync("/debug/fencez?fence=shop/web"));
+        using var fencez = JsonDocument.Parse(await _mesh.GetAsync("/debug/fencez?fence=shop/web"));
         Assert.Equal(["web.shop.svc.cluster.local"], fencez.RootElement.GetProperty("learned").EnumerateArray().Select(e => e.GetProperty("host").GetString()));
-        Assert.Contains("mesh_fence_expired_total 1", await GetAsync("/metrics"), StringComparison.Ordinal);
+        Assert.Contains("mesh_fence_expired_total 1", await _mesh.GetAsync("/metrics"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -255,10 +254,10 @@ public sealed class LazyFenceTests : IAsyncLifetime
         {
             await p.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, Cluster("ledger", "bank")) && v.Holds(TypeUrls.Endpoint, Cluster("ledger", "bank")), TimeSpan.FromSeconds(30));
         }
-        using var fencez = JsonDocument.Parse(await GetAsync("/debug/fencez?fence=shop/web"));
+        using var fencez = JsonDocument.Parse(await _mesh.GetAsync("/debug/fencez?fence=shop/web"));
         var entry = Assert.Single(fencez.RootElement.GetProperty("learned").EnumerateArray());
         Assert.Equal(("ledger.bank.svc.cluster.local", "accesslog"), (entry.GetProperty("host").GetString(), entry.GetProperty("source").GetString()));
-        var metrics = await GetAsync("/metrics");
+        var metrics = await _mesh.GetAsync("/metrics");
         foreach (var (result, count) in new[] { ("reported", 1), ("repeat", 1), ("no-source", 1), ("bad-authority", 1), ("bad-source", 1), ("unknown-peer", 1) })
         {
             Assert.Contains($"mesh_fence_fallback_reports_total{{result=\"{result}\"}} {count}", metrics, StringComparison.Ordinal);
@@ -303,7 +302,7 @@ public sealed class LazyFenceTests : IAsyncLifetime
 
         await _webDelta.WaitUntilAsync(v => v.HoldsAll(TypeUrls.Cluster, [Cluster("ledger", "bank"), Cluster("web", "shop")]), TimeSpan.FromSeconds(30));
         await Eventually.UntilAsync("web's sidecar to be served by shop's namespace scope", TimeSpan.FromSeconds(15),
-            async () => (await ScopeKeysAsync())[_webDelta.Id], scope => scope == "sidecar/shop/(none)");
+            async () => (await _mesh.ScopeKeysAsync())[_webDelta.Id], scope => scope == "sidecar/shop/(none)");
         await RouteEndingInAsync(_webDelta, "allow_any");
     }
 
@@ -317,7 +316,7 @@ public sealed class LazyFenceTests : IAsyncLifetime
 
         // Slime's implied fence holds nothing static: the egress, and nothing else.
         await _cart.WaitUntilAsync(v => Outbound(v).SequenceEqual([EgressCluster]), TimeSpan.FromSeconds(30));
-        Assert.Equal("sidecar/shop/(none)/fence/cart", (await ScopeKeysAsync())[_cart.Id]);
+        Assert.Equal("sidecar/shop/(none)/fence/cart", (await _mesh.ScopeKeysAsync())[_cart.Id]);
     }
 
     private async Task ConnectAllAsync()
@@ -376,50 +375,6 @@ public sealed class LazyFenceTests : IAsyncLifetime
     private Dictionary<string, long> Counts() => _proxies.ToDictionary(p => p.Id, p => p.Counters().TotalResponses);
 
     private static IEnumerable<string> EndpointNames(SimulatedProxy p) => p.View().Held(TypeUrls.Endpoint).Keys;
-
-    private async Task<string> GetAsync(string path)
-    {
-        using var http = new HttpClient { BaseAddress = _mesh.AdminAddress };
-        return await http.GetStringAsync(new Uri(path, UriKind.Relative));
-    }
-
-    private async Task<long> ScopeBuildsAsync()
-    {
-        var metrics = await GetAsync("/metrics");
-        return Regex.Matches(metrics, @"^mesh_scope_builds_total(\{[^}]*\})? (\d+)", RegexOptions.Multiline).Sum(m => long.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    private async Task<long> SettledBuildsAsync(long before)
-    {
-        await SettledAsync();
-        return await ScopeBuildsAsync() - before;
-    }
-
-    private async Task SettledAsync()
-    {
-        string? last = null;
-        var quietSince = DateTime.UtcNow;
-        await Eventually.UntilAsync("scope builds and catalog notifications to stop for 1.5 s", TimeSpan.FromSeconds(30), async () =>
-        {
-            var metrics = await GetAsync("/metrics");
-            var now = string.Join('\n', metrics.Split('\n').Where(l =>
-                l.StartsWith("mesh_scope_builds_total", StringComparison.Ordinal)
-                || l.StartsWith("mesh_catalog_notifications_total", StringComparison.Ordinal)
-                || l.StartsWith("mesh_workload_builds_total", StringComparison.Ordinal)));
-            if (now != last)
-            {
-                last = now;
-                quietSince = DateTime.UtcNow;
-            }
-            return DateTime.UtcNow - quietSince;
-        }, quiet => quiet >= TimeSpan.FromSeconds(1.5));
-    }
-
-    private async Task<Dictionary<string, string>> ScopeKeysAsync()
-    {
-        using var syncz = JsonDocument.Parse(await GetAsync("/debug/syncz"));
-        return syncz.RootElement.EnumerateArray().ToDictionary(p => p.GetProperty("proxy").GetString()!, p => p.GetProperty("scope").GetString() ?? "");
-    }
 
     private static List<string> Outbound(ProxyView v) =>
         [.. v.Held(TypeUrls.Cluster).Keys.Where(k => k.StartsWith("outbound|", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];

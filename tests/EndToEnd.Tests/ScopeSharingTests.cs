@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.RegularExpressions;
 using Mesh.EndToEnd.Tests.Harness;
 using Mesh.EndToEnd.Tests.Support;
 using Mesh.LoadTest.Proxies;
@@ -48,15 +46,15 @@ public sealed class ScopeSharingTests : IAsyncLifetime
     [Fact]
     public async Task WorkloadsOfANamespace_ShareOneScope_AndASidecarSelectingSomeAddsExactlyOne()
     {
-        await SettledAsync();
-        var before = await ScopeBuildsAsync();
+        await _mesh.SettledAsync();
+        var before = await _mesh.ScopeBuildsAsync();
 
         await ConnectAllAsync();
 
         // shop's 4 sidecars (3 workloads, delta and SotW) share one scope; its gRPC client has the
         // proxyless one; bank's and iso's workloads theirs: 4 scopes, each built once.
-        Assert.Equal(4, await SettledBuildsAsync(before));
-        var scopes = await ScopeKeysAsync();
+        Assert.Equal(4, await _mesh.SettledBuildsAsync(before));
+        var scopes = await _mesh.ScopeKeysAsync();
         Assert.Equal("sidecar/shop/(none)", Assert.Single(new[] { _web1, _web2, _cart, _paySotw }.Select(p => scopes[p.Id]).Distinct()));
         Assert.Equal("proxyless/shop/(none)", scopes[_grpc.Id]);
         Assert.Equal("sidecar/bank/default", Assert.Single(new[] { _ledger1, _ledger2 }.Select(p => scopes[p.Id]).Distinct()));
@@ -64,7 +62,7 @@ public sealed class ScopeSharingTests : IAsyncLifetime
 
         // A Sidecar selecting pay only: pay moves to a new scope (one more build), nothing else is rebuilt.
         var counts = Counts();
-        before = await ScopeBuildsAsync();
+        before = await _mesh.ScopeBuildsAsync();
         await WriteAsync("pay-sidecar.yaml", """
             apiVersion: networking.istio.io/v1
             kind: Sidecar
@@ -75,8 +73,8 @@ public sealed class ScopeSharingTests : IAsyncLifetime
             """);
         await _paySotw.WaitUntilAsync(v => Outbound(v).SequenceEqual([Cluster("pay", "shop")]), TimeSpan.FromSeconds(15));
 
-        Assert.Equal(1, await SettledBuildsAsync(before));
-        Assert.Equal("sidecar/shop/pay-only", (await ScopeKeysAsync())[_paySotw.Id]);
+        Assert.Equal(1, await _mesh.SettledBuildsAsync(before));
+        Assert.Equal("sidecar/shop/pay-only", (await _mesh.ScopeKeysAsync())[_paySotw.Id]);
         AssertNothingSentTo(counts, _web1, _web2, _cart, _grpc, _ledger1, _ledger2, _iso);
     }
 
@@ -85,7 +83,7 @@ public sealed class ScopeSharingTests : IAsyncLifetime
     {
         await ConnectAndSettleAsync();
         var counts = Counts();
-        var before = await ScopeBuildsAsync();
+        var before = await _mesh.ScopeBuildsAsync();
         var route = RouteVersions(_web1);
 
         await WriteAsync("web-vs.yaml", """
@@ -99,7 +97,7 @@ public sealed class ScopeSharingTests : IAsyncLifetime
         await _web1.WaitUntilAsync(v => RouteVersions(v) != route, TimeSpan.FromSeconds(15));
 
         // web is seen by shop's sidecar and proxyless scopes, and by no other.
-        Assert.Equal(2, await SettledBuildsAsync(before));
+        Assert.Equal(2, await _mesh.SettledBuildsAsync(before));
         AssertNothingSentTo(counts, _ledger1, _ledger2, _iso);
     }
 
@@ -108,7 +106,7 @@ public sealed class ScopeSharingTests : IAsyncLifetime
     {
         await ConnectAndSettleAsync();
         var counts = Counts();
-        var before = await ScopeBuildsAsync();
+        var before = await _mesh.ScopeBuildsAsync();
         var v1 = ResourceNames.OutboundCluster(80, "v1", Host("ledger", "bank"));
 
         await WriteAsync("ledger-dr.yaml", DestinationRule("ROUND_ROBIN"));
@@ -118,17 +116,17 @@ public sealed class ScopeSharingTests : IAsyncLifetime
         }
 
         // ledger is seen by shop's two scopes and bank's: a new subset cluster is a new name in each.
-        Assert.Equal(3, await SettledBuildsAsync(before));
+        Assert.Equal(3, await _mesh.SettledBuildsAsync(before));
         AssertNothingSentTo(counts, _iso);
 
         // A load-balancer change alters the clusters' bytes only: pushed by the service, no scope rebuilt.
         counts = Counts();
-        before = await ScopeBuildsAsync();
+        before = await _mesh.ScopeBuildsAsync();
         var version = _ledger1.View().Version(TypeUrls.Cluster, v1);
         await WriteAsync("ledger-dr.yaml", DestinationRule("LEAST_REQUEST"));
         await _ledger1.WaitUntilAsync(v => v.Version(TypeUrls.Cluster, v1) != version, TimeSpan.FromSeconds(15));
 
-        Assert.Equal(0, await SettledBuildsAsync(before));
+        Assert.Equal(0, await _mesh.SettledBuildsAsync(before));
         AssertNothingSentTo(counts, _iso);
     }
 
@@ -137,7 +135,7 @@ public sealed class ScopeSharingTests : IAsyncLifetime
     {
         await ConnectAndSettleAsync();
         var counts = Counts();
-        var before = await ScopeBuildsAsync();
+        var before = await _mesh.ScopeBuildsAsync();
         var audit = Cluster("audit", "bank");
         Assert.False(_web1.Holds(TypeUrls.Cluster, audit));
 
@@ -145,7 +143,7 @@ public sealed class ScopeSharingTests : IAsyncLifetime
         await _web1.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, audit), TimeSpan.FromSeconds(15));
 
         // shop's two scopes now see audit; bank's saw it already; iso's Sidecar keeps it out.
-        Assert.Equal(2, await SettledBuildsAsync(before));
+        Assert.Equal(2, await _mesh.SettledBuildsAsync(before));
         AssertNothingSentTo(counts, _ledger1, _ledger2, _iso);
     }
 
@@ -154,7 +152,7 @@ public sealed class ScopeSharingTests : IAsyncLifetime
     {
         await ConnectAndSettleAsync();
         var counts = Counts();
-        var before = await ScopeBuildsAsync();
+        var before = await _mesh.ScopeBuildsAsync();
         var auth = Cluster("auth", "shared");
         Assert.True(_ledger1.Holds(TypeUrls.Cluster, auth));
 
@@ -164,15 +162,15 @@ public sealed class ScopeSharingTests : IAsyncLifetime
             await p.WaitUntilAsync(v => !v.Holds(TypeUrls.Cluster, auth), TimeSpan.FromSeconds(15));
         }
 
-        Assert.Equal(1, await SettledBuildsAsync(before));
+        Assert.Equal(1, await _mesh.SettledBuildsAsync(before));
         AssertNothingSentTo(counts, _web1, _web2, _cart, _paySotw, _grpc, _iso);
     }
 
     private async Task ConnectAndSettleAsync()
     {
-        await SettledAsync();
+        await _mesh.SettledAsync();
         await ConnectAllAsync();
-        await SettledAsync();
+        await _mesh.SettledAsync();
     }
 
     private async Task ConnectAllAsync()
@@ -231,52 +229,7 @@ public sealed class ScopeSharingTests : IAsyncLifetime
         }
     }
 
-    private async Task<string> GetAsync(string path)
-    {
-        using var http = new HttpClient { BaseAddress = _mesh.AdminAddress };
-        return await http.GetStringAsync(new Uri(path, UriKind.Relative));
-    }
-
     private Task WriteAsync(string file, string yaml) => File.WriteAllTextAsync(Path.Combine(_dir, file), yaml);
-
-    private async Task<long> ScopeBuildsAsync()
-    {
-        var metrics = await GetAsync("/metrics");
-        return Regex.Matches(metrics, @"^mesh_scope_builds_total(\{[^}]*\})? (\d+)", RegexOptions.Multiline).Sum(m => long.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    /// <summary>Waits until no scope has been built and no catalog notification sent for 1.5 s, then returns the builds since <paramref name="before"/>.</summary>
-    private async Task<long> SettledBuildsAsync(long before)
-    {
-        await SettledAsync();
-        return await ScopeBuildsAsync() - before;
-    }
-
-    private async Task SettledAsync()
-    {
-        string? last = null;
-        var quietSince = DateTime.UtcNow;
-        await Eventually.UntilAsync("scope builds and catalog notifications to stop for 1.5 s", TimeSpan.FromSeconds(30), async () =>
-        {
-            var metrics = await GetAsync("/metrics");
-            var now = string.Join('\n', metrics.Split('\n').Where(l =>
-                l.StartsWith("mesh_scope_builds_total", StringComparison.Ordinal)
-                || l.StartsWith("mesh_catalog_notifications_total", StringComparison.Ordinal)
-                || l.StartsWith("mesh_workload_builds_total", StringComparison.Ordinal)));
-            if (now != last)
-            {
-                last = now;
-                quietSince = DateTime.UtcNow;
-            }
-            return DateTime.UtcNow - quietSince;
-        }, quiet => quiet >= TimeSpan.FromSeconds(1.5));
-    }
-
-    private async Task<Dictionary<string, string>> ScopeKeysAsync()
-    {
-        using var syncz = JsonDocument.Parse(await GetAsync("/debug/syncz"));
-        return syncz.RootElement.EnumerateArray().ToDictionary(p => p.GetProperty("proxy").GetString()!, p => p.GetProperty("scope").GetString() ?? "");
-    }
 
     private static string RouteVersions(SimulatedProxy p) => RouteVersions(p.View());
 

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Mesh.EndToEnd.Tests.Harness;
 using Mesh.Silo;
 using Microsoft.AspNetCore.Builder;
@@ -23,6 +25,55 @@ public sealed class InProcessMesh : IAsyncDisposable
     public Uri AdminAddress => new($"http://127.0.0.1:{Options.AdminPort}");
 
     public IServiceProvider Services => _app.Services;
+
+    /// <summary>GET on the admin port.</summary>
+    public async Task<string> GetAsync(string path)
+    {
+        using var http = new HttpClient { BaseAddress = AdminAddress };
+        return await http.GetStringAsync(new Uri(path, UriKind.Relative));
+    }
+
+    /// <summary>Scope builds so far (<c>mesh_scope_builds_total</c>, all kinds).</summary>
+    public async Task<long> ScopeBuildsAsync()
+    {
+        var metrics = await GetAsync("/metrics");
+        return Regex.Matches(metrics, @"^mesh_scope_builds_total(\{[^}]*\})? (\d+)", RegexOptions.Multiline).Sum(m => long.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Waits until no scope has been built and no catalog notification sent for 1.5 s, then returns the builds since <paramref name="before"/>.</summary>
+    public async Task<long> SettledBuildsAsync(long before)
+    {
+        await SettledAsync();
+        return await ScopeBuildsAsync() - before;
+    }
+
+    /// <summary>Waits until scope and workload builds and catalog notifications have stopped for 1.5 s.</summary>
+    public async Task SettledAsync()
+    {
+        string? last = null;
+        var quietSince = DateTime.UtcNow;
+        await Eventually.UntilAsync("scope builds and catalog notifications to stop for 1.5 s", TimeSpan.FromSeconds(30), async () =>
+        {
+            var metrics = await GetAsync("/metrics");
+            var now = string.Join('\n', metrics.Split('\n').Where(l =>
+                l.StartsWith("mesh_scope_builds_total", StringComparison.Ordinal)
+                || l.StartsWith("mesh_catalog_notifications_total", StringComparison.Ordinal)
+                || l.StartsWith("mesh_workload_builds_total", StringComparison.Ordinal)));
+            if (now != last)
+            {
+                last = now;
+                quietSince = DateTime.UtcNow;
+            }
+            return DateTime.UtcNow - quietSince;
+        }, quiet => quiet >= TimeSpan.FromSeconds(1.5));
+    }
+
+    /// <summary>The scope key serving each connected proxy, from <c>/debug/syncz</c>.</summary>
+    public async Task<Dictionary<string, string>> ScopeKeysAsync()
+    {
+        using var syncz = JsonDocument.Parse(await GetAsync("/debug/syncz"));
+        return syncz.RootElement.EnumerateArray().ToDictionary(p => p.GetProperty("proxy").GetString()!, p => p.GetProperty("scope").GetString() ?? "");
+    }
 
     /// <summary>Starts the mesh; <paramref name="configuration"/> are extra <c>--Section:Key=value</c> settings.</summary>
     public static async Task<InProcessMesh> StartAsync(string manifests, params string[] configuration)
