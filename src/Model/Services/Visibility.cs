@@ -64,6 +64,12 @@ public static class Visibility
         return string.Equals(dns, host, StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>The hosts <paramref name="virtualServices"/> route to (HTTP and TCP destinations), as FQDNs, each once.</summary>
+    public static IEnumerable<string> DestinationHosts(IEnumerable<VirtualService> virtualServices, string domainSuffix) =>
+        virtualServices.SelectMany(vs => vs.Http.SelectMany(h => h.Route).Concat(vs.Tcp.SelectMany(t => t.Route))
+                .Select(d => ResolveHost(d.Destination.Host, vs.Meta.Namespace, domainSuffix)))
+            .Distinct(StringComparer.Ordinal);
+
     /// <summary>Resolves a host as written in a VirtualService/DestinationRule of <paramref name="configNamespace"/> to an FQDN.</summary>
     public static string ResolveHost(string host, string configNamespace, string domainSuffix)
     {

@@ -23,10 +23,7 @@ public sealed record ScopeService(
     /// admits this service admits these too, or its routes would point at clusters it does not hold.
     /// </summary>
     public static ImmutableArray<string> DestinationsOf(ServiceTranslationInput input) =>
-        [.. input.VirtualServices
-            .SelectMany(vs => vs.Http.SelectMany(h => h.Route).Concat(vs.Tcp.SelectMany(t => t.Route))
-                .Select(d => Visibility.ResolveHost(d.Destination.Host, vs.Meta.Namespace, input.Settings.DomainSuffix)))
+        [.. Visibility.DestinationHosts(input.VirtualServices, input.Settings.DomainSuffix)
             .Where(h => !string.Equals(h, input.Service.Hostname, StringComparison.Ordinal))
-            .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)];
 }

@@ -179,7 +179,7 @@ internal sealed partial class SiloCatalog
             var configs = _configs.Values.ToList();
             var gateways = ScopeInputs.RouterGateways(configs, identity.Labels);
             var virtualServices = ScopeInputs.RouterVirtualServices(configs, gateways);
-            var hosts = ScopeInputs.DestinationHosts(virtualServices, _settings.DomainSuffix).ToHashSet(StringComparer.Ordinal);
+            var hosts = Visibility.DestinationHosts(virtualServices, _settings.DomainSuffix).ToHashSet(StringComparer.Ordinal);
             var ports = hosts
                 .Where(h => _views.TryGetValue(h, out var v) && v.View.Service is not null)
                 .ToImmutableSortedDictionary(h => h, h => _views[h].View.Service!.Ports, StringComparer.Ordinal);

@@ -83,9 +83,4 @@ internal static class ScopeInputs
             .Where(vs => vs.Gateways.Any(gw => names.Contains(gw.Contains('/', StringComparison.Ordinal) ? gw : $"{vs.Meta.Namespace}/{gw}")))
             .OrderBy(vs => vs.Meta.Namespace, StringComparer.Ordinal).ThenBy(vs => vs.Meta.Name, StringComparer.Ordinal)];
     }
-
-    public static IEnumerable<string> DestinationHosts(IEnumerable<VirtualService> vss, string domainSuffix) =>
-        vss.SelectMany(vs => vs.Http.SelectMany(h => h.Route).Concat(vs.Tcp.SelectMany(t => t.Route))
-                .Select(d => Visibility.ResolveHost(d.Destination.Host, vs.Meta.Namespace, domainSuffix)))
-            .Distinct(StringComparer.Ordinal);
 }
