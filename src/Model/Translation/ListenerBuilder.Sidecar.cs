@@ -136,7 +136,7 @@ public static partial class ListenerBuilder
             chosen.Add((host.Name, bytes.Value));
         }
         var hosts = chosen.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => c.Bytes).ToList();
-        hosts.Add((egress is null ? CatchAllHost(view.Settings.AllowAnyOutbound) : LazyEgressHost(egress, port, view.LazySource)).ToByteArray());
+        hosts.Add((egress is null ? CatchAllHost(view.Settings.AllowAnyOutbound) : LazyEgressHost(egress, port, view.Fence!)).ToByteArray());
         return RouteBuilder.BuildRouteConfiguration(ResourceNames.SidecarRoute(port), hosts);
     }
 
@@ -164,7 +164,7 @@ public static partial class ListenerBuilder
     /// does not hold goes to the lazy egress, on the same port when it serves it (else its first HTTP
     /// port), with the request's <c>Host</c> kept so the egress routes it with the full config.
     /// </summary>
-    private static VirtualHost LazyEgressHost(ScopeService egress, int port, string? source)
+    private static VirtualHost LazyEgressHost(ScopeService egress, int port, string fence)
     {
         var ports = egress.VirtualHosts.Select(v => v.Port).Order().ToList();
         var target = ports.Contains(port) ? port : ports[0];
@@ -174,15 +174,12 @@ public static partial class ListenerBuilder
             Match = new RouteMatch { Prefix = "/" },
             Route_ = new RouteAction { Cluster = ResourceNames.OutboundCluster(target, null, egress.Hostname), Timeout = new Duration() },
         };
-        if (source is not null)
+        // Overwrites whatever the application sent: the egress's access log names the real fence.
+        route.RequestHeadersToAdd.Add(new HeaderValueOption
         {
-            // Overwrites whatever the application sent: the egress's access log names the real fence.
-            route.RequestHeadersToAdd.Add(new HeaderValueOption
-            {
-                Header = new HeaderValue { Key = LazySourceHeader, Value = source },
-                AppendAction = HeaderValueOption.Types.HeaderAppendAction.OverwriteIfExistsOrAdd,
-            });
-        }
+            Header = new HeaderValue { Key = LazySourceHeader, Value = fence },
+            AppendAction = HeaderValueOption.Types.HeaderAppendAction.OverwriteIfExistsOrAdd,
+        });
         return new VirtualHost { Name = "lazy_egress", Domains = { "*" }, Routes = { route } };
     }
 

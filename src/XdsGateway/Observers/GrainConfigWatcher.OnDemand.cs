@@ -1,5 +1,4 @@
 using Mesh.Grains;
-using Mesh.Grains.Keys;
 using Mesh.Model.Translation;
 using Microsoft.Extensions.Logging;
 
@@ -19,7 +18,7 @@ public sealed partial class GrainConfigWatcher
     /// <summary>Sends the hosts of named clusters outside the watch's fenced scope to its fence (once per stream and host).</summary>
     internal void LearnOnDemand(GrainProxyWatch watch)
     {
-        if (watch.Scope is not { } scope || FenceKey.OfScope(scope.Key) is not { } fence || scope.Index is not { } index
+        if (watch.Scope is not { FenceKey: { } fence, Index: { } index }
             || watch.SubscriptionOf(TypeUrls.Cluster) is not { Names.Count: > 0 } subscription)
         {
             return;

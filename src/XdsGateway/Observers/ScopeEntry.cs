@@ -14,6 +14,9 @@ internal sealed class ScopeEntry(string key, ScopeIdentity identity)
 
     public ScopeIdentity Identity { get; } = identity;
 
+    /// <summary>The fence grain's key when the scope is fenced (derived once, not per stream).</summary>
+    public string? FenceKey { get; } = identity.FenceKey;
+
     /// <summary>The current snapshot.</summary>
     public ScopeSnapshot? Snapshot => _index?.Snapshot;
 

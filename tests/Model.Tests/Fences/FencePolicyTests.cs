@@ -137,7 +137,7 @@ public sealed class FencePolicyTests
         };
         var reviews = Bookinfo.ReviewsInput();
         var services = ImmutableArray.Create(Bookinfo.ScopeService(reviews), Bookinfo.ScopeService(egressInput));
-        var view = new ScopeView("bookinfo", services, [], Bookinfo.Settings, Lazy: true);
+        var view = new ScopeView("bookinfo", services, [], Bookinfo.Settings, Fence: "bookinfo/productpage");
 
         var scope = ListenerBuilder.BuildSidecarOutbound(view);
 
@@ -154,7 +154,7 @@ public sealed class FencePolicyTests
     [Fact]
     public void LazyScope_WithoutTheEgressInTheMesh_KeepsIstiosCatchAll_AndSaysWhy()
     {
-        var view = new ScopeView("bookinfo", [Bookinfo.ScopeService(Bookinfo.ReviewsInput())], [], Bookinfo.Settings, Lazy: true);
+        var view = new ScopeView("bookinfo", [Bookinfo.ScopeService(Bookinfo.ReviewsInput())], [], Bookinfo.Settings, Fence: "bookinfo/productpage");
 
         var scope = ListenerBuilder.BuildSidecarOutbound(view);
 

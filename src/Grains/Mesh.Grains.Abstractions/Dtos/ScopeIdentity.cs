@@ -29,6 +29,9 @@ public sealed record ScopeIdentity(
             _ => new(kind, ns, sidecar, null, ImmutableSortedDictionary<string, string>.Empty, fence),
         };
 
+    /// <summary>The key of the fence grain of a fenced scope (<c>NAMESPACE/SERVICE</c>), null when not fenced.</summary>
+    public string? FenceKey => Fence is { } service ? Keys.FenceKey.From(Namespace, service) : null;
+
     /// <summary>Equal field by field, labels by content (record equality compares the dictionary by reference).</summary>
     public bool SameAs(ScopeIdentity? other) =>
         other is not null && Kind == other.Kind && Namespace == other.Namespace && Sidecar == other.Sidecar

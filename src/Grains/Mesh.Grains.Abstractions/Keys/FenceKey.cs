@@ -13,11 +13,4 @@ public static class FenceKey
             ? throw new ArgumentException($"fence key '{key}' is not NAMESPACE/SERVICE", nameof(key))
             : (key[..slash], key[(slash + 1)..]);
     }
-
-    /// <summary>The fence key of a fenced scope (<c>sidecar/NS/SIDECAR/fence/SERVICE</c>), or null when the scope is not fenced.</summary>
-    public static string? OfScope(string scopeKey)
-    {
-        var parts = scopeKey.Split('/');
-        return parts.Length == 5 && parts[0] == "sidecar" && parts[3] == "fence" ? From(parts[1], parts[4]) : null;
-    }
 }

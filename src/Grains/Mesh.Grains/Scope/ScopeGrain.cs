@@ -44,7 +44,7 @@ internal sealed partial class ScopeGrain(
                 LogSidecarGone(logger, Key);
                 return;
             }
-            var view = new ScopeView(id.Namespace, reading.Services, [], settings, Lazy: reading.Fence is not null, LazySource: Keys.FenceKey.OfScope(Key));
+            var view = new ScopeView(id.Namespace, reading.Services, [], settings, id.FenceKey);
             built = id.Kind == ProxyKind.Proxyless ? ListenerBuilder.BuildProxylessScope(view) : ListenerBuilder.BuildSidecarOutbound(view);
         }
 
