@@ -30,12 +30,7 @@ internal sealed partial class SiloCatalog
             return;
         }
         _deadlines.Add((due, key));
-        if (_deadlineTimerDue is null || due < _deadlineTimerDue)
-        {
-            _deadlineTimerDue = due;
-            _deadlineTimer?.Dispose();
-            _deadlineTimer = _time.CreateTimer(_ => OnDeadline(), null, due - now, Timeout.InfiniteTimeSpan);
-        }
+        ArmDeadlineTimer(now);
     }
 
     private void OnDeadline()
@@ -53,16 +48,25 @@ internal sealed partial class SiloCatalog
                     affected.Add(reg, scope: true);
                 }
             }
-            _deadlineTimer?.Dispose();
-            _deadlineTimer = null;
-            _deadlineTimerDue = null;
-            if (_deadlines.Count > 0)
-            {
-                var due = _deadlines.Min.Due;
-                _deadlineTimerDue = due;
-                _deadlineTimer = _time.CreateTimer(_ => OnDeadline(), null, due > now ? due - now : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
-            }
+            ArmDeadlineTimer(now);
         }
         Tell(affected);
+    }
+
+    /// <summary>Points the timer at the earliest registered deadline (none when there is none). Under the lock.</summary>
+    private void ArmDeadlineTimer(DateTimeOffset now)
+    {
+        DateTimeOffset? due = _deadlines.Count > 0 ? _deadlines.Min.Due : null;
+        if (due == _deadlineTimerDue && _deadlineTimer is not null)
+        {
+            return;
+        }
+        _deadlineTimer?.Dispose();
+        _deadlineTimer = null;
+        _deadlineTimerDue = due;
+        if (due is { } at)
+        {
+            _deadlineTimer = _time.CreateTimer(_ => OnDeadline(), null, at > now ? at - now : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        }
     }
 }

@@ -30,6 +30,8 @@ internal sealed partial class SiloCatalog
     private ImmutableSortedSet<string> _namespaceList = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
     private readonly Dictionary<string, NamespaceConfig> _configs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ImmutableSortedDictionary<string, ImmutableSortedSet<string>>> _learned = new(StringComparer.Ordinal);
+    // Each namespace's fences in force (enabled ServiceFences and label-implied ones), derived once per config.
+    private readonly Dictionary<string, ImmutableArray<ServiceFence>> _fences = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Namespace, ServiceScopeView View)> _views = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MeshService> _definitions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, MeshService>> _definitionsByNamespace = new(StringComparer.Ordinal);
@@ -94,7 +96,7 @@ internal sealed partial class SiloCatalog
                 return new ScopeReading(true, null, []);
             }
             ServiceFence? fence = null;
-            if (identity.Fence is { } fenceName && (fence = FindFence(own, fenceName)) is null)
+            if (identity.Fence is { } fenceName && (fence = FindFence(identity.Namespace, fenceName)) is null)
             {
                 Register(_scopes, key, identity, identity.Namespace, hosts: null);
                 return new ScopeReading(true, null, []);
@@ -109,22 +111,16 @@ internal sealed partial class SiloCatalog
                     ? _definitions.Values
                     : namespaces.SelectMany(n => _definitionsByNamespace.TryGetValue(n, out var defs) ? defs.Values : Enumerable.Empty<MeshService>());
             var now = _time.GetUtcNow();
-            foreach (var svc in candidates)
+            if (fence is null)
             {
-                if (ScopeInputs.Sees(svc, identity.Namespace, sidecar)
-                    && (fence is null || FencePolicy.Admits(fence, learned, svc, _settings.LazyEgress, now)))
-                {
-                    hosts.Add(svc.Hostname);
-                }
+                hosts.UnionWith(candidates.Where(svc => ScopeInputs.Sees(svc, identity.Namespace, sidecar)).Select(svc => svc.Hostname));
             }
-            if (fence is not null)
+            else
             {
                 WatchDeadline(key, fence, now);
-                // The lazy egress is a system service: a fenced scope sees it whatever its Sidecar says.
-                if (_definitions.TryGetValue(_settings.LazyEgress, out var egress) && Visibility.IsExportedTo(egress.ExportTo, egress.Namespace, identity.Namespace))
-                {
-                    hosts.Add(egress.Hostname);
-                }
+                var egress = _definitions.GetValueOrDefault(_settings.LazyEgress);
+                hosts.UnionWith(candidates.Append(egress).OfType<MeshService>()
+                    .Where(svc => FenceSeesDirectly(fence, learned, svc, identity.Namespace, sidecar, now)).Select(svc => svc.Hostname));
                 hosts = FencePolicy.Follow(hosts, DestinationsOf, h => _definitions.TryGetValue(h, out var d) && ScopeInputs.Sees(d, identity.Namespace, sidecar));
             }
             var services = new List<ScopeService>(hosts.Count);
@@ -143,9 +139,29 @@ internal sealed partial class SiloCatalog
 
     private static readonly IReadOnlySet<string> NoLearnedHosts = new HashSet<string>(StringComparer.Ordinal);
 
-    /// <summary>The fence named <paramref name="name"/> in force in <paramref name="own"/>, if it still is.</summary>
-    private static ServiceFence? FindFence(NamespaceConfig own, string name) =>
-        own.FencesInForce().FirstOrDefault(f => string.Equals(f.Meta.Name, name, StringComparison.Ordinal));
+    /// <summary>The fences in force in <paramref name="ns"/> (a workload picks its fence from them).</summary>
+    public ImmutableArray<ServiceFence> FencesOf(string ns)
+    {
+        lock (_gate)
+        {
+            return _fences.GetValueOrDefault(ns, []);
+        }
+    }
+
+    /// <summary>The fence named <paramref name="name"/> in force in <paramref name="ns"/>, if it still is. Under the lock.</summary>
+    private ServiceFence? FindFence(string ns, string name) =>
+        _fences.GetValueOrDefault(ns, []).FirstOrDefault(f => string.Equals(f.Meta.Name, name, StringComparison.Ordinal));
+
+    /// <summary>
+    /// Whether a fenced scope of <paramref name="proxyNamespace"/> holds <paramref name="svc"/> by its
+    /// fence alone (not through a VirtualService): the lazy egress, a system service, whatever the
+    /// Sidecar says (exportTo still applies); any other service when the Sidecar lets the proxy see it
+    /// and the fence admits it.
+    /// </summary>
+    private bool FenceSeesDirectly(ServiceFence fence, IReadOnlySet<string> learned, MeshService svc, string proxyNamespace, Sidecar? sidecar, DateTimeOffset now) =>
+        string.Equals(svc.Hostname, _settings.LazyEgress, StringComparison.OrdinalIgnoreCase)
+            ? Visibility.IsExportedTo(svc.ExportTo, svc.Namespace, proxyNamespace)
+            : ScopeInputs.Sees(svc, proxyNamespace, sidecar) && FencePolicy.Admits(fence, learned, svc, _settings.LazyEgress, now);
 
     /// <summary>The services a fence without label selectors can admit: its FQDN hosts and every service of the namespaces it names.</summary>
     private IEnumerable<MeshService> FenceCandidates(ServiceFence fence, IReadOnlySet<string> learned)
@@ -157,7 +173,7 @@ internal sealed partial class SiloCatalog
             .Where(h => !h.Contains('/', StringComparison.Ordinal))
             .Concat(learned)
             .Distinct(StringComparer.Ordinal)
-            .Select(h => _definitions.GetValueOrDefault(h.ToLowerInvariant()))
+            .Select(h => _definitions.GetValueOrDefault(h))
             .OfType<MeshService>()
             .Where(s => !namespaces.Contains(s.Namespace))
             .Concat(namespaces.SelectMany(n => _definitionsByNamespace.TryGetValue(n, out var defs) ? defs.Values : Enumerable.Empty<MeshService>()));
@@ -353,7 +369,17 @@ internal sealed partial class SiloCatalog
             }
 
             var changedSidecars = ChangedNames(old.Sidecars, config.Sidecars, s => s.Meta.Name);
-            var changedFenceObjects = ChangedNames(old.FencesInForce(), config.FencesInForce(), f => f.Meta.Name);
+            var oldFences = _fences.GetValueOrDefault(ns, []);
+            var newFences = stale ? oldFences : config.FencesInForce();
+            if (newFences.IsEmpty)
+            {
+                _fences.Remove(ns);
+            }
+            else
+            {
+                _fences[ns] = newFences;
+            }
+            var changedFenceObjects = ChangedNames(oldFences, newFences, f => f.Meta.Name);
             // A learned host changes the fence's scopes, not which workloads it fences.
             var changedFences = new HashSet<string>(changedFenceObjects, StringComparer.Ordinal);
             changedFences.UnionWith(oldLearned.Keys.Union(newLearned.Keys)
@@ -434,7 +460,7 @@ internal sealed partial class SiloCatalog
         }
         if (id.Fence is { } f)
         {
-            if (FindFence(own, f) is not { } fence)
+            if (FindFence(id.Namespace, f) is not { } fence)
             {
                 return false; // its fence is gone: its workloads are moving to another scope
             }
@@ -450,23 +476,11 @@ internal sealed partial class SiloCatalog
     /// lazy egress), or a service the scope holds routes to it. Per changed host, O(hosts the scope
     /// holds) — a fenced scope holds few — instead of resolving the whole fence again.
     /// </summary>
-    private bool FencedScopeAdmits(ServiceFence fence, CatalogRegistration reg, string host, string proxyNamespace, Sidecar? sidecar, DateTimeOffset now)
-    {
-        if (!_definitions.TryGetValue(host, out var def))
-        {
-            return false;
-        }
-        if (string.Equals(host, _settings.LazyEgress, StringComparison.OrdinalIgnoreCase))
-        {
-            return Visibility.IsExportedTo(def.ExportTo, def.Namespace, proxyNamespace);
-        }
-        if (!ScopeInputs.Sees(def, proxyNamespace, sidecar))
-        {
-            return false;
-        }
-        return FencePolicy.Admits(fence, LearnedOf(proxyNamespace, fence.Meta.Name), def, _settings.LazyEgress, now)
-            || reg.Hosts.Any(held => !string.Equals(held, host, StringComparison.Ordinal) && DestinationsOf(held).Contains(host, StringComparer.Ordinal));
-    }
+    private bool FencedScopeAdmits(ServiceFence fence, CatalogRegistration reg, string host, string proxyNamespace, Sidecar? sidecar, DateTimeOffset now) =>
+        _definitions.TryGetValue(host, out var def)
+        && (FenceSeesDirectly(fence, LearnedOf(proxyNamespace, fence.Meta.Name), def, proxyNamespace, sidecar, now)
+            || (ScopeInputs.Sees(def, proxyNamespace, sidecar)
+                && reg.Hosts.Any(held => !string.Equals(held, host, StringComparison.Ordinal) && DestinationsOf(held).Contains(host, StringComparer.Ordinal))));
 
     // Labels decide what a fence's labelSelector admits (and whether a Service's own label implies a fence).
     private static bool SameVisibility(MeshService a, MeshService b) =>

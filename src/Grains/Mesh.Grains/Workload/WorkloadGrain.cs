@@ -40,7 +40,7 @@ internal sealed partial class WorkloadGrain(
         else
         {
             // Only an Envoy sidecar is fenced: a proxyless client asks for what it dials (lazy by nature).
-            var fence = id.Kind == ProxyKind.Sidecar ? FencePolicy.Select(own.FencesInForce(), own.Services, id.Labels)?.Meta.Name : null;
+            var fence = id.Kind == ProxyKind.Sidecar ? FencePolicy.Select(Catalog.FencesOf(id.Namespace), own.Services, id.Labels)?.Meta.Name : null;
             scope = ScopeIdentity.Shared(id.Kind, id.Namespace, ScopeInputs.SelectSidecar(own, id.Labels)?.Meta.Name, fence);
             if (id.Kind == ProxyKind.Sidecar)
             {
