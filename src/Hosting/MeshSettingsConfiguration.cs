@@ -9,7 +9,8 @@ public static class MeshSettingsConfiguration
     /// <summary>
     /// Translation settings from configuration: <c>Lazy:EgressService</c>, the FQDN of the lazy
     /// egress that fenced sidecars fall back to (default <see cref="MeshSettings.DefaultLazyEgress"/>),
-    /// and <c>Lazy:QuietPeriod</c>, after which a learned host that is not called expires (twice it: removed).
+    /// <c>Lazy:QuietPeriod</c>, after which a learned host that is not called expires (twice it: removed),
+    /// and <c>Lazy:AccessLogCluster</c>, the egress bootstrap's cluster for the xDS gateway (default <c>xds-grpc</c>).
     /// </summary>
     public static MeshSettings From(IConfiguration configuration)
     {
@@ -22,6 +23,15 @@ public static class MeshSettingsConfiguration
                     [$"Lazy:QuietPeriod '{quiet}' must be a positive time span, e.g. 01:00:00"]);
             }
             settings = settings with { LazyQuietPeriod = period };
+        }
+        if (configuration["Lazy:AccessLogCluster"] is { } alsCluster)
+        {
+            if (string.IsNullOrWhiteSpace(alsCluster))
+            {
+                throw new Microsoft.Extensions.Options.OptionsValidationException("Lazy", typeof(MeshSettings),
+                    ["Lazy:AccessLogCluster must name the lazy egress's bootstrap cluster of the xDS server, e.g. xds-grpc"]);
+            }
+            settings = settings with { LazyAccessLogCluster = alsCluster.Trim() };
         }
         var egress = configuration["Lazy:EgressService"];
         if (egress is null)

@@ -6,6 +6,7 @@ using Mesh.EndToEnd.Tests.Harness;
 using Mesh.EndToEnd.Tests.Support;
 using Mesh.LoadTest.Proxies;
 using Mesh.Model.Translation;
+using Google.Protobuf.WellKnownTypes;
 
 namespace Mesh.EndToEnd.Tests;
 
@@ -221,7 +222,7 @@ public sealed class LazyFenceTests : IAsyncLifetime
         await ConnectAllAsync();
         var route = await RouteEndingInAsync(_webDelta, "lazy_egress");
         // The fallback marks each request with its fence, overwriting what the application sent.
-        var mark = Assert.Single(route.VirtualHosts[^1].Routes[0].RequestHeadersToAdd);
+        var mark = route.VirtualHosts[^1].Routes[0].RequestHeadersToAdd[0];
         Assert.Equal(("x-mesh-lazy-source", "shop/web"), (mark.Header.Key, mark.Header.Value));
         Assert.Equal(Envoy.Config.Core.V3.HeaderValueOption.Types.HeaderAppendAction.OverwriteIfExistsOrAdd, mark.AppendAction);
 
@@ -317,6 +318,44 @@ public sealed class LazyFenceTests : IAsyncLifetime
         // Slime's implied fence holds nothing static: the egress, and nothing else.
         await _cart.WaitUntilAsync(v => Outbound(v).SequenceEqual([EgressCluster]), TimeSpan.FromSeconds(30));
         Assert.Equal("sidecar/shop/(none)/fence/cart", (await _mesh.ScopeKeysAsync())[_cart.Id]);
+    }
+
+    [Fact]
+    public async Task TheLazyEgress_IsServedTheFullConfigOfItsNamespace_WithItsAccessLogToMesh_AndFollowsNewServices()
+    {
+        var labels = new Struct();
+        labels.Fields["app"] = Value.ForString("mesh-lazy-egress");
+        var node = new Envoy.Config.Core.V3.Node { Id = "router~10.9.9.10~mesh-lazy-egress-7d9f-x.mesh-system~mesh-system.svc.cluster.local", Metadata = new Struct() };
+        node.Metadata.Fields["NAMESPACE"] = Value.ForString("mesh-system");
+        node.Metadata.Fields["LABELS"] = Value.ForStruct(labels);
+        byte[]? listener = null;
+        var egress = Track(new SimulatedProxy(new SimulatedProxyOptions
+        {
+            Node = node,
+            Mode = ProxyMode.Delta,
+            Gateways = [_mesh.XdsAddress],
+            OnUpdate = u =>
+            {
+                if (u.TypeUrl == TypeUrls.Listener && !u.Removed)
+                {
+                    listener = u.Body.ToArray();
+                }
+            },
+        }));
+        await egress.StartAsync();
+
+        string[] all = [Cluster("web", "shop"), Cluster("cart", "shop"), Cluster("pay", "shop"), Cluster("ledger", "bank"), ResourceNames.LazyOriginalDstCluster];
+        await egress.WaitUntilAsync(v => v.HoldsAll(TypeUrls.Cluster, all) && v.HoldsAll(TypeUrls.Endpoint, all[..4]) && v.Holds(TypeUrls.Route, "80"), TimeSpan.FromSeconds(30));
+        Assert.Equal("router/mesh-system/(lazy-egress)", (await _mesh.ScopeKeysAsync())[egress.Id]);
+        var bound = Envoy.Config.Listener.V3.Listener.Parser.ParseFrom(listener);
+        Assert.Equal(("0.0.0.0_8080", true), (bound.Name, bound.BindToPort)); // the Service's targetPort
+        var manager = bound.FilterChains[0].Filters[0].TypedConfig.Unpack<Envoy.Extensions.Filters.Network.HttpConnectionManager.V3.HttpConnectionManager>();
+        Assert.Equal(ListenerBuilder.GrpcAccessLoggerName, Assert.Single(manager.AccessLog).Name);
+
+        // A new service anywhere reaches the egress (it is not fenced), and only the unfenced proxies.
+        await _mesh.SettledAsync();
+        await File.WriteAllTextAsync(Path.Combine(_dir, "mesh.yaml"), Mesh + "\n---\n" + Service("vault", "bank", "10.96.2.2"));
+        await egress.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, Cluster("vault", "bank")), TimeSpan.FromSeconds(30));
     }
 
     private async Task ConnectAllAsync()

@@ -29,6 +29,18 @@ public static class ClusterBuilder
     public static XdsResource BuildPassthrough(MeshSettings? settings = null) =>
         XdsResource.From(TypeUrls.Cluster, ResourceNames.PassthroughCluster, OriginalDst(ResourceNames.PassthroughCluster, settings ?? MeshSettings.Default));
 
+    /// <summary>
+    /// The lazy egress's last resort: ORIGINAL_DST by the <c>x-envoy-original-dst-host</c> header a
+    /// fenced sidecar's fallback sets to the address its application dialled.
+    /// </summary>
+    public static XdsResource BuildLazyOriginalDst(MeshSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var cluster = OriginalDst(ResourceNames.LazyOriginalDstCluster, settings);
+        cluster.OriginalDstLbConfig = new Cluster.Types.OriginalDstLbConfig { UseHttpHeader = true, HttpHeaderName = ListenerBuilder.OriginalDestinationHeader };
+        return XdsResource.From(TypeUrls.Cluster, cluster.Name, cluster);
+    }
+
     /// <summary>Istio's <c>BlackHoleCluster</c>: STATIC with no endpoints, so every request fails.</summary>
     public static XdsResource BuildBlackHole(MeshSettings? settings = null) =>
         XdsResource.From(TypeUrls.Cluster, ResourceNames.BlackHoleCluster, new Cluster

@@ -1,4 +1,5 @@
 using Envoy.Config.Core.V3;
+using Envoy.Extensions.Filters.Http.OnDemand.V3;
 using Envoy.Extensions.Filters.Http.Router.V3;
 using Envoy.Extensions.Filters.Network.TcpProxy.V3;
 using Google.Protobuf.WellKnownTypes;
@@ -13,6 +14,7 @@ internal static class EnvoyFilters
     public const string HttpConnectionManagerName = "envoy.filters.network.http_connection_manager";
     public const string TcpProxyName = "envoy.filters.network.tcp_proxy";
     public const string RouterName = "envoy.filters.http.router";
+    public const string OnDemandName = "envoy.filters.http.on_demand";
     public const string OriginalDstName = "envoy.filters.listener.original_dst";
     public const string HttpProtocolOptionsKey = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
 
@@ -25,13 +27,29 @@ internal static class EnvoyFilters
     /// <summary>The router filter, last and only (G-03).</summary>
     public static Hcm.HttpFilter Router() => new() { Name = RouterName, TypedConfig = Any.Pack(new Router()) };
 
-    /// <summary>An HttpConnectionManager that fetches <paramref name="routeName"/> over ADS.</summary>
-    public static Hcm.HttpConnectionManager RdsManager(string statPrefix, string routeName) => new()
+    /// <summary>
+    /// Envoy's <c>on_demand</c> filter with on-demand CDS over ADS: a request whose route names a
+    /// cluster the proxy does not hold is paused while the proxy subscribes to it (a delta CDS
+    /// subscription, which Mesh answers and learns from), instead of failing with "no cluster".
+    /// </summary>
+    public static Hcm.HttpFilter OnDemandClusters(TimeSpan timeout) => new()
     {
-        StatPrefix = statPrefix,
-        Rds = new Hcm.Rds { ConfigSource = Ads(), RouteConfigName = routeName },
-        HttpFilters = { Router() },
+        Name = OnDemandName,
+        TypedConfig = Any.Pack(new OnDemand { Odcds = new OnDemandCds { Source = Ads(), Timeout = Duration.FromTimeSpan(timeout) } }),
     };
+
+    /// <summary>An HttpConnectionManager that fetches <paramref name="routeName"/> over ADS; <paramref name="filters"/> run before the router.</summary>
+    public static Hcm.HttpConnectionManager RdsManager(string statPrefix, string routeName, params Hcm.HttpFilter[] filters)
+    {
+        var manager = new Hcm.HttpConnectionManager
+        {
+            StatPrefix = statPrefix,
+            Rds = new Hcm.Rds { ConfigSource = Ads(), RouteConfigName = routeName },
+        };
+        manager.HttpFilters.Add(filters);
+        manager.HttpFilters.Add(Router());
+        return manager;
+    }
 
     public static Listeners.Filter Network(Hcm.HttpConnectionManager manager) =>
         new() { Name = HttpConnectionManagerName, TypedConfig = Any.Pack(manager) };

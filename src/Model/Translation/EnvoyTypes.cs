@@ -1,4 +1,6 @@
 using Envoy.Config.Cluster.V3;
+using Envoy.Extensions.AccessLoggers.Grpc.V3;
+using Envoy.Extensions.Filters.Http.OnDemand.V3;
 using Envoy.Config.Endpoint.V3;
 using Envoy.Config.Listener.V3;
 using Envoy.Config.Route.V3;
@@ -21,6 +23,7 @@ public static class EnvoyTypes
     [
         Cluster.Descriptor, ClusterLoadAssignment.Descriptor, Listener.Descriptor, RouteConfiguration.Descriptor,
         HttpConnectionManager.Descriptor, Router.Descriptor, TcpProxy.Descriptor, OriginalDst.Descriptor, HttpProtocolOptions.Descriptor,
+        OnDemand.Descriptor, HttpGrpcAccessLogConfig.Descriptor,
     ];
 
     public static readonly TypeRegistry Registry = TypeRegistry.FromMessages(Emitted);

@@ -64,7 +64,9 @@ public static partial class ListenerBuilder
                 Address = EnvoyFilters.SocketAddress(AnyAddress, port),
                 BindToPort = false,
                 TrafficDirection = TrafficDirection.Outbound,
-                FilterChains = { new FilterChain { Filters = { EnvoyFilters.Network(EnvoyFilters.RdsManager($"outbound_{listenerName}", routeName)) } } },
+                FilterChains = { new FilterChain { Filters = { EnvoyFilters.Network(view.Lazy
+                    ? EnvoyFilters.RdsManager($"outbound_{listenerName}", routeName, EnvoyFilters.OnDemandClusters(OnDemandTimeout))
+                    : EnvoyFilters.RdsManager($"outbound_{listenerName}", routeName)) } } },
             };
             listeners.Add(XdsResource.From(TypeUrls.Listener, listenerName, listener));
             routes.Add(SidecarRoute(view, services, port, egress, diagnostics));
@@ -103,25 +105,38 @@ public static partial class ListenerBuilder
             [.. ports.Select(p => ClusterBuilder.BuildInbound(p, settings))]);
     }
 
-    private static XdsResource SidecarRoute(ScopeView view, List<ScopeService> services, int port, ScopeService? egress, List<string> diagnostics)
+    private static XdsResource SidecarRoute(ScopeView view, List<ScopeService> services, int port, ScopeService? egress, List<string> diagnostics) =>
+        SplicedRoute(
+            ResourceNames.SidecarRoute(port),
+            services.Select(s => (s, s.VirtualHosts.IsDefault ? null : s.VirtualHosts.FirstOrDefault(v => v.Port == port))),
+            s => string.Equals(s.Namespace, view.Namespace, StringComparison.Ordinal),
+            egress is null ? CatchAllHost(view.Settings.AllowAnyOutbound) : LazyEgressHost(egress, port, view.Fence!),
+            diagnostics);
+
+    /// <summary>
+    /// A RouteConfiguration spliced from services' serialized virtual hosts (in the given order, which
+    /// decides who keeps a domain two of them claim: the first, the other loses it with a diagnostic,
+    /// because Envoy NACKs a domain twice), ordered by name, then <paramref name="last"/>.
+    /// </summary>
+    private static XdsResource SplicedRoute(
+        string name, IEnumerable<(ScopeService Service, PortVirtualHost? Host)> candidates, Func<ScopeService, bool> sameNamespaceForms, VirtualHost last, List<string> diagnostics)
     {
         var owners = new Dictionary<string, string>(StringComparer.Ordinal);
         var chosen = new List<(string Name, ReadOnlyMemory<byte> Bytes)>();
-        foreach (var service in services)
+        foreach (var (service, host) in candidates)
         {
-            var host = service.VirtualHosts.IsDefault ? null : service.VirtualHosts.FirstOrDefault(v => v.Port == port);
             if (host is null)
             {
                 continue;
             }
-            ReadOnlyMemory<byte>? bytes = string.Equals(service.Namespace, view.Namespace, StringComparison.Ordinal) ? host.SameNamespace : host.OtherNamespace;
+            ReadOnlyMemory<byte>? bytes = sameNamespaceForms(service) ? host.SameNamespace : host.OtherNamespace;
             var domains = VirtualHostBytes.ReadDomains(bytes.Value);
             var taken = domains.Where(owners.ContainsKey).ToHashSet(StringComparer.Ordinal);
             if (taken.Count > 0)
             {
                 foreach (var domain in taken.Order(StringComparer.Ordinal))
                 {
-                    diagnostics.Add($"Route {port}: domain '{domain}' of {service.Hostname} is already served by {owners[domain]}; dropped from {host.Name}.");
+                    diagnostics.Add($"Route {name}: domain '{domain}' of {service.Hostname} is already served by {owners[domain]}; dropped from {host.Name}.");
                 }
                 bytes = VirtualHostBytes.WithoutDomains(bytes.Value, taken);
                 if (bytes is null)
@@ -136,9 +151,15 @@ public static partial class ListenerBuilder
             chosen.Add((host.Name, bytes.Value));
         }
         var hosts = chosen.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => c.Bytes).ToList();
-        hosts.Add((egress is null ? CatchAllHost(view.Settings.AllowAnyOutbound) : LazyEgressHost(egress, port, view.Fence!)).ToByteArray());
-        return RouteBuilder.BuildRouteConfiguration(ResourceNames.SidecarRoute(port), hosts);
+        hosts.Add(last.ToByteArray());
+        return RouteBuilder.BuildRouteConfiguration(name, hosts);
     }
+
+    /// <summary>How long a fenced sidecar holds a request while it fetches a cluster on demand.</summary>
+    public static readonly TimeSpan OnDemandTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Envoy's header for an ORIGINAL_DST cluster that routes by header: a fenced sidecar's fallback sets it to the address the application dialled.</summary>
+    public const string OriginalDestinationHeader = "x-envoy-original-dst-host";
 
     /// <summary>The header a fenced sidecar's fallback route sets to its fence (<c>NAMESPACE/SERVICE</c>), for the egress's access log.</summary>
     public const string LazySourceHeader = "x-mesh-lazy-source";
@@ -150,13 +171,23 @@ public static partial class ListenerBuilder
     /// </summary>
     private static ScopeService? LazyEgress(ScopeView view, List<ScopeService> services, List<string> diagnostics)
     {
-        var egress = services.FirstOrDefault(s => string.Equals(s.Hostname, view.Settings.LazyEgress, StringComparison.OrdinalIgnoreCase));
+        var egress = FindLazyEgress(view, services);
         if (egress is null || egress.VirtualHosts.IsDefaultOrEmpty)
         {
-            diagnostics.Add($"Lazy egress {view.Settings.LazyEgress} is not in the mesh (or serves no HTTP port): calls outside the fence take the {(view.Settings.AllowAnyOutbound ? "passthrough" : "blackhole")} route instead.");
+            diagnostics.Add($"Lazy egress {view.Settings.LazyEgressIn(view.Namespace)} or {view.Settings.LazyEgress} is not in the mesh (or serves no HTTP port): calls outside the fence take the {(view.Settings.AllowAnyOutbound ? "passthrough" : "blackhole")} route instead.");
             return null;
         }
         return egress;
+    }
+
+    /// <summary>The lazy egress of the view's namespace among its services: its own (namespace mode) before the configured one (cluster mode).</summary>
+    private static ScopeService? FindLazyEgress(ScopeView view, IEnumerable<ScopeService> services)
+    {
+        var own = view.Settings.LazyEgressIn(view.Namespace);
+        return services
+            .Where(s => view.Settings.IsLazyEgressFor(s.Hostname, view.Namespace))
+            .OrderBy(s => string.Equals(s.Hostname, own, StringComparison.OrdinalIgnoreCase) ? 0 : 1)
+            .FirstOrDefault();
     }
 
     /// <summary>
@@ -174,10 +205,17 @@ public static partial class ListenerBuilder
             Match = new RouteMatch { Prefix = "/" },
             Route_ = new RouteAction { Cluster = ResourceNames.OutboundCluster(target, null, egress.Hostname), Timeout = new Duration() },
         };
-        // Overwrites whatever the application sent: the egress's access log names the real fence.
+        // Overwrites whatever the application sent: the egress's access log names the real fence, and
+        // the egress can reach what the application dialled (a short name of another namespace than
+        // the egress's own does not match its virtual hosts).
         route.RequestHeadersToAdd.Add(new HeaderValueOption
         {
             Header = new HeaderValue { Key = LazySourceHeader, Value = fence },
+            AppendAction = HeaderValueOption.Types.HeaderAppendAction.OverwriteIfExistsOrAdd,
+        });
+        route.RequestHeadersToAdd.Add(new HeaderValueOption
+        {
+            Header = new HeaderValue { Key = OriginalDestinationHeader, Value = "%DOWNSTREAM_LOCAL_ADDRESS%" },
             AppendAction = HeaderValueOption.Types.HeaderAppendAction.OverwriteIfExistsOrAdd,
         });
         return new VirtualHost { Name = "lazy_egress", Domains = { "*" }, Routes = { route } };

@@ -14,6 +14,24 @@ public sealed record MeshSettings(
     /// <summary>The lazy egress service's FQDN; every fenced scope admits it and routes its fallback to it.</summary>
     public string LazyEgress { get; init; } = DefaultLazyEgress;
 
+    /// <summary>
+    /// The cluster the lazy egress sends its access log to (<c>Lazy:AccessLogCluster</c>): the xDS
+    /// server's cluster of its bootstrap, since the receiver is on the xDS gateway (Istio's
+    /// bootstrap names it <c>xds-grpc</c>).
+    /// </summary>
+    public string LazyAccessLogCluster { get; init; } = "xds-grpc";
+
+    /// <summary>
+    /// Whether <paramref name="host"/> is a lazy egress that proxies of <paramref name="ns"/> fall
+    /// back to: the configured one (cluster mode), or the service of the same name in
+    /// <paramref name="ns"/> itself (namespace mode, one egress per namespace as Slime's second mode).
+    /// </summary>
+    public bool IsLazyEgressFor(string host, string ns) =>
+        string.Equals(host, LazyEgress, StringComparison.OrdinalIgnoreCase) || string.Equals(host, LazyEgressIn(ns), StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The namespace-mode egress of <paramref name="ns"/>: the configured egress's name in that namespace.</summary>
+    public string LazyEgressIn(string ns) => $"{LazyEgress.Split('.')[0]}.{ns}.svc.{DomainSuffix}";
+
     /// <summary>A learned host quiet this long goes EXPIREWAIT, and after twice this long EXPIRE (<c>Lazy:QuietPeriod</c>).</summary>
     public TimeSpan LazyQuietPeriod { get; init; } = TimeSpan.FromHours(1);
 }

@@ -8,6 +8,9 @@ public static class ResourceNames
     public const string VirtualOutbound = "virtualOutbound";
     public const string VirtualInbound = "virtualInbound";
     public const int VirtualOutboundPort = 15001;
+
+    /// <summary>The lazy egress's ORIGINAL_DST cluster that sends a fallback request where its application dialled (by header).</summary>
+    public const string LazyOriginalDstCluster = "lazy-egress-original-dst";
     public const int VirtualInboundPort = 15006;
 
     /// <summary><c>outbound|PORT|SUBSET|FQDN</c>.</summary>

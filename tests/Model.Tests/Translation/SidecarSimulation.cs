@@ -102,7 +102,9 @@ internal sealed class SidecarSimulation
             RouteMatch.PathSpecifierOneofCase.SafeRegex => FullMatch(match.SafeRegex.Regex, path),
             _ => false,
         };
-        return pathOk && match.Headers.All(h => headers.TryGetValue(h.Name, out var value) && Matches(h.StringMatch, value));
+        return pathOk && match.Headers.All(h => h.HeaderMatchSpecifierCase == HeaderMatcher.HeaderMatchSpecifierOneofCase.PresentMatch
+            ? headers.ContainsKey(h.Name) == h.PresentMatch
+            : headers.TryGetValue(h.Name, out var value) && Matches(h.StringMatch, value));
     }
 
     private static bool Matches(Matchers.StringMatcher matcher, string value) => matcher.MatchPatternCase switch

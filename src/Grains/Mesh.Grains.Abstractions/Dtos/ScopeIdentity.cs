@@ -37,6 +37,19 @@ public sealed record ScopeIdentity(
         other is not null && Kind == other.Kind && Namespace == other.Namespace && Sidecar == other.Sidecar
         && Fence == other.Fence && Workload == other.Workload && Labels.SequenceEqual(other.Labels);
 
+    /// <summary>The workload part of the lazy egress's scope key (not a valid workload name).</summary>
+    public const string LazyEgressWorkload = "(lazy-egress)";
+
+    /// <summary>
+    /// The scope of the lazy egress of <paramref name="ns"/>: a router whose workload the lazy egress
+    /// service selects, served the full outbound config its namespace sees (every replica shares it).
+    /// </summary>
+    public static ScopeIdentity ForLazyEgress(string ns) =>
+        new(ProxyKind.Router, ns, null, LazyEgressWorkload, ImmutableSortedDictionary<string, string>.Empty);
+
+    /// <summary>This is a lazy egress's scope (<see cref="ForLazyEgress"/>).</summary>
+    public bool IsLazyEgress => Kind == ProxyKind.Router && Workload == LazyEgressWorkload;
+
     /// <summary>A router's scope: its workload and labels (which Gateways select it).</summary>
     public static ScopeIdentity ForRouter(string ns, string workload, ImmutableSortedDictionary<string, string> labels) =>
         new(ProxyKind.Router, ns, null, workload, labels);

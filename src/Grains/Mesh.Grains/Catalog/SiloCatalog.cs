@@ -118,8 +118,8 @@ internal sealed partial class SiloCatalog
             else
             {
                 WatchDeadline(key, fence, now);
-                var egress = _definitions.GetValueOrDefault(_settings.LazyEgress);
-                hosts.UnionWith(candidates.Append(egress).OfType<MeshService>()
+                var egress = new[] { _settings.LazyEgress, _settings.LazyEgressIn(identity.Namespace) }.Select(_definitions.GetValueOrDefault);
+                hosts.UnionWith(candidates.Concat(egress).OfType<MeshService>()
                     .Where(svc => FenceSeesDirectly(fence, learned, svc, identity.Namespace, sidecar, now)).Select(svc => svc.Hostname));
                 hosts = FencePolicy.Follow(hosts, DestinationsOf, h => _definitions.TryGetValue(h, out var d) && ScopeInputs.Sees(d, identity.Namespace, sidecar));
             }
@@ -159,7 +159,7 @@ internal sealed partial class SiloCatalog
     /// and the fence admits it.
     /// </summary>
     private bool FenceSeesDirectly(ServiceFence fence, IReadOnlySet<string> learned, MeshService svc, string proxyNamespace, Sidecar? sidecar, DateTimeOffset now) =>
-        string.Equals(svc.Hostname, _settings.LazyEgress, StringComparison.OrdinalIgnoreCase)
+        _settings.IsLazyEgressFor(svc.Hostname, proxyNamespace)
             ? Visibility.IsExportedTo(svc.ExportTo, svc.Namespace, proxyNamespace)
             : ScopeInputs.Sees(svc, proxyNamespace, sidecar) && FencePolicy.Admits(fence, learned, svc, _settings.LazyEgress, now);
 
@@ -389,7 +389,7 @@ internal sealed partial class SiloCatalog
 
             foreach (var reg in _scopes.Values)
             {
-                if (reg.Scope!.Kind == ProxyKind.Router
+                if (reg.Scope!.Kind == ProxyKind.Router && !reg.Scope.IsLazyEgress
                     ? routersChanged || changedHosts.Concat(changedViews).Any(reg.Hosts.Contains)
                     : ScopeAffected(reg, ns, changedSidecars, changedFences, changedHosts, changedViews))
                 {

@@ -29,7 +29,13 @@ internal sealed partial class ScopeGrain(
         var id = Identity;
         await Catalog.EnsureLoadedAsync();
         ScopeResources built;
-        if (id.Kind == ProxyKind.Router)
+        if (id.IsLazyEgress)
+        {
+            // Read as an unfenced sidecar of its namespace: everything that namespace sees.
+            var reading = Catalog.ReadScope(Key, id);
+            built = ListenerBuilder.BuildLazyEgress(new ScopeView(id.Namespace, reading.Services, [], settings));
+        }
+        else if (id.Kind == ProxyKind.Router)
         {
             var router = Catalog.ReadRouter(Key, id);
             built = ListenerBuilder.BuildRouter(new RouterView(router.Gateways, router.VirtualServices, router.Ports, settings));

@@ -71,6 +71,10 @@ internal static class ScopeInputs
             .DistinctBy(p => p.Port)
             .OrderBy(p => p.Port)];
 
+    /// <summary>Whether a router with <paramref name="labels"/> in this namespace is the lazy egress: a lazy egress service of the namespace selects it.</summary>
+    public static bool IsLazyEgress(NamespaceConfig own, ImmutableSortedDictionary<string, string> labels, MeshSettings settings) =>
+        own.Services.Any(s => s.Selector.Count > 0 && settings.IsLazyEgressFor(s.Hostname, own.Namespace) && s.Selector.Matches(labels));
+
     public static ImmutableArray<Gateway> RouterGateways(IEnumerable<NamespaceConfig> configs, ImmutableSortedDictionary<string, string> labels) =>
         [.. configs.SelectMany(c => c.Gateways)
             .Where(g => g.Selector.Count > 0 && g.Selector.Matches(labels))

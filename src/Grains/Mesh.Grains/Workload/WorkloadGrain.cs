@@ -35,7 +35,9 @@ internal sealed partial class WorkloadGrain(
         var inbound = WorkloadResources.None;
         if (id.Kind == ProxyKind.Router)
         {
-            scope = ScopeIdentity.ForRouter(id.Namespace, id.Workload, id.Labels);
+            scope = ScopeInputs.IsLazyEgress(own, id.Labels, settings)
+                ? ScopeIdentity.ForLazyEgress(id.Namespace)
+                : ScopeIdentity.ForRouter(id.Namespace, id.Workload, id.Labels);
         }
         else
         {
