@@ -38,6 +38,7 @@ internal static class KubernetesManifests
         ["v1/Namespace"] = typeof(V1Namespace),
         ["v1/Service"] = typeof(V1Service),
         ["v1/ServiceAccount"] = typeof(V1ServiceAccount),
+        ["v1/ConfigMap"] = typeof(V1ConfigMap),
         ["apps/v1/StatefulSet"] = typeof(V1StatefulSet),
         ["apps/v1/Deployment"] = typeof(V1Deployment),
         ["autoscaling/v2/HorizontalPodAutoscaler"] = typeof(V2HorizontalPodAutoscaler),
