@@ -358,6 +358,34 @@ public sealed class LazyFenceTests : IAsyncLifetime
         await egress.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, Cluster("vault", "bank")), TimeSpan.FromSeconds(30));
     }
 
+    [Fact]
+    public async Task AProxylessClientOfAFencedService_RecordsWhatItSubscribesInTheFence_WhichReachesItsEnvoyPeers()
+    {
+        await ConnectAllAsync();
+        await _webDelta.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, EgressCluster) && !v.Holds(TypeUrls.Cluster, Cluster("ledger", "bank")), TimeSpan.FromSeconds(30));
+        var node = SimulatedProxyOptions.ProxylessNode("web-grpc-5c8d9-x", "shop", "10.9.0.9");
+        var labels = new Struct();
+        labels.Fields["app"] = Value.ForString("web");
+        node.Metadata.Fields["LABELS"] = Value.ForStruct(labels);
+        var client = Track(new SimulatedProxy(new SimulatedProxyOptions
+        {
+            Node = node,
+            Mode = ProxyMode.Delta,
+            Gateways = [_mesh.XdsAddress],
+            ListenerNames = [$"{Host("ledger", "bank")}:80"],
+        }));
+        await client.StartAsync();
+
+        // The client itself is never starved: it gets what it dials at once.
+        await client.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, Cluster("ledger", "bank")), TimeSpan.FromSeconds(30));
+        // And its dependency is the fence's now: web's Envoy sidecars hold it too.
+        await _webDelta.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, Cluster("ledger", "bank")), TimeSpan.FromSeconds(30));
+        using var fencez = JsonDocument.Parse(await _mesh.GetAsync("/debug/fencez?fence=shop/web"));
+        var entry = Assert.Single(fencez.RootElement.GetProperty("learned").EnumerateArray());
+        Assert.Equal(("ledger.bank.svc.cluster.local", "proxyless"), (entry.GetProperty("host").GetString(), entry.GetProperty("source").GetString()));
+        Assert.Equal("proxyless/shop/(none)", (await _mesh.ScopeKeysAsync())[client.Id]);
+    }
+
     private async Task ConnectAllAsync()
     {
         _webDelta = Sidecar("web", "10.9.0.1", ProxyMode.Delta);

@@ -42,16 +42,52 @@ public sealed partial class GrainConfigWatcher
         }
         if (hosts.Count > 0)
         {
-            _ = LearnAsync(fence, hosts, watch.Node.Id);
+            _ = LearnAsync(fence, hosts, watch.Node.Id, "odcds");
         }
     }
 
-    private async Task LearnAsync(string fence, List<string> hosts, string nodeId)
+    /// <summary>
+    /// Proxyless gRPC: the services a client subscribes listeners of (<c>FQDN:PORT</c>) are recorded
+    /// as dependencies under the fence that selects its workload (once per stream and host), so its
+    /// graph shows in the fence and its fenced Envoy peers of the same service get them too.
+    /// </summary>
+    internal void RecordProxylessDependencies(GrainProxyWatch watch)
+    {
+        if (watch.Node.Kind != ProxyKind.Proxyless
+            || watch.Workload.Snapshot is not { DependencyFence: { } fence }
+            || watch.SubscriptionOf(TypeUrls.Listener) is not { Names.Count: > 0 } subscription)
+        {
+            return;
+        }
+        var hosts = new List<string>();
+        foreach (var name in subscription.Names)
+        {
+            if (!ResourceNames.TryParseHostPort(name, out var host, out _))
+            {
+                continue;
+            }
+            switch (watch.TryClaimOnDemand(host, MaxOnDemandHostsPerStream))
+            {
+                case true:
+                    hosts.Add(host);
+                    break;
+                case null:
+                    metrics.OnOnDemandClusters("dropped", 1);
+                    break;
+            }
+        }
+        if (hosts.Count > 0)
+        {
+            _ = LearnAsync(fence, hosts, watch.Node.Id, "proxyless");
+        }
+    }
+
+    private async Task LearnAsync(string fence, List<string> hosts, string nodeId, string source)
     {
         try
         {
-            await grains.GetGrain<IServiceFenceGrain>(fence).LearnAsync([.. hosts], "odcds").ConfigureAwait(false);
-            metrics.OnOnDemandClusters("learned", hosts.Count);
+            await grains.GetGrain<IServiceFenceGrain>(fence).LearnAsync([.. hosts], source).ConfigureAwait(false);
+            metrics.OnOnDemandClusters(source == "odcds" ? "learned" : "recorded", hosts.Count);
             foreach (var host in hosts)
             {
                 LogOnDemand(logger, nodeId, fence, host);

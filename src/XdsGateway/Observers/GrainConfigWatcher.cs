@@ -242,6 +242,10 @@ public sealed partial class GrainConfigWatcher(
             var scope = AttachScope(w);
             UpdateHosts(w);
             w.OnScopeChanged(ReferenceEquals(before, scope) ? changed : ResolutionCache.AllTypes);
+            if (old?.DependencyFence != snapshot.DependencyFence)
+            {
+                RecordProxylessDependencies(w);
+            }
         }
         return Task.CompletedTask;
     }

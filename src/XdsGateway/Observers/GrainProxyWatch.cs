@@ -86,6 +86,10 @@ public sealed class GrainProxyWatch : IProxyWatch
         {
             _owner.LearnOnDemand(this);
         }
+        else if (typeUrl == TypeUrls.Listener)
+        {
+            _owner.RecordProxylessDependencies(this);
+        }
     }
 
     /// <summary>The stream's current subscription of <paramref name="typeUrl"/>, if any.</summary>
@@ -462,6 +466,10 @@ public sealed class GrainProxyWatch : IProxyWatch
         {
             // A stream that subscribed before its fenced scope arrived (or changed) is checked again.
             _owner.LearnOnDemand(this);
+        }
+        if ((types & ResolutionCache.Bit(TypeUrls.Listener)) != 0)
+        {
+            _owner.RecordProxylessDependencies(this); // its workload's fence may have arrived after the subscription
         }
         for (var slot = 0; slot < TypeUrls.PushOrder.Count; slot++)
         {

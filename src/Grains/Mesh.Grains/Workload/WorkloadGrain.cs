@@ -33,6 +33,7 @@ internal sealed partial class WorkloadGrain(
         var own = Catalog.ReadWorkload(Key, id.Namespace);
         ScopeIdentity scope;
         var inbound = WorkloadResources.None;
+        string? dependencyFence = null;
         if (id.Kind == ProxyKind.Router)
         {
             scope = ScopeInputs.IsLazyEgress(own, id.Labels, settings)
@@ -41,9 +42,14 @@ internal sealed partial class WorkloadGrain(
         }
         else
         {
-            // Only an Envoy sidecar is fenced: a proxyless client asks for what it dials (lazy by nature).
-            var fence = id.Kind == ProxyKind.Sidecar ? FencePolicy.Select(Catalog.FencesOf(id.Namespace), own.Services, id.Labels)?.Meta.Name : null;
-            scope = ScopeIdentity.Shared(id.Kind, id.Namespace, ScopeInputs.SelectSidecar(own, id.Labels)?.Meta.Name, fence);
+            // Only an Envoy sidecar is fenced: a proxyless client asks for what it dials (lazy by nature),
+            // and what it asks for is recorded under its fence.
+            var fence = FencePolicy.Select(Catalog.FencesOf(id.Namespace), own.Services, id.Labels)?.Meta.Name;
+            scope = ScopeIdentity.Shared(id.Kind, id.Namespace, ScopeInputs.SelectSidecar(own, id.Labels)?.Meta.Name, id.Kind == ProxyKind.Sidecar ? fence : null);
+            if (id.Kind == ProxyKind.Proxyless && fence is not null)
+            {
+                dependencyFence = Keys.FenceKey.From(id.Namespace, fence);
+            }
             if (id.Kind == ProxyKind.Sidecar)
             {
                 inbound = ListenerBuilder.BuildInbound(ScopeInputs.InboundPorts(own, id.Labels), settings);
@@ -53,14 +59,15 @@ internal sealed partial class WorkloadGrain(
         var version = ContentHash.OfVersions(
             inbound.Listeners.Concat(inbound.Clusters)
                 .Select(r => new KeyValuePair<string, string>(r.TypeUrl + "|" + r.Name, r.Version))
-                .Append(new KeyValuePair<string, string>("scope", scopeKey)));
+                .Append(new KeyValuePair<string, string>("scope", scopeKey))
+                .Append(new KeyValuePair<string, string>("dependencies", dependencyFence ?? "")));
         GrainMetrics.WorkloadBuilds.Add(1);
         if (Current?.Version == version)
         {
             return;
         }
         var moved = Current is { Scope: { } before } && Keys.ScopeKey.From(before) != scopeKey;
-        Current = new WorkloadSnapshot(Key, version, true, scope, inbound.Listeners, inbound.Clusters);
+        Current = new WorkloadSnapshot(Key, version, true, scope, inbound.Listeners, inbound.Clusters, dependencyFence);
         var snapshot = Current;
         await Gateways.Notify(o => o.OnWorkloadChangedAsync(snapshot));
         if (moved)
