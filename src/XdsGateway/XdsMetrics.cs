@@ -27,6 +27,7 @@ public sealed class XdsMetrics : IXdsCallbacks
     private readonly Counter<long> _renewalRefetches;
     private readonly Counter<long> _onDemand;
     private readonly Counter<long> _fallbackReports;
+    private readonly Histogram<double> _learnToPush;
     private long _connections;
 
     public XdsMetrics(IMeterFactory meterFactory)
@@ -40,6 +41,9 @@ public sealed class XdsMetrics : IXdsCallbacks
         _connects = Meter.CreateCounter<long>("xds_connects", description: "Streams opened.");
         _fallbackReports = Meter.CreateCounter<long>("mesh_fence_fallback_reports",
             description: "Lazy egress access-log entries, by result (reported to a fence; repeat: reported recently; or why skipped: no-source, bad-source, no-authority, bad-authority, foreign-namespace, unknown-peer).");
+        _learnToPush = Meter.CreateHistogram<double>("mesh_fence_learn_to_push_seconds", "s",
+            "From a learning event reaching this gateway (access log, on-demand or proxyless subscription) to each stream of that fence here ACKing clusters that hold the host, by source.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
         _onDemand = Meter.CreateCounter<long>("xds_ondemand_clusters",
             description: "Cluster hosts a fenced sidecar subscribed outside its fence, by result (learned: taught to its fence; dropped: over the per-stream limit; failed: the fence grain call failed).");
         _disconnects = Meter.CreateCounter<long>("xds_disconnects", description: "Streams closed.");
@@ -103,6 +107,10 @@ public sealed class XdsMetrics : IXdsCallbacks
     /// <summary>On-demand CDS: <paramref name="count"/> hosts a fenced sidecar subscribed outside its fence, and what became of them.</summary>
     public void OnOnDemandClusters(string result, int count) =>
         _onDemand.Add(count, new KeyValuePair<string, object?>("result", result));
+
+    /// <summary>One stream holding a learned host, <paramref name="seconds"/> after the report reached the gateway.</summary>
+    public void OnLearnToPush(string source, double seconds) =>
+        _learnToPush.Record(seconds, new KeyValuePair<string, object?>("source", source));
 
     /// <summary>Lazy egress access-log entries and what became of them (<paramref name="result"/>).</summary>
     public void OnFallbackReports(string result, int count) =>

@@ -263,6 +263,27 @@ public sealed class LazyFenceTests : IAsyncLifetime
         {
             Assert.Contains($"mesh_fence_fallback_reports_total{{result=\"{result}\"}} {count}", metrics, StringComparison.Ordinal);
         }
+        // Both of web's sidecars ACKed the learned cluster on this gateway: two learn → push observations.
+        await Eventually.UntilAsync("two learn → push observations", TimeSpan.FromSeconds(15),
+            () => _mesh.GetAsync("/metrics"), m => m.Contains("mesh_fence_learn_to_push_seconds_count{source=\"accesslog\"} 2", StringComparison.Ordinal));
+        Assert.Contains("mesh_fence_hosts{state=\"ACTIVE\"} 1", await _mesh.GetAsync("/metrics"), StringComparison.Ordinal);
+
+        // A flood from one fence: its burst is reported, the rest counted and dropped; nothing else changes.
+        using (var flood = client.StreamAccessLogs())
+        {
+            await flood.RequestStream.WriteAsync(new Envoy.Service.Accesslog.V3.StreamAccessLogsMessage
+            {
+                Identifier = new() { Node = new Envoy.Config.Core.V3.Node { Id = "router~10.9.9.9~mesh-lazy-egress-7d9f-x.mesh-system~mesh-system.svc.cluster.local" }, LogName = "lazy" },
+                HttpLogs = Logs([.. Enumerable.Range(0, 260).Select(i => ((string?)"shop/cart", $"h{i}.bank.svc.cluster.local"))]),
+            });
+            await flood.RequestStream.CompleteAsync();
+            await flood.ResponseAsync;
+        }
+        metrics = await _mesh.GetAsync("/metrics");
+        var limited = System.Text.RegularExpressions.Regex.Match(metrics, "mesh_fence_fallback_reports_total\\{result=\"rate-limited\"\\} (\\d+)");
+        Assert.True(limited.Success, "no rate-limited count");
+        Assert.InRange(int.Parse(limited.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 50, 60); // 260 - burst 200 (+ a few refilled)
+        Assert.False(_webDelta.View().Holds(TypeUrls.Cluster, "outbound|80||h1.bank.svc.cluster.local"));
     }
 
     private static Envoy.Service.Accesslog.V3.StreamAccessLogsMessage.Types.HTTPAccessLogEntries Logs(params (string? Source, string Authority)[] entries)
@@ -384,6 +405,29 @@ public sealed class LazyFenceTests : IAsyncLifetime
         var entry = Assert.Single(fencez.RootElement.GetProperty("learned").EnumerateArray());
         Assert.Equal(("ledger.bank.svc.cluster.local", "proxyless"), (entry.GetProperty("host").GetString(), entry.GetProperty("source").GetString()));
         Assert.Equal("proxyless/shop/(none)", (await _mesh.ScopeKeysAsync())[client.Id]);
+    }
+
+    [Fact]
+    public async Task Fencez_ForAWorkload_ShowsItsFenceScopeAndResourcesServedNextToFullMode()
+    {
+        await ConnectAllAsync();
+        await _webDelta.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, EgressCluster), TimeSpan.FromSeconds(30));
+        await _cart.WaitUntilAsync(v => v.Holds(TypeUrls.Cluster, Cluster("ledger", "bank")), TimeSpan.FromSeconds(30));
+
+        using var web = JsonDocument.Parse(await _mesh.GetAsync("/debug/fencez?workload=shop/web"));
+        Assert.True(web.RootElement.GetProperty("fenced").GetBoolean());
+        Assert.Equal("sidecar/shop/(none)/fence/web", web.RootElement.GetProperty("scope").GetString());
+        var resources = web.RootElement.GetProperty("resources");
+        var served = resources.GetProperty("served").GetProperty("clusters").GetInt32();
+        var full = resources.GetProperty("full").GetProperty("clusters").GetInt32();
+        Assert.Equal(_webDelta.View().Held(TypeUrls.Cluster).Count - 1, served); // the proxy also holds its inbound cluster
+        Assert.True(served < full, $"served {served} clusters, full mode {full}");
+        Assert.Equal("shop/web", web.RootElement.GetProperty("fence").GetProperty("fence").GetString());
+
+        using var cart = JsonDocument.Parse(await _mesh.GetAsync("/debug/fencez?workload=shop/cart"));
+        Assert.False(cart.RootElement.GetProperty("fenced").GetBoolean());
+        Assert.Equal("sidecar/shop/(none)", cart.RootElement.GetProperty("scope").GetString());
+        Assert.Equal(JsonValueKind.Null, cart.RootElement.GetProperty("fence").ValueKind);
     }
 
     private async Task ConnectAllAsync()

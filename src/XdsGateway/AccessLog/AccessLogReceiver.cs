@@ -13,10 +13,21 @@ namespace Mesh.XdsGateway.AccessLog;
 /// sidecar sent to the fallback is logged back here, and its fence learns the host it called.
 /// Reports are deduplicated (a host is reported to its fence at most once per
 /// <see cref="RefreshEvery"/>, which keeps it ACTIVE), batched per fence, and bounded in memory;
-/// a malformed entry is counted under its reason (<c>mesh_fence_fallback_reports_total</c>) and skipped.
+/// a malformed entry is counted under its reason (<c>mesh_fence_fallback_reports_total</c>) and skipped;
+/// a fence reporting new hosts faster than its budget (<see cref="ReportsPerSecond"/>, burst
+/// <see cref="ReportBurst"/>) has the excess counted <c>rate-limited</c> and dropped (its next call reports it again).
 /// </summary>
-public sealed partial class AccessLogReceiver(IGrainFactory grains, MeshSettings settings, XdsMetrics metrics, ILogger<AccessLogReceiver> logger) : AccessLogService.AccessLogServiceBase
+public sealed partial class AccessLogReceiver(
+    IGrainFactory grains, MeshSettings settings, XdsMetrics metrics, Observers.GrainConfigWatcher watcher, ILogger<AccessLogReceiver> logger) : AccessLogService.AccessLogServiceBase
 {
+    /// <summary>New reports (not repeats) one fence may send per second, sustained; a burst may spend <see cref="ReportBurst"/> at once. Past it: counted <c>rate-limited</c> and dropped.</summary>
+    internal const double ReportsPerSecond = 50;
+
+    /// <summary>The burst a fence's report budget holds.</summary>
+    internal const double ReportBurst = 200;
+
+    private readonly ConcurrentDictionary<string, (double Tokens, long At)> _budgets = new(StringComparer.Ordinal);
+
     /// <summary>At most this many (fence, host) pairs are remembered for deduplication; past it the memory starts over.</summary>
     internal const int MaxRemembered = 100_000;
 
@@ -55,6 +66,7 @@ public sealed partial class AccessLogReceiver(IGrainFactory grains, MeshSettings
             }
             var batch = new Dictionary<string, List<string>>(StringComparer.Ordinal);
             var now = Environment.TickCount64;
+            var arrived = System.Diagnostics.Stopwatch.GetTimestamp();
             foreach (var entry in http.LogEntry)
             {
                 string? source = null;
@@ -68,6 +80,12 @@ public sealed partial class AccessLogReceiver(IGrainFactory grains, MeshSettings
                 if (_reported.TryGetValue((fence!, host!), out var at) && now - at < (long)RefreshEvery.TotalMilliseconds)
                 {
                     metrics.OnFallbackReports("repeat", 1);
+                    continue;
+                }
+                if (!Spend(fence!, now))
+                {
+                    metrics.OnFallbackReports("rate-limited", 1);
+                    LogRateLimited(logger, fence!, host!);
                     continue;
                 }
                 if (_reported.Count >= MaxRemembered)
@@ -86,7 +104,9 @@ public sealed partial class AccessLogReceiver(IGrainFactory grains, MeshSettings
             {
                 try
                 {
-                    await grains.GetGrain<IServiceFenceGrain>(fence).LearnAsync([.. hosts], "accesslog").ConfigureAwait(false);
+                    watcher.LearnToPush.Learning(fence, hosts, "accesslog", arrived);
+                    var added = await grains.GetGrain<IServiceFenceGrain>(fence).LearnAsync([.. hosts], "accesslog").ConfigureAwait(false);
+                    watcher.LearnToPush.Known(fence, hosts.Except(added, StringComparer.Ordinal));
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -101,6 +121,33 @@ public sealed partial class AccessLogReceiver(IGrainFactory grains, MeshSettings
         }
         return new StreamAccessLogsResponse();
     }
+
+    /// <summary>Takes one report from the fence's budget (a token bucket refilled at <see cref="ReportsPerSecond"/>); false when it is spent.</summary>
+    private bool Spend(string fence, long nowMs)
+    {
+        if (_budgets.Count >= MaxRemembered)
+        {
+            _budgets.Clear();
+        }
+        var spent = false;
+        _budgets.AddOrUpdate(
+            fence,
+            _ =>
+            {
+                spent = true;
+                return (ReportBurst - 1, nowMs);
+            },
+            (_, b) =>
+            {
+                var tokens = Math.Min(ReportBurst, b.Tokens + ((nowMs - b.At) / 1000.0 * ReportsPerSecond));
+                spent = tokens >= 1;
+                return (spent ? tokens - 1 : tokens, nowMs);
+            });
+        return spent;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Fence {Fence}: report of {Host} dropped, over its rate limit")]
+    private static partial void LogRateLimited(ILogger logger, string fence, string host);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Access log stream from {Node} refused: not a Mesh node id")]
     private static partial void LogUnknownPeer(ILogger logger, string node);

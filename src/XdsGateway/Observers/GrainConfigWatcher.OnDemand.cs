@@ -15,6 +15,21 @@ public sealed partial class GrainConfigWatcher
     /// <summary>At most this many distinct hosts one stream can teach its fence (a flood is counted and dropped).</summary>
     internal const int MaxOnDemandHostsPerStream = 256;
 
+    /// <summary>Learn → push latency of this gateway's learning events (<c>mesh_fence_learn_to_push_seconds</c>).</summary>
+    internal LearnToPush LearnToPush => _learnToPush ??= new LearnToPush(metrics);
+    private LearnToPush? _learnToPush;
+
+    /// <summary>A fenced stream ACKed clusters: observes the learned hosts the set it was sent now holds.</summary>
+    internal void OnFencedClusterAck(GrainProxyWatch watch, IReadOnlyDictionary<string, Model.Translation.XdsResource> acked)
+    {
+        if (watch.Scope?.FenceKey is not { } fence)
+        {
+            return;
+        }
+        LearnToPush.OnClusterAck(fence, watch.Node.Id, host =>
+            acked.Keys.Any(name => name.EndsWith(host, StringComparison.Ordinal) && ResourceNames.TryParseOutbound(name, out _, out _, out var h) && h == host));
+    }
+
     /// <summary>Sends the hosts of named clusters outside the watch's fenced scope to its fence (once per stream and host).</summary>
     internal void LearnOnDemand(GrainProxyWatch watch)
     {
@@ -42,6 +57,7 @@ public sealed partial class GrainConfigWatcher
         }
         if (hosts.Count > 0)
         {
+            LearnToPush.Learning(fence, hosts, "odcds", System.Diagnostics.Stopwatch.GetTimestamp());
             _ = LearnAsync(fence, hosts, watch.Node.Id, "odcds");
         }
     }
@@ -78,6 +94,7 @@ public sealed partial class GrainConfigWatcher
         }
         if (hosts.Count > 0)
         {
+            LearnToPush.Learning(fence, hosts, "proxyless", System.Diagnostics.Stopwatch.GetTimestamp());
             _ = LearnAsync(fence, hosts, watch.Node.Id, "proxyless");
         }
     }
@@ -86,7 +103,8 @@ public sealed partial class GrainConfigWatcher
     {
         try
         {
-            await grains.GetGrain<IServiceFenceGrain>(fence).LearnAsync([.. hosts], source).ConfigureAwait(false);
+            var added = await grains.GetGrain<IServiceFenceGrain>(fence).LearnAsync([.. hosts], source).ConfigureAwait(false);
+            LearnToPush.Known(fence, hosts.Except(added, StringComparer.Ordinal));
             metrics.OnOnDemandClusters(source == "odcds" ? "learned" : "recorded", hosts.Count);
             foreach (var host in hosts)
             {

@@ -382,7 +382,11 @@ public sealed class GrainProxyWatch : IProxyWatch
 
     public void ReportAck(string typeUrl, string version)
     {
-        UpdateSync(typeUrl, s => s with { Acked = version });
+        var state = UpdateSync(typeUrl, s => s with { Acked = version });
+        if (typeUrl == TypeUrls.Cluster && Scope?.FenceKey is not null)
+        {
+            _owner.OnFencedClusterAck(this, state.LastSentResources);
+        }
         _owner.Report(this, new ProxyEvent(ProxyEventKind.Ack, typeUrl, version, null));
     }
 
@@ -392,12 +396,12 @@ public sealed class GrainProxyWatch : IProxyWatch
         _owner.Report(this, new ProxyEvent(ProxyEventKind.Nack, typeUrl, version, errorDetail));
     }
 
-    private void UpdateSync(string typeUrl, Func<ProxySyncState, ProxySyncState> update)
+    private ProxySyncState UpdateSync(string typeUrl, Func<ProxySyncState, ProxySyncState> update)
     {
         lock (_cacheGate)
         {
             var slot = Slot(typeUrl);
-            _sync[slot] = update(_sync[slot] ?? new ProxySyncState(typeUrl, null, null, null, null, ImmutableSortedDictionary<string, XdsResource>.Empty));
+            return _sync[slot] = update(_sync[slot] ?? new ProxySyncState(typeUrl, null, null, null, null, ImmutableSortedDictionary<string, XdsResource>.Empty));
         }
     }
 

@@ -58,6 +58,7 @@ internal sealed partial class ServiceFenceGrain(
         FenceMetrics.Reports.Add(hosts.Length, new KeyValuePair<string, object?>("source", source));
         if (added.Count == 0)
         {
+            Arm(now); // a refreshed host may be ACTIVE again, and its change is later
             return [];
         }
         try
@@ -79,6 +80,19 @@ internal sealed partial class ServiceFenceGrain(
             LogLearned(logger, fence, host, source);
         }
         return added.ToImmutable();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        FenceMetrics.ForgetHosts(this.GetPrimaryKeyString());
+        return base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
+    /// <summary>Publishes this fence's learned hosts by status to <c>mesh_fence_hosts</c>.</summary>
+    private void CountHosts(DateTimeOffset now)
+    {
+        var statuses = state.State.Learned.Values.Select(h => FenceExpiry.StatusOf(h.LastSeen, now, settings.LazyQuietPeriod)).ToList();
+        FenceMetrics.SetHosts(this.GetPrimaryKeyString(), statuses.Count(s => s == LearnedStatus.Active), statuses.Count(s => s == LearnedStatus.ExpireWait));
     }
 
     public Task<ImmutableArray<LearnedHost>> GetAsync() => Task.FromResult(state.State.Learned.Values.ToImmutableArray());
@@ -114,6 +128,7 @@ internal sealed partial class ServiceFenceGrain(
     /// <summary>Sets the timer for the earliest status change of any learned host; none when nothing is learned (the grain may then deactivate).</summary>
     private void Arm(DateTimeOffset now)
     {
+        CountHosts(now);
         var next = state.State.Learned.Values
             .Select(h => FenceExpiry.NextChange(h.LastSeen, now, settings.LazyQuietPeriod))
             .Where(t => t is not null)

@@ -11,7 +11,7 @@ namespace Mesh.Grains.Scope;
 /// services a scope sees (exportTo, Sidecar egress), which ports a workload serves itself, and
 /// which Gateways and VirtualServices bind a router.
 /// </summary>
-internal static class ScopeInputs
+public static class ScopeInputs
 {
     /// <summary>The Sidecar that applies: one in the workload's namespace selecting it, else the namespace default.</summary>
     public static Sidecar? SelectSidecar(NamespaceConfig own, ImmutableSortedDictionary<string, string> labels) =>

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+
+namespace Mesh.XdsGateway.Observers;
+
+/// <summary>
+/// <c>mesh_fence_learn_to_push_seconds</c>: from a learning event arriving at this gateway (a
+/// fallback access-log entry, an on-demand cluster subscription, a proxyless subscription) to each
+/// stream of that fence on this gateway ACKing a cluster set that holds the host. One observation
+/// per (host, stream); an entry no stream ACKs within <see cref="Horizon"/> is dropped uncounted
+/// (its proxies are on other gateways). Bounded: at most <see cref="MaxPending"/> pending hosts.
+/// </summary>
+internal sealed class LearnToPush(XdsMetrics metrics)
+{
+    internal const int MaxPending = 10_000;
+    internal static readonly TimeSpan Horizon = TimeSpan.FromSeconds(60);
+
+    private sealed record Pending(string Host, string Source, long Start, HashSet<string> Seen);
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, List<Pending>> _byFence = new(StringComparer.Ordinal);
+    private int _count;
+
+    /// <summary>Hosts of <paramref name="fence"/> reported at <paramref name="start"/> (<see cref="Stopwatch.GetTimestamp"/>), before the fence grain is told.</summary>
+    public void Learning(string fence, IEnumerable<string> hosts, string source, long start)
+    {
+        lock (_gate)
+        {
+            Prune(start);
+            if (!_byFence.TryGetValue(fence, out var list))
+            {
+                _byFence[fence] = list = [];
+            }
+            foreach (var host in hosts)
+            {
+                if (_count >= MaxPending)
+                {
+                    return;
+                }
+                if (!list.Exists(p => p.Host == host))
+                {
+                    list.Add(new Pending(host, source, start, new HashSet<string>(StringComparer.Ordinal)));
+                    _count++;
+                }
+            }
+        }
+    }
+
+    /// <summary>The fence grain knew these hosts already: nothing will be pushed for them.</summary>
+    public void Known(string fence, IEnumerable<string> hosts)
+    {
+        lock (_gate)
+        {
+            if (_byFence.TryGetValue(fence, out var list))
+            {
+                var known = hosts.ToHashSet(StringComparer.Ordinal);
+                _count -= list.RemoveAll(p => known.Contains(p.Host));
+                if (list.Count == 0)
+                {
+                    _byFence.Remove(fence);
+                }
+            }
+        }
+    }
+
+    /// <summary>A stream of <paramref name="fence"/> ACKed clusters; <paramref name="holds"/> says whether that set holds a host.</summary>
+    public void OnClusterAck(string fence, string streamId, Func<string, bool> holds)
+    {
+        List<(string Source, double Seconds)>? observed = null;
+        lock (_gate)
+        {
+            if (!_byFence.TryGetValue(fence, out var list))
+            {
+                return;
+            }
+            var now = Stopwatch.GetTimestamp();
+            foreach (var p in list)
+            {
+                if (!p.Seen.Contains(streamId) && holds(p.Host))
+                {
+                    p.Seen.Add(streamId);
+                    (observed ??= []).Add((p.Source, Stopwatch.GetElapsedTime(p.Start, now).TotalSeconds));
+                }
+            }
+        }
+        foreach (var (source, seconds) in observed ?? [])
+        {
+            metrics.OnLearnToPush(source, seconds);
+        }
+    }
+
+    private void Prune(long now)
+    {
+        foreach (var fence in _byFence.Keys.ToList())
+        {
+            var list = _byFence[fence];
+            _count -= list.RemoveAll(p => Stopwatch.GetElapsedTime(p.Start, now) > Horizon);
+            if (list.Count == 0)
+            {
+                _byFence.Remove(fence);
+            }
+        }
+    }
+}
