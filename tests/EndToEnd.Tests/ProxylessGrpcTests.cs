@@ -108,6 +108,45 @@ public sealed class ProxylessGrpcTests(ITestOutputHelper log)
         await AssertNoNackAsync(silo);
     }
 
+    /// <summary>
+    /// Issue 13: a real gRPC client in a lazy namespace (Namespace labelled slime.io/serviceFenced, so
+    /// its own Service is fenced) is never starved by the fence: it resolves and calls what it dials,
+    /// and what it dialled is recorded in its fence (source proxyless).
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task RealGrpcXdsClient_InALazyNamespace_ResolvesAndCallsWhatItDials_AndItsFenceRecordsIt()
+    {
+        await using var processes = new TestProcesses(log);
+        using var manifests = new TempManifestDir();
+        var backends = processes.Add(await BackendProcess.StartAsync(V1A, V2B));
+        manifests.Write("echo-serviceentry.yaml", EchoMesh.ServiceEntry((backends.Port(V1A), "v1"), (backends.Port(V2B), "v2")));
+        manifests.Write("lazy-default.yaml", """
+            apiVersion: v1
+            kind: Namespace
+            metadata:
+              name: default
+              labels: {slime.io/serviceFenced: "true"}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: client, namespace: default}
+            spec: {clusterIP: 10.96.7.7, selector: {app: client}, ports: [{name: grpc, port: 7070}]}
+            """);
+        var silo = processes.Add(await SiloProcess.StartAsync(manifests.Path));
+        var client = processes.Add(await XdsClientProcess.StartAsync(silo.XdsPort, EchoMesh.Target, labels: new Dictionary<string, string> { ["app"] = "client" }));
+
+        await Eventually.UntilAsync(
+            $"20 RPCs to {EchoMesh.Target} to succeed from the fenced namespace",
+            FirstAnswers,
+            () => client.CountAsync(20, Batch),
+            c => c.Answered == 20 && c.Failed == 0);
+        var fence = await silo.GetJsonAsync("/debug/fencez?fence=default/client");
+        Assert.True(fence.GetProperty("implied").GetBoolean(), $"the namespace label implies the fence: {fence}");
+        var learned = fence.GetProperty("learned").EnumerateArray().Select(l => (l.GetProperty("host").GetString(), l.GetProperty("source").GetString())).ToList();
+        Assert.Contains(("echo.e2e.svc.cluster.local", "proxyless"), learned);
+        await AssertNoNackAsync(silo);
+    }
+
     /// <summary>P-09: the real client accepted every version it was sent (no NACK recorded for it).</summary>
     private static async Task AssertNoNackAsync(SiloProcess silo)
     {

@@ -116,7 +116,12 @@ public sealed class RegistryIndex(MeshSettings settings)
             [.. ordered.OfType<Sidecar>()],
             [.. ordered.OfType<Gateway>()],
             [.. ordered.OfType<VirtualService>().Where(vs => !vs.Gateways.IsDefaultOrEmpty && vs.Gateways.Any(g => g != VirtualService.MeshGateway))],
-            [.. ordered.OfType<ServiceFence>()]);
+            [.. ordered.OfType<ServiceFence>()])
+        {
+            Fenced = _byNamespace.TryGetValue("", out var clusterScoped)
+                && clusterScoped.Values.OfType<NamespaceObject>().FirstOrDefault(n => n.Meta.Name == ns) is { } namespaceObject
+                && namespaceObject.Meta.Labels.TryGetValue(ServiceFence.FencedLabel, out var fenced) && fenced == "true",
+        };
     }
 
     private (MeshService, ImmutableArray<ServiceEndpoint>) Define(KubeService svc)
@@ -244,6 +249,9 @@ public sealed class RegistryIndex(MeshSettings settings)
                 break;
             case Sidecar or Gateway or ServiceFence:
                 dirty.Namespaces.Add(ns);
+                break;
+            case NamespaceObject n:
+                dirty.Namespaces.Add(n.Meta.Name); // its slime.io/serviceFenced label fences its services
                 break;
         }
         if (o is not NamespaceObject)

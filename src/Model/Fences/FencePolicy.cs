@@ -15,17 +15,19 @@ public static class FencePolicy
 
     /// <summary>
     /// The fences in force in one namespace: its enabled ServiceFences, plus one implied for each
-    /// Service labelled <c>slime.io/serviceFenced: "true"</c> that has none (Slime's auto mode). A
-    /// fence for a Service labelled <c>"false"</c> is kept when written by hand, as Slime's manual mode does.
+    /// Service labelled <c>slime.io/serviceFenced: "true"</c> that has none (Slime's auto mode), or
+    /// every Service not labelled <c>"false"</c> when the namespace is labelled so
+    /// (<paramref name="namespaceFenced"/>). A fence for a Service labelled <c>"false"</c> is kept
+    /// when written by hand, as Slime's manual mode does.
     /// </summary>
-    public static ImmutableArray<ServiceFence> InForce(IEnumerable<ServiceFence> fences, IEnumerable<MeshService> services)
+    public static ImmutableArray<ServiceFence> InForce(IEnumerable<ServiceFence> fences, IEnumerable<MeshService> services, bool namespaceFenced = false)
     {
         var explicitFences = fences.ToList();
         var named = explicitFences.Select(f => f.Meta.Name).ToHashSet(StringComparer.Ordinal);
         return [.. explicitFences.Where(f => f.Enable)
             .Concat(services
                 .Where(s => s.Origin == ServiceOrigin.Kubernetes && !named.Contains(s.ShortName)
-                    && s.LabelsOrEmpty.TryGetValue(ServiceFence.FencedLabel, out var v) && v == "true")
+                    && (s.LabelsOrEmpty.TryGetValue(ServiceFence.FencedLabel, out var v) ? v == "true" : namespaceFenced))
                 .Select(Implied))
             .OrderBy(f => f.Meta.Name, StringComparer.Ordinal)];
     }

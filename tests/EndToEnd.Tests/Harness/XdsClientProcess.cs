@@ -33,7 +33,7 @@ internal sealed class XdsClientProcess : IAsyncDisposable
 
     /// <summary>Starts the client; set <c>MESH_E2E_GRPC_TRACE</c> (e.g. <c>xds_client,xds_resolver</c>) for gRPC's own traces.</summary>
     public static async Task<XdsClientProcess> StartAsync(
-        int xdsPort, string target, string nodeId = DefaultNodeId, string nodeNamespace = "default")
+        int xdsPort, string target, string nodeId = DefaultNodeId, string nodeNamespace = "default", IReadOnlyDictionary<string, string>? labels = null)
     {
         var bootstrap = Path.Combine(Path.GetTempPath(), $"mesh-e2e-bootstrap-{Guid.NewGuid():N}.json");
         var environment = new Dictionary<string, string>();
@@ -53,6 +53,7 @@ internal sealed class XdsClientProcess : IAsyncDisposable
                 "--bootstrap", bootstrap,
                 "--node-id", nodeId,
                 "--namespace", nodeNamespace,
+                .. (labels ?? new Dictionary<string, string>()).SelectMany(l => new[] { "--label", $"{l.Key}={l.Value}" }),
             ],
             environment);
         try

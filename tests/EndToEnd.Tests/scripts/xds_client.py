@@ -46,6 +46,8 @@ def write_bootstrap(args):
             "metadata": {"GENERATOR": "grpc", "NAMESPACE": args.namespace},
         },
     }
+    if args.label:
+        bootstrap["node"]["metadata"]["LABELS"] = dict(label.split("=", 1) for label in args.label)
     if args.bootstrap:
         path = args.bootstrap
         with open(path, "w", encoding="utf-8") as f:
@@ -79,6 +81,7 @@ def parse_args():
     parser.add_argument("--bootstrap", help="bootstrap path: written when --xds-port is given, else used as is")
     parser.add_argument("--node-id", default="sidecar~127.0.0.1~client-1.default~default.svc.cluster.local")
     parser.add_argument("--namespace", default="default")
+    parser.add_argument("--label", action="append", default=[], help="KEY=VALUE node label (metadata LABELS), repeatable")
     args = parser.parse_args()
     if args.xds_port is None and not args.bootstrap:
         parser.error("give --xds-port (and optionally --bootstrap PATH to write), or --bootstrap PATH to use")

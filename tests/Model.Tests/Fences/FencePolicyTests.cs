@@ -127,6 +127,19 @@ public sealed class FencePolicyTests
     }
 
     [Fact]
+    public void InForce_NamespaceLabelledFenced_FencesEveryServiceButThoseLabelledFalse()
+    {
+        var optedOut = Svc("pay", "shop", Bookinfo.Map((ServiceFence.FencedLabel, "false")));
+        var disabled = Fence("  enable: false") with { Meta = ObjectMeta.Of("cart", "shop") };
+
+        var inForce = FencePolicy.InForce([disabled], [Svc("web", "shop"), Svc("cart", "shop"), optedOut], namespaceFenced: true);
+
+        // web: implied by the namespace; cart: its own fence says enable: false, which wins; pay: opted out.
+        Assert.Equal(["web"], inForce.Select(f => f.Meta.Name));
+        Assert.Empty(FencePolicy.InForce([], [Svc("web", "shop")], namespaceFenced: false));
+    }
+
+    [Fact]
     public void LazyScope_EndsEachRouteInTheEgress_OnTheSamePortOrItsFirst()
     {
         var egressInput = Bookinfo.DetailsInput();

@@ -27,9 +27,13 @@ public sealed record NamespaceConfig(
         init => _serviceFences = value;
     }
 
+    /// <summary>The Namespace is labelled <c>slime.io/serviceFenced: "true"</c>: each of its Services is fenced unless labelled <c>"false"</c>.</summary>
+    [Id(6)]
+    public bool Fenced { get; init; }
+
     public static NamespaceConfig Empty(string ns) => new(ns, [], [], [], [], []);
 
-    /// <summary>The fences in force here: enabled ServiceFences and those implied by <c>slime.io/serviceFenced</c> labels.</summary>
+    /// <summary>The fences in force here: enabled ServiceFences and those implied by <c>slime.io/serviceFenced</c> labels (on a Service, or on the Namespace).</summary>
     public ImmutableArray<ServiceFence> FencesInForce() =>
-        Model.Fences.FencePolicy.InForce(ServiceFences, Services.IsDefault ? [] : Services);
+        Model.Fences.FencePolicy.InForce(ServiceFences, Services.IsDefault ? [] : Services, Fenced);
 }
