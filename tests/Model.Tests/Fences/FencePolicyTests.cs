@@ -173,7 +173,8 @@ public sealed class FencePolicyTests
 
         Assert.Equal("allow_any", Route(scope, "9080").VirtualHosts[^1].Name);
         var diagnostic = Assert.Single(scope.Diagnostics);
-        Assert.Contains($"Lazy egress {MeshSettings.DefaultLazyEgress} is not in the mesh", diagnostic, StringComparison.Ordinal);
+        // Neither the namespace's own egress (namespace mode) nor the configured one (cluster mode).
+        Assert.Contains($"Lazy egress mesh-lazy-egress.bookinfo.svc.cluster.local or {MeshSettings.DefaultLazyEgress} is not in the mesh", diagnostic, StringComparison.Ordinal);
     }
 
     [Fact]
