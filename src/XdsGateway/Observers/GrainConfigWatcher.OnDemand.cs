@@ -38,28 +38,9 @@ public sealed partial class GrainConfigWatcher
         {
             return;
         }
-        var hosts = new List<string>();
-        foreach (var name in subscription.Names)
-        {
-            if (index.Clusters.Contains(name) || !ResourceNames.TryParseOutbound(name, out _, out _, out var host) || index.Hosts.Contains(host))
-            {
-                continue;
-            }
-            switch (watch.TryClaimOnDemand(host, MaxOnDemandHostsPerStream))
-            {
-                case true:
-                    hosts.Add(host);
-                    break;
-                case null:
-                    metrics.OnOnDemandClusters("dropped", 1);
-                    break;
-            }
-        }
-        if (hosts.Count > 0)
-        {
-            LearnToPush.Learning(fence, hosts, "odcds", System.Diagnostics.Stopwatch.GetTimestamp());
-            _ = LearnAsync(fence, hosts, watch.Node.Id, "odcds");
-        }
+        ClaimAndLearn(watch, fence, "odcds", subscription.Names
+            .Where(name => !index.Clusters.Contains(name))
+            .Select(name => ResourceNames.TryParseOutbound(name, out _, out _, out var host) && !index.Hosts.Contains(host) ? host : null));
     }
 
     /// <summary>
@@ -75,13 +56,15 @@ public sealed partial class GrainConfigWatcher
         {
             return;
         }
+        ClaimAndLearn(watch, fence, "proxyless", subscription.Names.Select(name => ResourceNames.TryParseHostPort(name, out var host, out _) ? host : null));
+    }
+
+    /// <summary>Claims each host once per stream (at most <see cref="MaxOnDemandHostsPerStream"/>, the rest counted dropped) and teaches the new ones to the fence.</summary>
+    private void ClaimAndLearn(GrainProxyWatch watch, string fence, string source, IEnumerable<string?> candidates)
+    {
         var hosts = new List<string>();
-        foreach (var name in subscription.Names)
+        foreach (var host in candidates.OfType<string>())
         {
-            if (!ResourceNames.TryParseHostPort(name, out var host, out _))
-            {
-                continue;
-            }
             switch (watch.TryClaimOnDemand(host, MaxOnDemandHostsPerStream))
             {
                 case true:
@@ -94,8 +77,8 @@ public sealed partial class GrainConfigWatcher
         }
         if (hosts.Count > 0)
         {
-            LearnToPush.Learning(fence, hosts, "proxyless", System.Diagnostics.Stopwatch.GetTimestamp());
-            _ = LearnAsync(fence, hosts, watch.Node.Id, "proxyless");
+            LearnToPush.Learning(fence, hosts, source, System.Diagnostics.Stopwatch.GetTimestamp());
+            _ = LearnAsync(fence, hosts, watch.Node.Id, source);
         }
     }
 
