@@ -51,6 +51,13 @@ internal static class Cli
 
     private static readonly Dictionary<string, string> Usages = new(StringComparer.Ordinal)
     {
+        ["lazy-learn"] = "Usage: Mesh.LoadTest lazy-learn [--services S] [--endpoints E] [--workloads W] [--proxies-per-workload P]\n"
+            + "                             [--rate R] [--events N] [--gateways G | --embedded] [--ramp R] [--idle-seconds T] [--results DIR]\n\n"
+            + "A lazy mesh end to end (defaults 10000 services × 10 endpoints, 500 fenced workloads × 2 sidecars, delta and\n"
+            + "SotW, 2 gateways): times each proxy to its fenced config, measures the mesh's idle CPU, sends N learning events\n"
+            + "(access-log entries naming a new host, round-robin over the gateways) at R per second (default 1000, 10000 events)\n"
+            + "and times each from its send to every proxy of that workload holding the cluster and its EDS, then idle CPU again\n"
+            + "with every learned entry alive. Exit 1 when an event was not held within 30 s or a proxy failed to start.\n",
         ["lazy-size"] = "Usage: Mesh.LoadTest lazy-size [--services S] [--endpoints E] [--calls C] [--results DIR]\n\n"
             + "Builds, with the grains' pure builders, the config one sidecar is served in full mode and in lazy mode\n"
             + "(a ServiceFence holding the C services it calls, and the lazy egress) in a mesh of S services × E endpoints\n"
@@ -116,7 +123,7 @@ internal static class Cli
         """,
     };
 
-    private const string Usage = "Usage: Mesh.LoadTest <connect|eds-churn|config-churn|reconnect-storm|namespace-create|limit|ingest|lazy-size> [options]   (--help after a command for its options)\n";
+    private const string Usage = "Usage: Mesh.LoadTest <connect|eds-churn|config-churn|reconnect-storm|namespace-create|limit|ingest|lazy-size|lazy-learn> [options]   (--help after a command for its options)\n";
 
     /// <summary>Options that shape only the namespaced mesh, and those that shape only the flat one.</summary>
     private static readonly string[] NamespacedOnly = ["--services-per-namespace", "--workloads-per-namespace", "--proxies-per-workload", "--shared-services", "--churn", "--new-services"];
@@ -139,6 +146,10 @@ internal static class Cli
         {
             Console.WriteLine(usage);
             return 0;
+        }
+        if (command == "lazy-learn")
+        {
+            return await RunLazyLearnAsync(args.Skip(1).ToList()).ConfigureAwait(false);
         }
         if (command == "lazy-size")
         {
@@ -167,6 +178,43 @@ internal static class Cli
             "namespace-create" => Print(await NamespaceCreateScenario.RunAsync(options, cts.Token).ConfigureAwait(false)),
             _ => Print(await LimitScenario.RunAsync(options, cts.Token).ConfigureAwait(false)),
         };
+    }
+
+    private static async Task<int> RunLazyLearnAsync(List<string> args)
+    {
+        var o = new LazyLearnScenario.Options();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var value = i + 1 < args.Count ? args[i + 1] : null;
+            var n = int.TryParse(value, out var parsed) ? parsed : 0;
+            var d = double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var real) ? real : 0;
+            o = args[i] switch
+            {
+                "--services" when n is > 0 and <= 60_000 => o with { Services = n },
+                "--endpoints" when n is > 0 and <= 250 => o with { Endpoints = n },
+                "--workloads" when n is > 0 and <= 60_000 => o with { Workloads = n },
+                "--proxies-per-workload" when n > 0 => o with { ProxiesPerWorkload = n },
+                "--rate" when d > 0 => o with { Rate = d },
+                "--events" when n > 0 => o with { Events = n },
+                "--gateways" when n > 0 => o with { Gateways = n, Cluster = true },
+                "--ramp" when d > 0 => o with { Ramp = d },
+                "--idle-seconds" when n > 0 => o with { IdleSeconds = n },
+                "--results" when value is not null => o with { ResultsDir = value },
+                "--embedded" => o with { Cluster = false },
+                _ => null!,
+            };
+            if (o is null)
+            {
+                Console.Error.WriteLine($"lazy-learn: bad option '{args[i]}' (value '{value}')\n{Usages["lazy-learn"]}");
+                return 2;
+            }
+            if (args[i] != "--embedded")
+            {
+                i++;
+            }
+        }
+        using var cts = CancelOnCtrlC();
+        return await LazyLearnScenario.RunAsync(o, cts.Token).ConfigureAwait(false);
     }
 
     private static int RunLazySize(List<string> args)

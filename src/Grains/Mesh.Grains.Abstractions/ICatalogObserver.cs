@@ -19,6 +19,15 @@ public interface ICatalogObserver : IGrainObserver
     [OneWay, Alias("OnNamespaceChanged")]
     Task OnNamespaceChangedAsync(NamespaceSnapshot snapshot);
 
+    /// <summary>
+    /// The hosts the fence of <paramref name="service"/> in <paramref name="ns"/> learned changed (the
+    /// whole set; empty: none left). Apart from the namespace's config, so that a learn costs the
+    /// fence's scopes and not a namespace diff. <paramref name="sequence"/> grows with every change
+    /// the namespace grain sends: one-way messages may arrive out of order, and an older set is ignored.
+    /// </summary>
+    [OneWay, Alias("OnLearnedChanged")]
+    Task OnLearnedChangedAsync(string ns, string service, ImmutableSortedSet<string> hosts, long sequence);
+
     /// <summary>The scope view of a service defined in <paramref name="ns"/> changed (its service null: gone).</summary>
     [OneWay, Alias("OnServiceViewChanged")]
     Task OnServiceViewChangedAsync(string ns, ServiceScopeView view);

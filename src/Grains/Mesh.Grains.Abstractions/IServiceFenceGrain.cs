@@ -17,6 +17,10 @@ public interface IServiceFenceGrain : IGrainWithStringKey
     [Alias("Learn")]
     Task<ImmutableArray<string>> LearnAsync(ImmutableArray<string> hosts, string source);
 
+    /// <summary>Hands the learned hosts to the namespace grain again (it (re)activated: it persists only which fences have hosts).</summary>
+    [Alias("Republish")]
+    Task RepublishAsync();
+
     /// <summary>The learned hosts, with their source and when they were first and last seen.</summary>
     [Alias("Get")]
     Task<ImmutableArray<LearnedHost>> GetAsync();

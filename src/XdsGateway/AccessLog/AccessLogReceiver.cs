@@ -36,8 +36,13 @@ public sealed partial class AccessLogReceiver(
     /// <summary>How often one (fence, host) is reported again while it keeps being called.</summary>
     public TimeSpan RefreshEvery => settings.LazyQuietPeriod / 4;
 
+    /// <summary>At most this many fence learns in flight per access-log stream; the stream reads on when one ends.</summary>
+    internal const int MaxLearnsInFlight = 64;
+
     public override async Task<StreamAccessLogsResponse> StreamAccessLogs(IAsyncStreamReader<StreamAccessLogsMessage> requestStream, ServerCallContext context)
     {
+        using var inFlight = new SemaphoreSlim(MaxLearnsInFlight);
+        var learning = new List<Task>();
         ArgumentNullException.ThrowIfNull(requestStream);
         ArgumentNullException.ThrowIfNull(context);
         string? callerNamespace = null;
@@ -102,24 +107,38 @@ public sealed partial class AccessLogReceiver(
             }
             foreach (var (fence, hosts) in batch)
             {
-                try
-                {
-                    watcher.LearnToPush.Learning(fence, hosts, "accesslog", arrived);
-                    var added = await grains.GetGrain<IServiceFenceGrain>(fence).LearnAsync([.. hosts], "accesslog").ConfigureAwait(false);
-                    watcher.LearnToPush.Known(fence, hosts.Except(added, StringComparer.Ordinal));
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // Forget them, so the next call's log reports them again.
-                    foreach (var host in hosts)
-                    {
-                        _reported.TryRemove((fence, host), out _);
-                    }
-                    LogLearnFailed(logger, fence, ex);
-                }
+                // Fences learn concurrently: one egress stream carries every fence's reports, and a
+                // learn waits on a state write; in order, each would queue behind the others'.
+                await inFlight.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+                learning.Add(LearnAsync(fence, hosts, arrived, inFlight));
             }
+            learning.RemoveAll(t => t.IsCompleted);
         }
+        await Task.WhenAll(learning).ConfigureAwait(false);
         return new StreamAccessLogsResponse();
+    }
+
+    private async Task LearnAsync(string fence, List<string> hosts, long arrived, SemaphoreSlim inFlight)
+    {
+        try
+        {
+            watcher.LearnToPush.Learning(fence, hosts, "accesslog", arrived);
+            var added = await grains.GetGrain<IServiceFenceGrain>(fence).LearnAsync([.. hosts], "accesslog").ConfigureAwait(false);
+            watcher.LearnToPush.Known(fence, hosts.Except(added, StringComparer.Ordinal));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Forget them, so the next call's log reports them again.
+            foreach (var host in hosts)
+            {
+                _reported.TryRemove((fence, host), out _);
+            }
+            LogLearnFailed(logger, fence, ex);
+        }
+        finally
+        {
+            inFlight.Release();
+        }
     }
 
     /// <summary>Takes one report from the fence's budget (a token bucket refilled at <see cref="ReportsPerSecond"/>); false when it is spent.</summary>

@@ -28,6 +28,10 @@ internal sealed class ScopeEntry(string key, ScopeIdentity identity)
     public int Update(ScopeSnapshot snapshot)
     {
         var old = _index;
+        if (old is not null && old.Snapshot.Sequence > snapshot.Sequence)
+        {
+            return 0; // an older build that arrived after a newer one
+        }
         var fresh = new ScopeIndex(snapshot);
         _index = fresh;
         var changed = fresh.ChangedTypes(old);

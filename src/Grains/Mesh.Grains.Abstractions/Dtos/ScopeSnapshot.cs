@@ -7,7 +7,9 @@ namespace Mesh.Grains.Dtos;
 /// A scope's per-workload resources: listeners, route configurations, its own clusters, the
 /// names of every cluster its proxies see (the CDS wildcard set; the bytes come from service grains)
 /// and of the service-owned listeners in its LDS wildcard set (proxyless gRPC).
-/// <see cref="Ready"/> is false until the first build finished.
+/// <see cref="Ready"/> is false until the first build finished. <see cref="Sequence"/> grows with each
+/// build (ticks, so it keeps growing across activations): one-way notifications may arrive out of
+/// order, and a gateway keeps the newer of two.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("mesh.ScopeSnapshot")]
 public sealed record ScopeSnapshot(
@@ -19,7 +21,8 @@ public sealed record ScopeSnapshot(
     [property: Id(5)] ImmutableArray<XdsResource> OwnClusters,
     [property: Id(6)] ImmutableArray<string> ClusterNames,
     [property: Id(7)] ImmutableArray<string> Diagnostics,
-    [property: Id(8)] ImmutableArray<string> ServiceListeners)
+    [property: Id(8)] ImmutableArray<string> ServiceListeners,
+    [property: Id(9)] long Sequence = 0)
 {
     public static ScopeSnapshot NotReady(string key) => new(key, "", false, [], [], [], [], [], []);
 }

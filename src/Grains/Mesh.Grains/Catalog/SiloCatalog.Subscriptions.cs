@@ -44,6 +44,12 @@ internal sealed partial class SiloCatalog : ICatalogObserver, IDisposable
         return Task.CompletedTask;
     }
 
+    public Task OnLearnedChangedAsync(string ns, string service, ImmutableSortedSet<string> hosts, long sequence)
+    {
+        Tell(ApplyLearned(ns, service, hosts, sequence));
+        return Task.CompletedTask;
+    }
+
     public Task OnServiceViewChangedAsync(string ns, ServiceScopeView view)
     {
         Tell(ApplyView(ns, view));

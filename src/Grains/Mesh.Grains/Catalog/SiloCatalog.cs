@@ -30,6 +30,8 @@ internal sealed partial class SiloCatalog
     private ImmutableSortedSet<string> _namespaceList = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
     private readonly Dictionary<string, NamespaceConfig> _configs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ImmutableSortedDictionary<string, ImmutableSortedSet<string>>> _learned = new(StringComparer.Ordinal);
+    // The sequence of the last learned set taken per fence (OnLearnedChanged messages may be reordered).
+    private readonly Dictionary<(string Namespace, string Service), long> _learnedSequences = [];
     // Each namespace's fences in force (enabled ServiceFences and label-implied ones), derived once per config.
     private readonly Dictionary<string, ImmutableArray<ServiceFence>> _fences = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Namespace, ServiceScopeView View)> _views = new(StringComparer.Ordinal);
@@ -402,6 +404,43 @@ internal sealed partial class SiloCatalog
                 {
                     affected.Add(reg, scope: false);
                 }
+            }
+        }
+        return affected;
+    }
+
+    /// <summary>
+    /// Takes one fence's learned hosts; returns that fence's scopes. It counts as a config apply of the
+    /// namespace (its stamp moves), so a renewal fetched before it does not put the older set back.
+    /// </summary>
+    private Affected ApplyLearned(string ns, string service, ImmutableSortedSet<string> hosts, long sequence)
+    {
+        var affected = new Affected();
+        lock (_gate)
+        {
+            if (_learnedSequences.TryGetValue((ns, service), out var seen) && seen >= sequence)
+            {
+                return affected; // an older set that arrived after a newer one
+            }
+            _learnedSequences[(ns, service)] = sequence;
+            _configStamps[ns] = ++_stamp;
+            var before = _learned.GetValueOrDefault(ns) ?? NamespaceSnapshot.NoneLearned;
+            if (before.TryGetValue(service, out var known) ? known.SetEquals(hosts) : hosts.IsEmpty)
+            {
+                return affected;
+            }
+            var after = hosts.IsEmpty ? before.Remove(service) : before.SetItem(service, hosts);
+            if (after.IsEmpty)
+            {
+                _learned.Remove(ns);
+            }
+            else
+            {
+                _learned[ns] = after;
+            }
+            foreach (var reg in _scopes.Values.Where(r => r.Scope is { } id && id.Namespace == ns && id.Fence == service))
+            {
+                affected.Add(reg, scope: true);
             }
         }
         return affected;

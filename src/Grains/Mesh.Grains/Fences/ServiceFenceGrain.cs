@@ -95,6 +95,8 @@ internal sealed partial class ServiceFenceGrain(
         FenceMetrics.SetHosts(this.GetPrimaryKeyString(), statuses.Count(s => s == LearnedStatus.Active), statuses.Count(s => s == LearnedStatus.ExpireWait));
     }
 
+    public Task RepublishAsync() => PublishAsync();
+
     public Task<ImmutableArray<LearnedHost>> GetAsync() => Task.FromResult(state.State.Learned.Values.ToImmutableArray());
 
     /// <summary>Drops the hosts quiet for two periods, writes what changed, re-arms the timer for the next change.</summary>

@@ -19,6 +19,8 @@ internal sealed partial class NamespaceGrain(
     private readonly ObserverManager<ICatalogObserver> _catalogs = new(GrainLeases.Observer, logger);
     private readonly Dictionary<string, ServiceScopeView> _views = new(StringComparer.Ordinal);
 
+    private long _sequence;
+
     private string Namespace => this.GetPrimaryKeyString();
 
     private NamespaceConfig Config => state.State.Config ?? NamespaceConfig.Empty(Namespace);
@@ -31,11 +33,11 @@ internal sealed partial class NamespaceGrain(
         }
         await FetchMissingViewsAsync();
         await base.OnActivateAsync(cancellationToken);
-        // After a restart, nothing calls a fence grain until its fence learns again: wake them so
-        // their expiry timers run (each republishes here, which is a no-op when nothing changed).
+        // This state remembers which fences have hosts, not (currently) which hosts: each fence grain
+        // hands its set over again, and a restarted one runs its expiry timer from then on.
         foreach (var fence in (state.State.Learned ?? NamespaceSnapshot.NoneLearned).Keys)
         {
-            _ = GrainFactory.GetGrain<IServiceFenceGrain>(Keys.FenceKey.From(Namespace, fence)).GetAsync();
+            _ = GrainFactory.GetGrain<IServiceFenceGrain>(Keys.FenceKey.From(Namespace, fence)).RepublishAsync();
         }
     }
 
@@ -104,17 +106,24 @@ internal sealed partial class NamespaceGrain(
             return;
         }
         state.State.Learned = hosts.IsEmpty ? before.Remove(service) : before.SetItem(service, hosts);
-        try
+        // The fence grain persists its hosts; this state remembers which fences have any (to wake them
+        // on activation), so it is written when a fence gains its first host or loses its last, not per host.
+        if (before.ContainsKey(service) == hosts.IsEmpty)
         {
-            await state.WriteStateAsync();
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch
+            {
+                state.State.Learned = before;
+                throw;
+            }
         }
-        catch
-        {
-            state.State.Learned = before;
-            throw;
-        }
-        var snapshot = Snapshot();
-        await _catalogs.Notify(c => c.OnNamespaceChangedAsync(snapshot));
+        // Ticks, not a counter: a reactivated grain (elsewhere) must not send sequences catalogs already passed.
+        _sequence = Math.Max(_sequence + 1, DateTime.UtcNow.Ticks);
+        var sequence = _sequence;
+        await _catalogs.Notify(c => c.OnLearnedChangedAsync(Namespace, service, hosts, sequence));
     }
 
     private NamespaceSnapshot Snapshot() => new(Config, [.. _views.Values.OrderBy(v => v.Host, StringComparer.Ordinal)], state.State.Learned);

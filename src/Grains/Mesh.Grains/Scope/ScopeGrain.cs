@@ -64,7 +64,8 @@ internal sealed partial class ScopeGrain(
         {
             return;
         }
-        Current = new ScopeSnapshot(Key, version, true, built.Listeners, built.Routes, built.OwnClusters, built.ClusterNames, built.Diagnostics, built.ServiceListeners);
+        var sequence = Math.Max((Current?.Sequence ?? 0) + 1, DateTime.UtcNow.Ticks);
+        Current = new ScopeSnapshot(Key, version, true, built.Listeners, built.Routes, built.OwnClusters, built.ClusterNames, built.Diagnostics, built.ServiceListeners, sequence);
         foreach (var d in built.Diagnostics)
         {
             LogDiagnostic(logger, Key, d);
