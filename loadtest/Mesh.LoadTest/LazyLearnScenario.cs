@@ -10,7 +10,7 @@ using Mesh.Model.Translation;
 namespace Mesh.LoadTest;
 
 /// <summary>
-/// <c>lazy-learn</c>: a lazy mesh end to end. S services × E endpoints in namespace <c>lt</c>, W
+/// <c>lazy-learn</c>: a lazy mesh end to end. S services × E endpoints over 100 namespaces, W
 /// workloads each fenced (a Slime ServiceFence per workload Service, one static host) with P sidecars
 /// (delta and SotW alternating, spread over the gateways), and the lazy egress in mesh-system. Phases:
 /// connect (each proxy from its start to holding its fenced config: its static host and the egress);
@@ -25,8 +25,10 @@ internal static class LazyLearnScenario
         int Services = 10_000, int Endpoints = 10, int Workloads = 500, int ProxiesPerWorkload = 2, double Rate = 1000, int Events = 10_000,
         bool Cluster = true, int Gateways = 2, double Ramp = 500, int IdleSeconds = 20, string ResultsDir = "loadtest/results");
 
-    private const string Ns = "lt";
-    private static string Host(int i) => string.Create(CultureInfo.InvariantCulture, $"s{i}.{Ns}.svc.cluster.local");
+    /// <summary>Services and workloads spread over this many namespaces (<c>lt0</c>…), as a real mesh is.</summary>
+    private const int Namespaces = 100;
+    private static string Ns(int i) => string.Create(CultureInfo.InvariantCulture, $"lt{i % Namespaces}");
+    private static string Host(int i) => string.Create(CultureInfo.InvariantCulture, $"s{i}.{Ns(i)}.svc.cluster.local");
     private static string Cluster(int i) => ResourceNames.OutboundCluster(80, null, Host(i));
     private static readonly string EgressCluster = ResourceNames.OutboundCluster(80, null, MeshSettings.DefaultLazyEgress);
 
@@ -49,7 +51,7 @@ internal static class LazyLearnScenario
             await using var swarm = new ProxySwarm(count, i => new SimulatedProxyOptions
             {
                 Node = SimulatedProxyOptions.SidecarNode(
-                    string.Create(CultureInfo.InvariantCulture, $"w{i / o.ProxiesPerWorkload}-7d9f-{i}"), Ns, MeshShape.ProxyIp(i),
+                    string.Create(CultureInfo.InvariantCulture, $"w{i / o.ProxiesPerWorkload}-7d9f-{i}"), Ns(i / o.ProxiesPerWorkload), MeshShape.ProxyIp(i),
                     new Dictionary<string, string> { ["app"] = string.Create(CultureInfo.InvariantCulture, $"w{i / o.ProxiesPerWorkload}") }),
                 Mode = i % 2 == 0 ? ProxyMode.Delta : ProxyMode.Sotw,
                 Gateways = ProxySwarm.StartingAt(gateways, i % gateways.Count),
@@ -141,7 +143,7 @@ internal static class LazyLearnScenario
                 var waits = proxies.Select(p => Holding(p, Cluster(host))).ToList();
                 var logs = new StreamAccessLogsMessage.Types.HTTPAccessLogEntries();
                 var request = new Envoy.Data.Accesslog.V3.HTTPRequestProperties { Authority = Host(host), Path = "/" };
-                request.RequestHeaders[ListenerBuilder.LazySourceHeader] = string.Create(CultureInfo.InvariantCulture, $"{Ns}/w{workload}");
+                request.RequestHeaders[ListenerBuilder.LazySourceHeader] = string.Create(CultureInfo.InvariantCulture, $"{Ns(workload)}/w{workload}");
                 logs.LogEntry.Add(new Envoy.Data.Accesslog.V3.HTTPAccessLogEntry { Request = request });
                 var sent = DateTime.UtcNow;
                 await streams[k % streams.Count].RequestStream.WriteAsync(new StreamAccessLogsMessage { HttpLogs = logs }, cancellationToken).ConfigureAwait(false);
@@ -262,17 +264,17 @@ internal static class LazyLearnScenario
         for (var i = 0; i < o.Services; i++)
         {
             sb.Clear();
-            Service($"s{i}", Ns, string.Create(CultureInfo.InvariantCulture, $"10.96.{i / 250}.{(i % 250) + 1}"), null, o.Endpoints, i);
+            Service($"s{i}", Ns(i), string.Create(CultureInfo.InvariantCulture, $"10.96.{i / 250}.{(i % 250) + 1}"), null, o.Endpoints, i);
             File.WriteAllText(Path.Combine(dir, string.Create(CultureInfo.InvariantCulture, $"svc-s{i}.yaml")), sb.ToString());
         }
         for (var w = 0; w < o.Workloads; w++)
         {
             sb.Clear();
-            Service($"w{w}", Ns, string.Create(CultureInfo.InvariantCulture, $"10.97.{w / 250}.{(w % 250) + 1}"), $"w{w}", 0, 0);
+            Service($"w{w}", Ns(w), string.Create(CultureInfo.InvariantCulture, $"10.97.{w / 250}.{(w % 250) + 1}"), $"w{w}", 0, 0);
             sb.Append(CultureInfo.InvariantCulture, $$$"""
                 apiVersion: microservice.slime.io/v1alpha1
                 kind: ServiceFence
-                metadata: {name: w{{{w}}}, namespace: {{{Ns}}}}
+                metadata: {name: w{{{w}}}, namespace: {{{Ns(w)}}}}
                 spec:
                   enable: true
                   host:

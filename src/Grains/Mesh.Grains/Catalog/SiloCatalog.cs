@@ -32,6 +32,8 @@ internal sealed partial class SiloCatalog
     private readonly Dictionary<string, ImmutableSortedDictionary<string, ImmutableSortedSet<string>>> _learned = new(StringComparer.Ordinal);
     // The sequence of the last learned set taken per fence (OnLearnedChanged messages may be reordered).
     private readonly Dictionary<(string Namespace, string Service), long> _learnedSequences = [];
+    // Fenced scopes by their fence: a learned host wakes these, without a scan of every scope.
+    private readonly Dictionary<(string Namespace, string Service), HashSet<string>> _scopesByFence = [];
     // Each namespace's fences in force (enabled ServiceFences and label-implied ones), derived once per config.
     private readonly Dictionary<string, ImmutableArray<ServiceFence>> _fences = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Namespace, ServiceScopeView View)> _views = new(StringComparer.Ordinal);
@@ -224,6 +226,10 @@ internal sealed partial class SiloCatalog
             if (_scopes.Remove(key, out var scope))
             {
                 Unindex(scope);
+                if (scope.Scope?.Fence is { } fence && _scopesByFence.TryGetValue((scope.Namespace, fence), out var fenced) && fenced.Remove(key) && fenced.Count == 0)
+                {
+                    _scopesByFence.Remove((scope.Namespace, fence));
+                }
             }
             _workloads.Remove(key);
         }
@@ -235,6 +241,14 @@ internal sealed partial class SiloCatalog
         {
             reg = new CatalogRegistration(key, scope, ns);
             table[key] = reg;
+            if (scope?.Fence is { } fence && ReferenceEquals(table, _scopes))
+            {
+                if (!_scopesByFence.TryGetValue((ns, fence), out var fenced))
+                {
+                    _scopesByFence[(ns, fence)] = fenced = new HashSet<string>(StringComparer.Ordinal);
+                }
+                fenced.Add(key);
+            }
         }
         reg.Pending = false;
         if (hosts is null)
@@ -438,9 +452,9 @@ internal sealed partial class SiloCatalog
             {
                 _learned[ns] = after;
             }
-            foreach (var reg in _scopes.Values.Where(r => r.Scope is { } id && id.Namespace == ns && id.Fence == service))
+            foreach (var key in _scopesByFence.GetValueOrDefault((ns, service)) ?? [])
             {
-                affected.Add(reg, scope: true);
+                affected.Add(_scopes[key], scope: true);
             }
         }
         return affected;
