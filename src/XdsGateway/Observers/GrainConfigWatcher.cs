@@ -244,7 +244,7 @@ public sealed partial class GrainConfigWatcher(
             w.OnScopeChanged(ReferenceEquals(before, scope) ? changed : ResolutionCache.AllTypes);
             if (old?.DependencyFence != snapshot.DependencyFence)
             {
-                RecordProxylessDependencies(w);
+                RecordProxylessDependencies(w); // its fence may arrive after its subscription
             }
         }
         return Task.CompletedTask;

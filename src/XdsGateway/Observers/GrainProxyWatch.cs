@@ -471,10 +471,6 @@ public sealed class GrainProxyWatch : IProxyWatch
             // A stream that subscribed before its fenced scope arrived (or changed) is checked again.
             _owner.LearnOnDemand(this);
         }
-        if ((types & ResolutionCache.Bit(TypeUrls.Listener)) != 0)
-        {
-            _owner.RecordProxylessDependencies(this); // its workload's fence may have arrived after the subscription
-        }
         for (var slot = 0; slot < TypeUrls.PushOrder.Count; slot++)
         {
             if ((types & (1 << slot)) != 0)
