@@ -339,6 +339,10 @@ public sealed partial class GrainConfigWatcher(
     internal void UpdateHosts(GrainProxyWatch watch)
     {
         var wanted = watch.ComputeHosts();
+        if (ReferenceEquals(wanted, watch.Hosts))
+        {
+            return; // the usual case (every ACK asks): the scope's shared set, already held; no lock taken
+        }
         var toLoad = new List<ServiceEntry>();
         var toDrop = new List<string>();
         lock (_lock)

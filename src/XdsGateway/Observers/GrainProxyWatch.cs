@@ -64,7 +64,7 @@ public sealed class GrainProxyWatch : IProxyWatch
     public DateTimeOffset ConnectedAt { get; }
 
     /// <summary>The hosts whose service entries this stream holds.</summary>
-    internal ImmutableHashSet<string> Hosts => _hosts;
+    internal ImmutableHashSet<string> Hosts => Volatile.Read(ref _hosts);
 
     public IReadOnlyCollection<ProxySyncState> SyncStates
     {
@@ -442,7 +442,7 @@ public sealed class GrainProxyWatch : IProxyWatch
         return NameSets.Of(hosts);
     }
 
-    internal void SetHosts(ImmutableHashSet<string> hosts) => _hosts = hosts;
+    internal void SetHosts(ImmutableHashSet<string> hosts) => Volatile.Write(ref _hosts, hosts);
 
     private bool HasWildcard(string typeUrl) => Volatile.Read(ref _subscriptions[Slot(typeUrl)]) is { Wildcard: true };
 

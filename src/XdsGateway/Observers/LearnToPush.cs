@@ -18,6 +18,7 @@ internal sealed class LearnToPush(XdsMetrics metrics)
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, List<Pending>> _byFence = new(StringComparer.Ordinal);
+    private readonly Queue<(string Fence, Pending Entry)> _byAge = new(); // oldest first: pruning touches only what expired
     private int _count;
 
     /// <summary>Hosts of <paramref name="fence"/> reported at <paramref name="start"/> (<see cref="Stopwatch.GetTimestamp"/>), before the fence grain is told.</summary>
@@ -32,13 +33,15 @@ internal sealed class LearnToPush(XdsMetrics metrics)
             }
             foreach (var host in hosts)
             {
-                if (_count >= MaxPending)
+                if (_count >= MaxPending || _byAge.Count >= 4 * MaxPending)
                 {
                     return;
                 }
                 if (!list.Exists(p => p.Host == host))
                 {
-                    list.Add(new Pending(host, source, start, new HashSet<string>(StringComparer.Ordinal)));
+                    var pending = new Pending(host, source, start, new HashSet<string>(StringComparer.Ordinal));
+                    list.Add(pending);
+                    _byAge.Enqueue((fence, pending));
                     _count++;
                 }
             }
@@ -90,13 +93,17 @@ internal sealed class LearnToPush(XdsMetrics metrics)
 
     private void Prune(long now)
     {
-        foreach (var fence in _byFence.Keys.ToList())
+        while (_byAge.TryPeek(out var oldest) && Stopwatch.GetElapsedTime(oldest.Entry.Start, now) > Horizon)
         {
-            var list = _byFence[fence];
-            _count -= list.RemoveAll(p => Stopwatch.GetElapsedTime(p.Start, now) > Horizon);
-            if (list.Count == 0)
+            _byAge.Dequeue();
+            // Gone already when the fence grain knew the host (Known): then it is not in the list.
+            if (_byFence.TryGetValue(oldest.Fence, out var list) && list.Remove(oldest.Entry))
             {
-                _byFence.Remove(fence);
+                _count--;
+                if (list.Count == 0)
+                {
+                    _byFence.Remove(oldest.Fence);
+                }
             }
         }
     }

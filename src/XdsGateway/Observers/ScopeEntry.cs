@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Collections.Immutable;
 using Mesh.Grains.Dtos;
 using Mesh.Model.Translation;
@@ -64,8 +63,10 @@ internal sealed class ScopeIndex
     public ScopeIndex(ScopeSnapshot snapshot)
     {
         Snapshot = snapshot;
-        Clusters = snapshot.ClusterNames.ToFrozenSet(StringComparer.Ordinal);
-        ServiceListeners = (snapshot.ServiceListeners.IsDefault ? [] : snapshot.ServiceListeners).ToFrozenSet(StringComparer.Ordinal);
+        // Plain sets: a scope is re-indexed on every build (a learned host), and freezing a set costs
+        // more than the lookups it would save over one snapshot's life.
+        Clusters = new HashSet<string>(snapshot.ClusterNames, StringComparer.Ordinal);
+        ServiceListeners = new HashSet<string>(snapshot.ServiceListeners.IsDefault ? [] : snapshot.ServiceListeners, StringComparer.Ordinal);
         var hosts = new HashSet<string>(StringComparer.Ordinal);
         foreach (var c in snapshot.ClusterNames)
         {
@@ -74,7 +75,7 @@ internal sealed class ScopeIndex
                 hosts.Add(host);
             }
         }
-        Hosts = hosts.ToFrozenSet(StringComparer.Ordinal);
+        Hosts = hosts;
         HostSet = Protocol.NameSets.Of(hosts);
     }
 
@@ -128,12 +129,12 @@ internal sealed class ScopeIndex
         return true;
     }
 
-    public FrozenSet<string> Clusters { get; }
+    public IReadOnlySet<string> Clusters { get; }
 
-    public FrozenSet<string> ServiceListeners { get; }
+    public IReadOnlySet<string> ServiceListeners { get; }
 
     /// <summary>Hosts of the outbound clusters the scope sees.</summary>
-    public FrozenSet<string> Hosts { get; }
+    public IReadOnlySet<string> Hosts { get; }
 
     /// <summary>The same hosts as the shared name set streams hold (<see cref="GrainProxyWatch.ComputeHosts"/>).</summary>
     public System.Collections.Immutable.ImmutableHashSet<string> HostSet { get; }

@@ -14,6 +14,7 @@ namespace Mesh.Grains.Namespaces;
 [GrainType("namespace")]
 internal sealed partial class NamespaceGrain(
     [PersistentState("namespace", GrainStorage.Name)] IPersistentState<NamespaceState> state,
+    [PersistentState("namespace-learned", GrainStorage.Name)] IPersistentState<NamespaceLearnedState> learned,
     ILogger<NamespaceGrain> logger) : MeshGrainBase("namespace"), INamespaceGrain
 {
     private readonly ObserverManager<ICatalogObserver> _catalogs = new(GrainLeases.Observer, logger);
@@ -31,11 +32,15 @@ internal sealed partial class NamespaceGrain(
         {
             _catalogs.Subscribe(c, c);
         }
+        if (state.State.Learned is { IsEmpty: false } old && learned.State.Learned.IsEmpty)
+        {
+            learned.State.Learned = old; // state written before the learned hosts had their own
+        }
         await FetchMissingViewsAsync();
         await base.OnActivateAsync(cancellationToken);
         // This state remembers which fences have hosts, not (currently) which hosts: each fence grain
         // hands its set over again, and a restarted one runs its expiry timer from then on.
-        foreach (var fence in (state.State.Learned ?? NamespaceSnapshot.NoneLearned).Keys)
+        foreach (var fence in learned.State.Learned.Keys)
         {
             _ = GrainFactory.GetGrain<IServiceFenceGrain>(Keys.FenceKey.From(Namespace, fence)).RepublishAsync();
         }
@@ -100,23 +105,23 @@ internal sealed partial class NamespaceGrain(
 
     public async Task SetLearnedAsync(string service, ImmutableSortedSet<string> hosts)
     {
-        var before = state.State.Learned ?? NamespaceSnapshot.NoneLearned;
+        var before = learned.State.Learned;
         if (before.TryGetValue(service, out var known) && known.SetEquals(hosts))
         {
             return;
         }
-        state.State.Learned = hosts.IsEmpty ? before.Remove(service) : before.SetItem(service, hosts);
+        learned.State.Learned = hosts.IsEmpty ? before.Remove(service) : before.SetItem(service, hosts);
         // The fence grain persists its hosts; this state remembers which fences have any (to wake them
         // on activation), so it is written when a fence gains its first host or loses its last, not per host.
         if (before.ContainsKey(service) == hosts.IsEmpty)
         {
             try
             {
-                await state.WriteStateAsync();
+                await learned.WriteStateAsync();
             }
             catch
             {
-                state.State.Learned = before;
+                learned.State.Learned = before;
                 throw;
             }
         }
@@ -126,7 +131,7 @@ internal sealed partial class NamespaceGrain(
         await _catalogs.Notify(c => c.OnLearnedChangedAsync(Namespace, service, hosts, sequence));
     }
 
-    private NamespaceSnapshot Snapshot() => new(Config, [.. _views.Values.OrderBy(v => v.Host, StringComparer.Ordinal)], state.State.Learned);
+    private NamespaceSnapshot Snapshot() => new(Config, [.. _views.Values.OrderBy(v => v.Host, StringComparer.Ordinal)], learned.State.Learned);
 
     /// <summary>Views of the namespace's services this activation has not seen yet, from the services themselves.</summary>
     private async Task FetchMissingViewsAsync()
