@@ -130,24 +130,33 @@ internal static class LazyLearnScenario
             var timeouts = 0;
             var pending = new List<Task>(o.Events);
             var learnClock = Stopwatch.StartNew();
-            for (var k = 0; k < o.Events; k++)
+            // As Envoy's access logger does, entries due together travel in one message per stream: a
+            // sender awaiting one write per event would cap the rate at its write latency, not at R.
+            for (var next = 0; next < o.Events;)
             {
-                var due = TimeSpan.FromSeconds(k / o.Rate) - learnClock.Elapsed;
-                if (due > TimeSpan.Zero)
+                var due = Math.Min(o.Events, (int)(learnClock.Elapsed.TotalSeconds * o.Rate) + 1);
+                if (due <= next)
                 {
-                    await Task.Delay(due, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromSeconds(next / o.Rate) - learnClock.Elapsed is { } wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+                    continue;
                 }
-                var workload = k % o.Workloads;
-                var host = (workload + 1 + (k / o.Workloads)) % o.Services;
-                var proxies = Enumerable.Range(workload * o.ProxiesPerWorkload, o.ProxiesPerWorkload).ToList();
-                var waits = proxies.Select(p => Holding(p, Cluster(host))).ToList();
-                var logs = new StreamAccessLogsMessage.Types.HTTPAccessLogEntries();
-                var request = new Envoy.Data.Accesslog.V3.HTTPRequestProperties { Authority = Host(host), Path = "/" };
-                request.RequestHeaders[ListenerBuilder.LazySourceHeader] = string.Create(CultureInfo.InvariantCulture, $"{Ns(workload)}/w{workload}");
-                logs.LogEntry.Add(new Envoy.Data.Accesslog.V3.HTTPAccessLogEntry { Request = request });
+                var batches = streams.Select(_ => new StreamAccessLogsMessage.Types.HTTPAccessLogEntries()).ToList();
+                var batchWaits = new List<List<Task<DateTime>>>(due - next);
+                for (var k = next; k < due; k++)
+                {
+                    var workload = k % o.Workloads;
+                    var host = (workload + 1 + (k / o.Workloads)) % o.Services;
+                    batchWaits.Add([.. Enumerable.Range(workload * o.ProxiesPerWorkload, o.ProxiesPerWorkload).Select(p => Holding(p, Cluster(host)))]);
+                    var request = new Envoy.Data.Accesslog.V3.HTTPRequestProperties { Authority = Host(host), Path = "/" };
+                    request.RequestHeaders[ListenerBuilder.LazySourceHeader] = string.Create(CultureInfo.InvariantCulture, $"{Ns(workload)}/w{workload}");
+                    batches[k % streams.Count].LogEntry.Add(new Envoy.Data.Accesslog.V3.HTTPAccessLogEntry { Request = request });
+                }
                 var sent = DateTime.UtcNow;
-                await streams[k % streams.Count].RequestStream.WriteAsync(new StreamAccessLogsMessage { HttpLogs = logs }, cancellationToken).ConfigureAwait(false);
-                pending.Add(Observe(waits, sent));
+                await Task.WhenAll(streams.Select((st, g) => batches[g].LogEntry.Count == 0
+                    ? Task.CompletedTask
+                    : st.RequestStream.WriteAsync(new StreamAccessLogsMessage { HttpLogs = batches[g] }, cancellationToken))).ConfigureAwait(false);
+                pending.AddRange(batchWaits.Select(w => Observe(w, sent)));
+                next = due;
             }
             var sendSeconds = learnClock.Elapsed.TotalSeconds;
             await Task.WhenAll(pending).ConfigureAwait(false);
