@@ -2,7 +2,7 @@ using k8s.Models;
 
 namespace Mesh.Deploy.Tests;
 
-/// <summary>The ingest gets exactly the access it needs: cluster-wide reads of its inputs and a Lease.</summary>
+/// <summary>The ingest gets exactly the access it needs: cluster-wide reads of its inputs, a patch of ServiceFence status, and a Lease.</summary>
 public sealed class RbacTests
 {
     private static readonly string[] s_readVerbs = ["get", "list", "watch"];
@@ -18,30 +18,36 @@ public sealed class RbacTests
         "microservice.slime.io/servicefences", "microservice.netease.com/servicefences",
     ];
 
+    /// <summary>The one write outside its Lease: each ServiceFence's status.domains, in both of Slime's groups.</summary>
+    private static readonly HashSet<string> s_ingestStatusPatches = ["microservice.slime.io/servicefences/status", "microservice.netease.com/servicefences/status"];
+
     [Fact]
-    public void ClusterRole_Rules_GrantExactlyTheIngestReads()
+    public void ClusterRole_Rules_GrantExactlyTheIngestReads_AndTheFenceStatusPatch()
     {
         var problems = new Problems();
         var (m, role) = Assert.Single(KubernetesManifests.OfType<V1ClusterRole>());
         var granted = new HashSet<string>();
+        var patched = new HashSet<string>();
         for (var i = 0; i < role.Rules.Count; i++)
         {
             var rule = role.Rules[i];
             var where = $"{m}: rules[{i}]";
-            problems.Check(rule.Verbs.Order().SequenceEqual(s_readVerbs.Order()),
-                $"{where}.verbs [{string.Join(", ", rule.Verbs)}], expected exactly [get, list, watch]");
+            var status = rule.Resources?.All(r => r.EndsWith("/status", StringComparison.Ordinal)) == true;
+            problems.Check(status ? rule.Verbs.SequenceEqual(["patch"]) : rule.Verbs.Order().SequenceEqual(s_readVerbs.Order()),
+                $"{where}.verbs [{string.Join(", ", rule.Verbs)}], expected exactly {(status ? "[patch] on a status subresource" : "[get, list, watch]")}");
             problems.Check(rule.ResourceNames is null or { Count: 0 } && rule.NonResourceURLs is null or { Count: 0 },
                 $"{where}: resourceNames/nonResourceURLs are not expected");
             foreach (var group in rule.ApiGroups ?? [])
             {
                 foreach (var resource in rule.Resources ?? [])
                 {
-                    problems.Check(group != "*" && resource != "*" && !resource.Contains('/', StringComparison.Ordinal),
+                    problems.Check(group != "*" && resource != "*" && (status || !resource.Contains('/', StringComparison.Ordinal)),
                         $"{where}: '{group}/{resource}' is a wildcard or subresource");
-                    granted.Add($"{group}/{resource}");
+                    (status ? patched : granted).Add($"{group}/{resource}");
                 }
             }
         }
+        problems.Check(patched.SetEquals(s_ingestStatusPatches), $"{m}: status patches granted [{string.Join(", ", patched.Order())}], expected exactly [{string.Join(", ", s_ingestStatusPatches.Order())}]");
         var extra = granted.Except(s_ingestReads).Order().ToList();
         var missing = s_ingestReads.Except(granted).Order().ToList();
         problems.Check(extra.Count == 0, $"{m}: rules grant more than the ingest needs: {string.Join(", ", extra)}");

@@ -14,6 +14,13 @@ public interface IKubeApi
     /// <paramref name="onError"/>, after which the server ends the stream; a dropped connection throws.
     /// </summary>
     IAsyncEnumerable<KubeWatchEvent> WatchAsync(KubeKind kind, string version, string resourceVersion, TimeSpan timeout, Action<Exception> onError, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Applies a JSON patch (RFC 6902) to the <c>status</c> subresource of a namespaced custom
+    /// object. Throws <see cref="k8s.Autorest.HttpOperationException"/> as the server answers (404: no
+    /// such object, or its CRD has no status subresource; 403: RBAC).
+    /// </summary>
+    Task PatchStatusAsync(KubeKind kind, string version, string ns, string name, string jsonPatch, CancellationToken cancellationToken);
 }
 
 /// <summary>A list page: the items, the list's resourceVersion and the token for the next page.</summary>

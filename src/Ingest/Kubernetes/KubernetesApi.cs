@@ -91,6 +91,13 @@ public sealed class KubernetesApi(IKubernetes client) : IKubeApi
         }
     }
 
+    public Task PatchStatusAsync(KubeKind kind, string version, string ns, string name, string jsonPatch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        return client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch(jsonPatch, V1Patch.PatchType.JsonPatch), kind.Group, version, ns, kind.Plural, name, cancellationToken: cancellationToken);
+    }
+
     private static KubeWatchEvent Event(WatchEventType type, V1ObjectMeta? meta, Func<KubeItem> item) =>
         type == WatchEventType.Bookmark ? new KubeWatchEvent(type, null, meta?.ResourceVersion) : new KubeWatchEvent(type, item(), meta?.ResourceVersion);
 

@@ -39,6 +39,7 @@ public sealed partial class KubernetesSource : BackgroundService, IKubeChangeSin
     private readonly NamespaceDebouncer _debouncer;
     private readonly ImmutableArray<KubeInformer> _informers;
     private readonly IngestLeaderElection? _election;
+    private readonly FenceStatusWriter _fenceStatus;
 
     private readonly Lock _gate = new();
     // What the informers hold now (valid objects only), by namespace; Namespace objects under their own name.
@@ -78,6 +79,23 @@ public sealed partial class KubernetesSource : BackgroundService, IKubeChangeSin
         _debouncer = new NamespaceDebouncer(_options.DebounceAfter, _options.DebounceMax, time);
         _index = new IncrementalRegistry(settings);
         _informers = [.. KubeKind.All.Select(k => new KubeInformer(k, api, this, _options.Informer, time, logger))];
+        _fenceStatus = new FenceStatusWriter(api, grains, settings, _options, time, logger, LiveFence, LiveFences);
+    }
+
+    private ServiceFence? LiveFence(string ns, string name)
+    {
+        lock (_gate)
+        {
+            return _live.GetValueOrDefault(ns)?.GetValueOrDefault(new ConfigKey(ConfigKind.ServiceFence, ns, name)) as ServiceFence;
+        }
+    }
+
+    private List<string> LiveFences()
+    {
+        lock (_gate)
+        {
+            return [.. _live.Values.SelectMany(objects => objects.Keys).Where(k => k.Kind == ConfigKind.ServiceFence).Select(k => FenceKey.From(k.Namespace, k.Name))];
+        }
     }
 
     /// <summary>Per kind: served version, objects, resourceVersion, lists, relists, watches, rejected objects.</summary>
@@ -169,7 +187,20 @@ public sealed partial class KubernetesSource : BackgroundService, IKubeChangeSin
         await _grains.GetGrain<IMeshGrain>(MeshKey.Default).SetReadyAsync(epoch).ConfigureAwait(false);
         _synced = true;
         LogReady(_logger, _index.Count, _index.Definitions, epoch);
+        var fenceStatus = _options.WriteFenceStatus ? Task.Run(() => _fenceStatus.RunAsync(stoppingToken), CancellationToken.None) : Task.CompletedTask;
+        try
+        {
+            await ApplyChangesAsync(stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await fenceStatus.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false); // ends with the term
+        }
+    }
 
+    /// <summary>Applies each namespace's changes after its debounce, and everything each resync interval, until the term ends.</summary>
+    private async Task ApplyChangesAsync(CancellationToken stoppingToken)
+    {
         var lastResync = _time.GetTimestamp();
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -242,6 +273,10 @@ public sealed partial class KubernetesSource : BackgroundService, IKubeChangeSin
                 if (inNs.GetValueOrDefault(k) is Pod { NodeName: { Length: > 0 } oldNode })
                 {
                     RemoveFromNode(oldNode, k);
+                }
+                if (k.Kind == ConfigKind.ServiceFence)
+                {
+                    _fenceStatus.Enqueue(FenceKey.From(k.Namespace, k.Name)); // its spec hosts are in its status
                 }
                 if (change.Current?.Config is { } now)
                 {

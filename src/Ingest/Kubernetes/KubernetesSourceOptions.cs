@@ -35,6 +35,15 @@ public sealed class KubernetesSourceOptions
     /// </summary>
     public bool LeaderElection { get; set; } = true;
 
+    /// <summary>Write each ServiceFence's <c>status.domains</c> back (as Slime does; the leader only). Needs patch on <c>servicefences/status</c>.</summary>
+    public bool WriteFenceStatus { get; set; } = true;
+
+    /// <summary>How often the fences whose statuses changed are written back.</summary>
+    public TimeSpan FenceStatusInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>At most this many ServiceFence status writes per <see cref="FenceStatusInterval"/> (the rest wait for the next).</summary>
+    public int FenceStatusWrites { get; set; } = 100;
+
     /// <summary>List/watch timing.</summary>
     public KubeInformerOptions Informer { get; set; } = new();
 }

@@ -76,9 +76,16 @@ public sealed class InProcessMesh : IAsyncDisposable
     }
 
     /// <summary>Starts the mesh; <paramref name="configuration"/> are extra <c>--Section:Key=value</c> settings.</summary>
-    public static async Task<InProcessMesh> StartAsync(string manifests, params string[] configuration)
+    public static Task<InProcessMesh> StartAsync(string manifests, params string[] configuration) =>
+        StartAsync(new SiloOptions(manifests, IPAddress.Loopback, FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next()), configuration);
+
+    /// <summary>Starts the mesh serving the Kubernetes API at <paramref name="kubeApi"/> (e.g. <c>FakeKubeApiServer</c>) instead of manifests.</summary>
+    public static Task<InProcessMesh> StartOnKubernetesAsync(string manifests, Uri kubeApi, params string[] configuration) =>
+        StartAsync(new SiloOptions(manifests, IPAddress.Loopback, FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next()) { KubeApi = kubeApi.ToString() }, configuration);
+
+    private static async Task<InProcessMesh> StartAsync(SiloOptions options, string[] configuration)
     {
-        var options = new SiloOptions(manifests, IPAddress.Loopback, FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());
+        var manifests = options.KubeApi ?? options.ManifestDirectory;
         var app = MeshHost.Build(options, configuration);
         await app.StartAsync();
         var mesh = new InProcessMesh(app, options);

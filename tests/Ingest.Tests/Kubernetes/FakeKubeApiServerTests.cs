@@ -392,6 +392,45 @@ public sealed class FakeKubeApiServerTests : IAsyncLifetime, IDisposable
         Assert.Equal(1, hold.Held);
     }
 
+    [Fact]
+    public async Task PatchStatus_ChangesOnlyTheStatus_MovesTheResourceVersionNotTheGeneration_AsTheRealServer()
+    {
+        // Checked against kube-apiserver v1.20 (../shared/kube-local) with a CRD declaring the status subresource.
+        var created = _server.Create("""
+            {"apiVersion":"microservice.slime.io/v1alpha1","kind":"ServiceFence","metadata":{"name":"web","namespace":"shop"},
+             "spec":{"enable":true}}
+            """);
+        const string Add = """[{"op":"add","path":"/status","value":{"domains":{"a":{"hosts":["a"],"status":"ACTIVE"}}}},{"op":"add","path":"/spec/enable","value":false}]""";
+        await _client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(new V1Patch(Add, V1Patch.PatchType.JsonPatch), "microservice.slime.io", "v1alpha1", "shop", "servicefences", "web", cancellationToken: Ct);
+        var patched = _server.Get("ServiceFence", "shop", "web", "microservice.slime.io")!;
+        Assert.Equal("ACTIVE", patched["status"]!["domains"]!["a"]!["status"]!.GetValue<string>());
+        Assert.True(patched["spec"]!["enable"]!.GetValue<bool>(), "a spec change through /status is ignored");
+        Assert.Equal(1, patched["metadata"]!["generation"]!.GetValue<long>());
+        Assert.NotEqual(Rv(created), Rv(patched));
+
+        // The same status again writes nothing: the resourceVersion stays.
+        await _client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(new V1Patch(Add, V1Patch.PatchType.JsonPatch), "microservice.slime.io", "v1alpha1", "shop", "servicefences", "web", cancellationToken: Ct);
+        Assert.Equal(Rv(patched), Rv(_server.Get("ServiceFence", "shop", "web", "microservice.slime.io")!));
+
+        // A path that is not there: 422; an object that is not there: 404.
+        var invalid = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch("""[{"op":"replace","path":"/status/x/y","value":1}]""", V1Patch.PatchType.JsonPatch), "microservice.slime.io", "v1alpha1", "shop", "servicefences", "web", cancellationToken: Ct));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, invalid.Response.StatusCode);
+        var missing = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch(Add, V1Patch.PatchType.JsonPatch), "microservice.slime.io", "v1alpha1", "shop", "servicefences", "nope", cancellationToken: Ct));
+        AssertStatus(missing, HttpStatusCode.NotFound, "NotFound");
+    }
+
+    [Fact]
+    public async Task PatchStatus_OfAKindWithoutAStatusSubresource_Is404_AsForAMissingObject()
+    {
+        _server.Create("""{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"r","namespace":"shop"},"spec":{"hosts":["r"]}}""");
+        var e = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch("""[{"op":"add","path":"/status","value":{}}]""", V1Patch.PatchType.JsonPatch), Istio, "v1", "shop", "virtualservices", "r", cancellationToken: Ct));
+        Assert.Equal(HttpStatusCode.NotFound, e.Response.StatusCode);
+        Assert.Null(_server.Get("VirtualService", "shop", "r")!["status"]);
+    }
+
     private async Task StartAsync(FakeKubeApiServerOptions options)
     {
         _server = await FakeKubeApiServer.StartAsync(options);

@@ -107,9 +107,10 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         return KubeJson.Stamped(_store.Delete(type, Scope(type, ns), name), type, type.PreferredVersion);
     }
 
-    public JsonObject? Get(string kind, string? ns, string name)
+    /// <summary>The stored object, or null; <paramref name="group"/> picks between groups serving one kind (Slime's ServiceFence).</summary>
+    public JsonObject? Get(string kind, string? ns, string name, string? group = null)
     {
-        var type = _registry.ByKind(kind);
+        var type = _registry.ByKind(kind, group);
         try
         {
             return KubeJson.Stamped(_store.Get(type, Scope(type, ns), name), type, type.PreferredVersion);

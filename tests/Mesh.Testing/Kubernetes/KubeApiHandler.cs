@@ -9,7 +9,7 @@ namespace Mesh.Testing.Kubernetes;
 
 /// <summary>
 /// The HTTP face of the fake API server: records each request, waits out any hold on it, applies queued failures, then serves
-/// discovery, get, list, create (201), replace, delete, or hands the request to <see cref="KubeWatchStreamer"/>.
+/// discovery, get, list, create (201), replace, delete, a status PATCH, or hands the request to <see cref="KubeWatchStreamer"/>.
 /// Every refusal is a Kubernetes <c>Status</c> body with the real server's code and reason.
 /// </summary>
 internal sealed class KubeApiHandler(
@@ -95,6 +95,7 @@ internal sealed class KubeApiHandler(
             "GET" => KubeApiVerb.List,
             "POST" when !item => KubeApiVerb.Create,
             "PUT" when item => KubeApiVerb.Update,
+            "PATCH" when item => KubeApiVerb.Patch,
             "DELETE" when item => KubeApiVerb.Delete,
             _ => KubeApiVerb.Unknown,
         };
@@ -154,8 +155,9 @@ internal sealed class KubeApiHandler(
         KubeApiVerb.List => ListAsync(context, route),
         KubeApiVerb.Watch => KubeWatchStreamer.StreamAsync(context, route, store, time, stopping),
         KubeApiVerb.Create => CreateAsync(context, route),
-        KubeApiVerb.Update => ReplaceAsync(context, route),
-        KubeApiVerb.Delete => WriteObjectAsync(context, 200, route, store.Delete(route.Type, route.Namespace, route.Name!)),
+        KubeApiVerb.Update when !route.Status => ReplaceAsync(context, route),
+        KubeApiVerb.Patch when route.Status => PatchStatusAsync(context, route),
+        KubeApiVerb.Delete when !route.Status => WriteObjectAsync(context, 200, route, store.Delete(route.Type, route.Namespace, route.Name!)),
         _ => throw new KubeApiException(405, $"the server does not allow this method on the requested resource ({context.Request.Method})"),
     };
 
@@ -174,6 +176,22 @@ internal sealed class KubeApiHandler(
     {
         var body = await ReadBodyAsync(context, route).ConfigureAwait(false);
         await WriteObjectAsync(context, 200, route, store.Replace(route.Type, route.Namespace, route.Name!, body)).ConfigureAwait(false);
+    }
+
+    private async Task PatchStatusAsync(HttpContext context, KubeApiRoute route)
+    {
+        var contentType = (context.Request.ContentType ?? "").Split(';')[0].Trim();
+        JsonNode? patch;
+        try
+        {
+            patch = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (JsonException e)
+        {
+            throw KubeApiException.BadRequest($"the body of the request was in an unknown format: {e.Message}");
+        }
+
+        await WriteObjectAsync(context, 200, route, store.PatchStatus(route.Type, route.Namespace, route.Name!, existing => KubeJsonPatch.Apply(existing, contentType, patch))).ConfigureAwait(false);
     }
 
     private static Task WriteObjectAsync(HttpContext context, int status, KubeApiRoute route, JsonObject obj) =>

@@ -10,5 +10,6 @@ public enum KubeApiVerb
     Watch,
     Create,
     Update,
+    Patch,
     Delete,
 }

@@ -72,6 +72,36 @@ internal sealed class KubeObjectStore(TimeProvider time, Action changed)
     }
 
     /// <summary>
+    /// A PATCH of the <c>status</c> subresource: the patch is applied to the whole object and only its
+    /// status kept (spec changes through <c>/status</c> are ignored, as on the real server); the
+    /// resourceVersion moves, the generation does not; a patch that changes nothing writes nothing.
+    /// </summary>
+    public JsonObject PatchStatus(KubeResourceType type, string? ns, string name, Func<JsonObject, JsonObject> patch)
+    {
+        lock (_gate)
+        {
+            var key = Key(type, ns, name);
+            var existing = Objects(type).GetValueOrDefault(key) ?? throw KubeApiException.NotFound(type, name);
+            var patched = patch(existing);
+            var obj = KubeJson.Copy(existing);
+            obj.Remove("status");
+            if (patched["status"] is { } status)
+            {
+                obj["status"] = status.DeepClone();
+            }
+            if (JsonNode.DeepEquals(existing, obj))
+            {
+                return existing;
+            }
+
+            KubeJson.Metadata(obj)!["resourceVersion"] = Next();
+            Objects(type)[key] = obj;
+            Record(new("MODIFIED", type, _resourceVersion, obj, existing));
+            return obj;
+        }
+    }
+
+    /// <summary>
     /// PUT semantics: 404 when missing, 409 when the body names a stale resourceVersion (an empty one
     /// updates unconditionally). An update that changes nothing writes nothing, as on the real server.
     /// </summary>

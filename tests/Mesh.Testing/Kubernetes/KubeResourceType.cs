@@ -8,7 +8,8 @@ namespace Mesh.Testing.Kubernetes;
 /// Built-in kinds list their items without <c>kind</c>/<c>apiVersion</c>; custom resources, being
 /// unstructured on the real server, keep them.
 /// </summary>
-public sealed record KubeResourceType(string Group, ImmutableArray<string> Versions, string Plural, string Kind, bool Namespaced, bool IsCustomResource = false)
+/// <remarks><see cref="HasStatus"/>: its objects have a <c>status</c> subresource (a CRD declaring <c>subresources: {status: {}}</c>); without it <c>/status</c> is a 404.</remarks>
+public sealed record KubeResourceType(string Group, ImmutableArray<string> Versions, string Plural, string Kind, bool Namespaced, bool IsCustomResource = false, bool HasStatus = false)
 {
     /// <summary>The kinds the mesh ingest watches.</summary>
     public static ImmutableArray<KubeResourceType> MeshDefaults { get; } =
@@ -25,8 +26,8 @@ public sealed record KubeResourceType(string Group, ImmutableArray<string> Versi
         Istio("sidecars", "Sidecar"),
         Istio("serviceentries", "ServiceEntry"),
         Istio("workloadentries", "WorkloadEntry"),
-        new("microservice.slime.io", ["v1alpha1"], "servicefences", "ServiceFence", Namespaced: true, IsCustomResource: true),
-        new("microservice.netease.com", ["v1alpha1"], "servicefences", "ServiceFence", Namespaced: true, IsCustomResource: true),
+        new("microservice.slime.io", ["v1alpha1"], "servicefences", "ServiceFence", Namespaced: true, IsCustomResource: true, HasStatus: true),
+        new("microservice.netease.com", ["v1alpha1"], "servicefences", "ServiceFence", Namespaced: true, IsCustomResource: true, HasStatus: true),
     ];
 
     public string PreferredVersion => Versions[0];

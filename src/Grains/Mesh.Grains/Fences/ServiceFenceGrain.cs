@@ -25,6 +25,7 @@ internal sealed partial class ServiceFenceGrain(
     private IGrainTimer? _expiry;
     private DateTimeOffset? _expiryDue;
     private bool _dirty;
+    private string? _statuses; // the hosts' statuses last marked for the write-back to Kubernetes
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -95,6 +96,18 @@ internal sealed partial class ServiceFenceGrain(
         FenceMetrics.SetHosts(this.GetPrimaryKeyString(), statuses.Count(s => s == LearnedStatus.Active), statuses.Count(s => s == LearnedStatus.ExpireWait));
     }
 
+    /// <summary>Marks this fence for the ingest's status write-back when a host's status changed (a host learned, quiet, expired).</summary>
+    private void MarkStatuses(DateTimeOffset now)
+    {
+        var statuses = string.Join(',', state.State.Learned.Values.Select(h => h.Host + "=" + (int)FenceExpiry.StatusOf(h.LastSeen, now, settings.LazyQuietPeriod)));
+        if (statuses == _statuses)
+        {
+            return;
+        }
+        _statuses = statuses;
+        _ = GrainFactory.GetGrain<IFenceStatusGrain>(IFenceStatusGrain.Key).MarkAsync(this.GetPrimaryKeyString());
+    }
+
     public Task RepublishAsync() => PublishAsync();
 
     public Task<ImmutableArray<LearnedHost>> GetAsync() => Task.FromResult(state.State.Learned.Values.ToImmutableArray());
@@ -131,6 +144,7 @@ internal sealed partial class ServiceFenceGrain(
     private void Arm(DateTimeOffset now)
     {
         CountHosts(now);
+        MarkStatuses(now);
         var next = state.State.Learned.Values
             .Select(h => FenceExpiry.NextChange(h.LastSeen, now, settings.LazyQuietPeriod))
             .Where(t => t is not null)
