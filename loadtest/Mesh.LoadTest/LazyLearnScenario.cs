@@ -23,7 +23,7 @@ internal static class LazyLearnScenario
 {
     internal sealed record Options(
         int Services = 10_000, int Endpoints = 10, int Workloads = 500, int ProxiesPerWorkload = 2, double Rate = 1000, int Events = 10_000,
-        bool Cluster = true, int Gateways = 2, double Ramp = 500, int IdleSeconds = 20, string ResultsDir = "loadtest/results");
+        bool Cluster = true, int Gateways = 2, double Ramp = 500, int IdleSeconds = 20, int SeedHosts = 0, string ResultsDir = "loadtest/results");
 
     /// <summary>Services and workloads spread over this many namespaces (<c>lt0</c>…), as a real mesh is.</summary>
     private const int Namespaces = 100;
@@ -95,6 +95,8 @@ internal static class LazyLearnScenario
             // Connect: each proxy until it holds its static host and the egress.
             Console.WriteLine($"lazy-learn: {o.Services} services × {o.Endpoints} endpoints, {o.Workloads} fenced workloads × {o.ProxiesPerWorkload} proxies, {gateways.Count} gateway(s)");
             var connectWaits = Enumerable.Range(0, count).Select(i => Task.WhenAll(Holding(i, Cluster((i / o.ProxiesPerWorkload) % o.Services)), Holding(i, EgressCluster))).ToList();
+            await target.CollectGatewayGarbageAsync(cancellationToken).ConfigureAwait(false);
+            var idleSamples = await target.SampleAsync(cancellationToken).ConfigureAwait(false);
             // A proxy's start is its slot in the ramp (the swarm starts proxy i at i / ramp, later when connects queue).
             var rampStart = DateTime.UtcNow;
             var started = await swarm.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -105,9 +107,29 @@ internal static class LazyLearnScenario
             await swarm.WaitQuietAsync(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60)).ConfigureAwait(false);
             var bytes = received.Select(b => Interlocked.Read(ref b)).Order().ToList();
             var clusters = swarm.Proxies.Select(p => p.View().Count(TypeUrls.Cluster)).Max();
-            Console.WriteLine($"  connect: {started.Started}/{count} started in {started.Elapsed.TotalSeconds:F1} s; start → fenced config {Report.Ms(connect)} ms; all held {allHeldAfterRamp:F2} s after the ramp; bytes received per proxy median {bytes[bytes.Count / 2]:N0}, at most {clusters} clusters held");
+            await target.CollectGatewayGarbageAsync(cancellationToken).ConfigureAwait(false);
+            var memory = GatewayMemory.Of(idleSamples, await target.SampleAsync(cancellationToken).ConfigureAwait(false), o.Cluster);
+            var memoryText = memory is { } m ? $"; gateway memory per lazy proxy {m.RssKbPerProxy} KB RSS, {m.HeapKbPerProxy} KB live heap ({m.Streams} streams)" : "";
+            Console.WriteLine($"  connect: {started.Started}/{count} started in {started.Elapsed.TotalSeconds:F1} s; start → fenced config {Report.Ms(connect)} ms; all held {allHeldAfterRamp:F2} s after the ramp; bytes received per proxy median {bytes[bytes.Count / 2]:N0}, at most {clusters} clusters held{memoryText}");
 
             var idleBefore = await IdleCpuAsync(target, o.IdleSeconds, cancellationToken).ConfigureAwait(false);
+            var seeded = "";
+            if (o.SeedHosts > 0)
+            {
+                var admin = target switch
+                {
+                    ClusterTarget c => c.Admin("silo"),
+                    EmbeddedTarget e => e.Admin,
+                    _ => throw new InvalidOperationException("no admin address"),
+                };
+                var seedClock = Stopwatch.StartNew();
+                var taught = await SeedAsync(admin, o, cancellationToken).ConfigureAwait(false);
+                await swarm.WaitQuietAsync(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(300)).ConfigureAwait(false);
+                var seedSeconds = seedClock.Elapsed.TotalSeconds;
+                var idleSeeded = await IdleCpuAsync(target, o.IdleSeconds, cancellationToken).ConfigureAwait(false);
+                seeded = string.Create(CultureInfo.InvariantCulture, $"{taught:N0} hosts seeded through the admin API in {seedSeconds:F1} s (pushes included); idle mesh CPU over {o.IdleSeconds} s with them: {idleSeeded:F2} CPU-s (before: {idleBefore:F2})");
+                Console.WriteLine("  seed: " + seeded);
+            }
 
             // Learning: event k teaches workload k mod W the host s(W + k / W ...) it has not learned yet.
             var channels = gateways.Select(g => GrpcChannel.ForAddress(g)).ToList();
@@ -206,9 +228,10 @@ internal static class LazyLearnScenario
             var md = new StringBuilder()
                 .AppendLine(CultureInfo.InvariantCulture, $"# lazy-learn: {o.Services} services × {o.Endpoints} endpoints, {o.Workloads} fenced workloads × {o.ProxiesPerWorkload} proxies, {gateways.Count} gateway(s)")
                 .AppendLine()
-                .AppendLine(CultureInfo.InvariantCulture, $"- connect: {started.Started}/{count} in {started.Elapsed.TotalSeconds:F1} s; start → fenced config ms {Report.Ms(connect)}; all held {allHeldAfterRamp:F2} s after the ramp; resource bytes received per proxy median {bytes[bytes.Count / 2]:N0}, max {bytes[^1]:N0}; at most {clusters} clusters held")
+                .AppendLine(CultureInfo.InvariantCulture, $"- connect: {started.Started}/{count} in {started.Elapsed.TotalSeconds:F1} s; start → fenced config ms {Report.Ms(connect)}; all held {allHeldAfterRamp:F2} s after the ramp; resource bytes received per proxy median {bytes[bytes.Count / 2]:N0}, max {bytes[^1]:N0}; at most {clusters} clusters held{memoryText}")
                 .AppendLine(CultureInfo.InvariantCulture, $"- learning: {o.Events} events at {o.Events / sendSeconds:F0}/s; report sent → each proxy holds cluster + EDS, ms: {Report.Ms(perProxy)}; → last proxy of the workload, ms: {Report.Ms(lastProxy)}; {timeouts} not held within 30 s; mesh CPU {learnCpu:F1} s over the phase ({byRole}); the gateways' mesh_fence_learn_to_push_seconds mean {gwMean:F0} ms over {gwCount:N0} observations")
-                .AppendLine(CultureInfo.InvariantCulture, $"- idle mesh CPU over {o.IdleSeconds} s: {idleBefore:F2} CPU-s before learning; {idleAfter:F2} CPU-s with {o.Events:N0} learned entries");
+                .AppendLine(CultureInfo.InvariantCulture, $"- idle mesh CPU over {o.IdleSeconds} s: {idleBefore:F2} CPU-s before learning; {idleAfter:F2} CPU-s with {o.Events:N0} learned entries{(seeded.Length > 0 ? " (and the seeded ones)" : "")}")
+                .AppendLine(seeded.Length > 0 ? "- seed: " + seeded : "");
             Directory.CreateDirectory(o.ResultsDir);
             await File.WriteAllTextAsync(Path.Combine(o.ResultsDir, stem + ".md"), md.ToString(), cancellationToken).ConfigureAwait(false);
             Console.WriteLine($"report: {Path.Combine(o.ResultsDir, stem + ".md")}");
@@ -225,6 +248,31 @@ internal static class LazyLearnScenario
                 // A temp directory left behind is harmless.
             }
         }
+    }
+
+    /// <summary>
+    /// Teaches each workload's fence <see cref="Options.SeedHosts"/> hosts the learning phase never
+    /// names, one admin call per fence (8 in flight); returns how many hosts were new.
+    /// </summary>
+    private static async Task<int> SeedAsync(Uri admin, Options o, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = admin, Timeout = TimeSpan.FromSeconds(60) };
+        var added = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, o.Workloads), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (w, ct) =>
+        {
+            var first = w + 2 + (o.Events / o.Workloads); // past the hosts the learning events teach this workload
+            var hosts = Enumerable.Range(first, o.SeedHosts).Select(j => "\"" + Host(j % o.Services) + "\"");
+            using var body = new StringContent("{\"hosts\": [" + string.Join(',', hosts) + "]}", Encoding.UTF8, "application/json");
+            using var response = await http.PostAsync(new Uri(string.Create(CultureInfo.InvariantCulture, $"/api/v1/fences/{Ns(w)}/w{w}/hosts"), UriKind.Relative), body, ct).ConfigureAwait(false);
+            var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"seeding fence {Ns(w)}/w{w}: {(int)response.StatusCode} {text}");
+            }
+            using var doc = System.Text.Json.JsonDocument.Parse(text);
+            Interlocked.Add(ref added, doc.RootElement.GetProperty("added").GetArrayLength());
+        }).ConfigureAwait(false);
+        return added;
     }
 
     /// <summary>The mesh processes' CPU seconds over <paramref name="seconds"/> of nothing happening.</summary>

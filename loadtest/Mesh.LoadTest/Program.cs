@@ -52,12 +52,14 @@ internal static class Cli
     private static readonly Dictionary<string, string> Usages = new(StringComparer.Ordinal)
     {
         ["lazy-learn"] = "Usage: Mesh.LoadTest lazy-learn [--services S] [--endpoints E] [--workloads W] [--proxies-per-workload P]\n"
-            + "                             [--rate R] [--events N] [--gateways G | --embedded] [--ramp R] [--idle-seconds T] [--results DIR]\n\n"
+            + "                             [--rate R] [--events N] [--gateways G | --embedded] [--ramp R] [--idle-seconds T] [--seed-hosts H] [--results DIR]\n\n"
             + "A lazy mesh end to end (defaults 10000 services × 10 endpoints, 500 fenced workloads × 2 sidecars, delta and\n"
             + "SotW, 2 gateways): times each proxy to its fenced config, measures the mesh's idle CPU, sends N learning events\n"
             + "(access-log entries naming a new host, round-robin over the gateways) at R per second (default 1000, 10000 events)\n"
             + "and times each from its send to every proxy of that workload holding the cluster and its EDS, then idle CPU again\n"
-            + "with every learned entry alive. Exit 1 when an event was not held within 30 s or a proxy failed to start.\n",
+            + "with every learned entry alive. --seed-hosts H first teaches each fence H more hosts through the admin API (W × H entries,\n"
+            + "for the expiry benchmark: idle CPU with 100,000 learned entries), idle CPU measured again after them.\n"
+            + "Exit 1 when an event was not held within 30 s or a proxy failed to start.\n",
         ["lazy-size"] = "Usage: Mesh.LoadTest lazy-size [--services S] [--endpoints E] [--calls C] [--results DIR]\n\n"
             + "Builds, with the grains' pure builders, the config one sidecar is served in full mode and in lazy mode\n"
             + "(a ServiceFence holding the C services it calls, and the lazy egress) in a mesh of S services × E endpoints\n"
@@ -199,6 +201,7 @@ internal static class Cli
                 "--gateways" when n > 0 => o with { Gateways = n, Cluster = true },
                 "--ramp" when d > 0 => o with { Ramp = d },
                 "--idle-seconds" when n > 0 => o with { IdleSeconds = n },
+                "--seed-hosts" when n >= 0 => o with { SeedHosts = n },
                 "--results" when value is not null => o with { ResultsDir = value },
                 "--embedded" => o with { Cluster = false },
                 _ => null!,
