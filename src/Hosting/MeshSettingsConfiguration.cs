@@ -10,7 +10,8 @@ public static class MeshSettingsConfiguration
     /// Translation settings from configuration: <c>Lazy:EgressService</c>, the FQDN of the lazy
     /// egress that fenced sidecars fall back to (default <see cref="MeshSettings.DefaultLazyEgress"/>),
     /// <c>Lazy:QuietPeriod</c>, after which a learned host that is not called expires (twice it: removed),
-    /// and <c>Lazy:AccessLogCluster</c>, the egress bootstrap's cluster for the xDS gateway (default <c>xds-grpc</c>).
+    /// <c>Lazy:AccessLogCluster</c>, the egress bootstrap's cluster for the xDS gateway (default <c>xds-grpc</c>),
+    /// and <c>Lazy:TunnelPort</c>, the egress Service port for fenced sidecars' TCP tunnels (default 15009).
     /// </summary>
     public static MeshSettings From(IConfiguration configuration)
     {
@@ -32,6 +33,15 @@ public static class MeshSettingsConfiguration
                     ["Lazy:AccessLogCluster must name the lazy egress's bootstrap cluster of the xDS server, e.g. xds-grpc"]);
             }
             settings = settings with { LazyAccessLogCluster = alsCluster.Trim() };
+        }
+        if (configuration["Lazy:TunnelPort"] is { } tunnel)
+        {
+            if (!int.TryParse(tunnel, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+            {
+                throw new Microsoft.Extensions.Options.OptionsValidationException("Lazy", typeof(MeshSettings),
+                    [$"Lazy:TunnelPort '{tunnel}' must be a port (1-65535) of the lazy egress Service, e.g. 15009"]);
+            }
+            settings = settings with { LazyTunnelPort = port };
         }
         var egress = configuration["Lazy:EgressService"];
         if (egress is null)

@@ -259,7 +259,7 @@ public sealed class LazyFenceTests : IAsyncLifetime
         var entry = Assert.Single(fencez.RootElement.GetProperty("learned").EnumerateArray());
         Assert.Equal(("ledger.bank.svc.cluster.local", "accesslog"), (entry.GetProperty("host").GetString(), entry.GetProperty("source").GetString()));
         var metrics = await _mesh.GetAsync("/metrics");
-        foreach (var (result, count) in new[] { ("reported", 1), ("repeat", 1), ("no-source", 1), ("bad-authority", 1), ("bad-source", 1), ("unknown-peer", 1) })
+        foreach (var (result, count) in new[] { ("reported", 1), ("repeat", 1), ("no-source", 1), ("ip-authority", 1), ("bad-source", 1), ("unknown-peer", 1) })
         {
             Assert.Contains($"mesh_fence_fallback_reports_total{{result=\"{result}\"}} {count}", metrics, StringComparison.Ordinal);
         }

@@ -60,5 +60,20 @@ internal static class EnvoyFilters
         TypedConfig = Any.Pack(new TcpProxy { StatPrefix = statPrefix, Cluster = cluster }),
     };
 
+    /// <summary>A tcp_proxy that tunnels the connection to <paramref name="cluster"/> as an HTTP CONNECT for <paramref name="hostname"/>, with <paramref name="headers"/> (command operators allowed).</summary>
+    public static Listeners.Filter TcpTunnel(string statPrefix, string cluster, string hostname, IEnumerable<(string Key, string Value)> headers)
+    {
+        var tunnel = new TcpProxy.Types.TunnelingConfig { Hostname = hostname };
+        foreach (var (key, value) in headers)
+        {
+            tunnel.HeadersToAdd.Add(new HeaderValueOption { Header = new HeaderValue { Key = key, Value = value }, AppendAction = HeaderValueOption.Types.HeaderAppendAction.OverwriteIfExistsOrAdd });
+        }
+        return new Listeners.Filter
+        {
+            Name = TcpProxyName,
+            TypedConfig = Any.Pack(new TcpProxy { StatPrefix = statPrefix, Cluster = cluster, TunnelingConfig = tunnel }),
+        };
+    }
+
     public static Duration ToDuration(TimeSpan value) => Duration.FromTimeSpan(value);
 }

@@ -5,6 +5,7 @@ using Envoy.Config.Route.V3;
 using Envoy.Extensions.AccessLoggers.Grpc.V3;
 using Google.Protobuf.WellKnownTypes;
 using Mesh.Model.Services;
+using Hcm = Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
 
 namespace Mesh.Model.Translation;
 
@@ -47,7 +48,8 @@ public static partial class ListenerBuilder
         }
         var namespaceMode = !string.Equals(egress.Hostname, view.Settings.LazyEgress, StringComparison.OrdinalIgnoreCase);
         var services = all.Where(s => !view.Settings.IsLazyEgressFor(s.Hostname, view.Namespace)).ToList();
-        var ports = (egress.Ports.IsDefault ? [] : egress.Ports).Where(p => p.Protocol.IsHttp()).DistinctBy(p => p.TargetPort ?? p.Port).OrderBy(p => p.Port).ToList();
+        var tunnelPort = (egress.Ports.IsDefault ? [] : egress.Ports).FirstOrDefault(p => p.Port == view.Settings.LazyTunnelPort);
+        var ports = (egress.Ports.IsDefault ? [] : egress.Ports).Where(p => p.Protocol.IsHttp() && p != tunnelPort).DistinctBy(p => p.TargetPort ?? p.Port).OrderBy(p => p.Port).ToList();
         if (ports.Count == 0)
         {
             diagnostics.Add($"The lazy egress service {egress.Hostname} serves no HTTP port: its proxies get no listeners.");
@@ -82,6 +84,11 @@ public static partial class ListenerBuilder
                 diagnostics));
         }
 
+        if (tunnelPort is not null)
+        {
+            listeners.Add(TunnelListener(tunnelPort.TargetPort ?? tunnelPort.Port, view.Settings));
+        }
+
         var own = ClusterBuilder.BuildLazyOriginalDst(view.Settings);
         var clusterNames = services
             .SelectMany(s => s.ClusterNames.IsDefault ? [] : s.ClusterNames)
@@ -89,6 +96,66 @@ public static partial class ListenerBuilder
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal);
         return new ScopeResources([.. listeners.OrderBy(l => l.Name, StringComparer.Ordinal)], [.. routes], [own], [.. clusterNames], [], [.. diagnostics]);
+    }
+
+    /// <summary>
+    /// The egress's tunnel listener (<see cref="MeshSettings.LazyTunnelPort"/>): fenced sidecars' TCP
+    /// to ports outside their fence arrives as HTTP CONNECT; the CONNECT is terminated and its bytes
+    /// go to the address the sidecar's application dialled (<c>x-envoy-original-dst-host</c>), and
+    /// the access log names the fence. Anything but a CONNECT carrying that header gets 404.
+    /// </summary>
+    private static XdsResource TunnelListener(int bind, MeshSettings settings)
+    {
+        var name = ResourceNames.OutboundListener(bind);
+        var manager = new Hcm.HttpConnectionManager
+        {
+            StatPrefix = $"lazy_egress_tunnel_{bind}",
+            UpgradeConfigs = { new Hcm.HttpConnectionManager.Types.UpgradeConfig { UpgradeType = "CONNECT" } },
+            RouteConfig = new RouteConfiguration
+            {
+                Name = $"lazy_egress_tunnel_{bind}",
+                VirtualHosts =
+                {
+                    new VirtualHost
+                    {
+                        Name = "lazy_egress_tunnel",
+                        Domains = { "*" },
+                        Routes =
+                        {
+                            new Route
+                            {
+                                Name = "tunnel_original_dst",
+                                Match = new RouteMatch
+                                {
+                                    ConnectMatcher = new RouteMatch.Types.ConnectMatcher(),
+                                    Headers = { new HeaderMatcher { Name = OriginalDestinationHeader, PresentMatch = true } },
+                                },
+                                Route_ = new RouteAction
+                                {
+                                    Cluster = ResourceNames.LazyOriginalDstCluster,
+                                    Timeout = new Duration(),
+                                    UpgradeConfigs =
+                                    {
+                                        new RouteAction.Types.UpgradeConfig { UpgradeType = "CONNECT", ConnectConfig = new RouteAction.Types.UpgradeConfig.Types.ConnectConfig() },
+                                    },
+                                },
+                            },
+                            new Route { Name = "no_route", Match = new RouteMatch { Prefix = "/" }, DirectResponse = new DirectResponseAction { Status = 404 } },
+                        },
+                    },
+                },
+            },
+        };
+        manager.AccessLog.Add(FallbackAccessLog(settings));
+        manager.HttpFilters.Add(EnvoyFilters.Router());
+        return XdsResource.From(TypeUrls.Listener, name, new Listener
+        {
+            Name = name,
+            Address = EnvoyFilters.SocketAddress(AnyAddress, bind),
+            BindToPort = true,
+            TrafficDirection = TrafficDirection.Outbound,
+            FilterChains = { new FilterChain { Filters = { EnvoyFilters.Network(manager) } } },
+        });
     }
 
     /// <summary>The egress's last virtual host: to the original destination when the fallback named it, else 404.</summary>

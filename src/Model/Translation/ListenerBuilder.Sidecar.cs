@@ -74,7 +74,9 @@ public static partial class ListenerBuilder
 
         AddVipListeners(services, listeners, diagnostics);
         var catchAll = view.Settings.AllowAnyOutbound ? ResourceNames.PassthroughCluster : ResourceNames.BlackHoleCluster;
-        listeners.Add(VirtualOutbound(catchAll));
+        // An egress Service without the tunnel port is a choice (TCP keeps Istio's catch-all), not an error.
+        var tunnel = egress is null ? null : LazyTunnel(egress, view.Settings);
+        listeners.Add(VirtualOutbound(catchAll, tunnel is null ? null : (tunnel, view.Fence!)));
 
         var ownClusters = new List<XdsResource> { ClusterBuilder.BuildPassthrough(view.Settings), ClusterBuilder.BuildBlackHole(view.Settings) };
         var clusterNames = services
@@ -268,7 +270,22 @@ public static partial class ListenerBuilder
         }
     }
 
-    private static XdsResource VirtualOutbound(string catchAllCluster)
+    /// <summary>The cluster of the lazy egress's tunnel port (<see cref="MeshSettings.LazyTunnelPort"/>), or null when its Service has none.</summary>
+    private static string? LazyTunnel(ScopeService egress, MeshSettings settings) =>
+        (egress.Ports.IsDefault ? [] : egress.Ports).Any(p => p.Port == settings.LazyTunnelPort)
+            ? ResourceNames.OutboundCluster(settings.LazyTunnelPort, null, egress.Hostname)
+            : null;
+
+    /// <summary>
+    /// A fenced sidecar's TCP to a port outside its fence: tunnelled to the lazy egress as an HTTP
+    /// CONNECT for the address the application dialled, with the fence named (the egress's access
+    /// log sees it), so the first connection succeeds one hop longer, as its HTTP calls do.
+    /// </summary>
+    private static Filter LazyTunnelProxy(string cluster, string fence) =>
+        EnvoyFilters.TcpTunnel("lazy_egress_tunnel", cluster, "%DOWNSTREAM_LOCAL_ADDRESS%",
+            [(OriginalDestinationHeader, "%DOWNSTREAM_LOCAL_ADDRESS%"), (LazySourceHeader, fence)]);
+
+    private static XdsResource VirtualOutbound(string catchAllCluster, (string Cluster, string Fence)? tunnel = null)
     {
         var listener = new Listener
         {
@@ -278,7 +295,11 @@ public static partial class ListenerBuilder
             TrafficDirection = TrafficDirection.Outbound,
             FilterChains =
             {
-                new FilterChain { Name = "virtualOutbound-catchall-tcp", Filters = { EnvoyFilters.TcpProxy(catchAllCluster, catchAllCluster) } },
+                new FilterChain
+                {
+                    Name = "virtualOutbound-catchall-tcp",
+                    Filters = { tunnel is var (cluster, fence) ? LazyTunnelProxy(cluster, fence) : EnvoyFilters.TcpProxy(catchAllCluster, catchAllCluster) },
+                },
             },
         };
         return XdsResource.From(TypeUrls.Listener, ResourceNames.VirtualOutbound, listener);

@@ -32,6 +32,13 @@ public sealed record MeshSettings(
     /// <summary>The namespace-mode egress of <paramref name="ns"/>: the configured egress's name in that namespace.</summary>
     public string LazyEgressIn(string ns) => $"{LazyEgress.Split('.')[0]}.{ns}.svc.{DomainSuffix}";
 
+    /// <summary>
+    /// The lazy egress Service port that takes fenced sidecars' TCP on ports outside their fence
+    /// (<c>Lazy:TunnelPort</c>, default 15009): HTTP CONNECT to the address the application dialled.
+    /// Without such a port on the egress Service, that TCP keeps Istio's passthrough.
+    /// </summary>
+    public int LazyTunnelPort { get; init; } = 15009;
+
     /// <summary>A learned host quiet this long goes EXPIREWAIT, and after twice this long EXPIRE (<c>Lazy:QuietPeriod</c>).</summary>
     public TimeSpan LazyQuietPeriod { get; init; } = TimeSpan.FromHours(1);
 }

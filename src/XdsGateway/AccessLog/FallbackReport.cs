@@ -11,7 +11,7 @@ public static class FallbackReport
 {
     /// <summary>
     /// The fence key (<c>NAMESPACE/SERVICE</c>) and host of an entry, or the reason it is skipped:
-    /// <c>no-source</c>, <c>bad-source</c>, <c>no-authority</c>, <c>bad-authority</c>,
+    /// <c>no-source</c>, <c>bad-source</c>, <c>no-authority</c>, <c>ip-authority</c> (a call by address, e.g. a TCP tunnel), <c>bad-authority</c>,
     /// <c>foreign-namespace</c> (a per-namespace egress reporting another namespace's fence).
     /// </summary>
     public static (string? Fence, string? Host, string? Skip) Read(string? source, string? authority, string callerNamespace, string egressNamespace, string domainSuffix)
@@ -34,8 +34,30 @@ public static class FallbackReport
         {
             return (null, null, "no-authority");
         }
+        if (IsAddress(authority))
+        {
+            // A call by address (a fenced sidecar's TCP tunnel is one: its authority is the IP:port
+            // dialled): served through the egress, but an address names no host to learn.
+            return (null, null, "ip-authority");
+        }
         var host = HostOf(authority, ns, domainSuffix);
         return host is null || FencePolicy.CheckLearnedHost(host) is not null ? (null, null, "bad-authority") : (source, host, null);
+    }
+
+    /// <summary>An authority that is an IP literal, with or without a port.</summary>
+    public static bool IsAddress(string authority)
+    {
+        var host = authority.Trim();
+        if (host.StartsWith('['))
+        {
+            return true;
+        }
+        var colon = host.LastIndexOf(':');
+        if (colon >= 0 && host.IndexOf(':') == colon)
+        {
+            host = host[..colon];
+        }
+        return System.Net.IPAddress.TryParse(host, out _);
     }
 
     /// <summary>

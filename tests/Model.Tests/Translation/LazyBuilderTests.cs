@@ -5,6 +5,7 @@ using Envoy.Config.Route.V3;
 using Envoy.Extensions.AccessLoggers.Grpc.V3;
 using Envoy.Extensions.Filters.Http.OnDemand.V3;
 using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
+using Envoy.Extensions.Filters.Network.TcpProxy.V3;
 using Mesh.Model.Services;
 using Mesh.Model.Translation;
 using Mesh.Testing;
@@ -26,6 +27,11 @@ public sealed class LazyBuilderTests
     }
 
     private static MeshServicePort Http(int port, int? target = null) => new("http", port, Protocol.Http, target ?? port);
+
+    private static MeshServicePort Tunnel() => new("tcp-tunnel", 15009, Protocol.Tcp, 15009);
+
+    private static TcpProxy CatchAll(ScopeResources built) =>
+        Parse<Listener>(built.Listeners.Single(l => l.Name == ResourceNames.VirtualOutbound)).FilterChains.Single().Filters.Single().TypedConfig.Unpack<TcpProxy>();
 
     private static T Parse<T>(XdsResource resource) => (T)EnvoyJson.Parse(resource);
 
@@ -159,5 +165,58 @@ public sealed class LazyBuilderTests
         var manager = Manager(Parse<Listener>(ListenerBuilder.BuildSidecarOutbound(view).Listeners.Single(l => l.Name == "0.0.0.0_80")));
 
         Assert.Equal(["envoy.filters.http.router"], manager.HttpFilters.Select(f => f.Name));
+    }
+    [Fact]
+    public void FencedSidecar_TcpOnAPortOutsideItsFence_IsTunnelledToTheEgressAsConnectForTheDialledAddress()
+    {
+        var view = new ScopeView("shop", [Service("mesh-lazy-egress", "mesh-system", Http(80), Tunnel()), Service("cart", "shop", Http(80))], [], Settings, "shop/web");
+        var built = ListenerBuilder.BuildSidecarOutbound(view);
+
+        var proxy = CatchAll(built);
+        Assert.Equal($"outbound|15009||{ClusterEgress}", proxy.Cluster);
+        Assert.Contains(proxy.Cluster, built.ClusterNames);
+        Assert.Equal("%DOWNSTREAM_LOCAL_ADDRESS%", proxy.TunnelingConfig.Hostname);
+        Assert.Equal(
+            [(ListenerBuilder.OriginalDestinationHeader, "%DOWNSTREAM_LOCAL_ADDRESS%"), (ListenerBuilder.LazySourceHeader, "shop/web")],
+            proxy.TunnelingConfig.HeadersToAdd.Select(h => (h.Header.Key, h.Header.Value)));
+        Assert.Empty(built.Diagnostics);
+    }
+
+    [Fact]
+    public void FencedSidecar_EgressWithoutTheTunnelPort_KeepsThePassthrough_UnfencedAlwaysDoes()
+    {
+        var noTunnel = ListenerBuilder.BuildSidecarOutbound(new ScopeView("shop", [Service("mesh-lazy-egress", "mesh-system", Http(80)), Service("cart", "shop", Http(80))], [], Settings, "shop/web"));
+        Assert.Equal(ResourceNames.PassthroughCluster, CatchAll(noTunnel).Cluster);
+        Assert.Null(CatchAll(noTunnel).TunnelingConfig);
+        Assert.Empty(noTunnel.Diagnostics); // a choice, not an error: no warning per scope build
+
+        var unfenced = ListenerBuilder.BuildSidecarOutbound(new ScopeView("shop", [Service("mesh-lazy-egress", "mesh-system", Http(80), Tunnel()), Service("cart", "shop", Http(80))], [], Settings));
+        Assert.Equal(ResourceNames.PassthroughCluster, CatchAll(unfenced).Cluster);
+        Assert.Null(CatchAll(unfenced).TunnelingConfig);
+    }
+
+    [Fact]
+    public void Egress_TunnelPort_TerminatesConnectToTheDialledAddress_LogsTheFence_AndIsNoHttpPort()
+    {
+        var built = ListenerBuilder.BuildLazyEgress(EgressView("mesh-system",
+            Service("mesh-lazy-egress", "mesh-system", Http(80, 8080), Tunnel()), Service("cart", "shop", Http(80))));
+
+        Assert.Equal(["0.0.0.0_15009", "0.0.0.0_8080"], built.Listeners.Select(l => l.Name));
+        Assert.Single(built.Routes); // the tunnel's route is its own, inline: not a spliced HTTP route
+        var listener = Parse<Listener>(built.Listeners.Single(l => l.Name == "0.0.0.0_15009"));
+        Assert.True(listener.BindToPort);
+        var manager = Manager(listener);
+        Assert.Equal(["CONNECT"], manager.UpgradeConfigs.Select(u => u.UpgradeType));
+        Assert.Equal(ListenerBuilder.LazySourceHeader, manager.AccessLog.Single().Filter.HeaderFilter.Header.Name);
+        var routes = manager.RouteConfig.VirtualHosts.Single().Routes;
+        var tunnel = routes[0];
+        Assert.NotNull(tunnel.Match.ConnectMatcher);
+        Assert.Equal(ListenerBuilder.OriginalDestinationHeader, tunnel.Match.Headers.Single().Name);
+        Assert.Equal(ResourceNames.LazyOriginalDstCluster, tunnel.Route_.Cluster);
+        var upgrade = tunnel.Route_.UpgradeConfigs.Single();
+        Assert.Equal("CONNECT", upgrade.UpgradeType);
+        Assert.NotNull(upgrade.ConnectConfig); // terminated: the bytes go on as TCP
+        Assert.Equal(404u, routes[1].DirectResponse.Status);
+        Assert.Contains(ResourceNames.LazyOriginalDstCluster, built.ClusterNames);
     }
 }

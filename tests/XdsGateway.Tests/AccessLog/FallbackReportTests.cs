@@ -27,7 +27,9 @@ public sealed class FallbackReportTests
     [InlineData("shop", "ledger.bank:80", "mesh-system", null, null, "bad-source")]
     [InlineData("shop/web/x", "ledger.bank:80", "mesh-system", null, null, "bad-source")]
     [InlineData("shop/web", "", "mesh-system", null, null, "no-authority")]
-    [InlineData("shop/web", "10.0.0.1", "mesh-system", null, null, "bad-authority")]
+    [InlineData("shop/web", "10.0.0.1", "mesh-system", null, null, "ip-authority")]
+    [InlineData("shop/web", "10.96.3.4:5432", "mesh-system", null, null, "ip-authority")] // a fenced sidecar's TCP tunnel
+    [InlineData("shop/web", "[fd00::1]:80", "mesh-system", null, null, "ip-authority")]
     [InlineData("shop/web", "bad_host.bank", "mesh-system", null, null, "bad-authority")]
     // A per-namespace egress (Slime's namespace mode) reports its own namespace's fences only.
     [InlineData("shop/web", "ledger.bank", "shop", "shop/web", "ledger.bank.svc.cluster.local", null)]
