@@ -20,13 +20,7 @@ public sealed class FencePolicyTests
         $"{name}.{ns}.svc.cluster.local", ns, [new MeshServicePort("http", 80, Protocol.Http, 8080)], ["10.96.0.1"],
         ServiceOrigin.Kubernetes, Resolution.Static, [], selector ?? Bookinfo.Map(("app", name)), labels);
 
-    private static ServiceFence Fence(string yamlSpec) => YamlFixtures.ParseSingle<ServiceFence>($"""
-        apiVersion: microservice.slime.io/v1alpha1
-        kind: ServiceFence
-        metadata: {"{"}name: web, namespace: shop{"}"}
-        spec:
-        {yamlSpec}
-        """);
+    private static ServiceFence Fence(string yamlSpec) => FenceFixtures.Web(yamlSpec);
 
     [Fact]
     public void Admits_StaticFqdn_NamespaceWildcard_AndNamespaceSelector_ButNothingElse()

@@ -1,6 +1,5 @@
 using Mesh.Model.Config;
 using Mesh.Model.Fences;
-using Mesh.Model.Tests.Config;
 
 namespace Mesh.Model.Tests.Fences;
 
@@ -10,13 +9,7 @@ public sealed class FenceStatusTests
     private static readonly DateTimeOffset Now = new(2026, 12, 3, 12, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Quiet = TimeSpan.FromHours(1);
 
-    private static ServiceFence Fence(string yamlSpec) => YamlFixtures.ParseSingle<ServiceFence>($"""
-        apiVersion: microservice.slime.io/v1alpha1
-        kind: ServiceFence
-        metadata: {"{"}name: web, namespace: shop{"}"}
-        spec:
-        {yamlSpec}
-        """);
+    private static ServiceFence Fence(string yamlSpec) => FenceFixtures.Web(yamlSpec);
 
     [Fact]
     public void Domains_SpecHostsByStrategy_LearnedHostsByQuietTime_TheSpecWinsForAHostInBoth()
