@@ -107,7 +107,7 @@ public sealed class FakeProxyWatch : IProxyWatch
         }
     }
 
-    public void ReportSent(string typeUrl, string version, string nonce) => Add(_sent, (typeUrl, version, nonce));
+    public void ReportSent(string typeUrl, string version, string nonce, ResolvedResources sent) => Add(_sent, (typeUrl, version, nonce));
 
     public void ReportAck(string typeUrl, string version) => Add(_acks, (typeUrl, version));
 

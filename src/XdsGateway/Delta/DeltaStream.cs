@@ -283,7 +283,7 @@ internal sealed partial class DeltaStream(
         state.VersionSent = version;
         state.InFlight = true;
         state.RespondOnce = false;
-        Watch.ReportSent(state.TypeUrl, version, nonce);
+        Watch.ReportSent(state.TypeUrl, version, nonce, resolved);
         Callbacks.OnResponseSent(Node, state.TypeUrl, updates.Count, bytes);
         LogSent(logger, Node.Id, state.TypeUrl, version, nonce, updates.Count, removed.Length);
     }

@@ -366,17 +366,11 @@ public sealed class GrainProxyWatch : IProxyWatch
         return new ResolvedResources(complete, builder.ToImmutable());
     }
 
-    public void ReportSent(string typeUrl, string version, string nonce)
+    public void ReportSent(string typeUrl, string version, string nonce, ResolvedResources sent)
     {
-        // What the stream last resolved, which the response was built from; resolving again here
-        // could compute a set this stream never sent, and would wait on a peer's resolution.
-        ResolvedResources? last;
-        lock (_cacheGate)
-        {
-            last = _resolved[Slot(typeUrl)].Result;
-        }
-        var resolved = (last ?? ResolvedResources.Empty).Resources;
-        UpdateSync(typeUrl, s => s with { Sent = version, LastSentResources = resolved });
+        // The set the response was built from: the stream's cached resolution may already be a newer
+        // one (or none, when a change invalidated it while it was computed).
+        UpdateSync(typeUrl, s => s with { Sent = version, LastSentResources = sent.Resources });
         _owner.Report(this, new ProxyEvent(ProxyEventKind.Sent, typeUrl, version, null));
     }
 

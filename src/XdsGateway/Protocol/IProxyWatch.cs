@@ -19,8 +19,8 @@ public interface IProxyWatch : IAsyncDisposable
     /// </summary>
     ValueTask<ResolvedResources> ResolveAsync(string typeUrl);
 
-    /// <summary>Records that a response was sent (for /debug/syncz).</summary>
-    void ReportSent(string typeUrl, string version, string nonce);
+    /// <summary>Records that a response was sent (for /debug/syncz and config_dump): <paramref name="sent"/> is the set it was built from, which the stream now holds.</summary>
+    void ReportSent(string typeUrl, string version, string nonce, ResolvedResources sent);
 
     /// <summary>Records an ACK of a version.</summary>
     void ReportAck(string typeUrl, string version);

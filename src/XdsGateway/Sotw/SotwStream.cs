@@ -198,7 +198,7 @@ internal sealed partial class SotwStream(
             endpoints.Watched = endpoints.Watched with { AlwaysRespond = true };
         }
 
-        Watch.ReportSent(typeUrl, version, nonce);
+        Watch.ReportSent(typeUrl, version, nonce, resolved);
         Callbacks.OnResponseSent(Node, typeUrl, send.Count, bytes);
         LogSent(logger, Node.Id, typeUrl, version, nonce, send.Count);
     }

@@ -196,4 +196,27 @@ public sealed class GrainProxyWatchTests : IAsyncLifetime, IDisposable
         Assert.Empty(woken);
         Assert.Equal([V2], (await watch.ResolveAsync(TypeUrls.Endpoint)).Resources.Keys);
     }
+    [Fact]
+    public async Task ReportSent_RecordsTheSetTheResponseWasBuiltFrom_NotTheStreamsLaterResolution()
+    {
+        await using var watch = await OpenProxylessAsync();
+        watch.SetSubscription(TypeUrls.Cluster, Subscription.WildcardOnly);
+        var sent = await ResolveCompleteAsync(watch, TypeUrls.Cluster);
+        Assert.Contains(ClusterB, sent.Resources.Keys);
+
+        // A change lands between building the response and recording it: the stream's cached
+        // resolution is now of the new scope (b gone), but config_dump must show what was sent.
+        var changed = new ScopeSnapshot(Grains.Keys.ScopeKey.From(ScopeIdentity.Shared(ProxyKind.Proxyless, Ns, null)), "v2", true, [], [], [], [V1, V2], [],
+            [ResourceNames.HostPort(HostA, 80)], Sequence: DateTime.UtcNow.Ticks);
+        _grains.SetScope(changed);
+        await _watcher.OnScopeChangedAsync(changed);
+        var later = await ResolveCompleteAsync(watch, TypeUrls.Cluster);
+        Assert.DoesNotContain(ClusterB, later.Resources.Keys);
+
+        watch.ReportSent(TypeUrls.Cluster, sent.Version, "nonce-1", sent);
+
+        var state = watch.SyncStates.Single(x => x.TypeUrl == TypeUrls.Cluster);
+        Assert.Equal(sent.Version, state.Sent);
+        Assert.Equal(sent.Resources.Keys, state.LastSentResources.Keys);
+    }
 }
