@@ -66,7 +66,7 @@ internal static class EnvoyFilters
         var tunnel = new TcpProxy.Types.TunnelingConfig { Hostname = hostname };
         foreach (var (key, value) in headers)
         {
-            tunnel.HeadersToAdd.Add(new HeaderValueOption { Header = new HeaderValue { Key = key, Value = value }, AppendAction = HeaderValueOption.Types.HeaderAppendAction.OverwriteIfExistsOrAdd });
+            tunnel.HeadersToAdd.Add(SetHeader(key, value));
         }
         return new Listeners.Filter
         {
@@ -74,6 +74,13 @@ internal static class EnvoyFilters
             TypedConfig = Any.Pack(new TcpProxy { StatPrefix = statPrefix, Cluster = cluster, TunnelingConfig = tunnel }),
         };
     }
+
+    /// <summary>A header added to a request, replacing any value the client sent (command operators allowed in <paramref name="value"/>).</summary>
+    public static HeaderValueOption SetHeader(string key, string value) => new()
+    {
+        Header = new HeaderValue { Key = key, Value = value },
+        AppendAction = HeaderValueOption.Types.HeaderAppendAction.OverwriteIfExistsOrAdd,
+    };
 
     public static Duration ToDuration(TimeSpan value) => Duration.FromTimeSpan(value);
 }

@@ -210,16 +210,8 @@ public static partial class ListenerBuilder
         // Overwrites whatever the application sent: the egress's access log names the real fence, and
         // the egress can reach what the application dialled (a short name of another namespace than
         // the egress's own does not match its virtual hosts).
-        route.RequestHeadersToAdd.Add(new HeaderValueOption
-        {
-            Header = new HeaderValue { Key = LazySourceHeader, Value = fence },
-            AppendAction = HeaderValueOption.Types.HeaderAppendAction.OverwriteIfExistsOrAdd,
-        });
-        route.RequestHeadersToAdd.Add(new HeaderValueOption
-        {
-            Header = new HeaderValue { Key = OriginalDestinationHeader, Value = "%DOWNSTREAM_LOCAL_ADDRESS%" },
-            AppendAction = HeaderValueOption.Types.HeaderAppendAction.OverwriteIfExistsOrAdd,
-        });
+        route.RequestHeadersToAdd.Add(EnvoyFilters.SetHeader(LazySourceHeader, fence));
+        route.RequestHeadersToAdd.Add(EnvoyFilters.SetHeader(OriginalDestinationHeader, "%DOWNSTREAM_LOCAL_ADDRESS%"));
         return new VirtualHost { Name = "lazy_egress", Domains = { "*" }, Routes = { route } };
     }
 

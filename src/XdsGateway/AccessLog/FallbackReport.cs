@@ -66,11 +66,11 @@ public static class FallbackReport
     /// </summary>
     public static string? HostOf(string authority, string ns, string domainSuffix)
     {
-        var host = authority.Trim().ToLowerInvariant();
-        if (host.StartsWith('['))
+        if (IsAddress(authority))
         {
-            return null; // an IPv6 literal
+            return null;
         }
+        var host = authority.Trim().ToLowerInvariant();
         var colon = host.LastIndexOf(':');
         if (colon >= 0)
         {

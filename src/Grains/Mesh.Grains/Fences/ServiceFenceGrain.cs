@@ -90,21 +90,18 @@ internal sealed partial class ServiceFenceGrain(
     }
 
     /// <summary>Publishes this fence's learned hosts by status to <c>mesh_fence_hosts</c>.</summary>
-    private void CountHosts(DateTimeOffset now)
-    {
-        var statuses = state.State.Learned.Values.Select(h => FenceExpiry.StatusOf(h.LastSeen, now, settings.LazyQuietPeriod)).ToList();
-        FenceMetrics.SetHosts(this.GetPrimaryKeyString(), statuses.Count(s => s == LearnedStatus.Active), statuses.Count(s => s == LearnedStatus.ExpireWait));
-    }
+    private void CountHosts(List<(string Host, LearnedStatus Status)> statuses) =>
+        FenceMetrics.SetHosts(this.GetPrimaryKeyString(), statuses.Count(s => s.Status == LearnedStatus.Active), statuses.Count(s => s.Status == LearnedStatus.ExpireWait));
 
     /// <summary>Marks this fence for the ingest's status write-back when a host's status changed (a host learned, quiet, expired).</summary>
-    private void MarkStatuses(DateTimeOffset now)
+    private void MarkStatuses(List<(string Host, LearnedStatus Status)> statuses)
     {
-        var statuses = string.Join(',', state.State.Learned.Values.Select(h => h.Host + "=" + (int)FenceExpiry.StatusOf(h.LastSeen, now, settings.LazyQuietPeriod)));
-        if (statuses == _statuses)
+        var signature = string.Join(',', statuses.Select(s => s.Host + "=" + (int)s.Status));
+        if (signature == _statuses)
         {
             return;
         }
-        _statuses = statuses;
+        _statuses = signature;
         _ = GrainFactory.GetGrain<IFenceStatusGrain>(IFenceStatusGrain.Key).MarkAsync(this.GetPrimaryKeyString());
     }
 
@@ -143,8 +140,9 @@ internal sealed partial class ServiceFenceGrain(
     /// <summary>Sets the timer for the earliest status change of any learned host; none when nothing is learned (the grain may then deactivate).</summary>
     private void Arm(DateTimeOffset now)
     {
-        CountHosts(now);
-        MarkStatuses(now);
+        var statuses = state.State.Learned.Values.Select(h => (h.Host, FenceExpiry.StatusOf(h.LastSeen, now, settings.LazyQuietPeriod))).ToList();
+        CountHosts(statuses);
+        MarkStatuses(statuses);
         var next = state.State.Learned.Values
             .Select(h => FenceExpiry.NextChange(h.LastSeen, now, settings.LazyQuietPeriod))
             .Where(t => t is not null)
