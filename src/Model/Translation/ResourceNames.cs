@@ -37,16 +37,31 @@ public static class ResourceNames
     /// <summary>Parses <c>outbound|PORT|SUBSET|FQDN</c>; false for any other name.</summary>
     public static bool TryParseOutbound(string name, out int port, out string subset, out string host)
     {
+        // Read on every resolution of every name a proxy holds: no split, only the parts kept are allocated.
         port = 0;
         subset = host = "";
-        var parts = name.Split('|');
-        if (parts.Length != 4 || parts[0] != "outbound" || !int.TryParse(parts[1], out port))
+        const string prefix = "outbound|";
+        if (!name.StartsWith(prefix, StringComparison.Ordinal))
         {
             return false;
         }
-        subset = parts[2];
-        host = parts[3];
-        return host.Length > 0;
+        var rest = name.AsSpan(prefix.Length);
+        var first = rest.IndexOf('|');
+        if (first < 0 || !int.TryParse(rest[..first], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out port))
+        {
+            port = 0;
+            return false;
+        }
+        rest = rest[(first + 1)..];
+        var second = rest.IndexOf('|');
+        if (second < 0 || rest[(second + 1)..].Contains('|') || second == rest.Length - 1)
+        {
+            port = 0;
+            return false;
+        }
+        subset = second == 0 ? "" : rest[..second].ToString();
+        host = rest[(second + 1)..].ToString();
+        return true;
     }
 
     /// <summary>Parses <c>FQDN:PORT</c> (a proxyless listener or route name); false for anything else.</summary>
