@@ -24,6 +24,7 @@ public sealed class XdsMetrics : IXdsCallbacks
     private readonly Counter<long> _statusReports;
     private readonly Counter<long> _refused;
     private readonly Counter<long> _loadFailures;
+    private readonly Counter<long> _resolutions;
     private readonly Counter<long> _renewalRefetches;
     private readonly Counter<long> _onDemand;
     private readonly Counter<long> _fallbackReports;
@@ -52,6 +53,8 @@ public sealed class XdsMetrics : IXdsCallbacks
         _statusReports = Meter.CreateCounter<long>("xds_status_reports", description: "Batched sent/ACK/NACK status calls to ProxyGrains (one per proxy with news per flush).");
         _refused = Meter.CreateCounter<long>("xds_requests_refused", description: "Requests that exceeded a subscription limit and ended their stream with RESOURCE_EXHAUSTED, by type and limit (S-05).");
         _renewalRefetches = Meter.CreateCounter<long>("xds_lease_renewal_refetches", description: "Lease renewals that found a grain's resources changed from what the gateway held (a missed notification repaired), by grain.");
+        _resolutions = Meter.CreateCounter<long>("xds_resolutions",
+            description: "Resolved sets built for streams, by type and how: whole (every name resolved) or patch (changed names applied to the set held); shared by a scope's streams, so one per change, not per stream.");
         _loadFailures = Meter.CreateCounter<long>("xds_grain_load_failures", description: "Failed fetches of a workload, scope or service from the grains, by grain; the gateway retries and the streams waiting stay open.");
         Meter.CreateObservableGauge("xds_connections", () => Interlocked.Read(ref _connections), description: "Open streams.");
     }
@@ -103,6 +106,10 @@ public sealed class XdsMetrics : IXdsCallbacks
         _refused.Add(1, TypeTag(typeUrl), new KeyValuePair<string, object?>("limit", limit));
 
     private static KeyValuePair<string, object?> TypeTag(string typeUrl) => new("type", TypeUrls.ShortName(typeUrl));
+
+    /// <summary>A stream's set of <paramref name="typeUrl"/> built (<paramref name="how"/>: whole or patch).</summary>
+    public void OnResolution(string typeUrl, string how) =>
+        _resolutions.Add(1, TypeTag(typeUrl), new KeyValuePair<string, object?>("how", how));
 
     /// <summary>On-demand CDS: <paramref name="count"/> hosts a fenced sidecar subscribed outside its fence, and what became of them.</summary>
     public void OnOnDemandClusters(string result, int count) =>

@@ -52,6 +52,22 @@ public sealed partial class GrainConfigWatcher(
         }
     }
 
+    private long _wholeResolutions;
+    private long _patchedResolutions;
+
+    /// <summary>Sets resolved name by name (see <see cref="OnResolved"/>).</summary>
+    internal long WholeResolutions => Interlocked.Read(ref _wholeResolutions);
+
+    /// <summary>Sets made by applying changed names to a set held.</summary>
+    internal long PatchedResolutions => Interlocked.Read(ref _patchedResolutions);
+
+    /// <summary>A stream's set of <paramref name="typeUrl"/> was built whole or patched (<c>xds_resolutions_total</c>).</summary>
+    internal void OnResolved(string typeUrl, bool patch)
+    {
+        Interlocked.Increment(ref patch ? ref _patchedResolutions : ref _wholeResolutions);
+        metrics.OnResolution(typeUrl, patch ? "patch" : "whole");
+    }
+
     internal int ServiceEntryCount
     {
         get
@@ -198,7 +214,7 @@ public sealed partial class GrainConfigWatcher(
     public Task OnScopeChangedAsync(ScopeSnapshot snapshot)
     {
         List<GrainProxyWatch> affected;
-        int changed;
+        ScopeChange changed;
         lock (_lock)
         {
             if (!_scopes.TryGetValue(snapshot.ScopeKey, out var entry))
@@ -208,14 +224,16 @@ public sealed partial class GrainConfigWatcher(
             changed = entry.Update(snapshot);
             affected = [.. entry.Watches];
         }
-        if (changed == 0)
+        if (changed.Types == 0)
         {
             return Task.CompletedTask; // e.g. a diagnostics-only change, or a renewal's re-fetch
         }
+        // The scope's streams patch the changed names into their sets, each patch made once for all of them.
+        var memo = new PatchMemo();
         foreach (var w in affected)
         {
             UpdateHosts(w);
-            w.OnScopeChanged(changed);
+            w.OnScopeChanged(changed, memo);
         }
         return Task.CompletedTask;
     }

@@ -79,8 +79,13 @@ public sealed class GrainProxyWatch : IProxyWatch
 
     public void SetSubscription(string typeUrl, Subscription subscription)
     {
-        Volatile.Write(ref _subscriptions[Slot(typeUrl)], subscription);
-        Invalidate(typeUrl);
+        var old = Interlocked.Exchange(ref _subscriptions[Slot(typeUrl)], subscription);
+        // A delta client subscribing one more name (a learned cluster's endpoints) gets that name
+        // resolved into the set it holds, not every name again; a large change is resolved whole.
+        if (SubscriptionChange(old, subscription) is not { } names || !TryPatch(typeUrl, names, subscription, memo: null, membership: true))
+        {
+            Invalidate(typeUrl);
+        }
         _owner.UpdateHosts(this);
         if (typeUrl == TypeUrls.Cluster)
         {
@@ -90,6 +95,42 @@ public sealed class GrainProxyWatch : IProxyWatch
         {
             _owner.RecordProxylessDependencies(this);
         }
+    }
+
+    /// <summary>Most names a subscription change may add or drop and still be patched into the set held.</summary>
+    internal const int MaxPatchedSubscriptionChange = 16;
+
+    /// <summary>The names added to or dropped from a subscription; null when it changed more (or its wildcard did) than a patch is worth.</summary>
+    private static List<string>? SubscriptionChange(Subscription? old, Subscription now)
+    {
+        if (old is null || old.Wildcard != now.Wildcard || Math.Abs(old.Names.Count - now.Names.Count) > MaxPatchedSubscriptionChange)
+        {
+            return null;
+        }
+        var names = new List<string>();
+        foreach (var n in now.Names)
+        {
+            if (!old.Names.Contains(n) && n != "*")
+            {
+                names.Add(n);
+                if (names.Count > MaxPatchedSubscriptionChange)
+                {
+                    return null;
+                }
+            }
+        }
+        foreach (var n in old.Names)
+        {
+            if (!now.Names.Contains(n) && n != "*")
+            {
+                names.Add(n);
+                if (names.Count > MaxPatchedSubscriptionChange)
+                {
+                    return null;
+                }
+            }
+        }
+        return names.Count == 0 ? null : names;
     }
 
     /// <summary>The stream's current subscription of <paramref name="typeUrl"/>, if any.</summary>
@@ -205,14 +246,14 @@ public sealed class GrainProxyWatch : IProxyWatch
     /// a resolution (see <see cref="ResolutionInterner"/>) share the patch through
     /// <paramref name="memo"/>: one change to a service all 20,000 streams see is patched once.
     /// </summary>
-    private bool TryPatch(string typeUrl, List<string> names, Subscription? pickedBy, PatchMemo? memo)
+    private bool TryPatch(string typeUrl, List<string> names, Subscription? pickedBy, PatchMemo? memo, bool membership = false)
     {
         long generation;
         ResolvedResources baseline;
         lock (_cacheGate)
         {
             generation = _generation[Slot(typeUrl)];
-            if (_resolved[Slot(typeUrl)] is not { Result: { Complete: true } cached } entry || entry.Generation != generation)
+            if (_resolved[Slot(typeUrl)] is not { Result: { Patchable: true } cached } entry || entry.Generation != generation)
             {
                 return false;
             }
@@ -228,10 +269,19 @@ public sealed class GrainProxyWatch : IProxyWatch
         }
         // Lookups take the gateway's lock: never under the cache lock. Listeners, routes and a
         // scope's own clusters resolve through the scope, so equal sets of two scopes patch apart.
-        var key = (baseline, typeUrl, Scope, names.Count == 1 ? names[0] : string.Join('\n', names));
+        // A scope or subscription change's patch also decides membership (a wildcard set holds what
+        // the scope lists, a named one what is subscribed): it is memoized apart from a service
+        // change's of the same names. A wildcard subscription that also names resources decides
+        // membership by them too: not shared.
+        var wildcard = membership && pickedBy is { Wildcard: true };
+        if (wildcard && pickedBy!.Names.Any(n => n != "*"))
+        {
+            memo = null;
+        }
+        var key = (baseline, typeUrl, Scope, (membership ? (wildcard ? "*\n" : "=\n") : "") + (names.Count == 1 ? names[0] : string.Join('\n', names)));
         if (memo is null || !memo.TryGetValue(key, out var patched))
         {
-            patched = Patch(typeUrl, baseline, names);
+            patched = Patch(typeUrl, baseline, names, membership);
             memo?.Add(key, patched);
         }
         if (patched is null)
@@ -250,23 +300,50 @@ public sealed class GrainProxyWatch : IProxyWatch
         }
     }
 
-    /// <summary>The baseline with <paramref name="names"/> re-resolved; null when one is still loading.</summary>
-    private ResolvedResources? Patch(string typeUrl, ResolvedResources baseline, List<string> names)
+    /// <summary>
+    /// The baseline with <paramref name="names"/> re-resolved. A name whose service is still being
+    /// fetched is kept as the baseline has it and marked pending (the set is then incomplete until
+    /// it arrives, as <see cref="Compute"/> makes it). With <paramref name="membership"/>, a name
+    /// that resolves but that the set no longer selects (not subscribed, or a cluster the scope
+    /// dropped from a wildcard set) leaves it, as a whole resolution would leave it out.
+    /// </summary>
+    private ResolvedResources? Patch(string typeUrl, ResolvedResources baseline, List<string> names, bool membership)
     {
+        _owner.OnResolved(typeUrl, patch: true);
         var index = Scope?.Index;
         var workload = Workload.Snapshot;
         var resources = baseline.Resources;
+        var pending = baseline.Pending;
+        var sub = Volatile.Read(ref _subscriptions[Slot(typeUrl)]) ?? Subscription.None;
         foreach (var name in names)
         {
-            var r = ResolveOne(typeUrl, name, index, workload, out var pending);
-            if (pending)
+            var r = ResolveOne(typeUrl, name, index, workload, out var isPending);
+            if (isPending)
             {
-                return null;
+                pending = (pending ?? NameSets.Empty).Add(name);
+                continue;
+            }
+            pending = pending?.Remove(name);
+            if (r is not null && membership && !sub.Names.Contains(name) && !(sub.Wildcard && ListedByWildcard(typeUrl, name, index, workload)))
+            {
+                r = null;
             }
             resources = r is null ? resources.Remove(name) : resources.SetItem(name, r);
         }
-        return _owner.Interner.Intern(typeUrl, new ResolvedResources(true, resources));
+        // Patchable: the baseline lacked nothing but pending names, so the patch is complete once none is left.
+        var complete = pending is not { Count: > 0 };
+        return _owner.Interner.Intern(typeUrl, new ResolvedResources(complete, resources, pending));
     }
+
+    /// <summary>A name a wildcard subscription of <paramref name="typeUrl"/> gets from the scope or workload (what <see cref="Compute"/> lists for it).</summary>
+    private static bool ListedByWildcard(string typeUrl, string name, ScopeIndex? index, WorkloadSnapshot? workload) => typeUrl switch
+    {
+        TypeUrls.Cluster => index?.Clusters.Contains(name) == true || workload?.Clusters.Any(c => c.Name == name) == true,
+        TypeUrls.Listener => index?.ServiceListeners.Contains(name) == true
+            || index?.Snapshot.Listeners.Any(l => l.Name == name) == true
+            || workload?.Listeners.Any(l => l.Name == name) == true,
+        _ => false,
+    };
 
     /// <summary>
     /// One subscribed name; <paramref name="pending"/> when its service (or the stream's scope) is
@@ -303,9 +380,10 @@ public sealed class GrainProxyWatch : IProxyWatch
 
     private ResolvedResources Compute(string typeUrl, Subscription sub, ScopeIndex? index, WorkloadSnapshot? workload)
     {
+        _owner.OnResolved(typeUrl, patch: false);
         var snapshot = index?.Snapshot;
         var builder = ImmutableSortedDictionary.CreateBuilder<string, XdsResource>(StringComparer.Ordinal);
-        var complete = true;
+        List<string>? pendingNames = null;
 
         if (sub.Wildcard)
         {
@@ -324,7 +402,10 @@ public sealed class GrainProxyWatch : IProxyWatch
                     foreach (var name in snapshot.ServiceListeners.IsDefault ? [] : snapshot.ServiceListeners)
                     {
                         var r = ResolveOne(TypeUrls.Listener, name, index, workload, out var pending);
-                        complete &= !pending;
+                        if (pending)
+                        {
+                            (pendingNames ??= []).Add(name);
+                        }
                         if (r is not null)
                         {
                             builder[name] = r;
@@ -335,7 +416,10 @@ public sealed class GrainProxyWatch : IProxyWatch
                     foreach (var name in snapshot.ClusterNames)
                     {
                         var r = FindCluster(index, workload, name, out var pending);
-                        complete &= !pending;
+                        if (pending)
+                        {
+                            (pendingNames ??= []).Add(name);
+                        }
                         if (r is not null)
                         {
                             builder[name] = r;
@@ -357,13 +441,16 @@ public sealed class GrainProxyWatch : IProxyWatch
             }
             // A name whose service is still being fetched is unknown, not absent: no removal for it yet.
             var r = ResolveOne(typeUrl, name, index, workload, out var pending);
-            complete &= !pending;
+            if (pending)
+            {
+                (pendingNames ??= []).Add(name);
+            }
             if (r is not null)
             {
                 builder[name] = r;
             }
         }
-        return new ResolvedResources(complete, builder.ToImmutable());
+        return new ResolvedResources(pendingNames is null, builder.ToImmutable(), pendingNames is null ? null : [.. pendingNames]);
     }
 
     public void ReportSent(string typeUrl, string version, string nonce, ResolvedResources sent)
@@ -482,6 +569,88 @@ public sealed class GrainProxyWatch : IProxyWatch
     }
 
     /// <summary>
+    /// The stream's scope took a new snapshot. When the scope says which names it changed (both
+    /// snapshots ready), only those are re-resolved, in the sets that hold or list them: a fence
+    /// that learned a host costs its streams that host's cluster, endpoints and route, not their
+    /// whole sets again. Otherwise every type of <see cref="ScopeChange.Types"/> is resolved again.
+    /// </summary>
+    internal void OnScopeChanged(ScopeChange change, PatchMemo memo)
+    {
+        if (change.Names is null)
+        {
+            OnScopeChanged(change.Types);
+            return;
+        }
+        if ((change.Types & ResolutionCache.Bit(TypeUrls.Cluster)) != 0)
+        {
+            _owner.LearnOnDemand(this); // as a whole resolution would: a pending on-demand name may be the scope's now
+        }
+        var wanted = new WantedChange();
+        var any = false;
+        for (var slot = 0; slot < TypeUrls.PushOrder.Count; slot++)
+        {
+            if (change.Names[slot] is not { Count: > 0 } names || Volatile.Read(ref _subscriptions[slot]) is not { } sub)
+            {
+                continue;
+            }
+            var type = TypeUrls.PushOrder[slot];
+            // A wildcard LDS/CDS set holds what the scope lists: every changed name may enter or leave it.
+            var picked = sub.Wildcard && type is TypeUrls.Cluster or TypeUrls.Listener ? names : names.Where(sub.Names.Contains).ToList();
+            if (picked.Count > 0)
+            {
+                wanted.Names[slot] = picked;
+                wanted.PickedBy[slot] = sub;
+                any = true;
+            }
+        }
+        if (any)
+        {
+            Apply(wanted, memo, membership: true);
+        }
+    }
+
+    /// <summary>
+    /// A service this stream needs arrived for the first time: its changed resources are patched
+    /// in as any change is, and so are the names that sets were waiting for (pending) and it does
+    /// not hold, which are now known to be absent.
+    /// </summary>
+    internal void OnServiceLoaded(string host, IReadOnlyList<ResourceId> changed, PatchMemo memo)
+    {
+        var wanted = Want(changed) ?? new WantedChange();
+        var any = false;
+        for (var slot = 0; slot < TypeUrls.PushOrder.Count; slot++)
+        {
+            var type = TypeUrls.PushOrder[slot];
+            ResolvedResources? current;
+            lock (_cacheGate)
+            {
+                current = _resolved[slot] is { } entry && entry.Generation == _generation[slot] ? entry.Result : null;
+            }
+            if (current?.Pending is { } pending)
+            {
+                foreach (var name in pending)
+                {
+                    if (HostOf(type, name) == host && wanted.Names[slot]?.Contains(name) != true)
+                    {
+                        (wanted.Names[slot] ??= []).Add(name);
+                        wanted.PickedBy[slot] ??= Volatile.Read(ref _subscriptions[slot]);
+                    }
+                }
+            }
+            else if (current is { Complete: false })
+            {
+                Invalidate(type); // incomplete for another reason: resolved whole on the next send
+                (wanted.Names[slot] ??= []).Clear();
+            }
+            any |= wanted.Names[slot] is not null;
+        }
+        if (any)
+        {
+            Apply(wanted, memo);
+        }
+    }
+
+    /// <summary>
     /// The changed names this stream wants, per type, with the subscription each was picked by;
     /// null when it wants none. Called for every stream holding a changed service, so it allocates
     /// only for a stream that wants something.
@@ -511,11 +680,11 @@ public sealed class GrainProxyWatch : IProxyWatch
     }
 
     /// <summary>Patches (or invalidates) the wanted types' resolutions, then raises <see cref="Changed"/> for each.</summary>
-    internal void Apply(WantedChange wanted, PatchMemo? memo)
+    internal void Apply(WantedChange wanted, PatchMemo? memo, bool membership = false)
     {
         for (var slot = 0; slot < wanted.Names.Length; slot++)
         {
-            if (wanted.Names[slot] is { } names && !TryPatch(TypeUrls.PushOrder[slot], names, wanted.PickedBy[slot], memo))
+            if (wanted.Names[slot] is { Count: > 0 } names && !TryPatch(TypeUrls.PushOrder[slot], names, wanted.PickedBy[slot], memo, membership))
             {
                 Invalidate(TypeUrls.PushOrder[slot]);
             }

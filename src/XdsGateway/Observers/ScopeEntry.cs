@@ -22,20 +22,21 @@ internal sealed class ScopeEntry(string key, ScopeIdentity identity)
     /// <summary>
     /// Takes a new snapshot, re-indexing it once for every stream of the scope; returns the types
     /// (<see cref="ResolutionCache.Bit"/> mask) whose resolution it changes, whose shared
-    /// resolutions start a new generation. A route change (a VirtualService) changes RDS only.
+    /// resolutions start a new generation (a route change, a VirtualService, changes RDS only), and
+    /// when both snapshots are ready, the names whose resolution may differ.
     /// </summary>
-    public int Update(ScopeSnapshot snapshot)
+    public ScopeChange Update(ScopeSnapshot snapshot)
     {
         var old = _index;
         if (old is not null && old.Snapshot.Sequence > snapshot.Sequence)
         {
-            return 0; // an older build that arrived after a newer one
+            return ScopeChange.None; // an older build that arrived after a newer one
         }
         var fresh = new ScopeIndex(snapshot);
         _index = fresh;
         var changed = fresh.ChangedTypes(old);
         Resolutions.Invalidate(changed);
-        return changed;
+        return changed == 0 ? ScopeChange.None : new ScopeChange(changed, fresh.ChangedNames(old));
     }
 
     /// <summary>Sets resolved by the scope's streams, shared with peers subscribing the same.</summary>
@@ -51,6 +52,16 @@ internal sealed class ScopeEntry(string key, ScopeIdentity identity)
 
     /// <summary>No local stream needs it any more: loading stops retrying.</summary>
     public volatile bool Released;
+}
+
+/// <summary>
+/// What a new scope snapshot changed: the types (<see cref="ResolutionCache.Bit"/> mask) and, when
+/// known, per <see cref="TypeUrls.PushOrder"/> slot the names whose resolution may differ (null:
+/// resolve those types whole).
+/// </summary>
+internal sealed record ScopeChange(int Types, List<string>?[]? Names)
+{
+    public static readonly ScopeChange None = new(0, null);
 }
 
 /// <summary>
@@ -110,6 +121,62 @@ internal sealed class ScopeIndex
             changed |= ResolutionCache.Bit(TypeUrls.Route);
         }
         return changed;
+    }
+
+    /// <summary>
+    /// Per <see cref="TypeUrls.PushOrder"/> slot, the names whose resolution differs between
+    /// <paramref name="old"/> and this snapshot; null unless both are ready. A cluster the scope
+    /// lists or drops changes CDS and EDS of that name (its host enters or leaves what the scope
+    /// sees); a listener, route or own cluster by version; a service listener (a proxyless
+    /// <c>FQDN:PORT</c>) LDS and RDS of its name.
+    /// </summary>
+    public List<string>?[]? ChangedNames(ScopeIndex? old)
+    {
+        if (old is null || !old.Snapshot.Ready || !Snapshot.Ready)
+        {
+            return null;
+        }
+        var names = new HashSet<string>?[TypeUrls.PushOrder.Count];
+        void Add(string typeUrl, string name) => (names[TypeUrls.IndexOf(typeUrl)] ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
+        foreach (var c in Clusters.Where(c => !old.Clusters.Contains(c)).Concat(old.Clusters.Where(c => !Clusters.Contains(c))))
+        {
+            Add(TypeUrls.Cluster, c);
+            Add(TypeUrls.Endpoint, c);
+        }
+        foreach (var name in ChangedVersions(Snapshot.OwnClusters, old.Snapshot.OwnClusters))
+        {
+            Add(TypeUrls.Cluster, name);
+        }
+        foreach (var name in ChangedVersions(Snapshot.Listeners, old.Snapshot.Listeners))
+        {
+            Add(TypeUrls.Listener, name);
+        }
+        foreach (var name in ChangedVersions(Snapshot.Routes, old.Snapshot.Routes))
+        {
+            Add(TypeUrls.Route, name);
+        }
+        foreach (var l in ServiceListeners.Where(l => !old.ServiceListeners.Contains(l)).Concat(old.ServiceListeners.Where(l => !ServiceListeners.Contains(l))))
+        {
+            Add(TypeUrls.Listener, l);
+            Add(TypeUrls.Route, l);
+        }
+        return [.. names.Select(set => set is null ? null : set.Order(StringComparer.Ordinal).ToList())];
+    }
+
+    /// <summary>Names present in one of the two sets and not the other, or at another version.</summary>
+    private static List<string> ChangedVersions(ImmutableArray<XdsResource> now, ImmutableArray<XdsResource> before)
+    {
+        var was = before.IsDefault ? [] : before.ToDictionary(r => r.Name, r => r.Version, StringComparer.Ordinal);
+        var names = new List<string>();
+        foreach (var r in now.IsDefault ? [] : now)
+        {
+            if (!was.Remove(r.Name, out var version) || version != r.Version)
+            {
+                names.Add(r.Name);
+            }
+        }
+        names.AddRange(was.Keys);
+        return names;
     }
 
     /// <summary>The same resources by name and version, in the same order.</summary>

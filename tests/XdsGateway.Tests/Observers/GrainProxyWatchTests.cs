@@ -219,4 +219,93 @@ public sealed class GrainProxyWatchTests : IAsyncLifetime, IDisposable
         Assert.Equal(sent.Version, state.Sent);
         Assert.Equal(sent.Resources.Keys, state.LastSentResources.Keys);
     }
+
+    [Fact]
+    public async Task ScopeLearningAndDroppingHosts_PatchesTheNamedSets_ToWhatAWholeResolutionGives()
+    {
+        var key = Grains.Keys.ScopeKey.From(ScopeIdentity.Shared(ProxyKind.Proxyless, Ns, null));
+        await using var watch = await OpenProxylessAsync();
+        var first = new ScopeSnapshot(key, "v0", true, [], [], [], [ClusterB], [], [ResourceNames.HostPort(HostB, 80)], Sequence: 1);
+        _grains.SetScope(first);
+        await _watcher.OnScopeChangedAsync(first);
+        watch.SetSubscription(TypeUrls.Cluster, Subscription.WildcardOnly);
+        watch.SetSubscription(TypeUrls.Listener, Subscription.WildcardOnly);
+        watch.SetSubscription(TypeUrls.Endpoint, Subscription.Of([ClusterB, V1]));
+        Assert.Equal([ClusterB], (await ResolveCompleteAsync(watch, TypeUrls.Cluster)).Resources.Keys);
+        Assert.Equal([ClusterB], (await ResolveCompleteAsync(watch, TypeUrls.Endpoint)).Resources.Keys);
+        await ResolveCompleteAsync(watch, TypeUrls.Listener);
+        var woken = new List<string>();
+        watch.Changed += woken.Add;
+        var whole = _watcher.WholeResolutions;
+
+        // The scope learns a: its clusters, endpoints and listener enter the sets, nothing else is touched.
+        var learned = new ScopeSnapshot(key, "v1", true, [], [], [], [ClusterB, V1, V2], [],
+            [ResourceNames.HostPort(HostA, 80), ResourceNames.HostPort(HostB, 80)], Sequence: 2);
+        _grains.SetScope(learned);
+        await _watcher.OnScopeChangedAsync(learned);
+
+        Assert.Equal(new[] { TypeUrls.Cluster, TypeUrls.Endpoint, TypeUrls.Listener }.Order(StringComparer.Ordinal), woken.Distinct().Order(StringComparer.Ordinal));
+        await ResolveCompleteAsync(watch, TypeUrls.Cluster);
+        await ResolveCompleteAsync(watch, TypeUrls.Endpoint);
+        await ResolveCompleteAsync(watch, TypeUrls.Listener);
+        Assert.Equal(whole, _watcher.WholeResolutions); // patched: a's names, not every name again
+        await AssertAsWholeAsync(watch);
+        Assert.Equal([V1, V2, ClusterB], (await watch.ResolveAsync(TypeUrls.Cluster)).Resources.Keys);
+        Assert.Equal([V1, ClusterB], (await watch.ResolveAsync(TypeUrls.Endpoint)).Resources.Keys.Order(StringComparer.Ordinal));
+
+        // Then it drops b: gone from the wildcard sets and from the named EDS set.
+        var dropped = learned with { Version = "v2", ClusterNames = [V1, V2], ServiceListeners = [ResourceNames.HostPort(HostA, 80)], Sequence = 3 };
+        _grains.SetScope(dropped);
+        await _watcher.OnScopeChangedAsync(dropped);
+        var patches = _watcher.PatchedResolutions;
+        whole = _watcher.WholeResolutions;
+        await watch.ResolveAsync(TypeUrls.Cluster);
+        await watch.ResolveAsync(TypeUrls.Endpoint);
+        Assert.Equal(whole, _watcher.WholeResolutions);
+        Assert.Equal(patches, _watcher.PatchedResolutions); // applied when the change came, read since
+
+        await AssertAsWholeAsync(watch);
+        Assert.Equal([V1, V2], (await watch.ResolveAsync(TypeUrls.Cluster)).Resources.Keys);
+        Assert.Equal([V1], (await watch.ResolveAsync(TypeUrls.Endpoint)).Resources.Keys);
+        Assert.Equal([ResourceNames.HostPort(HostA, 80)], (await watch.ResolveAsync(TypeUrls.Listener)).Resources.Keys);
+    }
+
+    [Fact]
+    public async Task SubscribingOneMoreName_PatchesItIn_AndUnsubscribingTakesItOut()
+    {
+        await using var watch = await OpenProxylessAsync();
+        watch.SetSubscription(TypeUrls.Endpoint, Subscription.Of([ClusterB]));
+        Assert.Equal([ClusterB], (await ResolveCompleteAsync(watch, TypeUrls.Endpoint)).Resources.Keys);
+        var whole = _watcher.WholeResolutions;
+
+        watch.SetSubscription(TypeUrls.Endpoint, Subscription.Of([ClusterB, V1]));
+        Assert.Equal([V1, ClusterB], (await ResolveCompleteAsync(watch, TypeUrls.Endpoint)).Resources.Keys.Order(StringComparer.Ordinal));
+        watch.SetSubscription(TypeUrls.Endpoint, Subscription.Of([V1, HiddenCluster]));
+        Assert.Equal([V1], (await ResolveCompleteAsync(watch, TypeUrls.Endpoint)).Resources.Keys);
+
+        Assert.Equal(whole, _watcher.WholeResolutions);
+        await AssertAsWholeAsync(watch);
+        whole = _watcher.WholeResolutions; // the comparison's own stream resolved whole
+
+        // A change of more names than a patch is worth is resolved whole.
+        watch.SetSubscription(TypeUrls.Endpoint, Subscription.Of([.. Enumerable.Range(0, GrainProxyWatch.MaxPatchedSubscriptionChange + 1).Select(i => ResourceNames.OutboundCluster(80, $"s{i}", HostA)), V2]));
+        Assert.Equal([V2], (await ResolveCompleteAsync(watch, TypeUrls.Endpoint)).Resources.Keys);
+        Assert.Equal(whole + 1, _watcher.WholeResolutions);
+    }
+
+    /// <summary>Each type's (patched) set holds the names and versions a new stream of the same scope and subscriptions resolves whole.</summary>
+    private async Task AssertAsWholeAsync(GrainProxyWatch watch)
+    {
+        var node = new ProxyNode("sidecar~10.0.0.10~client-2.shop~shop.svc.cluster.local", ProxyKind.Proxyless, "10.0.0.10", "client-2", Ns,
+            "shop.svc.cluster.local", "client", ImmutableSortedDictionary<string, string>.Empty);
+        await using var fresh = (GrainProxyWatch)await _watcher.OpenAsync(node, CancellationToken.None);
+        foreach (var type in new[] { TypeUrls.Listener, TypeUrls.Cluster, TypeUrls.Endpoint })
+        {
+            var patched = await ResolveCompleteAsync(watch, type);
+            fresh.SetSubscription(type, watch.SubscriptionOf(type)!);
+            var whole = await ResolveCompleteAsync(fresh, type);
+            Assert.True(patched.Complete, type);
+            Assert.Equal(whole.Resources.Select(r => (r.Key, r.Value.Version)), patched.Resources.Select(r => (r.Key, r.Value.Version)));
+        }
+    }
 }

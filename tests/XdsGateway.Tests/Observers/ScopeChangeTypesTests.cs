@@ -62,6 +62,53 @@ public class ScopeChangeTypesTests
         Assert.Equal(0, Changed(Snapshot(), Snapshot() with { Version = "other", Diagnostics = ["a note"] }));
     }
 
+    private static List<string>?[]? Names(ScopeSnapshot before, ScopeSnapshot after) => new ScopeIndex(after).ChangedNames(new ScopeIndex(before));
+
+    private static List<string> Of(List<string>?[] names, string typeUrl) => names[TypeUrls.IndexOf(typeUrl)] ?? [];
+
+    [Fact]
+    public void LearnedHost_NamesItsClustersForCdsAndEds_AndTheChangedRoute()
+    {
+        // A fence learned b: its cluster enters the scope's list and route 80 gets b's virtual host.
+        var names = Names(Snapshot(clusters: [A]), Snapshot(clusters: [A, B], routeVersion: "r2"))!;
+
+        Assert.Equal([B], Of(names, TypeUrls.Cluster));
+        Assert.Equal([B], Of(names, TypeUrls.Endpoint));
+        Assert.Equal(["80"], Of(names, TypeUrls.Route));
+        Assert.Empty(Of(names, TypeUrls.Listener));
+    }
+
+    [Fact]
+    public void DroppedHostAndChangedOwnCluster_AreNamed()
+    {
+        var before = Snapshot(clusters: [A, ASubset, B]);
+        var after = Snapshot(clusters: [A]) with { OwnClusters = [R(TypeUrls.Cluster, "BlackHoleCluster", "c2"), R(TypeUrls.Cluster, "PassthroughCluster", "p1")] };
+
+        var names = Names(before, after)!;
+
+        Assert.Equal(["BlackHoleCluster", "PassthroughCluster", ASubset, B], Of(names, TypeUrls.Cluster));
+        Assert.Equal([ASubset, B], Of(names, TypeUrls.Endpoint));
+    }
+
+    [Fact]
+    public void ServiceListenerAndListenerChanges_NameLdsAndRds()
+    {
+        const string grpc = "a.ns.svc.cluster.local:80";
+        var names = Names(Snapshot(), Snapshot(listenerVersion: "l2", serviceListeners: [grpc]))!;
+
+        Assert.Equal(["0.0.0.0_80", grpc], Of(names, TypeUrls.Listener));
+        Assert.Equal([grpc], Of(names, TypeUrls.Route));
+        Assert.Empty(Of(names, TypeUrls.Cluster));
+    }
+
+    [Fact]
+    public void ReadinessChanging_NamesNothing_EveryTypeIsResolvedWhole()
+    {
+        Assert.Null(Names(Snapshot(ready: false), Snapshot()));
+        Assert.Null(Names(Snapshot(), Snapshot(ready: false)));
+        Assert.Null(new ScopeIndex(Snapshot()).ChangedNames(null));
+    }
+
     [Fact]
     public void AScopesCacheInvalidation_KeepsTheOtherTypesEntries()
     {
