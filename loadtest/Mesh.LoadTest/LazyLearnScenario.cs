@@ -126,8 +126,10 @@ internal static class LazyLearnScenario
                 var taught = await SeedAsync(admin, o, cancellationToken).ConfigureAwait(false);
                 await swarm.WaitQuietAsync(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(300)).ConfigureAwait(false);
                 var seedSeconds = seedClock.Elapsed.TotalSeconds;
+                // The proxies are quiet, but the mesh may still be settling (writes, status marks): two windows.
                 var idleSeeded = await IdleCpuAsync(target, o.IdleSeconds, cancellationToken).ConfigureAwait(false);
-                seeded = string.Create(CultureInfo.InvariantCulture, $"{taught:N0} hosts seeded through the admin API in {seedSeconds:F1} s (pushes included); idle mesh CPU over {o.IdleSeconds} s with them: {idleSeeded:F2} CPU-s (before: {idleBefore:F2})");
+                var idleSettled = await IdleCpuAsync(target, o.IdleSeconds, cancellationToken).ConfigureAwait(false);
+                seeded = string.Create(CultureInfo.InvariantCulture, $"{taught:N0} hosts seeded through the admin API in {seedSeconds:F1} s (pushes included); idle mesh CPU over {o.IdleSeconds} s with them: {idleSeeded} once the proxies were quiet, {idleSettled} in the next {o.IdleSeconds} s (before: {idleBefore})");
                 Console.WriteLine("  seed: " + seeded);
             }
 
@@ -222,7 +224,7 @@ internal static class LazyLearnScenario
 
             await swarm.WaitQuietAsync(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60)).ConfigureAwait(false);
             var idleAfter = await IdleCpuAsync(target, o.IdleSeconds, cancellationToken).ConfigureAwait(false);
-            Console.WriteLine($"  idle mesh CPU over {o.IdleSeconds} s: {idleBefore:F2} CPU-s before learning, {idleAfter:F2} CPU-s with {o.Events:N0} learned entries alive");
+            Console.WriteLine($"  idle mesh CPU over {o.IdleSeconds} s: {idleBefore} before learning, {idleAfter} with {o.Events:N0} learned entries alive");
 
             var stem = $"lazy-learn-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
             var md = new StringBuilder()
@@ -230,7 +232,7 @@ internal static class LazyLearnScenario
                 .AppendLine()
                 .AppendLine(CultureInfo.InvariantCulture, $"- connect: {started.Started}/{count} in {started.Elapsed.TotalSeconds:F1} s; start → fenced config ms {Report.Ms(connect)}; all held {allHeldAfterRamp:F2} s after the ramp; resource bytes received per proxy median {bytes[bytes.Count / 2]:N0}, max {bytes[^1]:N0}; at most {clusters} clusters held{memoryText}")
                 .AppendLine(CultureInfo.InvariantCulture, $"- learning: {o.Events} events at {o.Events / sendSeconds:F0}/s; report sent → each proxy holds cluster + EDS, ms: {Report.Ms(perProxy)}; → last proxy of the workload, ms: {Report.Ms(lastProxy)}; {timeouts} not held within 30 s; mesh CPU {learnCpu:F1} s over the phase ({byRole}); the gateways' mesh_fence_learn_to_push_seconds mean {gwMean:F0} ms over {gwCount:N0} observations")
-                .AppendLine(CultureInfo.InvariantCulture, $"- idle mesh CPU over {o.IdleSeconds} s: {idleBefore:F2} CPU-s before learning; {idleAfter:F2} CPU-s with {o.Events:N0} learned entries{(seeded.Length > 0 ? " (and the seeded ones)" : "")}")
+                .AppendLine(CultureInfo.InvariantCulture, $"- idle mesh CPU over {o.IdleSeconds} s: {idleBefore} before learning; {idleAfter} with {o.Events:N0} learned entries{(seeded.Length > 0 ? " (and the seeded ones)" : "")}")
                 .AppendLine(seeded.Length > 0 ? "- seed: " + seeded : "");
             Directory.CreateDirectory(o.ResultsDir);
             await File.WriteAllTextAsync(Path.Combine(o.ResultsDir, stem + ".md"), md.ToString(), cancellationToken).ConfigureAwait(false);
@@ -276,11 +278,21 @@ internal static class LazyLearnScenario
     }
 
     /// <summary>The mesh processes' CPU seconds over <paramref name="seconds"/> of nothing happening.</summary>
-    private static async Task<double> IdleCpuAsync(IMeshTarget target, int seconds, CancellationToken cancellationToken)
+    private static async Task<IdleCpu> IdleCpuAsync(IMeshTarget target, int seconds, CancellationToken cancellationToken)
     {
+        var samplesBefore = await target.SampleAsync(cancellationToken).ConfigureAwait(false);
         var before = target.Cost();
         await Task.Delay(TimeSpan.FromSeconds(seconds), cancellationToken).ConfigureAwait(false);
-        return target.Cost().CpuSeconds - before.CpuSeconds;
+        var total = target.Cost().CpuSeconds - before.CpuSeconds;
+        var samples = await target.SampleAsync(cancellationToken).ConfigureAwait(false);
+        var byRole = string.Join(", ", samples.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Role} {a.CpuSeconds - (samplesBefore.FirstOrDefault(b => b.Role == a.Role)?.CpuSeconds ?? 0):F2}")));
+        return new IdleCpu(total, byRole);
+    }
+
+    /// <summary>Mesh CPU seconds over an idle window, and by process.</summary>
+    private sealed record IdleCpu(double Total, string ByRole)
+    {
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Total:F2} CPU-s ({ByRole})");
     }
 
     private static void WriteMesh(string dir, Options o)

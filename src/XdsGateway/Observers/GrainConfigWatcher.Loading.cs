@@ -180,7 +180,7 @@ public sealed partial class GrainConfigWatcher
         try
         {
             var grain = grains.GetGrain<IServiceGrain>(ServiceKey.From(entry.Host));
-            if (await grain.RenewAsync(Self, ServiceSnapshot.VersionOf(held.Values)).ConfigureAwait(false) is { } snapshot)
+            if (await grain.RenewAsync(Self, entry.VersionOf(held)).ConfigureAwait(false) is { } snapshot)
             {
                 metrics.OnRenewalRefetch("service");
                 ApplyServiceSnapshot(entry, snapshot);

@@ -18,6 +18,22 @@ internal sealed class ServiceEntry(string host)
 
     public bool Loaded => Resources is not null;
 
+    private HeldVersion? _held;
+
+    private sealed record HeldVersion(ImmutableDictionary<ResourceId, XdsResource> Of, string Version);
+
+    /// <summary><see cref="ServiceSnapshot.VersionOf"/> of <paramref name="held"/> (this entry's resources), hashed once per set, not per lease renewal.</summary>
+    public string VersionOf(ImmutableDictionary<ResourceId, XdsResource> held)
+    {
+        if (_held is { } h && ReferenceEquals(h.Of, held))
+        {
+            return h.Version;
+        }
+        var version = ServiceSnapshot.VersionOf(held.Values);
+        _held = new HeldVersion(held, version);
+        return version;
+    }
+
     public XdsResource? Get(string typeUrl, string name) =>
         Resources is { } r && r.TryGetValue(new ResourceId(typeUrl, name), out var res) ? res : null;
 }

@@ -89,16 +89,24 @@ internal sealed partial class ServiceGrain(
 
     public async Task<ServiceSnapshot> SubscribeAsync(IXdsGatewayObserver observer)
     {
-        _gateways.Subscribe(observer, observer);
-        await ObserverPersistence.RememberAsync(state, s => s.Gateways, (s, g) => s.Gateways = g, observer);
-        return new ServiceSnapshot(Host, state.State.Definition is not null, [.. _resources.All]);
+        await RememberAsync(observer);
+        return Snapshot();
     }
 
     public async Task<ServiceSnapshot?> RenewAsync(IXdsGatewayObserver observer, string heldVersion)
     {
-        var snapshot = await SubscribeAsync(observer);
-        return ServiceSnapshot.VersionOf(snapshot.Resources) == heldVersion ? null : snapshot;
+        // Almost always unchanged: the lease is renewed and nothing is copied or hashed again.
+        await RememberAsync(observer);
+        return _resources.Version == heldVersion ? null : Snapshot();
     }
+
+    private Task RememberAsync(IXdsGatewayObserver observer)
+    {
+        _gateways.Subscribe(observer, observer);
+        return ObserverPersistence.RememberAsync(state, s => s.Gateways, (s, g) => s.Gateways = g, observer);
+    }
+
+    private ServiceSnapshot Snapshot() => new(Host, state.State.Definition is not null, [.. _resources.All]);
 
     public async Task UnsubscribeAsync(IXdsGatewayObserver observer)
     {

@@ -11,8 +11,15 @@ namespace Mesh.Grains.Service;
 internal sealed class ServiceResourceSet
 {
     private readonly Dictionary<ResourceId, XdsResource> _byId = [];
+    private string? _version;
 
     public IEnumerable<XdsResource> All => _byId.Values;
+
+    /// <summary>
+    /// <see cref="ServiceSnapshot.VersionOf"/> of the set, kept until it changes: every gateway's
+    /// lease renewal compares it, once a minute for each service it holds.
+    /// </summary>
+    public string Version => _version ??= ServiceSnapshot.VersionOf(_byId.Values);
 
     public int Count => _byId.Count;
 
@@ -36,6 +43,10 @@ internal sealed class ServiceResourceSet
         foreach (var id in removed)
         {
             _byId.Remove(id);
+        }
+        if (updated.Count > 0 || removed.Length > 0)
+        {
+            _version = null;
         }
         return (updated.ToImmutable(), removed);
     }
