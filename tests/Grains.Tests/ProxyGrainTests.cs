@@ -62,8 +62,15 @@ public sealed class ProxyGrainTests(ClusterFixture fixture) : IClassFixture<Clus
         var id = $"sidecar~10.0.0.1~a.bookinfo~{Guid.NewGuid():N}";
         var proxy = fixture.Client.GetGrain<IProxyGrain>(id);
         await proxy.ReportAsync(new ProxyReport(Registration(id, ProxyKind.Sidecar, "gw-old"), []));
-        // Reports are one-way and Orleans does not order one-way calls: wait until the reconnect is recorded.
-        ProxyStatus? status = null;
+        // Reports are one-way and Orleans does not order one-way calls: wait until the first connection
+        // is recorded (else it could land after the reconnect, as it did once in the suite), then the reconnect.
+        ProxyStatus? status = await proxy.GetStatusAsync();
+        for (var attempt = 0; attempt < 100 && status?.GatewayId != "gw-old"; attempt++)
+        {
+            await Task.Delay(50);
+            status = await proxy.GetStatusAsync();
+        }
+        Assert.Equal("gw-old", status?.GatewayId);
         for (var attempt = 0; attempt < 100 && status?.GatewayId != "gw-new"; attempt++)
         {
             await proxy.ReportAsync(new ProxyReport(Registration(id, ProxyKind.Sidecar, "gw-new"), []));
