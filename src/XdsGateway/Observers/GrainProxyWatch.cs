@@ -637,9 +637,12 @@ public sealed class GrainProxyWatch : IProxyWatch
                     }
                 }
             }
-            else if (current is { Complete: false })
+            else if (current is { Complete: false } || (current is null && Volatile.Read(ref _subscriptions[slot]) is not null))
             {
-                Invalidate(type); // incomplete for another reason: resolved whole on the next send
+                // No current set: one may be resolving now, from before this load, and would be kept
+                // with this service's names pending forever; a new generation drops it. Or incomplete
+                // for another reason. Either way: resolved whole on the next send.
+                Invalidate(type);
                 (wanted.Names[slot] ??= []).Clear();
             }
             any |= wanted.Names[slot] is not null;
