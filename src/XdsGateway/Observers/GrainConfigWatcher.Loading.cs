@@ -72,35 +72,31 @@ public sealed partial class GrainConfigWatcher
     {
         List<GrainProxyWatch> affected;
         List<ResourceId> changed;
-        bool firstLoad;
         lock (_lock)
         {
             var fresh = snapshot.Resources.ToImmutableDictionary(r => new ResourceId(r.TypeUrl, r.Name));
             var old = entry.Resources ?? ImmutableDictionary<ResourceId, Model.Translation.XdsResource>.Empty;
             changed = [.. fresh.Where(kv => !old.TryGetValue(kv.Key, out var o) || o.Version != kv.Value.Version).Select(kv => kv.Key)
                 .Concat(old.Keys.Where(k => !fresh.ContainsKey(k)))];
-            firstLoad = !entry.Loaded;
+            var wasLoaded = entry.Loaded;
             entry.Resources = fresh;
             affected = [.. entry.Watches];
+            if (!wasLoaded)
+            {
+                // First load also completes wildcard CDS sets that were waiting for this service.
+                changed.Add(new ResourceId(Model.Translation.TypeUrls.Cluster, "*"));
+            }
         }
-        if (changed.Count == 0 && !firstLoad)
+        if (changed.Count == 0)
         {
             return; // a lease renewal's re-fetch of an unchanged service: nothing to wake
         }
-        // A first load also settles the names sets were waiting for (its wildcard CDS names among them):
-        // the scopes' shared whole resolutions of every type are stale.
-        InvalidateResolutions(affected, firstLoad ? [.. changed, new ResourceId(Model.Translation.TypeUrls.Cluster, "*")] : changed);
+        InvalidateResolutions(affected, changed);
+        var scopeChanged = changed.Any(c => c.Name == "*");
         var memo = new PatchMemo();
         foreach (var w in affected)
         {
-            if (firstLoad)
-            {
-                w.OnServiceLoaded(entry.Host, changed, memo);
-            }
-            else
-            {
-                w.OnChanged(changed, scopeChanged: false, memo);
-            }
+            w.OnChanged(changed, scopeChanged, memo);
         }
     }
 

@@ -253,7 +253,7 @@ public sealed class GrainProxyWatch : IProxyWatch
         lock (_cacheGate)
         {
             generation = _generation[Slot(typeUrl)];
-            if (_resolved[Slot(typeUrl)] is not { Result: { Patchable: true } cached } entry || entry.Generation != generation)
+            if (_resolved[Slot(typeUrl)] is not { Result: { Complete: true } cached } entry || entry.Generation != generation)
             {
                 return false;
             }
@@ -301,11 +301,10 @@ public sealed class GrainProxyWatch : IProxyWatch
     }
 
     /// <summary>
-    /// The baseline with <paramref name="names"/> re-resolved. A name whose service is still being
-    /// fetched is kept as the baseline has it and marked pending (the set is then incomplete until
-    /// it arrives, as <see cref="Compute"/> makes it). With <paramref name="membership"/>, a name
-    /// that resolves but that the set no longer selects (not subscribed, or a cluster the scope
-    /// dropped from a wildcard set) leaves it, as a whole resolution would leave it out.
+    /// The baseline with <paramref name="names"/> re-resolved; null when one is still loading (the
+    /// caller then resolves the set whole). With <paramref name="membership"/>, a name that resolves
+    /// but that the set no longer selects (not subscribed, or a cluster the scope dropped from a
+    /// wildcard set) leaves it, as a whole resolution would leave it out.
     /// </summary>
     private ResolvedResources? Patch(string typeUrl, ResolvedResources baseline, List<string> names, bool membership)
     {
@@ -313,26 +312,21 @@ public sealed class GrainProxyWatch : IProxyWatch
         var index = Scope?.Index;
         var workload = Workload.Snapshot;
         var resources = baseline.Resources;
-        var pending = baseline.Pending;
         var sub = Volatile.Read(ref _subscriptions[Slot(typeUrl)]) ?? Subscription.None;
         foreach (var name in names)
         {
-            var r = ResolveOne(typeUrl, name, index, workload, out var isPending);
-            if (isPending)
+            var r = ResolveOne(typeUrl, name, index, workload, out var pending);
+            if (pending)
             {
-                pending = (pending ?? NameSets.Empty).Add(name);
-                continue;
+                return null;
             }
-            pending = pending?.Remove(name);
             if (r is not null && membership && !sub.Names.Contains(name) && !(sub.Wildcard && ListedByWildcard(typeUrl, name, index, workload)))
             {
                 r = null;
             }
             resources = r is null ? resources.Remove(name) : resources.SetItem(name, r);
         }
-        // Patchable: the baseline lacked nothing but pending names, so the patch is complete once none is left.
-        var complete = pending is not { Count: > 0 };
-        return _owner.Interner.Intern(typeUrl, new ResolvedResources(complete, resources, pending));
+        return _owner.Interner.Intern(typeUrl, new ResolvedResources(true, resources));
     }
 
     /// <summary>A name a wildcard subscription of <paramref name="typeUrl"/> gets from the scope or workload (what <see cref="Compute"/> lists for it).</summary>
@@ -383,7 +377,7 @@ public sealed class GrainProxyWatch : IProxyWatch
         _owner.OnResolved(typeUrl, patch: false);
         var snapshot = index?.Snapshot;
         var builder = ImmutableSortedDictionary.CreateBuilder<string, XdsResource>(StringComparer.Ordinal);
-        List<string>? pendingNames = null;
+        var complete = true;
 
         if (sub.Wildcard)
         {
@@ -402,10 +396,7 @@ public sealed class GrainProxyWatch : IProxyWatch
                     foreach (var name in snapshot.ServiceListeners.IsDefault ? [] : snapshot.ServiceListeners)
                     {
                         var r = ResolveOne(TypeUrls.Listener, name, index, workload, out var pending);
-                        if (pending)
-                        {
-                            (pendingNames ??= []).Add(name);
-                        }
+                        complete &= !pending;
                         if (r is not null)
                         {
                             builder[name] = r;
@@ -416,10 +407,7 @@ public sealed class GrainProxyWatch : IProxyWatch
                     foreach (var name in snapshot.ClusterNames)
                     {
                         var r = FindCluster(index, workload, name, out var pending);
-                        if (pending)
-                        {
-                            (pendingNames ??= []).Add(name);
-                        }
+                        complete &= !pending;
                         if (r is not null)
                         {
                             builder[name] = r;
@@ -441,16 +429,13 @@ public sealed class GrainProxyWatch : IProxyWatch
             }
             // A name whose service is still being fetched is unknown, not absent: no removal for it yet.
             var r = ResolveOne(typeUrl, name, index, workload, out var pending);
-            if (pending)
-            {
-                (pendingNames ??= []).Add(name);
-            }
+            complete &= !pending;
             if (r is not null)
             {
                 builder[name] = r;
             }
         }
-        return new ResolvedResources(pendingNames is null, builder.ToImmutable(), pendingNames is null ? null : [.. pendingNames]);
+        return new ResolvedResources(complete, builder.ToImmutable());
     }
 
     public void ReportSent(string typeUrl, string version, string nonce, ResolvedResources sent)
@@ -606,50 +591,6 @@ public sealed class GrainProxyWatch : IProxyWatch
         if (any)
         {
             Apply(wanted, memo, membership: true);
-        }
-    }
-
-    /// <summary>
-    /// A service this stream needs arrived for the first time: its changed resources are patched
-    /// in as any change is, and so are the names that sets were waiting for (pending) and it does
-    /// not hold, which are now known to be absent.
-    /// </summary>
-    internal void OnServiceLoaded(string host, IReadOnlyList<ResourceId> changed, PatchMemo memo)
-    {
-        var wanted = Want(changed) ?? new WantedChange();
-        var any = false;
-        for (var slot = 0; slot < TypeUrls.PushOrder.Count; slot++)
-        {
-            var type = TypeUrls.PushOrder[slot];
-            ResolvedResources? current;
-            lock (_cacheGate)
-            {
-                current = _resolved[slot] is { } entry && entry.Generation == _generation[slot] ? entry.Result : null;
-            }
-            if (current?.Pending is { } pending)
-            {
-                foreach (var name in pending)
-                {
-                    if (HostOf(type, name) == host && wanted.Names[slot]?.Contains(name) != true)
-                    {
-                        (wanted.Names[slot] ??= []).Add(name);
-                        wanted.PickedBy[slot] ??= Volatile.Read(ref _subscriptions[slot]);
-                    }
-                }
-            }
-            else if (current is { Complete: false } || (current is null && Volatile.Read(ref _subscriptions[slot]) is not null))
-            {
-                // No current set: one may be resolving now, from before this load, and would be kept
-                // with this service's names pending forever; a new generation drops it. Or incomplete
-                // for another reason. Either way: resolved whole on the next send.
-                Invalidate(type);
-                (wanted.Names[slot] ??= []).Clear();
-            }
-            any |= wanted.Names[slot] is not null;
-        }
-        if (any)
-        {
-            Apply(wanted, memo);
         }
     }
 

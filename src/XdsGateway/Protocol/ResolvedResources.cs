@@ -14,7 +14,7 @@ namespace Mesh.XdsGateway.Protocol;
 /// so what is derived from it (<see cref="Version"/>, <see cref="ChangedSince"/>) is computed once
 /// per set, not once per stream.
 /// </remarks>
-public sealed class ResolvedResources(bool complete, ImmutableSortedDictionary<string, XdsResource> resources, ImmutableHashSet<string>? pending = null)
+public sealed class ResolvedResources(bool complete, ImmutableSortedDictionary<string, XdsResource> resources)
 {
     public static readonly ResolvedResources Empty = new(true, ImmutableSortedDictionary<string, XdsResource>.Empty.WithComparers(StringComparer.Ordinal));
 
@@ -32,16 +32,6 @@ public sealed class ResolvedResources(bool complete, ImmutableSortedDictionary<s
     public bool Complete { get; } = complete;
 
     public ImmutableSortedDictionary<string, XdsResource> Resources { get; } = resources;
-
-    /// <summary>
-    /// The names this set lacks only because their service is still being fetched (unknown, not
-    /// absent: X-38); null when none. A set incomplete for that reason alone can be patched when
-    /// they arrive (<see cref="Patchable"/>); one incomplete for another (a scope not ready yet) cannot.
-    /// </summary>
-    public ImmutableHashSet<string>? Pending { get; } = pending is { Count: > 0 } ? pending : null;
-
-    /// <summary>Changed names can be applied to this set without resolving the rest again.</summary>
-    public bool Patchable => Complete || Pending is not null;
 
     /// <summary>The set's version: a hash over every name and version (the response's version_info).</summary>
     public string Version => _version ??= ContentHash.OfOrderedVersions(Resources.Select(r => KeyValuePair.Create(r.Key, r.Value.Version)));
@@ -84,8 +74,7 @@ public sealed class ResolvedResources(bool complete, ImmutableSortedDictionary<s
     public bool SameContent(ResolvedResources other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        if (Complete != other.Complete || Resources.Count != other.Resources.Count
-            || (Pending?.Count ?? 0) != (other.Pending?.Count ?? 0) || (Pending is not null && !Pending.SetEquals(other.Pending!)))
+        if (Complete != other.Complete || Resources.Count != other.Resources.Count)
         {
             return false;
         }

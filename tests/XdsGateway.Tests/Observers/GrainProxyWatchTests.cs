@@ -221,65 +221,59 @@ public sealed class GrainProxyWatchTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task ScopeLearningAndDroppingHosts_PatchesTheNamedSets_ToWhatAWholeResolutionGives()
+    public async Task ScopeLearningAndDroppingNames_PatchesTheSets_ToWhatAWholeResolutionGives()
     {
         var key = Grains.Keys.ScopeKey.From(ScopeIdentity.Shared(ProxyKind.Proxyless, Ns, null));
         await using var watch = await OpenProxylessAsync();
-        var first = new ScopeSnapshot(key, "v0", true, [], [], [], [ClusterB], [], [ResourceNames.HostPort(HostB, 80)], Sequence: 1);
+        var first = new ScopeSnapshot(key, "v0", true, [], [], [], [ClusterB, V1], [], [ResourceNames.HostPort(HostB, 80)], Sequence: 1);
         _grains.SetScope(first);
         await _watcher.OnScopeChangedAsync(first);
         watch.SetSubscription(TypeUrls.Cluster, Subscription.WildcardOnly);
         watch.SetSubscription(TypeUrls.Listener, Subscription.WildcardOnly);
         watch.SetSubscription(TypeUrls.Endpoint, Subscription.Of([ClusterB, V1]));
-        Assert.Equal([ClusterB], (await ResolveCompleteAsync(watch, TypeUrls.Cluster)).Resources.Keys);
-        Assert.Equal([ClusterB], (await ResolveCompleteAsync(watch, TypeUrls.Endpoint)).Resources.Keys);
+        Assert.Equal([V1, ClusterB], (await ResolveCompleteAsync(watch, TypeUrls.Cluster)).Resources.Keys);
+        Assert.Equal([V1, ClusterB], (await ResolveCompleteAsync(watch, TypeUrls.Endpoint)).Resources.Keys.Order(StringComparer.Ordinal));
         await ResolveCompleteAsync(watch, TypeUrls.Listener);
         var woken = new List<string>();
         watch.Changed += woken.Add;
         var whole = _watcher.WholeResolutions;
 
-        // The scope learns a: its clusters, endpoints and listener enter the sets, nothing else is touched.
+        // The scope learns a's v2 subset and a's listener (a is loaded): they enter the wildcard sets; EDS (v2 not subscribed) is untouched.
         var learned = new ScopeSnapshot(key, "v1", true, [], [], [], [ClusterB, V1, V2], [],
             [ResourceNames.HostPort(HostA, 80), ResourceNames.HostPort(HostB, 80)], Sequence: 2);
         _grains.SetScope(learned);
         await _watcher.OnScopeChangedAsync(learned);
 
-        Assert.Equal(new[] { TypeUrls.Cluster, TypeUrls.Endpoint, TypeUrls.Listener }.Order(StringComparer.Ordinal), woken.Distinct().Order(StringComparer.Ordinal));
-        await ResolveCompleteAsync(watch, TypeUrls.Cluster);
-        await ResolveCompleteAsync(watch, TypeUrls.Endpoint);
-        await ResolveCompleteAsync(watch, TypeUrls.Listener);
-        Assert.Equal(whole, _watcher.WholeResolutions); // patched: a's names, not every name again
+        Assert.Equal(new[] { TypeUrls.Cluster, TypeUrls.Listener }.Order(StringComparer.Ordinal), woken.Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal([V1, V2, ClusterB], (await ResolveCompleteAsync(watch, TypeUrls.Cluster)).Resources.Keys);
+        Assert.Equal([ResourceNames.HostPort(HostA, 80), ResourceNames.HostPort(HostB, 80)], (await ResolveCompleteAsync(watch, TypeUrls.Listener)).Resources.Keys);
+        Assert.Equal(whole, _watcher.WholeResolutions); // patched: the changed names, not every name again
         await AssertAsWholeAsync(watch);
-        Assert.Equal([V1, V2, ClusterB], (await watch.ResolveAsync(TypeUrls.Cluster)).Resources.Keys);
-        Assert.Equal([V1, ClusterB], (await watch.ResolveAsync(TypeUrls.Endpoint)).Resources.Keys.Order(StringComparer.Ordinal));
 
         // Then it drops b: gone from the wildcard sets and from the named EDS set.
         var dropped = learned with { Version = "v2", ClusterNames = [V1, V2], ServiceListeners = [ResourceNames.HostPort(HostA, 80)], Sequence = 3 };
         _grains.SetScope(dropped);
         await _watcher.OnScopeChangedAsync(dropped);
-        var patches = _watcher.PatchedResolutions;
         whole = _watcher.WholeResolutions;
-        await watch.ResolveAsync(TypeUrls.Cluster);
-        await watch.ResolveAsync(TypeUrls.Endpoint);
-        Assert.Equal(whole, _watcher.WholeResolutions);
-        Assert.Equal(patches, _watcher.PatchedResolutions); // applied when the change came, read since
 
-        await AssertAsWholeAsync(watch);
         Assert.Equal([V1, V2], (await watch.ResolveAsync(TypeUrls.Cluster)).Resources.Keys);
         Assert.Equal([V1], (await watch.ResolveAsync(TypeUrls.Endpoint)).Resources.Keys);
         Assert.Equal([ResourceNames.HostPort(HostA, 80)], (await watch.ResolveAsync(TypeUrls.Listener)).Resources.Keys);
+        Assert.Equal(whole, _watcher.WholeResolutions);
+        await AssertAsWholeAsync(watch);
     }
 
     [Fact]
     public async Task SubscribingOneMoreName_PatchesItIn_AndUnsubscribingTakesItOut()
     {
         await using var watch = await OpenProxylessAsync();
-        watch.SetSubscription(TypeUrls.Endpoint, Subscription.Of([ClusterB]));
-        Assert.Equal([ClusterB], (await ResolveCompleteAsync(watch, TypeUrls.Endpoint)).Resources.Keys);
+        watch.SetSubscription(TypeUrls.Endpoint, Subscription.Of([ClusterB, V2]));
+        Assert.Equal([V2, ClusterB], (await ResolveCompleteAsync(watch, TypeUrls.Endpoint)).Resources.Keys.Order(StringComparer.Ordinal));
         var whole = _watcher.WholeResolutions;
 
-        watch.SetSubscription(TypeUrls.Endpoint, Subscription.Of([ClusterB, V1]));
-        Assert.Equal([V1, ClusterB], (await ResolveCompleteAsync(watch, TypeUrls.Endpoint)).Resources.Keys.Order(StringComparer.Ordinal));
+        // Both services are loaded (a name of a service still loading is resolved whole, with the rest).
+        watch.SetSubscription(TypeUrls.Endpoint, Subscription.Of([ClusterB, V1, V2]));
+        Assert.Equal([V1, V2, ClusterB], (await ResolveCompleteAsync(watch, TypeUrls.Endpoint)).Resources.Keys.Order(StringComparer.Ordinal));
         watch.SetSubscription(TypeUrls.Endpoint, Subscription.Of([V1, HiddenCluster]));
         Assert.Equal([V1], (await ResolveCompleteAsync(watch, TypeUrls.Endpoint)).Resources.Keys);
 
