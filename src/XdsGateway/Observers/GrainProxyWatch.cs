@@ -108,26 +108,16 @@ public sealed class GrainProxyWatch : IProxyWatch
             return null;
         }
         var names = new List<string>();
-        foreach (var n in now.Names)
+        foreach (var n in NameSets.SymmetricDifference(now.Names, old.Names))
         {
-            if (!old.Names.Contains(n) && n != "*")
+            if (n == "*")
             {
-                names.Add(n);
-                if (names.Count > MaxPatchedSubscriptionChange)
-                {
-                    return null;
-                }
+                continue;
             }
-        }
-        foreach (var n in old.Names)
-        {
-            if (!now.Names.Contains(n) && n != "*")
+            names.Add(n);
+            if (names.Count > MaxPatchedSubscriptionChange)
             {
-                names.Add(n);
-                if (names.Count > MaxPatchedSubscriptionChange)
-                {
-                    return null;
-                }
+                return null;
             }
         }
         return names.Count == 0 ? null : names;

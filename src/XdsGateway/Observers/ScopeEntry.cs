@@ -138,7 +138,7 @@ internal sealed class ScopeIndex
         }
         var names = new HashSet<string>?[TypeUrls.PushOrder.Count];
         void Add(string typeUrl, string name) => (names[TypeUrls.IndexOf(typeUrl)] ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
-        foreach (var c in Clusters.Where(c => !old.Clusters.Contains(c)).Concat(old.Clusters.Where(c => !Clusters.Contains(c))))
+        foreach (var c in Protocol.NameSets.SymmetricDifference(Clusters, old.Clusters))
         {
             Add(TypeUrls.Cluster, c);
             Add(TypeUrls.Endpoint, c);
@@ -155,7 +155,7 @@ internal sealed class ScopeIndex
         {
             Add(TypeUrls.Route, name);
         }
-        foreach (var l in ServiceListeners.Where(l => !old.ServiceListeners.Contains(l)).Concat(old.ServiceListeners.Where(l => !ServiceListeners.Contains(l))))
+        foreach (var l in Protocol.NameSets.SymmetricDifference(ServiceListeners, old.ServiceListeners))
         {
             Add(TypeUrls.Listener, l);
             Add(TypeUrls.Route, l);

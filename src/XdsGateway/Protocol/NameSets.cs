@@ -69,6 +69,10 @@ internal static class NameSets
         }
     }
 
+    /// <summary>The names in one of the two sets and not the other: those of <paramref name="now"/> first.</summary>
+    public static IEnumerable<string> SymmetricDifference(IReadOnlySet<string> now, IReadOnlySet<string> before) =>
+        now.Where(n => !before.Contains(n)).Concat(before.Where(n => !now.Contains(n)));
+
     /// <summary>The shared set holding exactly <paramref name="names"/> (duplicates collapse), of pooled names.</summary>
     public static ImmutableHashSet<string> Of(IEnumerable<string> names)
     {
