@@ -75,4 +75,18 @@ public sealed class XdsGatewayOptions
 
     /// <summary>A connection whose PING is not answered within this is closed. Default 20 s.</summary>
     public TimeSpan KeepAlivePingTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Responses the gateway's streams write at once (<see cref="Protocol.ResponseWriteGate"/>); the rest
+    /// wait their turn. A change every proxy sees wakes every stream together: this keeps the serialized
+    /// responses waiting for HTTP/2 to a few buffers instead of one per stream. 0 turns the gate off.
+    /// Default 64.
+    /// </summary>
+    public int MaxConcurrentWrites { get; set; } = 64;
+
+    /// <summary>
+    /// How long one write keeps its slot while its client's HTTP/2 window is full; then it goes on
+    /// without the slot, so a slow proxy never holds back the others. Default 50 ms.
+    /// </summary>
+    public TimeSpan WriteSlotHold { get; set; } = TimeSpan.FromMilliseconds(50);
 }

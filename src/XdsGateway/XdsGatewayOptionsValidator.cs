@@ -68,6 +68,16 @@ public sealed class XdsGatewayOptionsValidator : IValidateOptions<XdsGatewayOpti
             Fail(nameof(options.InitialConnectionWindowSize), options.InitialConnectionWindowSize, "set it to 65535 or more (default 131072).");
         }
 
+        if (options.MaxConcurrentWrites < 0)
+        {
+            Fail(nameof(options.MaxConcurrentWrites), options.MaxConcurrentWrites, "set it to 1 or more, or 0 to write without a limit (default 64).");
+        }
+
+        if (options.WriteSlotHold <= TimeSpan.Zero || options.WriteSlotHold > TimeSpan.FromSeconds(10))
+        {
+            Fail(nameof(options.WriteSlotHold), options.WriteSlotHold, "set it from 00:00:00.001 to 00:00:10 (default 00:00:00.050).");
+        }
+
         CheckPingTime(nameof(options.KeepAlivePingDelay), options.KeepAlivePingDelay, "00:00:30");
         CheckPingTime(nameof(options.KeepAlivePingTimeout), options.KeepAlivePingTimeout, "00:00:20");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

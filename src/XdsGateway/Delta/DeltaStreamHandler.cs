@@ -13,6 +13,7 @@ namespace Mesh.XdsGateway.Delta;
 public sealed class DeltaStreamHandler(
     IConfigWatcher watcher,
     IOptions<XdsGatewayOptions> options,
+    ResponseWriteGate writeGate,
     IEnumerable<IXdsCallbacks> callbacks,
     ILogger<DeltaStreamHandler> logger)
 {
@@ -25,7 +26,7 @@ public sealed class DeltaStreamHandler(
         StreamSession.RunAsync(
             requests,
             r => r.Node,
-            (node, watch) => new DeltaStream(node, watch, responses, options.Value, _callbacks, logger),
+            (node, watch) => new DeltaStream(node, watch, writeGate.Wrap(responses), options.Value, _callbacks, logger),
             watcher,
             _callbacks,
             logger,

@@ -14,6 +14,7 @@ namespace Mesh.XdsGateway.Sotw;
 public sealed class SotwStreamHandler(
     IConfigWatcher watcher,
     IOptions<XdsGatewayOptions> options,
+    ResponseWriteGate writeGate,
     IEnumerable<IXdsCallbacks> callbacks,
     ILogger<SotwStreamHandler> logger)
 {
@@ -26,7 +27,7 @@ public sealed class SotwStreamHandler(
         StreamSession.RunAsync(
             requests,
             r => r.Node,
-            (node, watch) => new SotwStream(node, watch, responses, options.Value, _callbacks, logger),
+            (node, watch) => new SotwStream(node, watch, writeGate.Wrap(responses), options.Value, _callbacks, logger),
             watcher,
             _callbacks,
             logger,
