@@ -107,14 +107,18 @@ public sealed partial class GrainConfigWatcher
     public void RenewSoon(TimeSpan delay)
     {
         LogRenewSoon(logger, delay);
-        _ = Task.Delay(delay, time).ContinueWith(_ => RenewAsync(), TaskScheduler.Default).Unwrap();
+        _ = Task.Delay(delay, time).ContinueWith(_ => RenewAsync(TimeSpan.Zero), TaskScheduler.Default).Unwrap();
     }
 
     /// <summary>
     /// Lease renewal: re-subscribe everything, sending the version held of each workload, scope and
-    /// service; what differs (a notification lost, R-08) comes back whole and is applied.
+    /// service; what differs (a notification lost, R-08) comes back whole and is applied. The calls
+    /// are spread evenly over <paramref name="spread"/> (the periodic renewal: half a lease period),
+    /// so a gateway holding 15,000 leases makes about 500 calls a second for half a minute instead
+    /// of all of them in a burst that took both cores for seconds; a repair after a membership
+    /// change (<see cref="RenewSoon"/>) goes at once.
     /// </summary>
-    private async Task RenewAsync()
+    private async Task RenewAsync(TimeSpan spread)
     {
         List<WorkloadEntry> workloads;
         List<ScopeEntry> scopes;
@@ -125,8 +129,10 @@ public sealed partial class GrainConfigWatcher
             scopes = [.. _scopes.Values.Where(s => s.Snapshot is not null)];
             services = [.. _services.Values];
         }
+        var pace = new RenewalPace(time, spread, workloads.Count + scopes.Count + services.Count);
         foreach (var w in workloads)
         {
+            await pace.NextAsync().ConfigureAwait(false);
             try
             {
                 if (await grains.GetGrain<IWorkloadGrain>(w.Key).RenewAsync(Self, w.Identity, w.Snapshot!.Version).ConfigureAwait(false) is { } snapshot)
@@ -142,6 +148,7 @@ public sealed partial class GrainConfigWatcher
         }
         foreach (var s in scopes)
         {
+            await pace.NextAsync().ConfigureAwait(false);
             try
             {
                 if (await grains.GetGrain<IScopeGrain>(s.Key).RenewAsync(Self, s.Identity, s.Snapshot!.Version).ConfigureAwait(false) is { } snapshot)
@@ -157,6 +164,7 @@ public sealed partial class GrainConfigWatcher
         }
         foreach (var e in services)
         {
+            await pace.NextAsync().ConfigureAwait(false);
             await RenewServiceAsync(e).ConfigureAwait(false);
         }
     }
