@@ -260,7 +260,19 @@ internal sealed class ClusterTarget : IMeshTarget
         {
             psi.Environment["Mesh__AdminPort"] = admin.ToString(CultureInfo.InvariantCulture);
         }
-        var child = new Child(name, Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}"), adminPort);
+        Process process;
+        try
+        {
+            process = Process.Start(psi) ?? throw new LoadToolSetupException($"could not start {name} ({file})");
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            var fix = file == "redis-server"
+                ? "install it (apt-get install -y redis-server; scripts/test.sh installs it when missing)"
+                : $"check that {file} is installed and on PATH";
+            throw new LoadToolSetupException($"could not start {name}: {file}: {ex.Message}; {fix}", ex);
+        }
+        var child = new Child(name, process, adminPort);
         _children.Add(child);
         return child;
     }

@@ -2,7 +2,15 @@ using System.Globalization;
 using Mesh.LoadTest;
 using Mesh.LoadTest.Ingest;
 
-return await Cli.RunAsync(args).ConfigureAwait(false);
+try
+{
+    return await Cli.RunAsync(args).ConfigureAwait(false);
+}
+catch (LoadToolSetupException ex)
+{
+    await Console.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+    return 2;
+}
 
 /// <summary>Command line: <c>connect</c>, <c>eds-churn</c>, <c>config-churn</c>, <c>reconnect-storm</c>, <c>namespace-create</c>, <c>limit</c> and <c>ingest</c>, each with <c>--help</c>.</summary>
 internal static class Cli
