@@ -83,7 +83,13 @@ public sealed class ResponseWriteGate : IDisposable
         }
         catch
         {
+            // The stream was cancelled while its write was in flight: the write's own end (usually an
+            // error, the stream being gone) is observed here, not left to the finalizer.
             slots.Release();
+            if (write is { IsCompleted: false })
+            {
+                _ = write.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
             throw;
         }
 

@@ -129,6 +129,26 @@ public sealed class ResponseWriteGateTests : IDisposable
     }
 
     [Fact]
+    public async Task AStreamCancelledWhileItsWriteIsInFlight_ReleasesItsSlot_AndTheNextStreamWrites()
+    {
+        using var gate = Gate(1);
+        var inFlight = new HeldWriter();
+        var next = new HeldWriter();
+        using var cancel = new CancellationTokenSource();
+
+        var inFlightWrite = gate.Wrap(inFlight).WriteAsync("1", cancel.Token);
+        var nextWrite = gate.Wrap(next).WriteAsync("2", CancellationToken.None);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => inFlightWrite);
+        await WaitUntilAsync(() => next.Started.Count == 1);
+        inFlight.Fail(new IOException("the stream is gone")); // observed by the gate, not left unobserved
+        next.Finish();
+        await nextWrite;
+        Assert.Equal(0, gate.InUse);
+    }
+
+    [Fact]
     public void CapacityZero_TurnsTheGateOff()
     {
         using var gate = Gate(0);
