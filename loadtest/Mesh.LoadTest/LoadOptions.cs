@@ -87,7 +87,10 @@ internal sealed record LoadOptions
     /// <summary>How long to keep the mesh and proxies up after connecting, for inspection (0: not at all).</summary>
     public TimeSpan Hold { get; init; }
 
-    /// <summary>Most in-flight connects (started, no response yet).</summary>
+    /// <summary>
+    /// Most in-flight connects (started, no response yet). A real fleet has no such cap: when the mesh
+    /// answers a connect in 0.3 s, 256 hold the ramp to about 800/s whatever <see cref="Ramp"/> asks.
+    /// </summary>
     public int MaxConcurrentConnects { get; init; } = 256;
 
     [JsonIgnore]
@@ -175,6 +178,7 @@ internal sealed record LoadOptions
         GatewayCount < 1 ? "--gateways must be at least 1"
         : Endpoints is < 1 or > 249 ? "--endpoints must be 1..249"
         : Ramp <= 0 ? "--ramp must be positive"
+        : MaxConcurrentConnects < 1 ? "--max-connecting must be at least 1"
         : Rate <= 0 ? "--rate must be positive"
         : Changes < 0 ? "--changes must not be negative"
         : DeltaShare is < 0 or > 1 ? "--delta-share must be 0..1"

@@ -21,6 +21,8 @@ internal static class Cli
           --gateways N               xDS gateways with --cluster; proxies spread over them (default 2)
           --proxies N                simulated Envoy sidecars (default 100)
           --ramp R                   proxies started per second (default 200)
+          --max-connecting N         most proxies started and not yet answered; the ramp waits above it, so a
+                                     slow mesh holds the ramp back (default 256; a real fleet has no cap)
           --services S               services s0..s(S-1) in namespace lt (default 10)
           --endpoints E              endpoints per service, one EndpointSlice each (default 3)
           --groups G                 client workloads of the dependency graph; proxy i is in group i mod G (default 1)
@@ -439,6 +441,7 @@ internal static class Cli
                 "--gateways" => o with { GatewayCount = a.Int() },
                 "--proxies" => o with { Proxies = a.Int() },
                 "--ramp" => o with { Ramp = a.Num() },
+                "--max-connecting" => o with { MaxConcurrentConnects = a.Int() },
                 "--services" => o with { Services = a.Int() },
                 "--endpoints" => o with { Endpoints = a.Int() },
                 "--groups" => o with { Groups = a.Int() },

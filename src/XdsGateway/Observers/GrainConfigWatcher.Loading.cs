@@ -115,8 +115,9 @@ public sealed partial class GrainConfigWatcher
     /// service; what differs (a notification lost, R-08) comes back whole and is applied. The calls
     /// are spread evenly over <paramref name="spread"/> (the periodic renewal: half a lease period),
     /// so a gateway holding 15,000 leases makes about 500 calls a second for half a minute instead
-    /// of all of them in a burst that took both cores for seconds; a repair after a membership
-    /// change (<see cref="RenewSoon"/>) goes at once.
+    /// of all of them in a burst that took both cores for seconds; a renewal of fewer than
+    /// <see cref="RenewalPace.MinPaced"/> calls, and a repair after a membership change
+    /// (<see cref="RenewSoon"/>), go at once.
     /// </summary>
     private async Task RenewAsync(TimeSpan spread)
     {

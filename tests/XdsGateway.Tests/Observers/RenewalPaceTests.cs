@@ -14,10 +14,14 @@ public sealed class RenewalPaceTests
     public async Task CallsAreSpreadEvenlyOverTheWindow()
     {
         var time = new FakeTimeProvider();
-        var pace = new RenewalPace(time, TimeSpan.FromSeconds(1), total: 10);
+        var pace = new RenewalPace(time, TimeSpan.FromSeconds(20), total: 2_000);
 
-        Assert.True(pace.NextAsync().IsCompleted); // call 0 is due at once
-        var second = pace.NextAsync(); // call 1 is due at 100 ms
+        // 2,000 calls over 20 s are due 10 ms apart: calls 0..9 go at once, call 10 is due at 100 ms.
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.True(pace.NextAsync().IsCompleted);
+        }
+        var second = pace.NextAsync();
         Assert.False(second.IsCompleted);
 
         time.Advance(TimeSpan.FromMilliseconds(99));
@@ -30,11 +34,11 @@ public sealed class RenewalPaceTests
     public void CallsBehindThePace_AreNotDelayed()
     {
         var time = new FakeTimeProvider();
-        var pace = new RenewalPace(time, TimeSpan.FromSeconds(1), total: 10);
+        var pace = new RenewalPace(time, TimeSpan.FromSeconds(1), total: 1_000);
 
         // The calls themselves took longer than the window: the rest go at once.
         time.Advance(TimeSpan.FromSeconds(2));
-        for (var i = 0; i < 10; i++)
+        for (var i = 0; i < 1_000; i++)
         {
             Assert.True(pace.NextAsync().IsCompleted);
         }
@@ -55,11 +59,22 @@ public sealed class RenewalPaceTests
     }
 
     [Fact]
+    public void ASmallRenewal_GoesAtOnce()
+    {
+        var pace = new RenewalPace(new FakeTimeProvider(), TimeSpan.FromSeconds(30), total: RenewalPace.MinPaced - 1);
+
+        for (var i = 0; i < RenewalPace.MinPaced - 1; i++)
+        {
+            Assert.True(pace.NextAsync().IsCompleted);
+        }
+    }
+
+    [Fact]
     public void ARepairRenewal_WithNoWindow_NeverWaits()
     {
-        var pace = new RenewalPace(new FakeTimeProvider(), TimeSpan.Zero, total: 1_000);
+        var pace = new RenewalPace(new FakeTimeProvider(), TimeSpan.Zero, total: 5_000);
 
-        for (var i = 0; i < 1_000; i++)
+        for (var i = 0; i < 5_000; i++)
         {
             Assert.True(pace.NextAsync().IsCompleted);
         }

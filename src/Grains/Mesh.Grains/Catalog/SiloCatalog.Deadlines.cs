@@ -13,6 +13,10 @@ internal sealed partial class SiloCatalog
     private readonly SortedSet<(DateTimeOffset Due, string Scope)> _deadlines = [];
     private ITimer? _deadlineTimer;
     private DateTimeOffset? _deadlineTimerDue;
+    private long _deadlineNotifications;
+
+    /// <summary>Scopes told to rebuild because a fence deadline of theirs passed (for tests).</summary>
+    internal long DeadlineNotifications => Interlocked.Read(ref _deadlineNotifications);
 
     /// <summary>Registers the earliest future deadline of <paramref name="fence"/> for the scope <paramref name="key"/>. Under the lock.</summary>
     private void WatchDeadline(string key, ServiceFence fence, DateTimeOffset now)
@@ -38,6 +42,13 @@ internal sealed partial class SiloCatalog
         var affected = new Affected();
         lock (_gate)
         {
+            // This timer has fired: forget it, so the re-arm below always makes a new one. A timer
+            // counts whole milliseconds on its own clock and may fire a little before the wall
+            // clock reaches the deadline; nothing is due yet then, and keeping the fired timer as
+            // "armed for that deadline" left the host in its fences for good.
+            _deadlineTimer?.Dispose();
+            _deadlineTimer = null;
+            _deadlineTimerDue = null;
             var now = _time.GetUtcNow();
             while (_deadlines.Count > 0 && _deadlines.Min.Due <= now)
             {
@@ -50,6 +61,7 @@ internal sealed partial class SiloCatalog
             }
             ArmDeadlineTimer(now);
         }
+        Interlocked.Add(ref _deadlineNotifications, affected.Scopes.Count);
         Tell(affected);
     }
 
@@ -66,7 +78,9 @@ internal sealed partial class SiloCatalog
         _deadlineTimerDue = due;
         if (due is { } at)
         {
-            _deadlineTimer = _time.CreateTimer(_ => OnDeadline(), null, at > now ? at - now : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            // Rounded up to a whole millisecond, so an early firing waits out the rest of the deadline.
+            var wait = at > now ? TimeSpan.FromMilliseconds(Math.Ceiling((at - now).TotalMilliseconds)) : TimeSpan.Zero;
+            _deadlineTimer = _time.CreateTimer(_ => OnDeadline(), null, wait, Timeout.InfiniteTimeSpan);
         }
     }
 }
