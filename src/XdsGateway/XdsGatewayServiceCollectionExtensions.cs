@@ -30,7 +30,7 @@ public static class XdsGatewayServiceCollectionExtensions
             services.AddSingleton<IXdsCallbacks>(MetricsCallbacks);
         }
 
-        services.TryAddSingleton(p => new ResponseWriteGate(p.GetRequiredService<IOptions<XdsGatewayOptions>>(), p.GetRequiredService<TimeProvider>(), p.GetRequiredService<XdsMetrics>()));
+        services.TryAddSingleton<ResponseWriteGate>();
         services.TryAddSingleton<SotwStreamHandler>();
         services.TryAddSingleton<DeltaStreamHandler>();
         services.TryAddSingleton(TimeProvider.System);

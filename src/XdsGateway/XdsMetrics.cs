@@ -28,6 +28,8 @@ public sealed class XdsMetrics : IXdsCallbacks
     private readonly Counter<long> _renewalRefetches;
     private readonly Counter<long> _onDemand;
     private readonly Counter<long> _fallbackReports;
+    private readonly Counter<long> _writeGateWaits;
+    private readonly Counter<long> _writeGateOvertime;
     private readonly Histogram<double> _learnToPush;
     private long _connections;
 
@@ -56,6 +58,10 @@ public sealed class XdsMetrics : IXdsCallbacks
         _resolutions = Meter.CreateCounter<long>("xds_resolutions",
             description: "Resolved sets built for streams, by type and how: whole (every name resolved) or patch (changed names applied to the set held); shared by a scope's streams, so one per change, not per stream.");
         _loadFailures = Meter.CreateCounter<long>("xds_grain_load_failures", description: "Failed fetches of a workload, scope or service from the grains, by grain; the gateway retries and the streams waiting stay open.");
+        _writeGateWaits = Meter.CreateCounter<long>("xds_write_gate_waits",
+            description: "Responses that waited for a write slot (more than Xds:MaxConcurrentWrites streams were writing).");
+        _writeGateOvertime = Meter.CreateCounter<long>("xds_write_gate_overtime",
+            description: "Writes that held their slot longer than Xds:WriteSlotHold (the client's flow-control window was full) and went on without it.");
         Meter.CreateObservableGauge("xds_connections", () => Interlocked.Read(ref _connections), description: "Open streams.");
     }
 
@@ -122,4 +128,14 @@ public sealed class XdsMetrics : IXdsCallbacks
     /// <summary>Lazy egress access-log entries and what became of them (<paramref name="result"/>).</summary>
     public void OnFallbackReports(string result, int count) =>
         _fallbackReports.Add(count, new KeyValuePair<string, object?>("result", result));
+
+    /// <summary>A response waited for a write slot (not an <see cref="IXdsCallbacks"/> event: it is the write gate's).</summary>
+    public void OnWriteGateWait() => _writeGateWaits.Add(1);
+
+    /// <summary>A write kept its slot past the hold and went on without it.</summary>
+    public void OnWriteGateOvertime() => _writeGateOvertime.Add(1);
+
+    /// <summary>Publishes the write slots in use, read from <paramref name="inUse"/>.</summary>
+    public void ObserveWriteGate(Func<int> inUse) =>
+        Meter.CreateObservableGauge("xds_write_gate_in_use", inUse, description: "Write slots in use (of Xds:MaxConcurrentWrites).");
 }

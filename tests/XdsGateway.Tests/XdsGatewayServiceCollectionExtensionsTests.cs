@@ -32,6 +32,31 @@ public class XdsGatewayServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public void TheWriteGate_FromTheContainer_PublishesItsSlotsInUse()
+    {
+        using var provider = Build(s => s.AddXdsGateway());
+        var meter = provider.GetRequiredService<XdsMetrics>().Meter;
+        var published = new List<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (ReferenceEquals(instrument.Meter, meter))
+                {
+                    published.Add(instrument.Name);
+                }
+            },
+        };
+        listener.Start();
+
+        var gate = provider.GetRequiredService<ResponseWriteGate>();
+
+        Assert.Same(gate, provider.GetRequiredService<ResponseWriteGate>());
+        Assert.Contains("xds_write_gate_in_use", published);
+        Assert.Contains("xds_write_gate_waits", published);
+    }
+
+    [Fact]
     public void Validator_RejectsEveryBadKnob_AndSaysHowToFix()
     {
         using var provider = Build(s => s.AddXdsGateway(o => o.Configure(x =>

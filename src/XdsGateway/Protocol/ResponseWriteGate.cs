@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -21,8 +20,7 @@ public sealed class ResponseWriteGate : IDisposable
     private readonly int _capacity;
     private readonly TimeSpan _hold;
     private readonly TimeProvider _time;
-    private readonly Counter<long>? _waits;
-    private readonly Counter<long>? _overtime;
+    private readonly XdsMetrics? _metrics;
 
     public ResponseWriteGate(IOptions<XdsGatewayOptions> options, TimeProvider time, XdsMetrics? metrics = null)
     {
@@ -32,15 +30,8 @@ public sealed class ResponseWriteGate : IDisposable
         _capacity = options.Value.MaxConcurrentWrites;
         _hold = options.Value.WriteSlotHold;
         _slots = _capacity > 0 ? new SemaphoreSlim(_capacity, _capacity) : null;
-        if (metrics is not null)
-        {
-            _waits = metrics.Meter.CreateCounter<long>("xds_write_gate_waits",
-                description: "Responses that waited for a write slot (more than Xds:MaxConcurrentWrites streams were writing).");
-            _overtime = metrics.Meter.CreateCounter<long>("xds_write_gate_overtime",
-                description: "Writes that held their slot longer than Xds:WriteSlotHold (the client's flow-control window was full) and went on without it.");
-            metrics.Meter.CreateObservableGauge("xds_write_gate_in_use", () => InUse,
-                description: "Write slots in use (of Xds:MaxConcurrentWrites).");
-        }
+        _metrics = metrics;
+        metrics?.ObserveWriteGate(() => InUse);
     }
 
     /// <summary>Slots taken now; 0 when the gate is off.</summary>
@@ -60,40 +51,45 @@ public sealed class ResponseWriteGate : IDisposable
         var slots = _slots!;
         if (!slots.Wait(0, CancellationToken.None))
         {
-            _waits?.Add(1);
+            _metrics?.OnWriteGateWait();
             await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        Task? write = null;
+        Task write;
         try
         {
             write = inner.WriteAsync(message, cancellationToken);
+        }
+        catch
+        {
+            slots.Release();
+            throw;
+        }
+
+        try
+        {
             if (!write.IsCompleted)
             {
                 await write.WaitAsync(_hold, _time, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (TimeoutException) when (write is not null)
+        catch (TimeoutException)
         {
             // The client is not taking data: the slot goes back, and the write finishes without it below.
-            _overtime?.Add(1);
-            slots.Release();
-            await write!.ConfigureAwait(false);
-            return;
+            _metrics?.OnWriteGateOvertime();
         }
-        catch
+        catch when (!write.IsCompleted)
         {
             // The stream was cancelled while its write was in flight: the write's own end (usually an
             // error, the stream being gone) is observed here, not left to the finalizer.
-            slots.Release();
-            if (write is { IsCompleted: false })
-            {
-                _ = write.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
+            _ = write.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             throw;
         }
+        finally
+        {
+            slots.Release();
+        }
 
-        slots.Release();
         await write.ConfigureAwait(false);
     }
 
