@@ -89,4 +89,19 @@ public sealed class XdsGatewayOptions
     /// without the slot, so a slow proxy never holds back the others. Default 50 ms.
     /// </summary>
     public TimeSpan WriteSlotHold { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// New streams the gateway brings to their first complete config at once (<see cref="Protocol.ConnectGate"/>);
+    /// streams arriving beyond it wait, first come first served, before anything is resolved for them.
+    /// In a connect storm this keeps time to full config short for the streams served instead of long
+    /// for all of them. 0 turns the gate off. Default 64.
+    /// </summary>
+    public int MaxConcurrentConnects { get; set; } = 64;
+
+    /// <summary>
+    /// Longest a new stream keeps its connect slot before it is settled (every subscribed type answered
+    /// and acknowledged); then the slot goes to the next stream, so a client that never settles
+    /// delays the others by this much at most. Default 2 s.
+    /// </summary>
+    public TimeSpan ConnectSlotHold { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -78,6 +78,16 @@ public sealed class XdsGatewayOptionsValidator : IValidateOptions<XdsGatewayOpti
             Fail(nameof(options.WriteSlotHold), options.WriteSlotHold, "set it from 00:00:00.001 to 00:00:10 (default 00:00:00.050).");
         }
 
+        if (options.MaxConcurrentConnects < 0)
+        {
+            Fail(nameof(options.MaxConcurrentConnects), options.MaxConcurrentConnects, "set it to 1 or more, or 0 to admit new streams without a limit (default 64).");
+        }
+
+        if (options.ConnectSlotHold <= TimeSpan.Zero || options.ConnectSlotHold > TimeSpan.FromMinutes(1))
+        {
+            Fail(nameof(options.ConnectSlotHold), options.ConnectSlotHold, "set it from 00:00:00.001 to 00:01:00 (default 00:00:02).");
+        }
+
         CheckPingTime(nameof(options.KeepAlivePingDelay), options.KeepAlivePingDelay, "00:00:30");
         CheckPingTime(nameof(options.KeepAlivePingTimeout), options.KeepAlivePingTimeout, "00:00:20");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

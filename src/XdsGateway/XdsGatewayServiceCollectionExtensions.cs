@@ -31,6 +31,7 @@ public static class XdsGatewayServiceCollectionExtensions
         }
 
         services.TryAddSingleton<ResponseWriteGate>();
+        services.TryAddSingleton<ConnectGate>();
         services.TryAddSingleton<SotwStreamHandler>();
         services.TryAddSingleton<DeltaStreamHandler>();
         services.TryAddSingleton(TimeProvider.System);

@@ -30,6 +30,10 @@ public sealed class XdsMetrics : IXdsCallbacks
     private readonly Counter<long> _fallbackReports;
     private readonly Counter<long> _writeGateWaits;
     private readonly Counter<long> _writeGateOvertime;
+    private readonly Counter<long> _connectGateWaits;
+    private readonly Counter<long> _connectGateOvertime;
+    private readonly Histogram<double> _connectGateWait;
+    private readonly Histogram<double> _grainLoad;
     private readonly Histogram<double> _learnToPush;
     private long _connections;
 
@@ -62,6 +66,16 @@ public sealed class XdsMetrics : IXdsCallbacks
             description: "Responses that waited for a write slot (more than Xds:MaxConcurrentWrites streams were writing).");
         _writeGateOvertime = Meter.CreateCounter<long>("xds_write_gate_overtime",
             description: "Writes that held their slot longer than Xds:WriteSlotHold (the client's flow-control window was full) and went on without it.");
+        _grainLoad = Meter.CreateHistogram<double>("xds_grain_load_seconds", "s",
+            "How long first fetches of a workload, scope or service from the grains took (from the first stream needing it to its snapshot applied, retries included), by grain.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+        _connectGateWaits = Meter.CreateCounter<long>("xds_connect_gate_waits",
+            description: "New streams that waited for a connect slot (more than Xds:MaxConcurrentConnects streams were being brought to their first complete config).");
+        _connectGateWait = Meter.CreateHistogram<double>("xds_connect_gate_wait_seconds", "s",
+            "How long new streams that waited for a connect slot waited.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+        _connectGateOvertime = Meter.CreateCounter<long>("xds_connect_gate_overtime",
+            description: "New streams that kept their connect slot for Xds:ConnectSlotHold without settling (the slot went to the next stream).");
         Meter.CreateObservableGauge("xds_connections", () => Interlocked.Read(ref _connections), description: "Open streams.");
     }
 
@@ -83,6 +97,9 @@ public sealed class XdsMetrics : IXdsCallbacks
     public void OnStreamError(StatusCode code) => _streamErrors.Add(1, new KeyValuePair<string, object?>("code", code.ToString()));
 
     /// <summary>A fetch from a grain failed (not an <see cref="IXdsCallbacks"/> event: it is the grain watcher's).</summary>
+    /// <summary>A first fetch of a <paramref name="grain"/> (workload, scope, service) completed after <paramref name="seconds"/>.</summary>
+    public void OnGrainLoaded(string grain, double seconds) => _grainLoad.Record(seconds, new KeyValuePair<string, object?>("grain", grain));
+
     public void OnGrainLoadFailure(string grain) => _loadFailures.Add(1, new KeyValuePair<string, object?>("grain", grain));
 
     /// <summary>A lease renewal found the grain's resources differ from those held and fetched them.</summary>
@@ -134,6 +151,23 @@ public sealed class XdsMetrics : IXdsCallbacks
 
     /// <summary>A write kept its slot past the hold and went on without it.</summary>
     public void OnWriteGateOvertime() => _writeGateOvertime.Add(1);
+
+    /// <summary>A new stream waited <paramref name="seconds"/> for a connect slot.</summary>
+    public void OnConnectGateWait(double seconds)
+    {
+        _connectGateWaits.Add(1);
+        _connectGateWait.Record(seconds);
+    }
+
+    /// <summary>A new stream kept its connect slot for the whole hold without settling.</summary>
+    public void OnConnectGateOvertime() => _connectGateOvertime.Add(1);
+
+    /// <summary>Publishes the connect slots in use and the streams waiting for one.</summary>
+    public void ObserveConnectGate(Func<int> inUse, Func<int> waiting)
+    {
+        Meter.CreateObservableGauge("xds_connect_gate_in_use", inUse, description: "New streams being brought to their first complete config (of Xds:MaxConcurrentConnects).");
+        Meter.CreateObservableGauge("xds_connect_gate_waiting", waiting, description: "New streams waiting for a connect slot.");
+    }
 
     /// <summary>Publishes the write slots in use, read from <paramref name="inUse"/>.</summary>
     public void ObserveWriteGate(Func<int> inUse) =>

@@ -3,11 +3,12 @@ using System.Diagnostics.Metrics;
 
 namespace Mesh.XdsGateway.Tests;
 
-/// <summary>Sums the long measurements of one meter instance, by instrument and optional "type" tag.</summary>
+/// <summary>Sums the long measurements of one meter instance, by instrument and optional "type" tag, and keeps its double measurements (histograms).</summary>
 internal sealed class MetricRecorder : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<string, long> _totals = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<double>> _values = new(StringComparer.Ordinal);
 
     public MetricRecorder(Meter meter)
     {
@@ -26,11 +27,17 @@ internal sealed class MetricRecorder : IDisposable
                 _totals.AddOrUpdate($"{instrument.Name}|{tag.Value}", value, (_, v) => v + value);
             }
         });
+        _listener.SetMeasurementEventCallback<double>((instrument, value, _, _) =>
+            _values.GetOrAdd(instrument.Name, _ => new ConcurrentQueue<double>()).Enqueue(value));
         _listener.Start();
     }
 
     public long Total(string instrument, string? tag = null) =>
         _totals.GetValueOrDefault(tag is null ? instrument : $"{instrument}|{tag}");
+
+    /// <summary>Every double recorded by <paramref name="instrument"/>, in order.</summary>
+    public IReadOnlyList<double> Values(string instrument) =>
+        _values.TryGetValue(instrument, out var values) ? [.. values] : [];
 
     public void Dispose() => _listener.Dispose();
 }

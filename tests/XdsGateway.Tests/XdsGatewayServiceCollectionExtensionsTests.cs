@@ -31,8 +31,10 @@ public class XdsGatewayServiceCollectionExtensionsTests
         Assert.IsType<XdsMetrics>(Assert.Single(provider.GetServices<IXdsCallbacks>()));
     }
 
-    [Fact]
-    public void TheWriteGate_FromTheContainer_PublishesItsSlotsInUse()
+    [Theory]
+    [InlineData(typeof(ResponseWriteGate), "xds_write_gate_in_use", "xds_write_gate_waits")]
+    [InlineData(typeof(ConnectGate), "xds_connect_gate_in_use", "xds_connect_gate_waiting")]
+    public void TheGates_FromTheContainer_AreSingletons_AndPublishTheirSlotsInUse(Type gateType, string inUse, string other)
     {
         using var provider = Build(s => s.AddXdsGateway());
         var meter = provider.GetRequiredService<XdsMetrics>().Meter;
@@ -49,11 +51,11 @@ public class XdsGatewayServiceCollectionExtensionsTests
         };
         listener.Start();
 
-        var gate = provider.GetRequiredService<ResponseWriteGate>();
+        var gate = provider.GetRequiredService(gateType);
 
-        Assert.Same(gate, provider.GetRequiredService<ResponseWriteGate>());
-        Assert.Contains("xds_write_gate_in_use", published);
-        Assert.Contains("xds_write_gate_waits", published);
+        Assert.Same(gate, provider.GetRequiredService(gateType));
+        Assert.Contains(inUse, published);
+        Assert.Contains(other, published);
     }
 
     [Fact]

@@ -106,6 +106,9 @@ internal sealed partial class DeltaStream(
         }
     }
 
+    /// <inheritdoc />
+    protected override bool Settled => AllSettled(_types);
+
     private void ApplySubscription(DeltaTypeState state, DeltaDiscoveryRequest request)
     {
         var isInitial = state.Applied is null;
@@ -283,6 +286,7 @@ internal sealed partial class DeltaStream(
         state.VersionSent = version;
         state.InFlight = true;
         state.RespondOnce = false;
+        state.Carried |= updates.Count > 0;
         Watch.ReportSent(state.TypeUrl, version, nonce, resolved);
         Callbacks.OnResponseSent(Node, state.TypeUrl, updates.Count, bytes);
         LogSent(logger, Node.Id, state.TypeUrl, version, nonce, updates.Count, removed.Length);

@@ -14,6 +14,7 @@ public sealed class DeltaStreamHandler(
     IConfigWatcher watcher,
     IOptions<XdsGatewayOptions> options,
     ResponseWriteGate writeGate,
+    ConnectGate connectGate,
     IEnumerable<IXdsCallbacks> callbacks,
     ILogger<DeltaStreamHandler> logger)
 {
@@ -28,6 +29,7 @@ public sealed class DeltaStreamHandler(
             r => r.Node,
             (node, watch) => new DeltaStream(node, watch, writeGate.Wrap(responses), options.Value, _callbacks, logger),
             watcher,
+            connectGate,
             _callbacks,
             logger,
             delta: true,

@@ -36,6 +36,12 @@ internal sealed class DeltaTypeState(string typeUrl) : IHeldTypeState
     /// <inheritdoc />
     public bool Incomplete { get; set; }
 
+    /// <inheritdoc />
+    public bool Settled => !RespondOnce && !InFlight && !Dirty && Force.Count == 0 && !Incomplete;
+
+    /// <inheritdoc />
+    public bool Carried { get; set; }
+
     public ResolvedResources? LastResolved { get; set; }
 
     /// <summary>

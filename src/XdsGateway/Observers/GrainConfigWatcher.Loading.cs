@@ -35,11 +35,13 @@ public sealed partial class GrainConfigWatcher
     private async Task RetryAsync(string grain, string key, Func<bool> released, Func<Task> load)
     {
         var delay = RetryMin;
+        var started = time.GetTimestamp();
         while (!released())
         {
             try
             {
                 await load().ConfigureAwait(false);
+                metrics.OnGrainLoaded(grain, time.GetElapsedTime(started).TotalSeconds);
                 return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -54,11 +56,13 @@ public sealed partial class GrainConfigWatcher
 
     private async Task LoadServiceAsync(ServiceEntry entry)
     {
+        var started = time.GetTimestamp();
         try
         {
             await AfterUnsubscribeAsync(entry.Host).ConfigureAwait(false);
             var snapshot = await grains.GetGrain<IServiceGrain>(ServiceKey.From(entry.Host)).SubscribeAsync(Self).ConfigureAwait(false);
             ApplyServiceSnapshot(entry, snapshot);
+            metrics.OnGrainLoaded("service", time.GetElapsedTime(started).TotalSeconds);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

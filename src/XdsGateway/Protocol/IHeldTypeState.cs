@@ -5,4 +5,13 @@ internal interface IHeldTypeState
 {
     /// <summary>The set last evaluated was still loading (a service being fetched).</summary>
     bool Incomplete { get; }
+
+    /// <summary>
+    /// Answered at least once, the last answer acknowledged (ACK or NACK), and nothing due: the
+    /// client holds what the gateway has for this type (what <see cref="ConnectGate"/> waits for).
+    /// </summary>
+    bool Settled { get; }
+
+    /// <summary>A response of this type carried resources, so the client will ask for what they point to (EDS for clusters, RDS for listeners, CDS for proxyless routes).</summary>
+    bool Carried { get; }
 }

@@ -42,7 +42,11 @@ internal abstract class StreamLoop<TRequest>
 
     protected IXdsCallbacks Callbacks { get; }
 
-    public async Task RunAsync(TRequest first, IAsyncStreamReader<TRequest> requests, CancellationToken cancellationToken)
+    /// <param name="first">The stream's first request.</param>
+    /// <param name="requests">The rest of the stream.</param>
+    /// <param name="onSettled">Called once, after the first flush that leaves the stream <see cref="Settled"/> (its connect slot goes back).</param>
+    /// <param name="cancellationToken">Ends the loop.</param>
+    public async Task RunAsync(TRequest first, IAsyncStreamReader<TRequest> requests, Action? onSettled, CancellationToken cancellationToken)
     {
         var inbox = new StreamInbox<TRequest>(_capacity);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -64,6 +68,11 @@ internal abstract class StreamLoop<TRequest>
                 }
 
                 await FlushAsync(inbox.TakeChanged(), cts.Token).ConfigureAwait(false);
+                if (onSettled is not null && Settled)
+                {
+                    onSettled();
+                    onSettled = null;
+                }
             }
         }
         finally
@@ -85,6 +94,46 @@ internal abstract class StreamLoop<TRequest>
 
     private static readonly int ClusterSlot = TypeUrls.IndexOf(TypeUrls.Cluster);
     private static readonly int ListenerSlot = TypeUrls.IndexOf(TypeUrls.Listener);
+
+    /// <summary>Per push-order slot, the type a response carrying resources makes the client ask for next, or -1.</summary>
+    private static readonly int[] FollowUpSlots = [.. TypeUrls.PushOrder.Select(t => t switch
+    {
+        TypeUrls.Cluster => TypeUrls.IndexOf(TypeUrls.Endpoint),
+        TypeUrls.Listener => TypeUrls.IndexOf(TypeUrls.Route),
+        TypeUrls.Route => ClusterSlot,
+        _ => -1,
+    })];
+
+    /// <summary>
+    /// The client holds its first complete config: every type it asked for is <see cref="IHeldTypeState.Settled"/>,
+    /// and so is what those answers point to (clusters → endpoints, listeners → routes, routes →
+    /// clusters), once asked for. An Envoy asks for clusters and listeners both (listeners after its
+    /// clusters are warm), so both must be there; a proxyless client starts from its listener.
+    /// </summary>
+    protected abstract bool Settled { get; }
+
+    /// <summary><see cref="Settled"/> over a stream's per-type states.</summary>
+    protected bool AllSettled<TState>(TState?[] types)
+        where TState : class, IHeldTypeState
+    {
+        ArgumentNullException.ThrowIfNull(types);
+        if (types[ListenerSlot] is null || (Node.Kind != ProxyKind.Proxyless && types[ClusterSlot] is null))
+        {
+            return false;
+        }
+        for (var i = 0; i < types.Length; i++)
+        {
+            if (types[i] is not { } state)
+            {
+                continue;
+            }
+            if (!state.Settled || (state.Carried && FollowUpSlots[i] is var next and >= 0 && types[next] is null))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /// <summary>
     /// while the stream's cluster set is held because a service it needs is still loading, its

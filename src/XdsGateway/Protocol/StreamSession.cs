@@ -15,6 +15,7 @@ internal static partial class StreamSession
         Func<TRequest, Node?> nodeOf,
         Func<ProxyNode, IProxyWatch, StreamLoop<TRequest>> createLoop,
         IConfigWatcher watcher,
+        ConnectGate connectGate,
         IXdsCallbacks callbacks,
         ILogger logger,
         bool delta,
@@ -30,6 +31,10 @@ internal static partial class StreamSession
 
             var first = requests.Current;
             var node = NodeIdParser.Parse(nodeOf(first));
+
+            // Admission: nothing is resolved for a stream until it has a connect slot; the slot goes
+            // back once the stream is settled (or after the hold), whatever happens to the stream.
+            using var slot = await connectGate.EnterAsync(cancellationToken).ConfigureAwait(false);
             var watch = await watcher.OpenAsync(node, cancellationToken).ConfigureAwait(false);
             await using (watch.ConfigureAwait(false))
             {
@@ -38,7 +43,7 @@ internal static partial class StreamSession
                 try
                 {
                     // Hand the first request over without keeping a reference for the stream's lifetime.
-                    await createLoop(node, watch).RunAsync(Interlocked.Exchange(ref first, null!), requests, cancellationToken).ConfigureAwait(false);
+                    await createLoop(node, watch).RunAsync(Interlocked.Exchange(ref first, null!), requests, slot.Release, cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {

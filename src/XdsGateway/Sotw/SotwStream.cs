@@ -111,6 +111,9 @@ internal sealed partial class SotwStream(
         }
     }
 
+    /// <inheritdoc />
+    protected override bool Settled => AllSettled(_types);
+
     /// <summary>
     /// X-33 on a new stream: EDS waits for the stream's first CDS response and RDS for its first LDS
     /// response while those are requested but held (X-25, e.g. a service still loading after a
@@ -192,6 +195,7 @@ internal sealed partial class SotwStream(
         state.Watched = state.Watched with { NonceSent = nonce, VersionSent = version, AlwaysRespond = false };
         state.InFlight = true;
         state.Force = false;
+        state.Carried |= send.Count > 0;
         if (typeUrl == TypeUrls.Cluster && _types[IndexOf(TypeUrls.Endpoint)] is { } endpoints)
         {
             // X-34 (envoy#13009): clusters warm only when a new CLA arrives, so answer the next EDS request.

@@ -15,6 +15,7 @@ public sealed class SotwStreamHandler(
     IConfigWatcher watcher,
     IOptions<XdsGatewayOptions> options,
     ResponseWriteGate writeGate,
+    ConnectGate connectGate,
     IEnumerable<IXdsCallbacks> callbacks,
     ILogger<SotwStreamHandler> logger)
 {
@@ -29,6 +30,7 @@ public sealed class SotwStreamHandler(
             r => r.Node,
             (node, watch) => new SotwStream(node, watch, writeGate.Wrap(responses), options.Value, _callbacks, logger),
             watcher,
+            connectGate,
             _callbacks,
             logger,
             delta: false,
