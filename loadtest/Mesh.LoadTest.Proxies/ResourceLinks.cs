@@ -1,4 +1,3 @@
-using Envoy.Config.Cluster.V3;
 using Envoy.Config.Listener.V3;
 using Envoy.Config.Route.V3;
 using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
@@ -30,14 +29,68 @@ internal static class ResourceLinks
         return "";
     }
 
+    /// <summary>
+    /// The ClusterLoadAssignment an EDS cluster pulls (its <c>eds_cluster_config.service_name</c>, else
+    /// its name), read field by field: a 20,000-proxy run receives 2.4 million clusters, and parsing
+    /// each whole cost the tool a seventh of its CPU and most of its garbage. Fields (cluster.proto):
+    /// name 1, type 2 (the <c>cluster_discovery_type</c> oneof; EDS = 3, unset = STATIC),
+    /// eds_cluster_config 3 (service_name 2 in it), cluster_type 38 (the oneof's other member).
+    /// </summary>
     public static string[] EdsOfCluster(ByteString bytes)
     {
-        var c = Cluster.Parser.ParseFrom(bytes);
-        if (c.ClusterDiscoveryTypeCase != Cluster.ClusterDiscoveryTypeOneofCase.Type || c.Type != Cluster.Types.DiscoveryType.Eds)
+        var input = bytes.CreateCodedInput();
+        var name = "";
+        string? serviceName = null;
+        var discovery = 0; // STATIC
+        uint tag;
+        while ((tag = input.ReadTag()) != 0)
+        {
+            switch (WireFormat.GetTagFieldNumber(tag), WireFormat.GetTagWireType(tag))
+            {
+                case (1, WireFormat.WireType.LengthDelimited):
+                    name = input.ReadString();
+                    break;
+                case (2, WireFormat.WireType.Varint):
+                    discovery = input.ReadEnum();
+                    break;
+                case (3, WireFormat.WireType.LengthDelimited):
+                    serviceName = ServiceNameOf(input.ReadBytes());
+                    break;
+                case (38, _):
+                    discovery = -1; // a custom cluster type: the last member of the oneof wins
+                    input.SkipLastField();
+                    break;
+                default:
+                    input.SkipLastField();
+                    break;
+            }
+        }
+        const int Eds = 3;
+        if (discovery != Eds)
         {
             return [];
         }
-        return [string.IsNullOrEmpty(c.EdsClusterConfig?.ServiceName) ? c.Name : c.EdsClusterConfig.ServiceName];
+        return [string.IsNullOrEmpty(serviceName) ? name : serviceName];
+    }
+
+    /// <summary>Field 2 (<c>service_name</c>) of an <c>EdsClusterConfig</c>, or null.</summary>
+    private static string? ServiceNameOf(ByteString config)
+    {
+        var input = config.CreateCodedInput();
+        string? serviceName = null;
+        uint tag;
+        while ((tag = input.ReadTag()) != 0)
+        {
+            if (WireFormat.GetTagFieldNumber(tag) == 2 && WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited)
+            {
+                serviceName = input.ReadString();
+            }
+            else
+            {
+                input.SkipLastField();
+            }
+        }
+        return serviceName;
     }
 
     public static string[] RoutesOfListener(ByteString bytes)
