@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Mesh.Grains.Dtos;
 using Mesh.Grains.Keys;
+using Mesh.Grains.Service;
 using Mesh.Model.Config;
 using Mesh.Model.Services;
 using Mesh.Model.Translation;
@@ -115,5 +116,52 @@ public sealed class ServiceGrainTests(ClusterFixture fixture) : IClassFixture<Cl
         var change = await observer.NextAsync<ResourceChange>("the subset removal");
         Assert.Equal([(TypeUrls.Cluster, $"outbound|80|v2|{host}"), (TypeUrls.Endpoint, $"outbound|80|v2|{host}")],
             change.Removed.Select(r => (r.TypeUrl, r.Name)).Order());
+    }
+
+    [Fact]
+    public void AnUpdateEqualToWhatTheGrainHolds_IsUnchanged_EvenBuiltAnew_AndAnyDifferenceIsAChange()
+    {
+        const string host = "reviews.t.svc.cluster.local";
+        var current = new ServiceState
+        {
+            Definition = Service(host),
+            Endpoints = [Endpoint("10.0.0.1", "v1"), Endpoint("10.0.0.2", "v2")],
+            Routing = Subsets(host),
+        };
+
+        // What a reconciler sends: every part re-derived, equal in content, no instance shared.
+        Assert.True(ServiceGrain.Unchanged(current, new ServiceUpdate
+        {
+            Definition = Service(host),
+            Endpoints = [Endpoint("10.0.0.1", "v1"), Endpoint("10.0.0.2", "v2")],
+            Routing = Subsets(host),
+        }));
+        Assert.True(ServiceGrain.Unchanged(current, new ServiceUpdate { Endpoints = [Endpoint("10.0.0.1", "v1"), Endpoint("10.0.0.2", "v2")] }));
+
+        Assert.False(ServiceGrain.Unchanged(current, new ServiceUpdate { Endpoints = [Endpoint("10.0.0.1", "v1"), Endpoint("10.0.0.3", "v2")] }));
+        Assert.False(ServiceGrain.Unchanged(current, new ServiceUpdate { Endpoints = [Endpoint("10.0.0.2", "v2"), Endpoint("10.0.0.1", "v1")] })); // order is content: the grain rebuilds from it
+        Assert.False(ServiceGrain.Unchanged(current, new ServiceUpdate { Definition = Service(host) with { Addresses = ["10.96.1.2"] } }));
+        Assert.False(ServiceGrain.Unchanged(current, new ServiceUpdate { Definition = Service(host) with { Ports = [new MeshServicePort("http", 80, Protocol.Http, 9090)] } }));
+        Assert.False(ServiceGrain.Unchanged(current, new ServiceUpdate { Routing = ServiceRouting.None }));
+        Assert.False(ServiceGrain.Unchanged(current, new ServiceUpdate { Removed = true }));
+
+        // A service the grain never held: defining it is a change, removing it is not.
+        var empty = new ServiceState();
+        Assert.False(ServiceGrain.Unchanged(empty, new ServiceUpdate { Definition = Service(host) }));
+        Assert.True(ServiceGrain.Unchanged(empty, new ServiceUpdate { Removed = true }));
+    }
+
+    [Fact]
+    public async Task AReconcilersUnchangedUpdate_PushesNothing_AndTheNextRealChangeStillDoes()
+    {
+        var (grain, observer, _, host) = await SetUpAsync();
+
+        await grain.UpdateAsync(new ServiceUpdate { Definition = Service(host), Endpoints = [Endpoint("10.0.0.1", "v1"), Endpoint("10.0.0.2", "v2")], Routing = Subsets(host) });
+        await grain.UpdateAsync(new ServiceUpdate { Endpoints = [Endpoint("10.0.0.1", "v1"), Endpoint("10.0.0.4", "v2")] });
+
+        // The first notification the gateway sees is the endpoint move: the unchanged update sent none.
+        var change = await observer.NextAsync<ResourceChange>("the endpoint move");
+        Assert.All(change.Updated, r => Assert.Equal(TypeUrls.Endpoint, r.TypeUrl));
+        Assert.Equal([$"outbound|80|v2|{host}", $"outbound|80||{host}"], change.Updated.Select(r => r.Name).Order(StringComparer.Ordinal));
     }
 }

@@ -50,8 +50,9 @@ internal sealed partial class NamespaceGrain(
     {
         await EnsureCurrentWriterAsync(writerEpoch, logger);
         // A reconciler re-sends unchanged config: nothing to store, nobody to wake.
-        if (state.State.Config is { } current && Same(current, config))
+        if (state.State.Config is { } current && StructuralEquality.Same(current, config))
         {
+            GrainMetrics.UnchangedUpdates.Add(1, new KeyValuePair<string, object?>("grain", "namespace"));
             return;
         }
         var before = state.State.Config;
@@ -147,9 +148,6 @@ internal sealed partial class NamespaceGrain(
             _views.TryAdd(v.Host, v);
         }
     }
-
-    private static bool Same(NamespaceConfig a, NamespaceConfig b) =>
-        System.Text.Json.JsonSerializer.Serialize(a) == System.Text.Json.JsonSerializer.Serialize(b);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Namespace {Namespace} changed ({Services} services); notifying {Catalogs} silo catalogs")]
     private static partial void LogChanged(ILogger logger, string @namespace, int services, int catalogs);

@@ -39,6 +39,13 @@ internal sealed partial class ServiceGrain(
     public async Task UpdateAsync(ServiceUpdate update)
     {
         await EnsureCurrentWriterAsync(update.WriterEpoch, logger);
+        if (Unchanged(state.State, update))
+        {
+            // The ingest's reconcile re-sends every service: storing 10,000 unchanged states each time
+            // was that pass's whole cost on the silo.
+            GrainMetrics.UnchangedUpdates.Add(1, new KeyValuePair<string, object?>("grain", "service"));
+            return;
+        }
         var before = (state.State.Definition, state.State.Endpoints, state.State.Routing);
         if (update.Removed)
         {
@@ -85,6 +92,18 @@ internal sealed partial class ServiceGrain(
                 _ = GrainFactory.GetGrain<INamespaceGrain>(ns).OnServiceViewChangedAsync(_view);
             }
         }
+    }
+
+    /// <summary>Whether applying <paramref name="update"/> to <paramref name="current"/> leaves every input as it is.</summary>
+    internal static bool Unchanged(ServiceState current, ServiceUpdate update)
+    {
+        if (update.Removed)
+        {
+            return current.Definition is null && current.Endpoints.IsEmpty && StructuralEquality.Same(current.Routing, ServiceRouting.None);
+        }
+        return (update.Definition is null || (current.Definition is not null && StructuralEquality.Same(update.Definition, current.Definition)))
+            && (update.Endpoints is not { } endpoints || StructuralEquality.Same(endpoints, current.Endpoints))
+            && (update.Routing is null || StructuralEquality.Same(update.Routing, current.Routing));
     }
 
     public async Task<ServiceSnapshot> SubscribeAsync(IXdsGatewayObserver observer)
