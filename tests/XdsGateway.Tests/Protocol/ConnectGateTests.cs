@@ -12,28 +12,11 @@ namespace Mesh.XdsGateway.Tests.Protocol;
 /// never stays taken longer than the hold. Time is a <see cref="FakeTimeProvider"/>.
 /// </summary>
 [Trait("Category", "Functional")]
-public sealed class ConnectGateTests : IDisposable
+public sealed class ConnectGateTests : GateTestBase
 {
     private static readonly TimeSpan Hold = TimeSpan.FromSeconds(2);
-    private readonly FakeTimeProvider _time = new();
-    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly XdsMetrics _metrics;
-    private readonly MetricRecorder _recorder;
-
-    public ConnectGateTests()
-    {
-        _metrics = new XdsMetrics(_services.GetRequiredService<IMeterFactory>());
-        _recorder = new MetricRecorder(_metrics.Meter);
-    }
-
-    public void Dispose()
-    {
-        _recorder.Dispose();
-        _services.Dispose();
-    }
-
     private ConnectGate Gate(int capacity) =>
-        new(Options.Create(new XdsGatewayOptions { MaxConcurrentConnects = capacity, ConnectSlotHold = Hold }), _time, _metrics);
+        new(Options.Create(new XdsGatewayOptions { MaxConcurrentConnects = capacity, ConnectSlotHold = Hold }), Time, Metrics);
 
     [Fact]
     public async Task StreamsBeyondTheCapacity_WaitInArrivalOrder_UntilAnAdmittedStreamSettles()
@@ -43,7 +26,7 @@ public sealed class ConnectGateTests : IDisposable
         using var b = await gate.EnterAsync(CancellationToken.None);
 
         var c = gate.EnterAsync(CancellationToken.None).AsTask();
-        _time.Advance(TimeSpan.FromMilliseconds(300));
+        Time.Advance(TimeSpan.FromMilliseconds(300));
         var d = gate.EnterAsync(CancellationToken.None).AsTask();
         Assert.False(c.IsCompleted);
         Assert.False(d.IsCompleted);
@@ -59,9 +42,9 @@ public sealed class ConnectGateTests : IDisposable
         using var fourth = await d;
         Assert.Equal(0, gate.Waiting);
         Assert.Equal(2, gate.InUse);
-        Assert.Equal(2, _recorder.Total("xds_connect_gate_waits"));
-        Assert.Equal([0.3, 0], _recorder.Values("xds_connect_gate_wait_seconds"));
-        Assert.Equal(0, _recorder.Total("xds_connect_gate_overtime"));
+        Assert.Equal(2, Recorder.Total("xds_connect_gate_waits"));
+        Assert.Equal([0.3, 0], Recorder.Values("xds_connect_gate_wait_seconds"));
+        Assert.Equal(0, Recorder.Total("xds_connect_gate_overtime"));
     }
 
     [Fact]
@@ -71,12 +54,12 @@ public sealed class ConnectGateTests : IDisposable
         var stuck = await gate.EnterAsync(CancellationToken.None);
         var next = gate.EnterAsync(CancellationToken.None).AsTask();
 
-        _time.Advance(Hold - TimeSpan.FromMilliseconds(1));
+        Time.Advance(Hold - TimeSpan.FromMilliseconds(1));
         Assert.False(next.IsCompleted);
-        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Time.Advance(TimeSpan.FromMilliseconds(1));
         using var admitted = await next;
         Assert.True(stuck.Released);
-        Assert.Equal(1, _recorder.Total("xds_connect_gate_overtime"));
+        Assert.Equal(1, Recorder.Total("xds_connect_gate_overtime"));
 
         // The stuck stream settles (or ends) later: its slot already went back, so nothing more is freed.
         stuck.Release();
@@ -87,7 +70,7 @@ public sealed class ConnectGateTests : IDisposable
 
         admitted.Release();
         using var last = await third;
-        Assert.Equal(1, _recorder.Total("xds_connect_gate_overtime"));
+        Assert.Equal(1, Recorder.Total("xds_connect_gate_overtime"));
     }
 
     [Fact]
@@ -97,10 +80,10 @@ public sealed class ConnectGateTests : IDisposable
         var slot = await gate.EnterAsync(CancellationToken.None);
         slot.Release();
 
-        _time.Advance(Hold * 3);
+        Time.Advance(Hold * 3);
 
         Assert.Equal(0, gate.InUse);
-        Assert.Equal(0, _recorder.Total("xds_connect_gate_overtime"));
+        Assert.Equal(0, Recorder.Total("xds_connect_gate_overtime"));
     }
 
     [Fact]
@@ -119,7 +102,7 @@ public sealed class ConnectGateTests : IDisposable
         Assert.Equal(1, gate.InUse);
         held.Release();
         Assert.Equal(0, gate.InUse);
-        Assert.Empty(_recorder.Values("xds_connect_gate_wait_seconds"));
+        Assert.Empty(Recorder.Values("xds_connect_gate_wait_seconds"));
     }
 
     [Fact]
@@ -135,7 +118,7 @@ public sealed class ConnectGateTests : IDisposable
 
         Assert.All(slots, s => Assert.True(s.Released));
         Assert.Equal(0, gate.InUse);
-        Assert.Equal(0, _recorder.Total("xds_connect_gate_waits"));
+        Assert.Equal(0, Recorder.Total("xds_connect_gate_waits"));
     }
 
     [Theory]
@@ -144,10 +127,6 @@ public sealed class ConnectGateTests : IDisposable
     [InlineData(64, 120_000, "Xds:ConnectSlotHold is 00:02:00; set it from 00:00:00.001 to 00:01:00")]
     public void Validator_RejectsBadGateKnobs_AndSaysHowToFix(int capacity, int holdMs, string message)
     {
-        var result = new XdsGatewayOptionsValidator().Validate(null,
-            new XdsGatewayOptions { MaxConcurrentConnects = capacity, ConnectSlotHold = TimeSpan.FromMilliseconds(holdMs) });
-
-        Assert.True(result.Failed);
-        Assert.Contains(message, result.FailureMessage, StringComparison.Ordinal);
+        AssertRejected(new XdsGatewayOptions { MaxConcurrentConnects = capacity, ConnectSlotHold = TimeSpan.FromMilliseconds(holdMs) }, message);
     }
 }

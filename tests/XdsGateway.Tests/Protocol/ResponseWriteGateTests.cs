@@ -14,28 +14,11 @@ namespace Mesh.XdsGateway.Tests.Protocol;
 /// are fakes whose writes finish when the test says; time is a <see cref="FakeTimeProvider"/>.
 /// </summary>
 [Trait("Category", "Functional")]
-public sealed class ResponseWriteGateTests : IDisposable
+public sealed class ResponseWriteGateTests : GateTestBase
 {
     private static readonly TimeSpan Hold = TimeSpan.FromMilliseconds(50);
-    private readonly FakeTimeProvider _time = new();
-    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly XdsMetrics _metrics;
-    private readonly MetricRecorder _recorder;
-
-    public ResponseWriteGateTests()
-    {
-        _metrics = new XdsMetrics(_services.GetRequiredService<IMeterFactory>());
-        _recorder = new MetricRecorder(_metrics.Meter);
-    }
-
-    public void Dispose()
-    {
-        _recorder.Dispose();
-        _services.Dispose();
-    }
-
     private ResponseWriteGate Gate(int capacity) =>
-        new(Options.Create(new XdsGatewayOptions { MaxConcurrentWrites = capacity, WriteSlotHold = Hold }), _time, _metrics);
+        new(Options.Create(new XdsGatewayOptions { MaxConcurrentWrites = capacity, WriteSlotHold = Hold }), Time, Metrics);
 
     [Fact]
     public async Task WritesBeyondTheCapacity_WaitUntilAnEarlierWriteIsTakenByHttp2()
@@ -53,7 +36,7 @@ public sealed class ResponseWriteGateTests : IDisposable
         Assert.Equal(["b"], b.Started);
         Assert.Empty(c.Started); // both slots are taken: c is not serialized yet
         Assert.Equal(2, gate.InUse);
-        Assert.Equal(1, _recorder.Total("xds_write_gate_waits"));
+        Assert.Equal(1, Recorder.Total("xds_write_gate_waits"));
 
         b.Finish();
         await writeB;
@@ -64,7 +47,7 @@ public sealed class ResponseWriteGateTests : IDisposable
         c.Finish();
         await Task.WhenAll(writeA, writeC);
         Assert.Equal(0, gate.InUse);
-        Assert.Equal(0, _recorder.Total("xds_write_gate_overtime"));
+        Assert.Equal(0, Recorder.Total("xds_write_gate_overtime"));
     }
 
     [Fact]
@@ -78,9 +61,9 @@ public sealed class ResponseWriteGateTests : IDisposable
         var nextWrite = gate.Wrap(next).WriteAsync("next", CancellationToken.None);
         Assert.Empty(next.Started);
 
-        _time.Advance(Hold);
+        Time.Advance(Hold);
         await WaitUntilAsync(() => next.Started.Count == 1);
-        Assert.Equal(1, _recorder.Total("xds_write_gate_overtime"));
+        Assert.Equal(1, Recorder.Total("xds_write_gate_overtime"));
         Assert.False(stalledWrite.IsCompleted); // the stalled write goes on, without a slot
 
         next.Finish();
@@ -164,11 +147,7 @@ public sealed class ResponseWriteGateTests : IDisposable
     [InlineData(64, 60_000, "Xds:WriteSlotHold is 00:01:00; set it from 00:00:00.001 to 00:00:10")]
     public void Validator_RejectsBadGateKnobs_AndSaysHowToFix(int capacity, int holdMs, string message)
     {
-        var result = new XdsGatewayOptionsValidator().Validate(null,
-            new XdsGatewayOptions { MaxConcurrentWrites = capacity, WriteSlotHold = TimeSpan.FromMilliseconds(holdMs) });
-
-        Assert.True(result.Failed);
-        Assert.Contains(message, result.FailureMessage, StringComparison.Ordinal);
+        AssertRejected(new XdsGatewayOptions { MaxConcurrentWrites = capacity, WriteSlotHold = TimeSpan.FromMilliseconds(holdMs) }, message);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
