@@ -1,6 +1,4 @@
-using System.Diagnostics.Metrics;
 using Mesh.XdsGateway.Protocol;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -15,6 +13,7 @@ namespace Mesh.XdsGateway.Tests.Protocol;
 public sealed class ConnectGateTests : GateTestBase
 {
     private static readonly TimeSpan Hold = TimeSpan.FromSeconds(2);
+
     private ConnectGate Gate(int capacity) =>
         new(Options.Create(new XdsGatewayOptions { MaxConcurrentConnects = capacity, ConnectSlotHold = Hold }), Time, Metrics);
 

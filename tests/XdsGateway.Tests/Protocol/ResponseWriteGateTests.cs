@@ -1,7 +1,5 @@
-using System.Diagnostics.Metrics;
 using Grpc.Core;
 using Mesh.XdsGateway.Protocol;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -17,6 +15,7 @@ namespace Mesh.XdsGateway.Tests.Protocol;
 public sealed class ResponseWriteGateTests : GateTestBase
 {
     private static readonly TimeSpan Hold = TimeSpan.FromMilliseconds(50);
+
     private ResponseWriteGate Gate(int capacity) =>
         new(Options.Create(new XdsGatewayOptions { MaxConcurrentWrites = capacity, WriteSlotHold = Hold }), Time, Metrics);
 
