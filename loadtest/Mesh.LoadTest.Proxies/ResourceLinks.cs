@@ -54,7 +54,11 @@ internal static class ResourceLinks
                     discovery = input.ReadEnum();
                     break;
                 case (3, WireFormat.WireType.LengthDelimited):
-                    serviceName = ServiceNameOf(input.ReadBytes());
+                    // A repeated message field merges: a later one without a service name keeps the earlier name.
+                    if (ServiceNameOf(input.ReadBytes()) is { Length: > 0 } named)
+                    {
+                        serviceName = named;
+                    }
                     break;
                 case (38, _):
                     discovery = -1; // a custom cluster type: the last member of the oneof wins

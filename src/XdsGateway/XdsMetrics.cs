@@ -96,10 +96,10 @@ public sealed class XdsMetrics : IXdsCallbacks
 
     public void OnStreamError(StatusCode code) => _streamErrors.Add(1, new KeyValuePair<string, object?>("code", code.ToString()));
 
-    /// <summary>A fetch from a grain failed (not an <see cref="IXdsCallbacks"/> event: it is the grain watcher's).</summary>
     /// <summary>A first fetch of a <paramref name="grain"/> (workload, scope, service) completed after <paramref name="seconds"/>.</summary>
     public void OnGrainLoaded(string grain, double seconds) => _grainLoad.Record(seconds, new KeyValuePair<string, object?>("grain", grain));
 
+    /// <summary>A fetch from a grain failed (not an <see cref="IXdsCallbacks"/> event: it is the grain watcher's).</summary>
     public void OnGrainLoadFailure(string grain) => _loadFailures.Add(1, new KeyValuePair<string, object?>("grain", grain));
 
     /// <summary>A lease renewal found the grain's resources differ from those held and fetched them.</summary>

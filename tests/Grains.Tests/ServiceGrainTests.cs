@@ -152,11 +152,34 @@ public sealed class ServiceGrainTests(ClusterFixture fixture) : IClassFixture<Cl
     }
 
     [Fact]
-    public async Task AReconcilersUnchangedUpdate_PushesNothing_AndTheNextRealChangeStillDoes()
+    public async Task AReconcilersUnchangedUpdate_IsCountedAndPushesNothing_AndTheNextRealChangeStillDoes()
     {
         var (grain, observer, _, host) = await SetUpAsync();
+        long unchanged = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Name == "mesh_grain_unchanged_updates")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "grain" && (string?)tag.Value == "service")
+                {
+                    Interlocked.Add(ref unchanged, value);
+                }
+            }
+        });
+        listener.Start();
 
         await grain.UpdateAsync(new ServiceUpdate { Definition = Service(host), Endpoints = [Endpoint("10.0.0.1", "v1"), Endpoint("10.0.0.2", "v2")], Routing = Subsets(host) });
+        Assert.True(Interlocked.Read(ref unchanged) >= 1, "the equal update was not counted as unchanged");
         await grain.UpdateAsync(new ServiceUpdate { Endpoints = [Endpoint("10.0.0.1", "v1"), Endpoint("10.0.0.4", "v2")] });
 
         // The first notification the gateway sees is the endpoint move: the unchanged update sent none.

@@ -18,7 +18,8 @@ public sealed class ResourceLinksTests
         { "strict dns", [] },
         { "custom cluster type after eds", [] },
         { "eds after custom cluster type", ["c-eds-last"] },
-        { "eds config given twice, the last wins", ["second"] },
+        { "eds config given twice, the last name wins", ["second"] },
+        { "eds config given twice, the second without a name", ["first"] },
     };
 
     [Theory]
@@ -57,7 +58,7 @@ public sealed class ResourceLinksTests
                 EdsClusterConfig = new Cluster.Types.EdsClusterConfig { EdsConfig = ads, ServiceName = "outbound|80||a.ns.svc.cluster.local" },
             }.ToByteString(),
             "eds without service name" => new Cluster { Name = "c-eds", Type = Cluster.Types.DiscoveryType.Eds, EdsClusterConfig = new() { EdsConfig = ads } }.ToByteString(),
-            "eds with empty service name" => new Cluster { Name = "c-eds-empty", Type = Cluster.Types.DiscoveryType.Eds }.ToByteString(),
+            "eds with empty service name" => new Cluster { Name = "c-eds-empty", Type = Cluster.Types.DiscoveryType.Eds, EdsClusterConfig = new() { EdsConfig = ads, ServiceName = "" } }.ToByteString(),
             "static" => new Cluster { Name = "c-static", Type = Cluster.Types.DiscoveryType.Static, EdsClusterConfig = new() { ServiceName = "x" } }.ToByteString(),
             "discovery type unset" => new Cluster { Name = "c-unset", EdsClusterConfig = new() { ServiceName = "x" } }.ToByteString(),
             "strict dns" => new Cluster { Name = "c-dns", Type = Cluster.Types.DiscoveryType.StrictDns }.ToByteString(),
@@ -67,7 +68,10 @@ public sealed class ResourceLinksTests
             "eds after custom cluster type" => Concat(
                 new Cluster { Name = "c-eds-last", ClusterType = new Cluster.Types.CustomClusterType { Name = "envoy.clusters.aggregate" } },
                 new Cluster { Type = Cluster.Types.DiscoveryType.Eds }),
-            "eds config given twice, the last wins" => Concat(
+            "eds config given twice, the second without a name" => Concat(
+                new Cluster { Name = "c-twice", Type = Cluster.Types.DiscoveryType.Eds, EdsClusterConfig = new() { ServiceName = "first" } },
+                new Cluster { EdsClusterConfig = new() { EdsConfig = ads } }),
+            "eds config given twice, the last name wins" => Concat(
                 new Cluster { Name = "c-twice", Type = Cluster.Types.DiscoveryType.Eds, EdsClusterConfig = new() { ServiceName = "first" } },
                 new Cluster { EdsClusterConfig = new() { ServiceName = "second" } }),
             _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, null),

@@ -286,7 +286,6 @@ internal sealed partial class DeltaStream(
         state.VersionSent = version;
         state.InFlight = true;
         state.RespondOnce = false;
-        state.Carried |= updates.Count > 0;
         Watch.ReportSent(state.TypeUrl, version, nonce, resolved);
         Callbacks.OnResponseSent(Node, state.TypeUrl, updates.Count, bytes);
         LogSent(logger, Node.Id, state.TypeUrl, version, nonce, updates.Count, removed.Length);

@@ -39,9 +39,6 @@ internal sealed class DeltaTypeState(string typeUrl) : IHeldTypeState
     /// <inheritdoc />
     public bool Settled => !RespondOnce && !InFlight && !Dirty && Force.Count == 0 && !Incomplete;
 
-    /// <inheritdoc />
-    public bool Carried { get; set; }
-
     public ResolvedResources? LastResolved { get; set; }
 
     /// <summary>

@@ -56,13 +56,17 @@ public sealed partial class GrainConfigWatcher
 
     private async Task LoadServiceAsync(ServiceEntry entry)
     {
-        var started = time.GetTimestamp();
         try
         {
             await AfterUnsubscribeAsync(entry.Host).ConfigureAwait(false);
             var snapshot = await grains.GetGrain<IServiceGrain>(ServiceKey.From(entry.Host)).SubscribeAsync(Self).ConfigureAwait(false);
+            var first = !entry.Loaded;
             ApplyServiceSnapshot(entry, snapshot);
-            metrics.OnGrainLoaded("service", time.GetElapsedTime(started).TotalSeconds);
+            if (first)
+            {
+                // Since the first stream needed it: a failed first fetch is retried by the lease renewal, and counts.
+                metrics.OnGrainLoaded("service", time.GetElapsedTime(entry.Requested).TotalSeconds);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -378,7 +378,7 @@ public sealed partial class GrainConfigWatcher(
             {
                 if (!_services.TryGetValue(host, out var entry))
                 {
-                    entry = new ServiceEntry(host);
+                    entry = new ServiceEntry(host) { Requested = time.GetTimestamp() };
                     _services[host] = entry;
                     toLoad.Add(entry);
                 }

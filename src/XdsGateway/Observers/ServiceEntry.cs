@@ -12,6 +12,9 @@ internal sealed class ServiceEntry(string host)
 {
     public string Host { get; } = host;
 
+    /// <summary>When the first stream needed it (a <see cref="TimeProvider"/> timestamp), for the first fetch's duration.</summary>
+    public long Requested { get; init; }
+
     public volatile ImmutableDictionary<ResourceId, XdsResource>? Resources;
 
     public readonly HashSet<GrainProxyWatch> Watches = [];

@@ -13,9 +13,9 @@ namespace Mesh.XdsGateway.Protocol;
 /// quickly and the others wait cheaply, holding nothing but their first request.
 /// <para>
 /// A stream keeps its slot until it is settled (<see cref="StreamLoop{TRequest}"/>: every type it
-/// subscribed to answered and acknowledged, and the types its answers point to requested), or for at
-/// most <see cref="XdsGatewayOptions.ConnectSlotHold"/>, so a client that never settles (a stalled
-/// proxy, a cluster set without EDS) delays the others by that much at most.
+/// asked for answered and the answer acknowledged, ACK or NACK), until it ends, or for at most
+/// <see cref="XdsGatewayOptions.ConnectSlotHold"/>, so a client that never settles (a stalled proxy,
+/// an Envoy that never asks for listeners) delays the others by that much at most.
 /// </para>
 /// </summary>
 public sealed class ConnectGate : IDisposable
@@ -26,6 +26,7 @@ public sealed class ConnectGate : IDisposable
     private readonly TimeProvider _time;
     private readonly XdsMetrics? _metrics;
     private int _waiting;
+    private bool _disposed;
 
     public ConnectGate(IOptions<XdsGatewayOptions> options, TimeProvider time, XdsMetrics? metrics = null)
     {
@@ -69,14 +70,27 @@ public sealed class ConnectGate : IDisposable
             }
             _metrics?.OnConnectGateWait(_time.GetElapsedTime(started).TotalSeconds);
         }
-        return new Slot(this);
+        try
+        {
+            return new Slot(this);
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
     }
 
-    public void Dispose() => _slots?.Dispose();
+    /// <summary>
+    /// Marks the gate stopped. The semaphore itself is not disposed: hold timers and streams still
+    /// ending at shutdown return their slots to it afterwards, and a slot returned to a disposed
+    /// semaphore would throw (from a timer thread: the process would crash on its way down).
+    /// </summary>
+    public void Dispose() => Volatile.Write(ref _disposed, true);
 
     private void Return(bool overtime)
     {
-        if (overtime)
+        if (overtime && !Volatile.Read(ref _disposed))
         {
             _metrics?.OnConnectGateOvertime();
         }

@@ -11,7 +11,4 @@ internal interface IHeldTypeState
     /// client holds what the gateway has for this type (what <see cref="ConnectGate"/> waits for).
     /// </summary>
     bool Settled { get; }
-
-    /// <summary>A response of this type carried resources, so the client will ask for what they point to (EDS for clusters, RDS for listeners, CDS for proxyless routes).</summary>
-    bool Carried { get; }
 }

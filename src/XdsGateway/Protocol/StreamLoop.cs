@@ -95,20 +95,15 @@ internal abstract class StreamLoop<TRequest>
     private static readonly int ClusterSlot = TypeUrls.IndexOf(TypeUrls.Cluster);
     private static readonly int ListenerSlot = TypeUrls.IndexOf(TypeUrls.Listener);
 
-    /// <summary>Per push-order slot, the type a response carrying resources makes the client ask for next, or -1.</summary>
-    private static readonly int[] FollowUpSlots = [.. TypeUrls.PushOrder.Select(t => t switch
-    {
-        TypeUrls.Cluster => TypeUrls.IndexOf(TypeUrls.Endpoint),
-        TypeUrls.Listener => TypeUrls.IndexOf(TypeUrls.Route),
-        TypeUrls.Route => ClusterSlot,
-        _ => -1,
-    })];
-
     /// <summary>
-    /// The client holds its first complete config: every type it asked for is <see cref="IHeldTypeState.Settled"/>,
-    /// and so is what those answers point to (clusters → endpoints, listeners → routes, routes →
-    /// clusters), once asked for. An Envoy asks for clusters and listeners both (listeners after its
-    /// clusters are warm), so both must be there; a proxyless client starts from its listener.
+    /// The client holds its first complete config: every type it asked for is <see cref="IHeldTypeState.Settled"/>
+    /// (answered, and the answer acknowledged). What an answer points to is covered by the client's
+    /// own order: an Envoy acknowledges clusters only once they are warm (their endpoints received)
+    /// and listeners once their routes are, so its last ACK comes after the last follow-up; a client
+    /// that acknowledges first and asks for the follow-up after (gRPC, the load tool) may be settled
+    /// a moment early, which only lets the next stream in sooner. An Envoy asks for clusters and
+    /// listeners both (listeners after its clusters are warm), so both must be there; a proxyless
+    /// client starts from its listener.
     /// </summary>
     protected abstract bool Settled { get; }
 
@@ -121,13 +116,9 @@ internal abstract class StreamLoop<TRequest>
         {
             return false;
         }
-        for (var i = 0; i < types.Length; i++)
+        foreach (var state in types)
         {
-            if (types[i] is not { } state)
-            {
-                continue;
-            }
-            if (!state.Settled || (state.Carried && FollowUpSlots[i] is var next and >= 0 && types[next] is null))
+            if (state is { Settled: false })
             {
                 return false;
             }

@@ -195,7 +195,6 @@ internal sealed partial class SotwStream(
         state.Watched = state.Watched with { NonceSent = nonce, VersionSent = version, AlwaysRespond = false };
         state.InFlight = true;
         state.Force = false;
-        state.Carried |= send.Count > 0;
         if (typeUrl == TypeUrls.Cluster && _types[IndexOf(TypeUrls.Endpoint)] is { } endpoints)
         {
             // X-34 (envoy#13009): clusters warm only when a new CLA arrives, so answer the next EDS request.

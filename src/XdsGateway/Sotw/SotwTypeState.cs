@@ -22,9 +22,6 @@ internal sealed class SotwTypeState(string typeUrl) : IHeldTypeState
     /// <inheritdoc />
     public bool Settled => Watched.NonceSent.Length > 0 && !InFlight && !Dirty && !Force && !Incomplete;
 
-    /// <inheritdoc />
-    public bool Carried { get; set; }
-
     /// <summary>The request must be answered even with unchanged content (initial, X-19, X-34).</summary>
     public bool Force { get; set; }
 

@@ -97,6 +97,10 @@ internal sealed partial class ServiceGrain(
     /// <summary>Whether applying <paramref name="update"/> to <paramref name="current"/> leaves every input as it is.</summary>
     internal static bool Unchanged(ServiceState current, ServiceUpdate update)
     {
+        if (current.Endpoints.IsDefault)
+        {
+            return false; // state from before endpoints were stored: write it whole
+        }
         if (update.Removed)
         {
             return current.Definition is null && current.Endpoints.IsEmpty && StructuralEquality.Same(current.Routing, ServiceRouting.None);
