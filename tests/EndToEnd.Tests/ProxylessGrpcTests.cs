@@ -148,6 +148,56 @@ public sealed class ProxylessGrpcTests(ITestOutputHelper log)
     }
 
     /// <summary>P-09: the real client accepted every version it was sent (no NACK recorded for it).</summary>
+    /// <summary>
+    /// The connect gate with real gRPC clients (C-core's own order: LDS, then RDS, CDS and EDS, each
+    /// acknowledged when parsed): with one slot and a 30 s hold, every client's stream must settle by
+    /// itself and hand the slot on. A client whose stream did not settle would keep the slot for the
+    /// whole hold and the next one could not resolve within the budget; the gate must end with no slot
+    /// taken and no hold expired.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task RealGrpcClients_ThroughAOneSlotConnectGate_EachSettlesAndHandsTheSlotOn()
+    {
+        const int Clients = 4;
+        await using var processes = new TestProcesses(log);
+        using var manifests = new TempManifestDir();
+        var backends = processes.Add(await BackendProcess.StartAsync(V1A, V2B));
+        manifests.Write("echo-serviceentry.yaml", EchoMesh.ServiceEntry((backends.Port(V1A), "v1"), (backends.Port(V2B), "v2")));
+        manifests.Write("echo-destinationrule.yaml", EchoMesh.DestinationRule());
+        manifests.Write("echo-virtualservice.yaml", EchoMesh.VirtualService(v1Weight: 50, v2Weight: 50));
+        var silo = processes.Add(await SiloProcess.StartAsync(manifests.Path, environment: new Dictionary<string, string>
+        {
+            ["Xds__MaxConcurrentConnects"] = "1",
+            ["Xds__ConnectSlotHold"] = "00:00:30",
+        }));
+
+        var clients = new List<XdsClientProcess>();
+        foreach (var i in Enumerable.Range(0, Clients))
+        {
+            clients.Add(processes.Add(await XdsClientProcess.StartAsync(silo.XdsPort, EchoMesh.Target, nodeId: $"sidecar~127.0.0.{i + 10}~grpc-client-{i}.default~default.svc.cluster.local")));
+        }
+        foreach (var (client, i) in clients.Select((c, i) => (c, i)))
+        {
+            await Eventually.UntilAsync(
+                $"the first 20 RPCs of client {i} of {Clients} to succeed through the one-slot connect gate (each earlier client's stream settled)",
+                TimeSpan.FromSeconds(25),
+                () => client.CountAsync(20, Batch),
+                c => c.Answered == 20 && c.Failed == 0);
+        }
+
+        var (_, metrics) = await silo.GetAsync("/metrics");
+        Assert.Equal(0, Metric(metrics, "xds_connect_gate_in_use")); // every stream settled: no slot taken
+        Assert.Equal(0, Metric(metrics, "xds_connect_gate_overtime_total") ?? 0); // and none by the hold (absent: never counted)
+        Assert.True(Metric(metrics, "xds_connects_total") >= Clients, $"Expected {Clients} streams opened; /metrics: {metrics}");
+    }
+
+    /// <summary>The value of an unlabelled sample in Prometheus text, or null when the exporter has none.</summary>
+    private static double? Metric(string text, string name)
+    {
+        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(name + " ", StringComparison.Ordinal));
+        return line is null ? null : double.Parse(line[(name.Length + 1)..].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static async Task AssertNoNackAsync(SiloProcess silo)
     {
         var syncz = await silo.GetJsonAsync("/debug/syncz");

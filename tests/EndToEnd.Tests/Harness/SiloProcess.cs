@@ -47,7 +47,8 @@ internal sealed class SiloProcess : IAsyncDisposable
     /// (the process is up and serving its admin port) when <paramref name="untilReady"/> is false.
     /// </summary>
     public static async Task<SiloProcess> StartAsync(
-        string manifestsDir, TimeSpan? readyTimeout = null, IEnumerable<string>? extraArguments = null, bool untilReady = true)
+        string manifestsDir, TimeSpan? readyTimeout = null, IEnumerable<string>? extraArguments = null, bool untilReady = true,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var xdsPort = FreePort.Next();
         var adminPort = FreePort.Next();
@@ -65,12 +66,12 @@ internal sealed class SiloProcess : IAsyncDisposable
         ]);
         arguments.AddRange(extraArguments ?? []);
 
-        var environment = new Dictionary<string, string>
+        var childEnvironment = new Dictionary<string, string>(environment ?? new Dictionary<string, string>())
         {
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
             ["DOTNET_NOLOGO"] = "1",
         };
-        var silo = new SiloProcess(ChildProcess.Start("silo", RepoPaths.Python, arguments, environment), xdsPort, adminPort);
+        var silo = new SiloProcess(ChildProcess.Start("silo", RepoPaths.Python, arguments, childEnvironment), xdsPort, adminPort);
         try
         {
             await silo.WaitForOkAsync(untilReady ? "/readyz" : "/healthz", readyTimeout ?? DefaultReadyTimeout);
