@@ -33,6 +33,7 @@ public sealed class XdsMetrics : IXdsCallbacks
     private readonly Counter<long> _connectGateWaits;
     private readonly Counter<long> _connectGateOvertime;
     private readonly Histogram<double> _connectGateWait;
+    private readonly Histogram<double> _connectSettle;
     private readonly Histogram<double> _grainLoad;
     private readonly Histogram<double> _learnToPush;
     private long _connections;
@@ -74,6 +75,9 @@ public sealed class XdsMetrics : IXdsCallbacks
         _connectGateWait = Meter.CreateHistogram<double>("xds_connect_gate_wait_seconds", "s",
             "How long new streams that waited for a connect slot waited.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+        _connectSettle = Meter.CreateHistogram<double>("xds_connect_settle_seconds", "s",
+            "From a new stream's admission to its settling (every type it asked for answered and acknowledged): how long clients take to take their first config; with Xds:MaxConcurrentConnects it bounds how many streams a gateway admits per second.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5] });
         _connectGateOvertime = Meter.CreateCounter<long>("xds_connect_gate_overtime",
             description: "New streams that kept their connect slot for Xds:ConnectSlotHold without settling (the slot went to the next stream).");
         Meter.CreateObservableGauge("xds_connections", () => Interlocked.Read(ref _connections), description: "Open streams.");
@@ -158,6 +162,9 @@ public sealed class XdsMetrics : IXdsCallbacks
         _connectGateWaits.Add(1);
         _connectGateWait.Record(seconds);
     }
+
+    /// <summary>A new stream settled <paramref name="seconds"/> after it was admitted.</summary>
+    public void OnConnectSettled(double seconds) => _connectSettle.Record(seconds);
 
     /// <summary>A new stream kept its connect slot for the whole hold without settling.</summary>
     public void OnConnectGateOvertime() => _connectGateOvertime.Add(1);

@@ -104,6 +104,7 @@ public sealed class ConnectGate : IDisposable
 
         private readonly ConnectGate? _gate;
         private readonly ITimer? _hold;
+        private readonly long _admitted;
         private int _released;
 
         internal Slot(ConnectGate? gate)
@@ -111,6 +112,7 @@ public sealed class ConnectGate : IDisposable
             _gate = gate;
             if (gate is not null)
             {
+                _admitted = gate._time.GetTimestamp();
                 _hold = gate._time.CreateTimer(static s => ((Slot)s!).Return(overtime: true), this, gate._hold, Timeout.InfiniteTimeSpan);
             }
         }
@@ -118,18 +120,23 @@ public sealed class ConnectGate : IDisposable
         /// <summary>Whether the slot has gone back to the gate.</summary>
         public bool Released => _gate is null || Volatile.Read(ref _released) != 0;
 
-        /// <summary>The stream is settled: the slot goes to the next stream waiting.</summary>
-        public void Release() => Return(overtime: false);
+        /// <summary>The stream is settled: the slot goes to the next stream waiting, and the time it took is recorded.</summary>
+        public void Release() => Return(overtime: false, settled: true);
 
+        /// <summary>The stream ended (settled or not): the slot goes back if it has not already.</summary>
         public void Dispose() => Return(overtime: false);
 
-        private void Return(bool overtime)
+        private void Return(bool overtime, bool settled = false)
         {
             if (_gate is null || Interlocked.Exchange(ref _released, 1) != 0)
             {
                 return;
             }
             _hold?.Dispose(); // null only when the hold fired before the constructor stored it
+            if (settled)
+            {
+                _gate._metrics?.OnConnectSettled(_gate._time.GetElapsedTime(_admitted).TotalSeconds);
+            }
             _gate.Return(overtime);
         }
     }

@@ -86,6 +86,26 @@ public sealed class ConnectGateTests : GateTestBase
     }
 
     [Fact]
+    public async Task SettleTime_IsRecordedForStreamsThatSettle_NotForStreamsThatEndOrRunOutTheHold()
+    {
+        using var gate = Gate(3);
+        var settles = await gate.EnterAsync(CancellationToken.None);
+        var ends = await gate.EnterAsync(CancellationToken.None);
+        var stalls = await gate.EnterAsync(CancellationToken.None);
+
+        Time.Advance(TimeSpan.FromMilliseconds(250));
+        settles.Release();
+        settles.Dispose(); // the stream ends later: nothing more is recorded
+        ends.Dispose();
+        Time.Advance(Hold);
+        stalls.Release(); // settles after its hold already gave the slot back
+
+        Assert.Equal([0.25], Recorder.Values("xds_connect_settle_seconds"));
+        Assert.Equal(1, Recorder.Total("xds_connect_gate_overtime"));
+        Assert.Equal(0, gate.InUse);
+    }
+
+    [Fact]
     public async Task AStreamCancelledWhileWaiting_TakesNoSlot_AndLeavesTheQueue()
     {
         using var gate = Gate(1);
