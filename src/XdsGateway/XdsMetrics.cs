@@ -49,9 +49,9 @@ public sealed class XdsMetrics : IXdsCallbacks
         _connects = Meter.CreateCounter<long>("xds_connects", description: "Streams opened.");
         _fallbackReports = Meter.CreateCounter<long>("mesh_fence_fallback_reports",
             description: "Lazy egress access-log entries, by result (reported to a fence; repeat: reported recently; or why skipped: no-source, bad-source, no-authority, bad-authority, foreign-namespace, unknown-peer).");
-        _learnToPush = Meter.CreateHistogram<double>("mesh_fence_learn_to_push_seconds", "s",
+        _learnToPush = Seconds("mesh_fence_learn_to_push_seconds",
             "From a learning event reaching this gateway (access log, on-demand or proxyless subscription) to each stream of that fence here ACKing clusters that hold the host, by source.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+            [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
         _onDemand = Meter.CreateCounter<long>("xds_ondemand_clusters",
             description: "Cluster hosts a fenced sidecar subscribed outside its fence, by result (learned: taught to its fence; dropped: over the per-stream limit; failed: the fence grain call failed).");
         _disconnects = Meter.CreateCounter<long>("xds_disconnects", description: "Streams closed.");
@@ -67,21 +67,25 @@ public sealed class XdsMetrics : IXdsCallbacks
             description: "Responses that waited for a write slot (more than Xds:MaxConcurrentWrites streams were writing).");
         _writeGateOvertime = Meter.CreateCounter<long>("xds_write_gate_overtime",
             description: "Writes that held their slot longer than Xds:WriteSlotHold (the client's flow-control window was full) and went on without it.");
-        _grainLoad = Meter.CreateHistogram<double>("xds_grain_load_seconds", "s",
+        _grainLoad = Seconds("xds_grain_load_seconds",
             "How long first fetches of a workload, scope or service from the grains took (from the first stream needing it to its snapshot applied, retries included), by grain.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+            [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
         _connectGateWaits = Meter.CreateCounter<long>("xds_connect_gate_waits",
             description: "New streams that waited for a connect slot (more than Xds:MaxConcurrentConnects streams were being brought to their first complete config).");
-        _connectGateWait = Meter.CreateHistogram<double>("xds_connect_gate_wait_seconds", "s",
+        _connectGateWait = Seconds("xds_connect_gate_wait_seconds",
             "How long new streams that waited for a connect slot waited.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
-        _connectSettle = Meter.CreateHistogram<double>("xds_connect_settle_seconds", "s",
+            [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
+        _connectSettle = Seconds("xds_connect_settle_seconds",
             "From a new stream's admission to its settling (every type it asked for answered and acknowledged): how long clients take to take their first config; with Xds:MaxConcurrentConnects it bounds how many streams a gateway admits per second.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5] });
+            [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5]);
         _connectGateOvertime = Meter.CreateCounter<long>("xds_connect_gate_overtime",
             description: "New streams that kept their connect slot for Xds:ConnectSlotHold without settling (the slot went to the next stream).");
         Meter.CreateObservableGauge("xds_connections", () => Interlocked.Read(ref _connections), description: "Open streams.");
     }
+
+    /// <summary>A histogram of durations in seconds with its bucket boundaries.</summary>
+    private Histogram<double> Seconds(string name, string description, double[] buckets) =>
+        Meter.CreateHistogram<double>(name, "s", description, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = buckets });
 
     /// <summary>The meter instance (per service provider), for listeners in tests.</summary>
     public Meter Meter { get; }

@@ -18,7 +18,7 @@ namespace Mesh.XdsGateway.Protocol;
 /// an Envoy that never asks for listeners) delays the others by that much at most.
 /// </para>
 /// </summary>
-public sealed class ConnectGate : IDisposable
+public sealed class ConnectGate
 {
     private readonly SemaphoreSlim? _slots;
     private readonly int _capacity;
@@ -26,7 +26,6 @@ public sealed class ConnectGate : IDisposable
     private readonly TimeProvider _time;
     private readonly XdsMetrics? _metrics;
     private int _waiting;
-    private bool _disposed;
 
     public ConnectGate(IOptions<XdsGatewayOptions> options, TimeProvider time, XdsMetrics? metrics = null)
     {
@@ -81,20 +80,15 @@ public sealed class ConnectGate : IDisposable
         }
     }
 
-    /// <summary>
-    /// Marks the gate stopped. The semaphore itself is not disposed: hold timers and streams still
-    /// ending at shutdown return their slots to it afterwards, and a slot returned to a disposed
-    /// semaphore would throw (from a timer thread: the process would crash on its way down).
-    /// </summary>
-    public void Dispose() => Volatile.Write(ref _disposed, true);
+    // Not IDisposable on purpose: hold timers and streams still ending at shutdown return their slots
+    // after the container is gone, and a disposed semaphore would throw (from a timer thread: the
+    // process would crash on its way down). Without a wait handle it holds nothing to free.
 
-    private void Return(bool overtime)
+    private enum Outcome
     {
-        if (overtime && !Volatile.Read(ref _disposed))
-        {
-            _metrics?.OnConnectGateOvertime();
-        }
-        _slots!.Release();
+        Settled,
+        Ended,
+        HoldExpired,
     }
 
     /// <summary>One admitted stream's slot; releasing it more than once (or after the hold) does nothing.</summary>
@@ -113,7 +107,7 @@ public sealed class ConnectGate : IDisposable
             if (gate is not null)
             {
                 _admitted = gate._time.GetTimestamp();
-                _hold = gate._time.CreateTimer(static s => ((Slot)s!).Return(overtime: true), this, gate._hold, Timeout.InfiniteTimeSpan);
+                _hold = gate._time.CreateTimer(static s => ((Slot)s!).Return(Outcome.HoldExpired), this, gate._hold, Timeout.InfiniteTimeSpan);
             }
         }
 
@@ -121,23 +115,27 @@ public sealed class ConnectGate : IDisposable
         public bool Released => _gate is null || Volatile.Read(ref _released) != 0;
 
         /// <summary>The stream is settled: the slot goes to the next stream waiting, and the time it took is recorded.</summary>
-        public void Release() => Return(overtime: false, settled: true);
+        public void Release() => Return(Outcome.Settled);
 
         /// <summary>The stream ended (settled or not): the slot goes back if it has not already.</summary>
-        public void Dispose() => Return(overtime: false);
+        public void Dispose() => Return(Outcome.Ended);
 
-        private void Return(bool overtime, bool settled = false)
+        private void Return(Outcome outcome)
         {
             if (_gate is null || Interlocked.Exchange(ref _released, 1) != 0)
             {
                 return;
             }
             _hold?.Dispose(); // null only when the hold fired before the constructor stored it
-            if (settled)
+            if (outcome == Outcome.Settled)
             {
                 _gate._metrics?.OnConnectSettled(_gate._time.GetElapsedTime(_admitted).TotalSeconds);
             }
-            _gate.Return(overtime);
+            else if (outcome == Outcome.HoldExpired)
+            {
+                _gate._metrics?.OnConnectGateOvertime();
+            }
+            _gate._slots!.Release();
         }
     }
 }

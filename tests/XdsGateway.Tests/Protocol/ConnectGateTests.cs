@@ -20,7 +20,7 @@ public sealed class ConnectGateTests : GateTestBase
     [Fact]
     public async Task StreamsBeyondTheCapacity_WaitInArrivalOrder_UntilAnAdmittedStreamSettles()
     {
-        using var gate = Gate(2);
+        var gate = Gate(2);
         using var a = await gate.EnterAsync(CancellationToken.None);
         using var b = await gate.EnterAsync(CancellationToken.None);
 
@@ -49,7 +49,7 @@ public sealed class ConnectGateTests : GateTestBase
     [Fact]
     public async Task ASlotNeverReleased_GoesBackAfterTheHold_AndALateReleaseDoesNotFreeASecondSlot()
     {
-        using var gate = Gate(1);
+        var gate = Gate(1);
         var stuck = await gate.EnterAsync(CancellationToken.None);
         var next = gate.EnterAsync(CancellationToken.None).AsTask();
 
@@ -75,7 +75,7 @@ public sealed class ConnectGateTests : GateTestBase
     [Fact]
     public async Task ASettledStream_StopsItsHold_SoTheHoldLaterCountsNoOvertime()
     {
-        using var gate = Gate(1);
+        var gate = Gate(1);
         var slot = await gate.EnterAsync(CancellationToken.None);
         slot.Release();
 
@@ -88,7 +88,7 @@ public sealed class ConnectGateTests : GateTestBase
     [Fact]
     public async Task SettleTime_IsRecordedForStreamsThatSettle_NotForStreamsThatEndOrRunOutTheHold()
     {
-        using var gate = Gate(3);
+        var gate = Gate(3);
         var settles = await gate.EnterAsync(CancellationToken.None);
         var ends = await gate.EnterAsync(CancellationToken.None);
         var stalls = await gate.EnterAsync(CancellationToken.None);
@@ -108,7 +108,7 @@ public sealed class ConnectGateTests : GateTestBase
     [Fact]
     public async Task AStreamCancelledWhileWaiting_TakesNoSlot_AndLeavesTheQueue()
     {
-        using var gate = Gate(1);
+        var gate = Gate(1);
         using var held = await gate.EnterAsync(CancellationToken.None);
         using var cts = new CancellationTokenSource();
         var waiting = gate.EnterAsync(cts.Token).AsTask();
@@ -127,7 +127,7 @@ public sealed class ConnectGateTests : GateTestBase
     [Fact]
     public async Task CapacityZero_TurnsTheGateOff()
     {
-        using var gate = Gate(0);
+        var gate = Gate(0);
 
         var slots = new List<ConnectGate.Slot>();
         for (var i = 0; i < 1_000; i++)
