@@ -42,7 +42,7 @@ internal sealed partial class DeltaStream(
 
         if (_types[index] is not { } state)
         {
-            state = _types[index] = new DeltaTypeState(typeUrl);
+            state = _types[index] = new DeltaTypeState(TypeUrls.PushOrder[index]);
 
             // what the client kept from an earlier stream; unchanged names are not resent.
             foreach (var (name, version) in request.InitialResourceVersions)

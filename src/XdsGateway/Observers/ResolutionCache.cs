@@ -108,14 +108,16 @@ internal sealed class ResolutionCache
     public readonly record struct Key(string TypeUrl, bool Wildcard, ImmutableHashSet<string> Names, WorkloadSnapshot? Workload)
     {
         public static Key Of(string typeUrl, Subscription subscription, WorkloadSnapshot? workload) =>
-            new(typeUrl, subscription.Wildcard, subscription.Names, typeUrl is TypeUrls.Listener or TypeUrls.Cluster ? workload : null);
+            new(TypeUrls.Canonical(typeUrl), subscription.Wildcard, subscription.Names, typeUrl is TypeUrls.Listener or TypeUrls.Cluster ? workload : null);
 
+        // The type by value: a type URL parsed from a request is a string of its own (keyed by
+        // reference, no two streams ever shared a set).
         public bool Equals(Key other) =>
-            ReferenceEquals(TypeUrl, other.TypeUrl) && Wildcard == other.Wildcard
+            string.Equals(TypeUrl, other.TypeUrl, StringComparison.Ordinal) && Wildcard == other.Wildcard
             && ReferenceEquals(Names, other.Names) && ReferenceEquals(Workload, other.Workload);
 
         public override int GetHashCode() =>
-            HashCode.Combine(RuntimeHelpers.GetHashCode(TypeUrl), Wildcard, RuntimeHelpers.GetHashCode(Names), Workload is null ? 0 : RuntimeHelpers.GetHashCode(Workload));
+            HashCode.Combine(TypeUrls.IndexOf(TypeUrl), Wildcard, RuntimeHelpers.GetHashCode(Names), Workload is null ? 0 : RuntimeHelpers.GetHashCode(Workload));
     }
 
     private sealed class Table(long generation)

@@ -37,7 +37,7 @@ internal sealed partial class SotwStream(
         AdmitSubscribed(request.TypeUrl, request.ResourceNames.Count);
         var index = IndexOf(request.TypeUrl);
         var isNew = _types[index] is null;
-        var state = _types[index] ??= new SotwTypeState(request.TypeUrl);
+        var state = _types[index] ??= new SotwTypeState(TypeUrls.PushOrder[index]);
         var previous = state.Watched;
         var result = AckDecision.Evaluate(isNew ? null : previous, request);
         state.Watched = result.Next;

@@ -129,6 +129,42 @@ public sealed class GrainProxyWatchTests : IAsyncLifetime, IDisposable
         Assert.Equal([V1, V2, ClusterB], cds.Resources.Keys);
     }
 
+    /// <summary>
+    /// A scope's streams share one resolution per subscription. The type URL arrives as a string the
+    /// request parser made (never the <see cref="TypeUrls"/> constant itself), and it was once
+    /// compared by reference: every stream resolved every set whole, 40,000 times per gateway in the
+    /// 20,000-proxy connect.
+    /// </summary>
+    [Fact]
+    public async Task StreamsOfOneScope_ResolveASubscriptionOnce_WhicheverStringNamesTheType()
+    {
+        static string Parsed(string typeUrl) => new(typeUrl.AsSpan());
+        async Task<(GrainProxyWatch Watch, ResolvedResources Eds, ResolvedResources Lds)> StreamAsync(int n)
+        {
+            var node = new ProxyNode($"sidecar~10.0.1.{n}~client-{n}.shop~shop.svc.cluster.local", ProxyKind.Proxyless, $"10.0.1.{n}", $"client-{n}", Ns,
+                "shop.svc.cluster.local", "client", ImmutableSortedDictionary<string, string>.Empty);
+            var watch = (GrainProxyWatch)await _watcher.OpenAsync(node, CancellationToken.None);
+            // As a request gives it: the names as the gateway's shared set of them, in the client's order.
+            watch.SetSubscription(Parsed(TypeUrls.Endpoint), new Subscription(false, NameSets.Of(n % 2 == 0 ? [V1, ClusterB] : [ClusterB, V1])));
+            watch.SetSubscription(Parsed(TypeUrls.Listener), Subscription.WildcardOnly);
+            return (watch, await ResolveCompleteAsync(watch, Parsed(TypeUrls.Endpoint)), await ResolveCompleteAsync(watch, Parsed(TypeUrls.Listener)));
+        }
+
+        // The first stream's sets are patched as its services load; the next resolves them whole once.
+        await using var loading = await OpenProxylessAsync();
+        loading.SetSubscription(TypeUrls.Endpoint, Subscription.Of([V1, ClusterB]));
+        await ResolveCompleteAsync(loading, TypeUrls.Endpoint);
+        var (second, eds, lds) = await StreamAsync(2);
+        await using var _ = second;
+        var whole = _watcher.WholeResolutions;
+
+        var (third, eds3, lds3) = await StreamAsync(3);
+        await using var __ = third;
+        Assert.Same(eds, eds3);
+        Assert.Same(lds, lds3);
+        Assert.Equal(whole, _watcher.WholeResolutions);
+    }
+
     [Fact]
     public async Task NamedResourceOfAServiceTheScopeDoesNotSee_DoesNotExist_AndActivatesNoGrain_X22()
     {
