@@ -18,6 +18,7 @@ internal sealed class FakeGrains
     private readonly ConcurrentDictionary<string, ImmutableArray<XdsResource>> _services = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ScopeSnapshot> _scopes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ImmutableArray<XdsResource>> _inbound = new(StringComparer.Ordinal);
 
     public FakeGrains() => Factory = Dispatch<IGrainFactory>(Factory_);
 
@@ -26,6 +27,9 @@ internal sealed class FakeGrains
     public void SetService(string host, params XdsResource[] resources) => _services[host] = [.. resources];
 
     public void SetScope(ScopeSnapshot snapshot) => _scopes[snapshot.ScopeKey] = snapshot;
+
+    /// <summary>The inbound listeners and clusters of the workload named <paramref name="workload"/> (none unless set).</summary>
+    public void SetInbound(string workload, params XdsResource[] resources) => _inbound[workload] = [.. resources];
 
     /// <summary>Calls made to <c>INTERFACE.METHOD</c> (e.g. <c>IServiceGrain.SubscribeAsync</c>), over every key.</summary>
     public int Calls(string method) => _calls.GetValueOrDefault(method);
@@ -91,12 +95,18 @@ internal sealed class FakeGrains
     /// <summary>Every workload is served by the scope of its kind and namespace without a Sidecar.</summary>
     private object? Workload(string key, MethodInfo method, object?[] args) => method.Name switch
     {
-        nameof(IWorkloadGrain.SubscribeAsync) when args[1] is WorkloadIdentity id => Count(method, Task.FromResult(
-            new WorkloadSnapshot(key, "w1", true, ScopeIdentity.Shared(id.Kind, id.Namespace, null), [], []))),
+        nameof(IWorkloadGrain.SubscribeAsync) when args[1] is WorkloadIdentity id => Count(method, Task.FromResult(WorkloadOf(key, id))),
         nameof(IWorkloadGrain.RenewAsync) when args[1] is WorkloadIdentity id => Count(method, Task.FromResult((string?)args[2] == "w1" ? null
-            : (WorkloadSnapshot?)new WorkloadSnapshot(key, "w1", true, ScopeIdentity.Shared(id.Kind, id.Namespace, null), [], []))),
+            : (WorkloadSnapshot?)WorkloadOf(key, id))),
         _ => Count(method, Task.CompletedTask),
     };
+
+    private WorkloadSnapshot WorkloadOf(string key, WorkloadIdentity id)
+    {
+        var inbound = _inbound.GetValueOrDefault(id.Workload, []);
+        return new WorkloadSnapshot(key, "w1", true, ScopeIdentity.Shared(id.Kind, id.Namespace, null),
+            [.. inbound.Where(r => r.TypeUrl == TypeUrls.Listener)], [.. inbound.Where(r => r.TypeUrl == TypeUrls.Cluster)]);
+    }
 
     private object? Proxy(MethodInfo method, object?[] args) => Count(method, Task.CompletedTask);
 

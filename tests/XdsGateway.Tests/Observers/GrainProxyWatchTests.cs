@@ -165,6 +165,47 @@ public sealed class GrainProxyWatchTests : IAsyncLifetime, IDisposable
         Assert.Equal(whole, _watcher.WholeResolutions);
     }
 
+    /// <summary>
+    /// The workloads of a namespace with the same ports have equal inbound listeners and clusters:
+    /// their sidecars share the scope's wildcard sets. A workload with other ports gets its own.
+    /// </summary>
+    [Fact]
+    public async Task SidecarsOfWorkloadsWithEqualInboundSides_ShareTheirWildcardSets_OthersResolveTheirOwn()
+    {
+        var port8080 = new[] { TestResources.Cluster("inbound|8080||"), TestResources.Listener("virtualInbound") };
+        _grains.SetInbound("a", port8080);
+        _grains.SetInbound("b", port8080);
+        _grains.SetInbound("c", TestResources.Cluster("inbound|9090||"), TestResources.Listener("virtualInbound", revision: 2));
+        _grains.SetScope(new ScopeSnapshot(Grains.Keys.ScopeKey.From(ScopeIdentity.Shared(ProxyKind.Sidecar, Ns, null)), "v1", true,
+            [TestResources.Listener("virtualOutbound")], [], [], [ClusterB, V1], [], []));
+        async Task<(GrainProxyWatch Watch, ResolvedResources Cds, ResolvedResources Lds)> SidecarAsync(string workload, int n)
+        {
+            var node = new ProxyNode($"sidecar~10.0.2.{n}~{workload}-{n}.shop~shop.svc.cluster.local", ProxyKind.Sidecar, $"10.0.2.{n}", $"{workload}-{n}", Ns,
+                "shop.svc.cluster.local", workload, ImmutableSortedDictionary<string, string>.Empty);
+            var watch = (GrainProxyWatch)await _watcher.OpenAsync(node, CancellationToken.None);
+            watch.SetSubscription(TypeUrls.Cluster, Subscription.WildcardOnly);
+            watch.SetSubscription(TypeUrls.Listener, Subscription.WildcardOnly);
+            return (watch, await ResolveCompleteAsync(watch, TypeUrls.Cluster), await ResolveCompleteAsync(watch, TypeUrls.Listener));
+        }
+
+        var (a, cdsA, ldsA) = await SidecarAsync("a", 1);
+        await using var _ = a;
+        Assert.Equal(["inbound|8080||", V1, ClusterB], cdsA.Resources.Keys.Order(StringComparer.Ordinal));
+        var whole = _watcher.WholeResolutions;
+
+        var (b, cdsB, ldsB) = await SidecarAsync("b", 2);
+        await using var __ = b;
+        Assert.Same(cdsA, cdsB);
+        Assert.Same(ldsA, ldsB);
+        Assert.Equal(whole, _watcher.WholeResolutions);
+
+        var (c, cdsC, ldsC) = await SidecarAsync("c", 3);
+        await using var ___ = c;
+        Assert.Equal(["inbound|9090||", V1, ClusterB], cdsC.Resources.Keys.Order(StringComparer.Ordinal));
+        Assert.NotEqual(ldsA.Resources["virtualInbound"].Version, ldsC.Resources["virtualInbound"].Version);
+        Assert.Equal(whole + 2, _watcher.WholeResolutions);
+    }
+
     [Fact]
     public async Task NamedResourceOfAServiceTheScopeDoesNotSee_DoesNotExist_AndActivatesNoGrain_X22()
     {
