@@ -77,6 +77,23 @@ internal static class NameSets
     public static ImmutableHashSet<string> Of(IEnumerable<string> names)
     {
         ArgumentNullException.ThrowIfNull(names);
+        // Most sets a stream sends exist already (the peers of its scope sent them): found by the
+        // count and hash of the names, checked name by name, without building a set to compare.
+        var count = 0;
+        long sum = 0;
+        foreach (var n in names)
+        {
+            count++;
+            sum += StringComparer.Ordinal.GetHashCode(n);
+        }
+        if (count == 0)
+        {
+            return Empty;
+        }
+        if (Sets.TryFind((count, sum), set => HoldsExactly(set, names, count), out var known))
+        {
+            return known;
+        }
         var builder = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
         foreach (var n in names)
         {
@@ -94,5 +111,34 @@ internal static class NameSets
             hash += StringComparer.Ordinal.GetHashCode(n);
         }
         return Sets.Intern((set.Count, hash), set);
+    }
+
+    [ThreadStatic]
+    private static HashSet<string>? _seen;
+
+    /// <summary>True when <paramref name="names"/> (<paramref name="count"/> of them) are exactly the names of <paramref name="set"/>: each in it, none twice.</summary>
+    internal static bool HoldsExactly(ImmutableHashSet<string> set, IEnumerable<string> names, int count)
+    {
+        if (set.Count != count)
+        {
+            return false;
+        }
+        var seen = _seen ??= new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var n in names)
+            {
+                // A name twice would leave one of the set's names unmatched.
+                if (!set.Contains(n) || !seen.Add(n))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+        finally
+        {
+            seen.Clear(); // holds no name past the call: a name no stream holds is collected (S-05)
+        }
     }
 }

@@ -22,6 +22,10 @@ internal sealed class WeakInterner<TKey, TValue>(Func<TValue, TValue, bool> same
     public TValue Intern(TKey key, TValue value) =>
         _stripes[(key.GetHashCode() & int.MaxValue) % Stripes].Intern(key, value, same);
 
+    /// <summary>The live shared instance under <paramref name="key"/> that <paramref name="matches"/> accepts, if any: a lookup without a value built to compare.</summary>
+    public bool TryFind(TKey key, Func<TValue, bool> matches, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TValue? found) =>
+        _stripes[(key.GetHashCode() & int.MaxValue) % Stripes].TryFind(key, matches, out found);
+
     private sealed class Stripe
     {
         private readonly Lock _gate = new();
@@ -37,6 +41,23 @@ internal sealed class WeakInterner<TKey, TValue>(Func<TValue, TValue, bool> same
                     return _table.Count;
                 }
             }
+        }
+
+        public bool TryFind(TKey key, Func<TValue, bool> matches, out TValue? found)
+        {
+            WeakReference<TValue>? weak;
+            lock (_gate)
+            {
+                _table.TryGetValue(key, out weak);
+            }
+            // The comparison runs outside the lock: it may take a while (a set of hundreds of names).
+            if (weak is not null && weak.TryGetTarget(out var existing) && matches(existing))
+            {
+                found = existing;
+                return true;
+            }
+            found = null;
+            return false;
         }
 
         public TValue Intern(TKey key, TValue value, Func<TValue, TValue, bool> same)

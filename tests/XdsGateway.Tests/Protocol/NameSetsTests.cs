@@ -29,6 +29,23 @@ public class NameSetsTests
         Assert.Same(NameSets.Empty, NameSets.Of([]));
     }
 
+    /// <summary>
+    /// A set a peer already sent is found by the count and hash of the names, then checked name by
+    /// name: a list naming one name twice must not pass for a set of as many names (a hash collision
+    /// would otherwise hand it a set holding a name it never asked for).
+    /// </summary>
+    [Fact]
+    public void HoldsExactly_EveryNameOnce_NoneMissingNoneTwice()
+    {
+        var abc = NameSets.Of(["a", "b", "c"]);
+
+        Assert.True(NameSets.HoldsExactly(abc, [Fresh("c"), Fresh("a"), Fresh("b")], 3));
+        Assert.False(NameSets.HoldsExactly(abc, ["a", "a", "b"], 3));
+        Assert.False(NameSets.HoldsExactly(abc, ["a", "b", "d"], 3));
+        Assert.False(NameSets.HoldsExactly(abc, ["a", "b"], 2));
+        Assert.Same(abc, NameSets.Of([Fresh("b"), Fresh("c"), Fresh("a")]));
+    }
+
     [Fact]
     public void Name_PooledNamesNoOneHolds_AreCollectedAndSwept_S05()
     {
