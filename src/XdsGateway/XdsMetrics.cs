@@ -22,6 +22,7 @@ public sealed class XdsMetrics : IXdsCallbacks
     private readonly Counter<long> _streamErrors;
     private readonly Counter<long> _streamsClosed;
     private readonly Counter<long> _statusReports;
+    private readonly Counter<long> _statusReportCalls;
     private readonly Counter<long> _refused;
     private readonly Counter<long> _loadFailures;
     private readonly Counter<long> _resolutions;
@@ -57,7 +58,8 @@ public sealed class XdsMetrics : IXdsCallbacks
         _disconnects = Meter.CreateCounter<long>("xds_disconnects", description: "Streams closed.");
         _streamErrors = Meter.CreateCounter<long>("xds_stream_errors", description: "Streams ended with an error status, by gRPC code.");
         _streamsClosed = Meter.CreateCounter<long>("xds_streams_closed", description: "Streams the gateway ended with UNAVAILABLE so the client reconnects, by reason (max_age, drain).");
-        _statusReports = Meter.CreateCounter<long>("xds_status_reports", description: "Batched sent/ACK/NACK status calls to ProxyGrains (one per proxy with news per flush).");
+        _statusReports = Meter.CreateCounter<long>("xds_status_reports", description: "Proxies whose sent/ACK/NACK status was reported (each with news in a flush counts once).");
+        _statusReportCalls = Meter.CreateCounter<long>("xds_status_report_calls", description: "Status report calls: one per status shard holding reported proxies per flush (at most 32).");
         _refused = Meter.CreateCounter<long>("xds_requests_refused", description: "Requests that exceeded a subscription limit and ended their stream with RESOURCE_EXHAUSTED, by type and limit (S-05).");
         _renewalRefetches = Meter.CreateCounter<long>("xds_lease_renewal_refetches", description: "Lease renewals that found a grain's resources changed from what the gateway held (a missed notification repaired), by grain.");
         _resolutions = Meter.CreateCounter<long>("xds_resolutions",
@@ -114,7 +116,11 @@ public sealed class XdsMetrics : IXdsCallbacks
     public void OnRenewalRefetch(string grain) => _renewalRefetches.Add(1, new KeyValuePair<string, object?>("grain", grain));
 
     /// <summary>A status flush made <paramref name="calls"/> ProxyGrain calls (not an <see cref="IXdsCallbacks"/> event: it is the grain watcher's).</summary>
-    public void OnStatusReports(int calls) => _statusReports.Add(calls);
+    public void OnStatusReports(int proxies, int calls)
+    {
+        _statusReports.Add(proxies);
+        _statusReportCalls.Add(calls);
+    }
 
     public void OnStreamClosedByServer(string reason) => _streamsClosed.Add(1, new KeyValuePair<string, object?>("reason", reason));
 

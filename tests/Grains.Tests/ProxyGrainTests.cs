@@ -1,51 +1,67 @@
 using System.Collections.Immutable;
 using Mesh.Grains.Dtos;
+using Mesh.Grains.Proxy;
 using Mesh.Model.Translation;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Mesh.Grains.Tests;
 
+/// <summary>
+/// Proxy status: gateways report nodes in batches to their status shards; a node's ProxyGrain
+/// answers from its shard.
+/// </summary>
 public sealed class ProxyGrainTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
     private static ProxyRegistration Registration(string id, ProxyKind kind, string gateway = "gw-1") =>
         new(id, kind, "bookinfo", "reviews-v1", "10.0.0.1", ImmutableSortedDictionary<string, string>.Empty, gateway);
 
-    [Fact]
-    public async Task ReportWithAConnection_IsOneWay_AndTheStatusShowsTheConnection()
+    private IProxyStatusGrain ShardOf(string id) => fixture.Client.GetGrain<IProxyStatusGrain>(ProxyStatusShards.Of(id));
+
+    /// <summary>Reports are one-way: polls (bounded) until <paramref name="done"/> holds for the node's status as its ProxyGrain gives it.</summary>
+    private async Task<ProxyStatus?> StatusWhenAsync(string id, Func<ProxyStatus?, bool> done)
     {
-        var id = $"sidecar~10.0.0.1~a.bookinfo~{Guid.NewGuid():N}";
         var proxy = fixture.Client.GetGrain<IProxyGrain>(id);
-
-        // One-way and batched: the gateway never waits on status bookkeeping to serve a proxy.
-        await proxy.ReportAsync(new ProxyReport(Registration(id, ProxyKind.Sidecar, gateway: "gw-7"), []));
-
-        ProxyStatus? status = null;
-        for (var i = 0; i < 100 && status is null; i++)
+        var status = await proxy.GetStatusAsync();
+        for (var i = 0; i < 100 && !done(status); i++)
         {
+            await Task.Delay(20);
             status = await proxy.GetStatusAsync();
-            await Task.Delay(10);
         }
-        Assert.NotNull(status);
-        Assert.Equal((ProxyKind.Sidecar, "bookinfo", "reviews-v1", "gw-7", true), (status.Kind, status.Namespace, status.Workload, status.GatewayId, status.Connected));
+        return status;
+    }
+
+    [Fact]
+    public async Task ABatchOfNodesOfOneShard_IsOneCall_AndEachNodesGrainShowsItsConnection()
+    {
+        // Node ids of one shard, as a gateway's flush groups them.
+        var ids = Enumerable.Range(0, 400).Select(i => $"sidecar~10.0.0.{i}~a-{i}.bookinfo~{Guid.NewGuid():N}")
+            .GroupBy(ProxyStatusShards.Of).OrderByDescending(g => g.Count()).First().Take(5).ToList();
+        Assert.Equal(5, ids.Count);
+
+        await ShardOf(ids[0]).ReportAsync([.. ids.Select(id => new NodeReport(id, new ProxyReport(Registration(id, ProxyKind.Sidecar, gateway: "gw-7"), [])))]);
+
+        foreach (var id in ids)
+        {
+            var status = await StatusWhenAsync(id, s => s is not null);
+            Assert.NotNull(status);
+            Assert.Equal((id, ProxyKind.Sidecar, "bookinfo", "reviews-v1", "gw-7", true), (status.NodeId, status.Kind, status.Namespace, status.Workload, status.GatewayId, status.Connected));
+        }
+        Assert.Null(await fixture.Client.GetGrain<IProxyGrain>($"sidecar~10.9.9.9~never.bookinfo~{Guid.NewGuid():N}").GetStatusAsync());
     }
 
     [Fact]
     public async Task Report_SentAckNack_GivesIstioctlStates()
     {
         var id = $"sidecar~10.0.0.1~a.bookinfo~{Guid.NewGuid():N}";
-        var proxy = fixture.Client.GetGrain<IProxyGrain>(id);
-        await proxy.ReportAsync(new ProxyReport(Registration(id, ProxyKind.Sidecar), [
+        await ShardOf(id).ReportAsync([new NodeReport(id, new ProxyReport(Registration(id, ProxyKind.Sidecar), [
             new ProxyEvent(ProxyEventKind.Sent, TypeUrls.Cluster, "v1", null),
             new ProxyEvent(ProxyEventKind.Ack, TypeUrls.Cluster, "v1", null),
             new ProxyEvent(ProxyEventKind.Sent, TypeUrls.Listener, "l2", null),
             new ProxyEvent(ProxyEventKind.Nack, TypeUrls.Listener, "l2", "duplicate listener name"),
-        ]));
-        // Report is one-way: wait (bounded) until the grain has processed it.
-        ProxyStatus? status = null;
-        for (var i = 0; i < 100 && status?.NackCount != 1; i++)
-        {
-            status = await proxy.GetStatusAsync();
-            await Task.Delay(20);
-        }
+        ]))]);
+
+        var status = await StatusWhenAsync(id, s => s?.NackCount == 1);
 
         Assert.NotNull(status);
         var byType = status.Types.ToDictionary(t => t.TypeUrl);
@@ -60,29 +76,50 @@ public sealed class ProxyGrainTests(ClusterFixture fixture) : IClassFixture<Clus
     public async Task Disconnect_FromOldGateway_AfterReconnectElsewhere_KeepsConnected()
     {
         var id = $"sidecar~10.0.0.1~a.bookinfo~{Guid.NewGuid():N}";
-        var proxy = fixture.Client.GetGrain<IProxyGrain>(id);
-        await proxy.ReportAsync(new ProxyReport(Registration(id, ProxyKind.Sidecar, "gw-old"), []));
+        var shard = ShardOf(id);
+        await shard.ReportAsync([new NodeReport(id, new ProxyReport(Registration(id, ProxyKind.Sidecar, "gw-old"), []))]);
         // Reports are one-way and Orleans does not order one-way calls: wait until the first connection
-        // is recorded (else it could land after the reconnect, as it did once in the suite), then the reconnect.
-        ProxyStatus? status = await proxy.GetStatusAsync();
-        for (var attempt = 0; attempt < 100 && status?.GatewayId != "gw-old"; attempt++)
-        {
-            await Task.Delay(50);
-            status = await proxy.GetStatusAsync();
-        }
+        // is recorded (else it could land after the reconnect), then the reconnect.
+        var status = await StatusWhenAsync(id, s => s?.GatewayId == "gw-old");
         Assert.Equal("gw-old", status?.GatewayId);
-        for (var attempt = 0; attempt < 100 && status?.GatewayId != "gw-new"; attempt++)
-        {
-            await proxy.ReportAsync(new ProxyReport(Registration(id, ProxyKind.Sidecar, "gw-new"), []));
-            await Task.Delay(50);
-            status = await proxy.GetStatusAsync();
-        }
+        await shard.ReportAsync([new NodeReport(id, new ProxyReport(Registration(id, ProxyKind.Sidecar, "gw-new"), []))]);
+        status = await StatusWhenAsync(id, s => s?.GatewayId == "gw-new");
         Assert.Equal("gw-new", status?.GatewayId);
 
-        await proxy.DisconnectAsync("gw-old");
+        await shard.DisconnectAsync(id, "gw-old");
 
-        status = await proxy.GetStatusAsync();
+        status = await fixture.Client.GetGrain<IProxyGrain>(id).GetStatusAsync();
         Assert.True(status!.Connected);
         Assert.Equal("gw-new", status.GatewayId);
+
+        await shard.DisconnectAsync(id, "gw-new");
+        Assert.False((await fixture.Client.GetGrain<IProxyGrain>(id).GetStatusAsync())!.Connected);
+    }
+
+    [Fact]
+    public void ADisconnectedNode_IsForgottenAfterTenMinutes_AConnectedOneNever()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 4, 22, 0, 0, TimeSpan.Zero));
+        var table = new ProxyStatusTable(time, NullLogger.Instance);
+        table.Apply("gone", new ProxyReport(Registration("gone", ProxyKind.Sidecar), []));
+        table.Apply("back", new ProxyReport(Registration("back", ProxyKind.Sidecar), []));
+        table.Apply("stays", new ProxyReport(Registration("stays", ProxyKind.Sidecar), []));
+        table.Apply("unknown", new ProxyReport(null, [new ProxyEvent(ProxyEventKind.Ack, TypeUrls.Cluster, "v1", null)]));
+        Assert.Equal(3, table.Count); // events of a node never connected here start nothing
+        table.Disconnect("gone", "gw-1");
+        table.Disconnect("back", "gw-1");
+
+        time.Advance(TimeSpan.FromMinutes(5));
+        table.Apply("back", new ProxyReport(Registration("back", ProxyKind.Sidecar, "gw-2"), []));
+        time.Advance(ProxyStatusTable.ForgetAfter - TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(1));
+        table.Sweep();
+        Assert.False(table.Get("gone")!.Connected); // not yet ten minutes
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        table.Sweep();
+        Assert.Null(table.Get("gone"));
+        Assert.True(table.Get("back")!.Connected);
+        Assert.True(table.Get("stays")!.Connected);
+        Assert.Equal(2, table.Count);
     }
 }

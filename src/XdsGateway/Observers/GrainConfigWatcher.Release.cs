@@ -1,4 +1,5 @@
 using Mesh.Grains;
+using Mesh.Grains.Dtos;
 using Mesh.Grains.Keys;
 using Microsoft.Extensions.Logging;
 
@@ -81,9 +82,9 @@ public sealed partial class GrainConfigWatcher
             // The last report first (it may carry the connection itself), then the disconnect.
             if (_reports.Take(watch.Node.Id) is { IsEmpty: false } last)
             {
-                _ = watch.Grain.ReportAsync(last);
+                _ = watch.StatusShard.ReportAsync([new NodeReport(watch.Node.Id, last)]);
             }
-            await watch.Grain.DisconnectAsync(gateway.Id).ConfigureAwait(false);
+            await watch.StatusShard.DisconnectAsync(watch.Node.Id, gateway.Id).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

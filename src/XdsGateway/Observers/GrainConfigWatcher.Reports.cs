@@ -1,13 +1,14 @@
+using System.Collections.Immutable;
 using Mesh.Grains;
 using Mesh.Grains.Dtos;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.XdsGateway.Observers;
 
-/// <summary>Proxy status reports: batched per proxy, flushed once the gateway's pushes pause (see <see cref="ProxyReports"/>).</summary>
+/// <summary>Proxy status reports: batched per proxy, flushed once the gateway's pushes pause, one call per status shard (see <see cref="ProxyReports"/>).</summary>
 public sealed partial class GrainConfigWatcher
 {
-    /// <summary>How often batched sent/ACK/NACK events go to the ProxyGrains (see <see cref="ProxyReports"/>).</summary>
+    /// <summary>How often batched sent/ACK/NACK events go to the status shards (see <see cref="ProxyReports"/>).</summary>
     internal static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Reports wait until no event was added for this long: the pushes producing them are over.</summary>
@@ -16,14 +17,14 @@ public sealed partial class GrainConfigWatcher
     /// <summary>While pushes never pause, reports still go at least this often.</summary>
     internal static readonly TimeSpan ReportMaxDelay = TimeSpan.FromSeconds(5);
 
-    internal void Report(GrainProxyWatch watch, ProxyEvent e) => _reports.Add(watch.Node.Id, e, watch.Grain);
+    internal void Report(GrainProxyWatch watch, ProxyEvent e) => _reports.Add(watch.Node.Id, e);
 
-    /// <summary>Records the connection on the proxy's grain with its next report: never on the path that serves the proxy.</summary>
-    private void TellConnected(IProxyGrain proxy, ProxyRegistration registration) => _reports.Connect(registration.NodeId, registration, proxy);
+    /// <summary>Records the connection with the node's next report: never on the path that serves the proxy.</summary>
+    private void TellConnected(ProxyRegistration registration) => _reports.Connect(registration.NodeId, registration);
 
     /// <summary>
-    /// One one-way call per node with events since the last flush, once the gateway's pushes have
-    /// paused (or <see cref="ReportMaxDelay"/> passed); <paramref name="force"/> on shutdown.
+    /// One one-way call per status shard holding nodes with events since the last flush, once the
+    /// gateway's pushes have paused (or <see cref="ReportMaxDelay"/> passed); <paramref name="force"/> on shutdown.
     /// </summary>
     private void FlushReports(bool force = false)
     {
@@ -31,23 +32,33 @@ public sealed partial class GrainConfigWatcher
         {
             return;
         }
-        var batches = _reports.TakeAll();
-        foreach (var (nodeId, target, report) in batches)
+        var reports = _reports.TakeAll();
+        var shards = new Dictionary<int, ImmutableArray<NodeReport>.Builder>();
+        foreach (var report in reports)
+        {
+            var shard = ProxyStatusShards.Of(report.NodeId);
+            if (!shards.TryGetValue(shard, out var batch))
+            {
+                shards[shard] = batch = ImmutableArray.CreateBuilder<NodeReport>();
+            }
+            batch.Add(report);
+        }
+        foreach (var (shard, batch) in shards)
         {
             try
             {
-                _ = (target ?? grains.GetGrain<IProxyGrain>(nodeId)).ReportAsync(report);
+                _ = grains.GetGrain<IProxyStatusGrain>(shard).ReportAsync(batch.DrainToImmutable());
             }
             catch (Exception ex) when (ex is OrleansException or InvalidOperationException)
             {
                 // The cluster client is gone (shutdown); status reports are best effort.
-                LogReportFailed(logger, nodeId, ex);
+                LogReportFailed(logger, shard, ex);
                 return;
             }
         }
-        metrics.OnStatusReports(batches.Count);
+        metrics.OnStatusReports(reports.Count, shards.Count);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reporting sync status of {ProxyId} to its grain failed; status in the grains may lag until the cluster is reachable")]
-    private static partial void LogReportFailed(ILogger logger, string proxyId, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reporting sync status to status shard {Shard} failed; status in the grains may lag until the cluster is reachable")]
+    private static partial void LogReportFailed(ILogger logger, int shard, Exception exception);
 }

@@ -146,8 +146,8 @@ public sealed partial class GrainConfigWatcher(
                 throw new RpcException(new Status(StatusCode.Unavailable, "control plane is still loading its initial configuration; retry shortly"));
             }
         }
-        var proxyGrain = grains.GetGrain<IProxyGrain>(node.Id);
-        TellConnected(proxyGrain, new ProxyRegistration(node.Id, node.Kind, node.Namespace, node.WorkloadName, node.IpAddress, node.Labels, gateway.Id));
+        var statusShard = grains.GetGrain<IProxyStatusGrain>(ProxyStatusShards.Of(node.Id));
+        TellConnected(new ProxyRegistration(node.Id, node.Kind, node.Namespace, node.WorkloadName, node.IpAddress, node.Labels, gateway.Id));
 
         var key = WorkloadKey.From(node.Kind, node.Namespace, node.WorkloadName, node.Labels);
         GrainProxyWatch watch;
@@ -160,7 +160,7 @@ public sealed partial class GrainConfigWatcher(
                 _workloads[key] = workload;
                 workload.Loading = LoadWorkloadAsync(workload);
             }
-            watch = new GrainProxyWatch(this, node, workload, proxyGrain);
+            watch = new GrainProxyWatch(this, node, workload, statusShard);
             _watches.Add(watch);
             workload.Watches.Add(watch);
         }

@@ -33,12 +33,12 @@ public sealed class GrainProxyWatch : IProxyWatch
     private volatile ScopeEntry? _scope;
     private HashSet<string>? _onDemand;
 
-    internal GrainProxyWatch(GrainConfigWatcher owner, ProxyNode node, WorkloadEntry workload, IProxyGrain grain)
+    internal GrainProxyWatch(GrainConfigWatcher owner, ProxyNode node, WorkloadEntry workload, IProxyStatusGrain statusShard)
     {
         _owner = owner;
         Node = node;
         Workload = workload;
-        Grain = grain;
+        StatusShard = statusShard;
         ConnectedAt = DateTimeOffset.UtcNow;
     }
 
@@ -52,8 +52,8 @@ public sealed class GrainProxyWatch : IProxyWatch
     /// <summary>The stream's workload: which scope serves it, and its own resources.</summary>
     internal WorkloadEntry Workload { get; }
 
-    /// <summary>The node's ProxyGrain, looked up once per stream for its status reports.</summary>
-    internal IProxyGrain Grain { get; }
+    /// <summary>The node's status shard, looked up once per stream (its disconnect; reports go in batches per shard).</summary>
+    internal IProxyStatusGrain StatusShard { get; }
 
     /// <summary>The scope serving this stream (null while it is being assigned).</summary>
     public string? ScopeKey => Scope?.Key;

@@ -5,9 +5,9 @@ using Mesh.Grains.Dtos;
 namespace Mesh.XdsGateway.Observers;
 
 /// <summary>
-/// Connections and sent/ACK/NACK events waiting to be reported to ProxyGrains. A change pushed to 20,000 proxies
-/// produces a send and an ACK per proxy; reporting each as its own grain call would cost more than
-/// the push. Events are kept per node until the next flush: for sent and ACK only the latest
+/// Connections and sent/ACK/NACK events waiting to be reported to the nodes' status shards
+/// (<see cref="IProxyStatusGrain"/>). A change pushed to 20,000 proxies produces a send and an ACK
+/// per proxy; reporting each as its own grain call would cost more than the push. Events are kept per node until the next flush: for sent and ACK only the latest
 /// version per type matters (the grain records the last one), NACKs are all kept (the grain counts
 /// them), up to <see cref="MaxNacksPerFlush"/> per node.
 /// </summary>
@@ -32,8 +32,8 @@ internal sealed class ProxyReports(TimeProvider time)
     /// <summary>Nodes with events waiting.</summary>
     public int PendingNodes => _pending.Count;
 
-    /// <summary>Adds one event to the node's batch; <paramref name="target"/> (the node's grain) is kept with the batch so a flush does not look it up again.</summary>
-    public void Add(string nodeId, ProxyEvent e, IProxyGrain? target = null) => Put(nodeId, target, e, static (p, e) => p.TryAdd(e));
+    /// <summary>Adds one event to the node's batch.</summary>
+    public void Add(string nodeId, ProxyEvent e) => Put(nodeId, e, static (p, e) => p.TryAdd(e));
 
     /// <summary>
     /// True when events wait and either none was added for <paramref name="quiet"/> (the pushes
@@ -53,15 +53,15 @@ internal sealed class ProxyReports(TimeProvider time)
     }
 
     /// <summary>Records that the node connected; the registration goes with its next report.</summary>
-    public void Connect(string nodeId, ProxyRegistration registration, IProxyGrain? target = null) => Put(nodeId, target, registration, static (p, r) => p.TryConnect(r));
+    public void Connect(string nodeId, ProxyRegistration registration) => Put(nodeId, registration, static (p, r) => p.TryConnect(r));
 
     /// <summary>Puts something into the node's open batch, starting the flush wait if none was pending.</summary>
-    private void Put<T>(string nodeId, IProxyGrain? target, T item, Func<Pending, T, bool> put)
+    private void Put<T>(string nodeId, T item, Func<Pending, T, bool> put)
     {
         var now = time.GetTimestamp();
         Volatile.Write(ref _lastAddedAt, now);
         Interlocked.CompareExchange(ref _oldestPendingAt, now, 0);
-        while (!put(_pending.GetOrAdd(nodeId, static (_, t) => new Pending(t), target), item))
+        while (!put(_pending.GetOrAdd(nodeId, static _ => new Pending()), item))
         {
             // Taken by a flush between GetOrAdd and the put: start a new batch.
         }
@@ -71,18 +71,18 @@ internal sealed class ProxyReports(TimeProvider time)
     public ProxyReport Take(string nodeId) =>
         _pending.TryRemove(nodeId, out var pending) ? pending.Close() : new ProxyReport(null, []);
 
-    /// <summary>Removes and returns every node's report, with the grain each was added with.</summary>
-    public List<(string NodeId, IProxyGrain? Target, ProxyReport Report)> TakeAll()
+    /// <summary>Removes and returns every node's report.</summary>
+    public List<NodeReport> TakeAll()
     {
         // Events added from here on start the next wait; one added before a batch is taken below
         // is in it, so the next flush at worst waits for nothing.
         Volatile.Write(ref _oldestPendingAt, 0);
-        var batches = new List<(string, IProxyGrain?, ProxyReport)>(_pending.Count);
+        var batches = new List<NodeReport>(_pending.Count);
         foreach (var nodeId in _pending.Keys)
         {
             if (_pending.TryRemove(nodeId, out var pending) && pending.Close() is { IsEmpty: false } report)
             {
-                batches.Add((nodeId, pending.Target, report));
+                batches.Add(new NodeReport(nodeId, report));
             }
         }
         if (!_pending.IsEmpty)
@@ -92,14 +92,12 @@ internal sealed class ProxyReports(TimeProvider time)
         return batches;
     }
 
-    private sealed class Pending(IProxyGrain? target)
+    private sealed class Pending
     {
         private readonly List<ProxyEvent> _events = new(4);
         private ProxyRegistration? _connected;
         private bool _closed;
         private int _nacks;
-
-        public IProxyGrain? Target { get; } = target;
 
         public bool TryAdd(ProxyEvent e)
         {

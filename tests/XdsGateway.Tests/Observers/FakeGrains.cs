@@ -58,15 +58,13 @@ internal sealed class FakeGrains
                 {
                     return Dispatch<IWorkloadGrain>((m, a) => Workload(key, m, a));
                 }
-                if (type == typeof(IProxyGrain))
-                {
-                    return Dispatch<IProxyGrain>((m, a) => Proxy(m, a));
-                }
                 if (type == typeof(IMeshGrain))
                 {
                     return Dispatch<IMeshGrain>((m, a) => Count(m, Task.FromResult(true)));
                 }
                 break;
+            case nameof(IGrainFactory.GetGrain) when args is [long shard, ..] && method.ReturnType == typeof(IProxyStatusGrain):
+                return Dispatch<IProxyStatusGrain>((m, a) => StatusShard(shard, m, a));
         }
         throw new NotSupportedException($"FakeGrains has no answer for IGrainFactory.{method.Name}({string.Join(", ", args)})");
     }
@@ -108,7 +106,20 @@ internal sealed class FakeGrains
             [.. inbound.Where(r => r.TypeUrl == TypeUrls.Listener)], [.. inbound.Where(r => r.TypeUrl == TypeUrls.Cluster)]);
     }
 
-    private object? Proxy(MethodInfo method, object?[] args) => Count(method, Task.CompletedTask);
+    /// <summary>Every report a status shard received: (shard, node id) per node reported.</summary>
+    public ConcurrentQueue<(long Shard, string NodeId)> StatusReports { get; } = [];
+
+    private object? StatusShard(long shard, MethodInfo method, object?[] args)
+    {
+        if (method.Name == nameof(IProxyStatusGrain.ReportAsync) && args[0] is ImmutableArray<NodeReport> reports)
+        {
+            foreach (var r in reports)
+            {
+                StatusReports.Enqueue((shard, r.NodeId));
+            }
+        }
+        return Count(method, method.ReturnType == typeof(Task<ProxyStatus?>) ? Task.FromResult<ProxyStatus?>(null) : Task.CompletedTask);
+    }
 
     private object? Count(MethodInfo method, object? result)
     {

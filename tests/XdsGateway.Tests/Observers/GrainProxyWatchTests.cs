@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Mesh.Grains;
 using Mesh.Grains.Dtos;
 using Mesh.Model.Translation;
 using Mesh.Testing;
@@ -204,6 +205,38 @@ public sealed class GrainProxyWatchTests : IAsyncLifetime, IDisposable
         Assert.Equal(["inbound|9090||", V1, ClusterB], cdsC.Resources.Keys.Order(StringComparer.Ordinal));
         Assert.NotEqual(ldsA.Resources["virtualInbound"].Version, ldsC.Resources["virtualInbound"].Version);
         Assert.Equal(whole + 2, _watcher.WholeResolutions);
+    }
+
+    /// <summary>
+    /// Status reports go to the nodes' status shards, one call per shard per flush: the connections
+    /// of 200 proxies are 200 reports in at most <see cref="ProxyStatusShards.Count"/> calls, each
+    /// node's in the shard its id hashes to (where its ProxyGrain reads it).
+    /// </summary>
+    [Fact]
+    public async Task StatusReports_GoOneCallPerShard_EachNodeToTheShardOfItsId()
+    {
+        var key = Grains.Keys.ScopeKey.From(ScopeIdentity.Shared(ProxyKind.Proxyless, Ns, null));
+        _grains.SetScope(new ScopeSnapshot(key, "v1", true, [], [], [], [ClusterB], [], []));
+        var watches = new List<GrainProxyWatch>();
+        for (var i = 0; i < 200; i++)
+        {
+            var node = new ProxyNode($"sidecar~10.0.3.{i}~client-{i}.shop~shop.svc.cluster.local", ProxyKind.Proxyless, $"10.0.3.{i}", $"client-{i}", Ns,
+                "shop.svc.cluster.local", "client", ImmutableSortedDictionary<string, string>.Empty);
+            watches.Add((GrainProxyWatch)await _watcher.OpenAsync(node, CancellationToken.None));
+        }
+
+        await _watcher.StopAsync(CancellationToken.None); // flushes what is pending
+
+        var reports = _grains.StatusReports.ToList();
+        Assert.Equal(watches.Select(w => w.Node.Id).Order(StringComparer.Ordinal), reports.Select(r => r.NodeId).Order(StringComparer.Ordinal));
+        Assert.All(reports, r => Assert.Equal(ProxyStatusShards.Of(r.NodeId), r.Shard));
+        var shards = reports.Select(r => r.Shard).Distinct().Count();
+        Assert.InRange(shards, 2, ProxyStatusShards.Count);
+        Assert.Equal(shards, _grains.Calls("IProxyStatusGrain.ReportAsync"));
+        foreach (var w in watches)
+        {
+            await w.DisposeAsync();
+        }
     }
 
     [Fact]

@@ -68,7 +68,7 @@ public sealed class ProxyReportsTests
         {
             while (!stop.IsCancellationRequested)
             {
-                foreach (var (_, _, report) in reports.TakeAll())
+                foreach (var (_, report) in reports.TakeAll())
                 {
                     taken.AddRange(report.Events);
                 }
@@ -79,7 +79,7 @@ public sealed class ProxyReportsTests
         await Task.WhenAll(writers);
         await stop.CancelAsync();
         await flusher;
-        foreach (var (_, _, report) in reports.TakeAll())
+        foreach (var (_, report) in reports.TakeAll())
         {
             taken.AddRange(report.Events);
         }

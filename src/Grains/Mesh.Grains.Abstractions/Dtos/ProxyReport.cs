@@ -3,8 +3,9 @@ using System.Collections.Immutable;
 namespace Mesh.Grains.Dtos;
 
 /// <summary>
-/// What a gateway tells a ProxyGrain in one batched, one-way call: the node's connection (when it
-/// connected since the last report) and its sent/ACK/NACK events.
+/// What a gateway reports of one node in a batched, one-way call to its status shard
+/// (<see cref="IProxyStatusGrain"/>): the node's connection (when it connected since the last
+/// report) and its sent/ACK/NACK events.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("mesh.ProxyReport")]
 public sealed record ProxyReport(
