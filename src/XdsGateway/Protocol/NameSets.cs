@@ -90,7 +90,7 @@ internal static class NameSets
         {
             return Empty;
         }
-        if (Sets.TryFind((count, sum), set => HoldsExactly(set, names, count), out var known))
+        if (count <= MaxLookedUp && Sets.TryFind((count, sum), set => HoldsExactly(set, names, count), out var known))
         {
             return known;
         }
@@ -112,6 +112,13 @@ internal static class NameSets
         }
         return Sets.Intern((set.Count, hash), set);
     }
+
+    /// <summary>
+    /// Sets of more names are built, not looked up: the check keeps a set of the names per thread,
+    /// and one sized for a client's 50,000 invented names would stay with every thread that checked
+    /// them (S-05). A proxy's subscription is a few hundred names.
+    /// </summary>
+    internal const int MaxLookedUp = 4096;
 
     [ThreadStatic]
     private static HashSet<string>? _seen;

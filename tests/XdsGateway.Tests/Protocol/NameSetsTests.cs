@@ -44,6 +44,10 @@ public class NameSetsTests
         Assert.False(NameSets.HoldsExactly(abc, ["a", "b", "d"], 3));
         Assert.False(NameSets.HoldsExactly(abc, ["a", "b"], 2));
         Assert.Same(abc, NameSets.Of([Fresh("b"), Fresh("c"), Fresh("a")]));
+
+        // A set too large to look up is built, and still shared.
+        var many = Enumerable.Range(0, NameSets.MaxLookedUp + 1).Select(i => $"outbound|80||s{i}.ns.svc.cluster.local").ToList();
+        Assert.Same(NameSets.Of(many), NameSets.Of([.. many.Select(Fresh).Reverse()]));
     }
 
     [Fact]
