@@ -7,9 +7,10 @@ namespace Mesh.XdsGateway.Observers;
 /// <summary>
 /// Connections and sent/ACK/NACK events waiting to be reported to the nodes' status shards
 /// (<see cref="IProxyStatusGrain"/>). A change pushed to 20,000 proxies produces a send and an ACK
-/// per proxy; reporting each as its own grain call would cost more than the push. Events are kept per node until the next flush: for sent and ACK only the latest
-/// version per type matters (the grain records the last one), NACKs are all kept (the grain counts
-/// them), up to <see cref="MaxNacksPerFlush"/> per node.
+/// per proxy; reporting each as its own grain call would cost more than the push. Events are kept
+/// per node until the next flush: for sent and ACK only the latest version per type matters (the
+/// shard records the last one), NACKs are all kept (the shard counts them), up to
+/// <see cref="MaxNacksPerFlush"/> per node.
 /// </summary>
 /// <remarks>
 /// Status is not on the push path, so it waits while the gateway is pushing (<see cref="IsDue"/>):
