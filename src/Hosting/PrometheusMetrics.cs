@@ -7,7 +7,10 @@ namespace Mesh.Hosting;
 
 /// <summary>
 /// Exposes the <c>Mesh.*</c> meters in Prometheus text format: counters as <c>NAME_total</c>,
-/// up-down counters and gauges as <c>NAME</c>, histograms as <c>NAME_count</c>/<c>NAME_sum</c>.
+/// up-down counters and gauges as <c>NAME</c>, histograms as Prometheus histograms
+/// (<c>NAME_bucket{le=…}</c>, cumulative, then <c>NAME_sum</c> and <c>NAME_count</c>) with the
+/// instrument's advised bucket boundaries, or <see cref="DefaultSecondsBuckets"/> for one in
+/// seconds and <see cref="DefaultBuckets"/> otherwise: an operator reads a p99 from them.
 /// </summary>
 public sealed class PrometheusMetrics : IDisposable
 {
@@ -15,13 +18,25 @@ public sealed class PrometheusMetrics : IDisposable
     private readonly ConcurrentDictionary<(string Name, string Labels), Series> _series = new();
     private readonly ConcurrentDictionary<Instrument, InstrumentSeries> _instruments = new();
 
-    private sealed class Series(string kind, string help)
+    /// <summary>Boundaries of a histogram in seconds without advice (the Prometheus clients' defaults).</summary>
+    public static readonly IReadOnlyList<double> DefaultSecondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    /// <summary>Boundaries of another histogram without advice (OpenTelemetry's defaults).</summary>
+    public static readonly IReadOnlyList<double> DefaultBuckets = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
+
+    private sealed class Series(string kind, string help, double[]? bounds)
     {
         public string Kind { get; } = kind;
         public string Help { get; } = help;
         public double Value;
         public double Sum;
         public long Count;
+
+        /// <summary>Upper bounds (inclusive) of a histogram's buckets, ascending; +Inf is <see cref="Count"/>.</summary>
+        public double[]? Bounds { get; } = bounds;
+
+        /// <summary>Observations per bucket, not cumulative; the last slot is above every bound.</summary>
+        public long[]? Buckets { get; } = bounds is null ? null : new long[bounds.Length + 1];
     }
 
     private enum Mode
@@ -54,7 +69,18 @@ public sealed class PrometheusMetrics : IDisposable
             _ => Mode.Set,
         };
 
+        /// <summary>A histogram's bucket bounds: its advice, else a default by unit.</summary>
+        public double[]? Bounds { get; } = instrument switch
+        {
+            Histogram<double> h => h.Advice?.HistogramBucketBoundaries is { } b ? [.. b] : DefaultsFor(h),
+            Histogram<long> h => h.Advice?.HistogramBucketBoundaries is { } b ? [.. b.Select(v => (double)v)] : DefaultsFor(h),
+            Histogram<int> h => h.Advice?.HistogramBucketBoundaries is { } b ? [.. b.Select(v => (double)v)] : DefaultsFor(h),
+            _ => null,
+        };
+
         public ConcurrentDictionary<TagKey, Series> ByTags { get; } = new();
+
+        private static double[] DefaultsFor(Instrument i) => [.. i.Unit == "s" ? DefaultSecondsBuckets : DefaultBuckets];
     }
 
     /// <summary>A measurement's tags as given (up to three inline; more as their label text), compared by value.</summary>
@@ -125,14 +151,24 @@ public sealed class PrometheusMetrics : IDisposable
             var first = group.First().Value;
             var name = first.Kind == "counter" ? group.Key + "_total" : group.Key;
             sb.Append(CultureInfo.InvariantCulture, $"# HELP {name} {first.Help}\n");
-            sb.Append(CultureInfo.InvariantCulture, $"# TYPE {name} {(first.Kind == "histogram" ? "summary" : first.Kind)}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"# TYPE {name} {first.Kind}\n");
             foreach (var (key, s) in group)
             {
                 var labels = key.Labels.Length == 0 ? "" : "{" + key.Labels + "}";
                 if (s.Kind == "histogram")
                 {
-                    sb.Append(CultureInfo.InvariantCulture, $"{key.Name}_count{labels} {Interlocked.Read(ref s.Count)}\n");
+                    // Read the count first: the buckets recorded after it only make the +Inf line the larger.
+                    var count = Interlocked.Read(ref s.Count);
+                    var prefix = key.Labels.Length == 0 ? "{" : "{" + key.Labels + ",";
+                    long cumulative = 0;
+                    for (var b = 0; b < s.Bounds!.Length; b++)
+                    {
+                        cumulative += Interlocked.Read(ref s.Buckets![b]);
+                        sb.Append(CultureInfo.InvariantCulture, $"{key.Name}_bucket{prefix}le=\"{s.Bounds[b].ToString(CultureInfo.InvariantCulture)}\"}} {Math.Min(cumulative, count)}\n");
+                    }
+                    sb.Append(CultureInfo.InvariantCulture, $"{key.Name}_bucket{prefix}le=\"+Inf\"}} {count}\n");
                     sb.Append(CultureInfo.InvariantCulture, $"{key.Name}_sum{labels} {s.Sum}\n");
+                    sb.Append(CultureInfo.InvariantCulture, $"{key.Name}_count{labels} {count}\n");
                 }
                 else
                 {
@@ -152,7 +188,7 @@ public sealed class PrometheusMetrics : IDisposable
         if (!of.ByTags.TryGetValue(key, out var s))
         {
             // Tags in another order are the same series: the label text is the series' identity.
-            s = _series.GetOrAdd((instrument.Name, Labels(tags)), _ => new Series(of.Kind, instrument.Description ?? instrument.Name));
+            s = _series.GetOrAdd((instrument.Name, Labels(tags)), _ => new Series(of.Kind, instrument.Description ?? instrument.Name, of.Bounds));
             s = of.ByTags.GetOrAdd(key, s);
         }
         switch (of.Mode)
@@ -161,6 +197,15 @@ public sealed class PrometheusMetrics : IDisposable
                 Add(ref s.Value, value);
                 break;
             case Mode.Observe:
+                if (s.Bounds is { } bounds)
+                {
+                    var b = 0;
+                    while (b < bounds.Length && value > bounds[b])
+                    {
+                        b++;
+                    }
+                    Interlocked.Increment(ref s.Buckets![b]);
+                }
                 Add(ref s.Sum, value);
                 Interlocked.Increment(ref s.Count);
                 break;
