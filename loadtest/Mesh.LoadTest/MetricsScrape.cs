@@ -48,6 +48,57 @@ internal static class MetricsScrape
         }
         return result;
     }
+
+    /// <summary>
+    /// The <paramref name="q"/>-quantile of histogram <paramref name="name"/> over every process and
+    /// label set, as Prometheus' <c>histogram_quantile</c> gives it: linear within the bucket holding
+    /// the rank, the highest finite bound when it falls in +Inf; null without observations.
+    /// </summary>
+    public static double? Quantile(IEnumerable<IReadOnlyDictionary<string, double>> processes, string name, double q)
+    {
+        var byBound = new SortedDictionary<double, double>();
+        var prefix = name + "_bucket{";
+        foreach (var metrics in processes)
+        {
+            foreach (var (key, value) in metrics)
+            {
+                if (key.StartsWith(prefix, StringComparison.Ordinal) && BoundOf(key) is { } bound)
+                {
+                    byBound[bound] = byBound.GetValueOrDefault(bound) + value;
+                }
+            }
+        }
+        if (!byBound.TryGetValue(double.PositiveInfinity, out var total) || total <= 0)
+        {
+            return null;
+        }
+        var rank = q * total;
+        double lower = 0, below = 0;
+        foreach (var (bound, cumulative) in byBound)
+        {
+            if (cumulative >= rank)
+            {
+                return double.IsPositiveInfinity(bound) ? lower
+                    : lower + ((bound - lower) * (cumulative == below ? 0 : (rank - below) / (cumulative - below)));
+            }
+            lower = bound;
+            below = cumulative;
+        }
+        return lower;
+    }
+
+    private static double? BoundOf(string series)
+    {
+        var at = series.IndexOf("le=\"", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+        var end = series.IndexOf('"', at + 4);
+        var text = series[(at + 4)..end];
+        return text == "+Inf" ? double.PositiveInfinity
+            : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null;
+    }
 }
 
 /// <summary>The ingest's recent applies from <c>/debug/ingestz</c>: when each began and when its grain writes began.</summary>
