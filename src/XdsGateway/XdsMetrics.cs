@@ -115,7 +115,7 @@ public sealed class XdsMetrics : IXdsCallbacks
     /// <summary>A lease renewal found the grain's resources differ from those held and fetched them.</summary>
     public void OnRenewalRefetch(string grain) => _renewalRefetches.Add(1, new KeyValuePair<string, object?>("grain", grain));
 
-    /// <summary>A status flush made <paramref name="calls"/> ProxyGrain calls (not an <see cref="IXdsCallbacks"/> event: it is the grain watcher's).</summary>
+    /// <summary>A status flush reported <paramref name="proxies"/> proxies in <paramref name="calls"/> status shard calls (not an <see cref="IXdsCallbacks"/> event: it is the grain watcher's).</summary>
     public void OnStatusReports(int proxies, int calls)
     {
         _statusReports.Add(proxies);

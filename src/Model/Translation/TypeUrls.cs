@@ -26,13 +26,6 @@ public static class TypeUrls
 
     public static bool IsKnown(string typeUrl) => typeUrl is Cluster or Endpoint or Listener or Route;
 
-    /// <summary>
-    /// The constant instance of a served type's URL (<paramref name="typeUrl"/> itself for another
-    /// type). A parsed request names its type with a string of its own: anything keyed by the
-    /// instance must key by this one.
-    /// </summary>
-    public static string Canonical(string typeUrl) => IndexOf(typeUrl) is var i and >= 0 ? PushOrder[i] : typeUrl;
-
     /// <summary>The type's position in <see cref="PushOrder"/>, or -1 for a type Mesh does not serve.</summary>
     public static int IndexOf(string typeUrl) => typeUrl switch
     {

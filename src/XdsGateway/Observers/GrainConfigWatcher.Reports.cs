@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Mesh.Grains;
 using Mesh.Grains.Dtos;
 using Microsoft.Extensions.Logging;
@@ -33,26 +32,17 @@ public sealed partial class GrainConfigWatcher
             return;
         }
         var reports = _reports.TakeAll();
-        var shards = new Dictionary<int, ImmutableArray<NodeReport>.Builder>();
-        foreach (var report in reports)
-        {
-            var shard = ProxyStatusShards.Of(report.NodeId);
-            if (!shards.TryGetValue(shard, out var batch))
-            {
-                shards[shard] = batch = ImmutableArray.CreateBuilder<NodeReport>();
-            }
-            batch.Add(report);
-        }
-        foreach (var (shard, batch) in shards)
+        var shards = reports.GroupBy(r => ProxyStatusShards.Of(r.NodeId)).ToList();
+        foreach (var batch in shards)
         {
             try
             {
-                _ = grains.GetGrain<IProxyStatusGrain>(shard).ReportAsync(batch.DrainToImmutable());
+                _ = grains.GetGrain<IProxyStatusGrain>(batch.Key).ReportAsync([.. batch]);
             }
             catch (Exception ex) when (ex is OrleansException or InvalidOperationException)
             {
                 // The cluster client is gone (shutdown); status reports are best effort.
-                LogReportFailed(logger, shard, ex);
+                LogReportFailed(logger, batch.Key, ex);
                 return;
             }
         }

@@ -111,7 +111,7 @@ internal sealed class ResolutionCache
     public readonly record struct Key(string TypeUrl, bool Wildcard, ImmutableHashSet<string> Names, Inbound Inbound)
     {
         public static Key Of(string typeUrl, Subscription subscription, WorkloadSnapshot? workload) =>
-            new(TypeUrls.Canonical(typeUrl), subscription.Wildcard, subscription.Names.Count == 0 ? NameSets.Empty : subscription.Names, typeUrl switch
+            new(typeUrl, subscription.Wildcard, subscription.Names.Count == 0 ? NameSets.Empty : subscription.Names, typeUrl switch
             {
                 TypeUrls.Listener => new Inbound(workload is { Ready: true }, workload?.Listeners ?? []),
                 TypeUrls.Cluster => new Inbound(workload is { Ready: true }, workload?.Clusters ?? []),

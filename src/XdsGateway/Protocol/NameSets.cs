@@ -99,17 +99,9 @@ internal static class NameSets
         {
             builder.Add(Name(n));
         }
-        if (builder.Count == 0)
-        {
-            return Empty;
-        }
         var set = builder.ToImmutable();
-        // Order-independent: a sum of the names' hashes.
-        long hash = 0;
-        foreach (var n in set)
-        {
-            hash += StringComparer.Ordinal.GetHashCode(n);
-        }
+        // Order-independent: a sum of the names' hashes (the one taken above, unless names repeated).
+        var hash = set.Count == count ? sum : set.Sum(n => (long)StringComparer.Ordinal.GetHashCode(n));
         return Sets.Intern((set.Count, hash), set);
     }
 
