@@ -21,9 +21,7 @@ public sealed class IngestErrorReportingTests(ITestOutputHelper log)
         await using var processes = new TestProcesses(log);
         using var manifests = new TempManifestDir();
         var backends = processes.Add(await BackendProcess.StartAsync(V1A, V2B));
-        manifests.Write("echo-serviceentry.yaml", EchoMesh.ServiceEntry((backends.Port(V1A), "v1"), (backends.Port(V2B), "v2")));
-        manifests.Write("echo-destinationrule.yaml", EchoMesh.DestinationRule());
-        manifests.Write("echo-virtualservice.yaml", EchoMesh.VirtualService(v1Weight: 80, v2Weight: 20));
+        EchoMesh.WriteTo(manifests, backends.Port(V1A), backends.Port(V2B), EchoMesh.VirtualService(v1Weight: 80, v2Weight: 20));
         manifests.Write("broken.yaml", """
             apiVersion: networking.istio.io/v1
             kind: VirtualService

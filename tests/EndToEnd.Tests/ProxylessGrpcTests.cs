@@ -25,9 +25,7 @@ public sealed class ProxylessGrpcTests(ITestOutputHelper log)
         await using var processes = new TestProcesses(log);
         using var manifests = new TempManifestDir();
         var backends = processes.Add(await BackendProcess.StartAsync(V1A, V2B, V2C));
-        manifests.Write("echo-serviceentry.yaml", EchoMesh.ServiceEntry((backends.Port(V1A), "v1"), (backends.Port(V2B), "v2")));
-        manifests.Write("echo-destinationrule.yaml", EchoMesh.DestinationRule());
-        manifests.Write("echo-virtualservice.yaml", EchoMesh.VirtualService(v1Weight: 80, v2Weight: 20));
+        EchoMesh.WriteTo(manifests, backends.Port(V1A), backends.Port(V2B), EchoMesh.VirtualService(v1Weight: 80, v2Weight: 20));
         var silo = processes.Add(await SiloProcess.StartAsync(manifests.Path));
         var client = processes.Add(await XdsClientProcess.StartAsync(silo.XdsPort, EchoMesh.Target));
         var clientPid = client.Id;
@@ -80,9 +78,7 @@ public sealed class ProxylessGrpcTests(ITestOutputHelper log)
         await using var processes = new TestProcesses(log);
         using var manifests = new TempManifestDir();
         var backends = processes.Add(await BackendProcess.StartAsync(V1A, V2B));
-        manifests.Write("echo-serviceentry.yaml", EchoMesh.ServiceEntry((backends.Port(V1A), "v1"), (backends.Port(V2B), "v2")));
-        manifests.Write("echo-destinationrule.yaml", EchoMesh.DestinationRule());
-        manifests.Write("echo-virtualservice.yaml", EchoMesh.VirtualServiceByHeaders());
+        EchoMesh.WriteTo(manifests, backends.Port(V1A), backends.Port(V2B), EchoMesh.VirtualServiceByHeaders());
         var silo = processes.Add(await SiloProcess.StartAsync(manifests.Path));
         var client = processes.Add(await XdsClientProcess.StartAsync(silo.XdsPort, EchoMesh.Target));
 
@@ -147,7 +143,6 @@ public sealed class ProxylessGrpcTests(ITestOutputHelper log)
         await AssertNoNackAsync(silo);
     }
 
-    /// <summary>P-09: the real client accepted every version it was sent (no NACK recorded for it).</summary>
     /// <summary>
     /// The connect gate with real gRPC clients (C-core's own order: LDS, then RDS, CDS and EDS, each
     /// acknowledged when parsed): with one slot and a 30 s hold, every client's stream must settle by
@@ -162,9 +157,7 @@ public sealed class ProxylessGrpcTests(ITestOutputHelper log)
         await using var processes = new TestProcesses(log);
         using var manifests = new TempManifestDir();
         var backends = processes.Add(await BackendProcess.StartAsync(V1A, V2B));
-        manifests.Write("echo-serviceentry.yaml", EchoMesh.ServiceEntry((backends.Port(V1A), "v1"), (backends.Port(V2B), "v2")));
-        manifests.Write("echo-destinationrule.yaml", EchoMesh.DestinationRule());
-        manifests.Write("echo-virtualservice.yaml", EchoMesh.VirtualService(v1Weight: 50, v2Weight: 50));
+        EchoMesh.WriteTo(manifests, backends.Port(V1A), backends.Port(V2B), EchoMesh.VirtualService(v1Weight: 50, v2Weight: 50));
         var silo = processes.Add(await SiloProcess.StartAsync(manifests.Path, environment: new Dictionary<string, string>
         {
             ["Xds__MaxConcurrentConnects"] = "1",
@@ -198,6 +191,7 @@ public sealed class ProxylessGrpcTests(ITestOutputHelper log)
         return line is null ? null : double.Parse(line[(name.Length + 1)..].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>P-09: the real client accepted every version it was sent (no NACK recorded for it).</summary>
     private static async Task AssertNoNackAsync(SiloProcess silo)
     {
         var syncz = await silo.GetJsonAsync("/debug/syncz");

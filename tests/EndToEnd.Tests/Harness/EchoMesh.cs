@@ -45,6 +45,14 @@ internal static class EchoMesh
         return yaml.ToString();
     }
 
+    /// <summary>Writes the echo service: its ServiceEntry over a v1 and a v2 backend port, the DestinationRule and <paramref name="virtualService"/>.</summary>
+    public static void WriteTo(TempManifestDir manifests, int v1Port, int v2Port, string virtualService)
+    {
+        manifests.Write("echo-serviceentry.yaml", ServiceEntry((v1Port, "v1"), (v2Port, "v2")));
+        manifests.Write("echo-destinationrule.yaml", DestinationRule());
+        manifests.Write("echo-virtualservice.yaml", virtualService);
+    }
+
     public static string DestinationRule() => $"""
         apiVersion: networking.istio.io/v1
         kind: DestinationRule
