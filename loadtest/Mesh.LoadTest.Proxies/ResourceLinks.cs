@@ -1,7 +1,6 @@
 using Envoy.Config.Listener.V3;
 using Envoy.Config.Route.V3;
 using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
-using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 
 namespace Mesh.LoadTest.Proxies;
@@ -13,20 +12,23 @@ namespace Mesh.LoadTest.Proxies;
 /// </summary>
 internal static class ResourceLinks
 {
-    /// <summary>Field 1 (<c>name</c> / <c>cluster_name</c>) of a Cluster, ClusterLoadAssignment, Listener or RouteConfiguration, read without parsing the rest.</summary>
-    public static string Name(ByteString bytes)
+    /// <summary>Field 1 (<c>name</c> / <c>cluster_name</c>) of a Cluster, ClusterLoadAssignment, Listener or RouteConfiguration (the last one given), read without parsing the rest.</summary>
+    public static string Name(ReadOnlySpan<byte> bytes)
     {
-        var input = bytes.CreateCodedInput();
-        uint tag;
-        while ((tag = input.ReadTag()) != 0)
+        var reader = new WireReader(bytes);
+        var name = "";
+        while (reader.Next())
         {
-            if (WireFormat.GetTagFieldNumber(tag) == 1 && WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited)
+            if (reader.FieldNumber == 1 && reader.IsLengthDelimited)
             {
-                return input.ReadString();
+                name = reader.ReadString();
             }
-            input.SkipLastField();
+            else
+            {
+                reader.Skip();
+            }
         }
-        return "";
+        return name;
     }
 
     /// <summary>
@@ -36,36 +38,35 @@ internal static class ResourceLinks
     /// name 1, type 2 (the <c>cluster_discovery_type</c> oneof; EDS = 3, unset = STATIC),
     /// eds_cluster_config 3 (service_name 2 in it), cluster_type 38 (the oneof's other member).
     /// </summary>
-    public static string[] EdsOfCluster(ByteString bytes)
+    public static string[] EdsOfCluster(ReadOnlySpan<byte> bytes)
     {
-        var input = bytes.CreateCodedInput();
+        var reader = new WireReader(bytes);
         var name = "";
         string? serviceName = null;
         var discovery = 0; // STATIC
-        uint tag;
-        while ((tag = input.ReadTag()) != 0)
+        while (reader.Next())
         {
-            switch (WireFormat.GetTagFieldNumber(tag), WireFormat.GetTagWireType(tag))
+            switch (reader.FieldNumber, reader.WireType)
             {
-                case (1, WireFormat.WireType.LengthDelimited):
-                    name = input.ReadString();
+                case (1, 2):
+                    name = reader.ReadString();
                     break;
-                case (2, WireFormat.WireType.Varint):
-                    discovery = input.ReadEnum();
+                case (2, 0):
+                    discovery = (int)reader.ReadVarint();
                     break;
-                case (3, WireFormat.WireType.LengthDelimited):
+                case (3, 2):
                     // A repeated message field merges: a later one without a service name keeps the earlier name.
-                    if (ServiceNameOf(input.ReadBytes()) is { Length: > 0 } named)
+                    if (ServiceNameOf(reader.ReadBytes()) is { Length: > 0 } named)
                     {
                         serviceName = named;
                     }
                     break;
                 case (38, _):
                     discovery = -1; // a custom cluster type: the last member of the oneof wins
-                    input.SkipLastField();
+                    reader.Skip();
                     break;
                 default:
-                    input.SkipLastField();
+                    reader.Skip();
                     break;
             }
         }
@@ -78,26 +79,25 @@ internal static class ResourceLinks
     }
 
     /// <summary>Field 2 (<c>service_name</c>) of an <c>EdsClusterConfig</c>, or null.</summary>
-    private static string? ServiceNameOf(ByteString config)
+    private static string? ServiceNameOf(ReadOnlySpan<byte> config)
     {
-        var input = config.CreateCodedInput();
+        var reader = new WireReader(config);
         string? serviceName = null;
-        uint tag;
-        while ((tag = input.ReadTag()) != 0)
+        while (reader.Next())
         {
-            if (WireFormat.GetTagFieldNumber(tag) == 2 && WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited)
+            if (reader.FieldNumber == 2 && reader.IsLengthDelimited)
             {
-                serviceName = input.ReadString();
+                serviceName = reader.ReadString();
             }
             else
             {
-                input.SkipLastField();
+                reader.Skip();
             }
         }
         return serviceName;
     }
 
-    public static string[] RoutesOfListener(ByteString bytes)
+    public static string[] RoutesOfListener(ReadOnlySpan<byte> bytes)
     {
         var l = Listener.Parser.ParseFrom(bytes);
         var names = new List<string>();
@@ -116,7 +116,7 @@ internal static class ResourceLinks
         return [.. names.Distinct(StringComparer.Ordinal)];
     }
 
-    public static string[] ClustersOfRoute(ByteString bytes)
+    public static string[] ClustersOfRoute(ReadOnlySpan<byte> bytes)
     {
         var rc = RouteConfiguration.Parser.ParseFrom(bytes);
         var names = new HashSet<string>(StringComparer.Ordinal);

@@ -1,5 +1,4 @@
 using Envoy.Service.Discovery.V3;
-using Google.Protobuf;
 using Grpc.Core;
 using Mesh.Model.Translation;
 using Metric = Mesh.LoadTest.Proxies.ProxyCounters.Metric;
@@ -9,9 +8,9 @@ namespace Mesh.LoadTest.Proxies;
 /// <summary>The incremental (delta) ADS side of <see cref="SimulatedProxy"/>.</summary>
 public sealed partial class SimulatedProxy
 {
-    private async Task RunDeltaAsync(AggregatedDiscoveryService.AggregatedDiscoveryServiceClient client, CancellationToken cancellationToken)
+    private async Task RunDeltaAsync(CallInvoker invoker, CancellationToken cancellationToken)
     {
-        using var call = client.DeltaAggregatedResources(cancellationToken: cancellationToken);
+        using var call = invoker.AsyncDuplexStreamingCall(AdsWire.Delta, host: null, new CallOptions(cancellationToken: cancellationToken));
         List<DeltaDiscoveryRequest> requests;
         lock (_gate)
         {
@@ -23,9 +22,13 @@ public sealed partial class SimulatedProxy
         }
         await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            lock (_gate)
+            // The response's buffer goes back to the pool before the answers are written (a write can wait on flow control).
+            using (response)
             {
-                requests = OnDeltaLocked(response);
+                lock (_gate)
+                {
+                    requests = OnDeltaLocked(response);
+                }
             }
             foreach (var request in requests)
             {
@@ -64,7 +67,7 @@ public sealed partial class SimulatedProxy
         return requests;
     }
 
-    private List<DeltaDiscoveryRequest> OnDeltaLocked(DeltaDiscoveryResponse response)
+    private List<DeltaDiscoveryRequest> OnDeltaLocked(WireResponse response)
     {
         OnResponseLocked();
         var ack = new DeltaDiscoveryRequest { TypeUrl = response.TypeUrl, ResponseNonce = response.Nonce };
@@ -74,9 +77,9 @@ public sealed partial class SimulatedProxy
             return [ack];
         }
         _counters.Add(Metric.Responses, type);
-        if (NackLocked(type, response.TypeUrl, response.SystemVersionInfo, response.Nonce, () => [.. response.Resources.Select(r => r.Name)], response.RemovedResources))
+        if (NackLocked(type, response.TypeUrl, response.Version, response.Nonce, () => [.. response.Resources.Select(r => r.Name)], response.Removed))
         {
-            ack.ErrorDetail = NackDetail(response.SystemVersionInfo);
+            ack.ErrorDetail = NackDetail(response.Version);
             SignalLocked();
             return [ack];
         }
@@ -87,10 +90,10 @@ public sealed partial class SimulatedProxy
         var now = DateTime.UtcNow;
         foreach (var resource in response.Resources)
         {
-            ApplyLocked(type, resource.Name, resource.Version, resource.Resource_?.Value ?? ByteString.Empty, now);
+            ApplyLocked(type, resource.Name, resource.Version, resource.Body, now);
         }
         var removedAny = false;
-        foreach (var name in response.RemovedResources)
+        foreach (var name in response.Removed)
         {
             removedAny |= RemoveLocked(type, name, orderedByServer: true, now);
         }

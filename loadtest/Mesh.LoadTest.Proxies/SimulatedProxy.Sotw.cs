@@ -8,9 +8,9 @@ namespace Mesh.LoadTest.Proxies;
 /// <summary>The state-of-the-world ADS side of <see cref="SimulatedProxy"/>.</summary>
 public sealed partial class SimulatedProxy
 {
-    private async Task RunSotwAsync(AggregatedDiscoveryService.AggregatedDiscoveryServiceClient client, CancellationToken cancellationToken)
+    private async Task RunSotwAsync(CallInvoker invoker, CancellationToken cancellationToken)
     {
-        using var call = client.StreamAggregatedResources(cancellationToken: cancellationToken);
+        using var call = invoker.AsyncDuplexStreamingCall(AdsWire.Sotw, host: null, new CallOptions(cancellationToken: cancellationToken));
         List<DiscoveryRequest> requests;
         lock (_gate)
         {
@@ -22,9 +22,13 @@ public sealed partial class SimulatedProxy
         }
         await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            lock (_gate)
+            // The response's buffer goes back to the pool before the answers are written (a write can wait on flow control).
+            using (response)
             {
-                requests = OnSotwLocked(response);
+                lock (_gate)
+                {
+                    requests = OnSotwLocked(response);
+                }
             }
             foreach (var request in requests)
             {
@@ -55,20 +59,20 @@ public sealed partial class SimulatedProxy
         return requests;
     }
 
-    private List<DiscoveryRequest> OnSotwLocked(DiscoveryResponse response)
+    private List<DiscoveryRequest> OnSotwLocked(WireResponse response)
     {
         OnResponseLocked();
         var type = ProxyCounters.IndexOf(response.TypeUrl);
         if (type < 0)
         {
-            return [new DiscoveryRequest { TypeUrl = response.TypeUrl, VersionInfo = response.VersionInfo, ResponseNonce = response.Nonce }];
+            return [new DiscoveryRequest { TypeUrl = response.TypeUrl, VersionInfo = response.Version, ResponseNonce = response.Nonce }];
         }
         _counters.Add(Metric.Responses, type);
         var state = _types[type];
         state.Nonce = response.Nonce;
-        // SotW resources carry no name or version: read field 1 and use Mesh's content hash of the bytes.
-        var items = response.Resources.Select(a => (Name: ResourceLinks.Name(a.Value), Body: a.Value)).ToList();
-        if (NackLocked(type, response.TypeUrl, response.VersionInfo, response.Nonce, () => [.. items.Select(i => i.Name)], []))
+        // SotW resources carry no name or version: the name is the resource's field 1, the version Mesh's content hash of the bytes.
+        var items = response.Resources;
+        if (NackLocked(type, response.TypeUrl, response.Version, response.Nonce, () => [.. items.Select(i => i.Name)], []))
         {
             SignalLocked();
             return [new DiscoveryRequest
@@ -77,14 +81,14 @@ public sealed partial class SimulatedProxy
                 VersionInfo = state.SotwVersion,
                 ResponseNonce = response.Nonce,
                 ResourceNames = { SubscriptionLocked(type) },
-                ErrorDetail = NackDetail(response.VersionInfo),
+                ErrorDetail = NackDetail(response.Version),
             }];
         }
 
         var everHeld = state.EverHeld;
         var heldBefore = state.Held.Count;
         var now = DateTime.UtcNow;
-        foreach (var (name, body) in items)
+        foreach (var (name, _, body) in items)
         {
             ApplyLocked(type, name, ContentHash.Of(body.Span), body, now);
         }
@@ -98,11 +102,11 @@ public sealed partial class SimulatedProxy
             }
             CheckSafetyLocked(type, everHeld, heldBefore, items.Count == 0 ? "an empty SotW response" : "a SotW response");
         }
-        state.SotwVersion = response.VersionInfo;
+        state.SotwVersion = response.Version;
 
         var requests = new List<DiscoveryRequest>
         {
-            new() { TypeUrl = response.TypeUrl, VersionInfo = response.VersionInfo, ResponseNonce = response.Nonce, ResourceNames = { SubscriptionLocked(type) } },
+            new() { TypeUrl = response.TypeUrl, VersionInfo = response.Version, ResponseNonce = response.Nonce, ResourceNames = { SubscriptionLocked(type) } },
         };
         foreach (var change in ReconcileLocked(type, now))
         {

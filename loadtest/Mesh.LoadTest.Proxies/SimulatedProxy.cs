@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Mesh.Model.Translation;
@@ -257,14 +256,14 @@ public sealed partial class SimulatedProxy : IAsyncDisposable
                 }
                 SignalLocked();
             }
-            var client = new Envoy.Service.Discovery.V3.AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(channel);
+            var invoker = channel.CreateCallInvoker();
             if (_options.Mode == ProxyMode.Delta)
             {
-                await RunDeltaAsync(client, cancellationToken).ConfigureAwait(false);
+                await RunDeltaAsync(invoker, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await RunSotwAsync(client, cancellationToken).ConfigureAwait(false);
+                await RunSotwAsync(invoker, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -305,7 +304,7 @@ public sealed partial class SimulatedProxy : IAsyncDisposable
         new() { Code = (int)StatusCode.InvalidArgument, Message = $"simulated NACK of version {version}" };
 
     /// <summary>Records one resource as held (version, bytes hash, first time this version arrived) and what it pulls.</summary>
-    private void ApplyLocked(int type, string name, string version, ByteString body, DateTime now)
+    private void ApplyLocked(int type, string name, string version, ReadOnlyMemory<byte> body, DateTime now)
     {
         var state = _types[type];
         name = Intern(name);
@@ -322,16 +321,16 @@ public sealed partial class SimulatedProxy : IAsyncDisposable
         else
         {
             _counters.Add(Metric.Changed, type);
-            _options.OnUpdate?.Invoke(new ResourceUpdate(Id, TypeUrls.PushOrder[type], name, version, now, Removed: false, body.Memory));
+            _options.OnUpdate?.Invoke(new ResourceUpdate(Id, TypeUrls.PushOrder[type], name, version, now, Removed: false, body));
         }
         state.Held[name] = new HeldResource(version, BytesHash.Of(body.Span), same ? prior.ReceivedAt : now);
         state.EverHeld = true;
 
         var pulls = type switch
         {
-            Cds => ResourceLinks.EdsOfCluster(body),
-            Lds => ResourceLinks.RoutesOfListener(body),
-            Rds when Proxyless => ResourceLinks.ClustersOfRoute(body),
+            Cds => ResourceLinks.EdsOfCluster(body.Span),
+            Lds => ResourceLinks.RoutesOfListener(body.Span),
+            Rds when Proxyless => ResourceLinks.ClustersOfRoute(body.Span),
             _ => null,
         };
         if (pulls is { Length: > 0 })

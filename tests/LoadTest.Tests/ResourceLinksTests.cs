@@ -28,7 +28,7 @@ public sealed class ResourceLinksTests
     {
         var bytes = Build(shape);
 
-        var pulled = ResourceLinks.EdsOfCluster(bytes);
+        var pulled = ResourceLinks.EdsOfCluster(bytes.Span);
 
         Assert.Equal(expected, pulled);
         Assert.Equal(FullParse(bytes), pulled);
