@@ -151,6 +151,8 @@ internal static class LazyLearnScenario
             var samplesBefore = await target.SampleAsync(cancellationToken).ConfigureAwait(false);
             var latencies = new ConcurrentBag<TimeSpan>();
             var perEvent = new ConcurrentBag<TimeSpan>();
+            // Per second of the phase the events were sent in: shows a warm-up (first learns of every fence) apart from the steady state.
+            var bySecond = new ConcurrentDictionary<int, ConcurrentBag<TimeSpan>>();
             var timeouts = 0;
             var pending = new List<Task>(o.Events);
             var learnClock = Stopwatch.StartNew();
@@ -179,23 +181,26 @@ internal static class LazyLearnScenario
                     batches[k % streams.Count].LogEntry.Add(new Envoy.Data.Accesslog.V3.HTTPAccessLogEntry { Request = request });
                 }
                 var sent = DateTime.UtcNow;
+                var second = (int)learnClock.Elapsed.TotalSeconds;
                 await Task.WhenAll(streams.Select((st, g) => batches[g].LogEntry.Count == 0
                     ? Task.CompletedTask
                     : st.RequestStream.WriteAsync(new StreamAccessLogsMessage { HttpLogs = batches[g] }, cancellationToken))).ConfigureAwait(false);
-                pending.AddRange(batchWaits.Select(w => Observe(w, sent)));
+                pending.AddRange(batchWaits.Select(w => Observe(w, sent, second)));
                 next = due;
             }
             var sendSeconds = learnClock.Elapsed.TotalSeconds;
             await Task.WhenAll(pending).ConfigureAwait(false);
 
-            async Task Observe(List<Task<DateTime>> waits, DateTime sent)
+            async Task Observe(List<Task<DateTime>> waits, DateTime sent, int second)
             {
                 try
                 {
                     var at = await Task.WhenAll(waits).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+                    var inSecond = bySecond.GetOrAdd(second, _ => []);
                     foreach (var t in at)
                     {
                         latencies.Add(t - sent);
+                        inSecond.Add(t - sent);
                     }
                     perEvent.Add(at.Max() - sent);
                 }
@@ -218,6 +223,9 @@ internal static class LazyLearnScenario
             var learnCpu = target.Cost().CpuSeconds - costBefore.CpuSeconds;
             var samples = await target.SampleAsync(cancellationToken).ConfigureAwait(false);
             var byRole = string.Join(", ", samples.Select(a => $"{a.Role} {a.CpuSeconds - (samplesBefore.FirstOrDefault(b => b.Role == a.Role)?.CpuSeconds ?? 0):F1}"));
+            string Delta(string metric) => string.Join(", ", samples.Select(a =>
+                $"{a.Role} {a.Metric(metric) - (samplesBefore.FirstOrDefault(b => b.Role == a.Role)?.Metric(metric) ?? 0):F2}"));
+            var pauses = $"GC pauses in the phase (s): {Delta("dotnet_gc_pause_seconds_total")}; JIT (s): {Delta("dotnet_jit_compilation_seconds_total")}";
             var gw = samples.Where(x => x.Role.StartsWith("gateway", StringComparison.Ordinal) || x.Role == "embedded").ToList();
             var gwCount = gw.Sum(x => x.Metric("mesh_fence_learn_to_push_seconds_count"));
             var gwMean = gwCount == 0 ? 0 : gw.Sum(x => x.Metric("mesh_fence_learn_to_push_seconds_sum")) / gwCount * 1000;
@@ -225,7 +233,10 @@ internal static class LazyLearnScenario
                 $"{p.Item1} {(MetricsScrape.Quantile(gw.Select(x => x.Metrics), "mesh_fence_learn_to_push_seconds", p.Item2) is { } v ? (v * 1000).ToString("F0", CultureInfo.InvariantCulture) : "-")}"));
             var perProxy = Percentiles.Of(latencies);
             var lastProxy = Percentiles.Of(perEvent);
+            var p99BySecond = string.Join(", ", bySecond.OrderBy(b => b.Key).Select(b =>
+                string.Create(CultureInfo.InvariantCulture, $"{b.Key}s {Percentiles.Of(b.Value).P99:F0}")));
             Console.WriteLine($"  learning: {o.Events} events sent in {sendSeconds:F1} s ({o.Events / sendSeconds:F0}/s); report → each proxy holds cluster + EDS {Report.Ms(perProxy)} ms; → the workload's last proxy {Report.Ms(lastProxy)} ms; {timeouts} not held within 30 s; mesh CPU {learnCpu:F1} s ({byRole}); gateways' own learn → push mean {gwMean:F0} ms, {gwQuantiles} ms (from their buckets) over {gwCount:N0}");
+            Console.WriteLine($"  each proxy's p99 (ms) by the second of the phase its event was sent in: {p99BySecond}; {pauses}");
 
             await swarm.WaitQuietAsync(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60)).ConfigureAwait(false);
             var idleAfter = await IdleCpuAsync(target, o.IdleSeconds, cancellationToken).ConfigureAwait(false);
@@ -237,6 +248,7 @@ internal static class LazyLearnScenario
                 .AppendLine()
                 .AppendLine(CultureInfo.InvariantCulture, $"- connect: {started.Started}/{count} in {started.Elapsed.TotalSeconds:F1} s; start → fenced config ms {Report.Ms(connect)}; all held {allHeldAfterRamp:F2} s after the ramp; resource bytes received per proxy median {bytes[bytes.Count / 2]:N0}, max {bytes[^1]:N0}; at most {clusters} clusters held{memoryText}")
                 .AppendLine(CultureInfo.InvariantCulture, $"- learning: {o.Events} events at {o.Events / sendSeconds:F0}/s; report sent → each proxy holds cluster + EDS, ms: {Report.Ms(perProxy)}; → last proxy of the workload, ms: {Report.Ms(lastProxy)}; {timeouts} not held within 30 s; mesh CPU {learnCpu:F1} s over the phase ({byRole}); the gateways' mesh_fence_learn_to_push_seconds mean {gwMean:F0} ms, {gwQuantiles} ms (from their buckets) over {gwCount:N0} observations")
+                .AppendLine(CultureInfo.InvariantCulture, $"- each proxy's p99 (ms) by the second of the phase its event was sent in: {p99BySecond}; {pauses}")
                 .AppendLine(CultureInfo.InvariantCulture, $"- idle mesh CPU over {o.IdleSeconds} s: {idleBefore} before learning; {idleAfter} with {o.Events:N0} learned entries{(seeded.Length > 0 ? " (and the seeded ones)" : "")}")
                 .AppendLine(seeded.Length > 0 ? "- seed: " + seeded : "");
             Directory.CreateDirectory(o.ResultsDir);

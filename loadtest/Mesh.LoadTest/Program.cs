@@ -67,8 +67,11 @@ internal static class Cli
             + "SotW, 2 gateways): times each proxy to its fenced config, measures the mesh's idle CPU, sends N learning events\n"
             + "(access-log entries naming a new host, round-robin over the gateways) at R per second (default 1000, 10000 events)\n"
             + "and times each from its send to every proxy of that workload holding the cluster and its EDS, then idle CPU again\n"
-            + "with every learned entry alive. --seed-hosts H first teaches each fence H more hosts through the admin API (W × H entries,\n"
-            + "for the expiry benchmark: idle CPU with 100,000 learned entries), idle CPU measured again after them.\n"
+            + "with every learned entry alive. Also prints the gateways' own learn → push quantiles (from their histogram), each\n"
+            + "proxy's p99 by the second of the phase its event was sent in (a warm-up apart from the steady state), and the\n"
+            + "phase's GC pause and JIT seconds per process. --seed-hosts H first teaches each fence H more hosts through the\n"
+            + "admin API (W × H entries; H = 1 warms every fence before the timed phase, and with 20 per fence it is the expiry\n"
+            + "benchmark: idle CPU with 100,000 learned entries), idle CPU measured again after them.\n"
             + "Exit 1 when an event was not held within 30 s or a proxy failed to start.\n",
         ["lazy-size"] = "Usage: Mesh.LoadTest lazy-size [--services S] [--endpoints E] [--calls C] [--results DIR]\n\n"
             + "Builds, with the grains' pure builders, the config one sidecar is served in full mode and in lazy mode\n"
