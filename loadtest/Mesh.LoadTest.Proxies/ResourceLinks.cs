@@ -13,23 +13,7 @@ namespace Mesh.LoadTest.Proxies;
 internal static class ResourceLinks
 {
     /// <summary>Field 1 (<c>name</c> / <c>cluster_name</c>) of a Cluster, ClusterLoadAssignment, Listener or RouteConfiguration (the last one given), read without parsing the rest.</summary>
-    public static string Name(ReadOnlySpan<byte> bytes)
-    {
-        var reader = new WireReader(bytes);
-        var name = "";
-        while (reader.Next())
-        {
-            if (reader.FieldNumber == 1 && reader.IsLengthDelimited)
-            {
-                name = reader.ReadString();
-            }
-            else
-            {
-                reader.Skip();
-            }
-        }
-        return name;
-    }
+    public static string Name(ReadOnlySpan<byte> bytes) => WireReader.LastString(bytes, 1) ?? "";
 
     /// <summary>
     /// The ClusterLoadAssignment an EDS cluster pulls (its <c>eds_cluster_config.service_name</c>, else
@@ -79,23 +63,7 @@ internal static class ResourceLinks
     }
 
     /// <summary>Field 2 (<c>service_name</c>) of an <c>EdsClusterConfig</c>, or null.</summary>
-    private static string? ServiceNameOf(ReadOnlySpan<byte> config)
-    {
-        var reader = new WireReader(config);
-        string? serviceName = null;
-        while (reader.Next())
-        {
-            if (reader.FieldNumber == 2 && reader.IsLengthDelimited)
-            {
-                serviceName = reader.ReadString();
-            }
-            else
-            {
-                reader.Skip();
-            }
-        }
-        return serviceName;
-    }
+    private static string? ServiceNameOf(ReadOnlySpan<byte> config) => WireReader.LastString(config, 2);
 
     public static string[] RoutesOfListener(ReadOnlySpan<byte> bytes)
     {

@@ -88,6 +88,25 @@ internal ref struct WireReader
 
     public string ReadString() => Encoding.UTF8.GetString(ReadBytes());
 
+    /// <summary>The last string given as field <paramref name="fieldNumber"/> of a message (a later one replaces an earlier one, as a parser reads them); null if none is.</summary>
+    public static string? LastString(ReadOnlySpan<byte> message, int fieldNumber)
+    {
+        var reader = new WireReader(message);
+        string? value = null;
+        while (reader.Next())
+        {
+            if (reader.FieldNumber == fieldNumber && reader.IsLengthDelimited)
+            {
+                value = reader.ReadString();
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+        return value;
+    }
+
     /// <summary>Skips the current field, whatever its wire type (groups included).</summary>
     public void Skip()
     {

@@ -176,21 +176,5 @@ internal sealed class WireResponse : IDisposable
     }
 
     /// <summary>Field 1 (<c>name</c>) of an xDS <c>ResourceName</c>.</summary>
-    private static string ResourceNameOf(ReadOnlySpan<byte> resourceName)
-    {
-        var reader = new WireReader(resourceName);
-        var name = "";
-        while (reader.Next())
-        {
-            if (reader.FieldNumber == 1 && reader.IsLengthDelimited)
-            {
-                name = reader.ReadString();
-            }
-            else
-            {
-                reader.Skip();
-            }
-        }
-        return name;
-    }
+    private static string ResourceNameOf(ReadOnlySpan<byte> resourceName) => WireReader.LastString(resourceName, 1) ?? "";
 }
