@@ -20,14 +20,26 @@ public sealed partial class GrainConfigWatcher
     private LearnToPush? _learnToPush;
 
     /// <summary>A fenced stream ACKed clusters: observes the learned hosts the set it was sent now holds.</summary>
-    internal void OnFencedClusterAck(GrainProxyWatch watch, IReadOnlyDictionary<string, Model.Translation.XdsResource> acked)
+    internal void OnFencedClusterAck(GrainProxyWatch watch, System.Collections.Immutable.ImmutableSortedDictionary<string, Model.Translation.XdsResource> acked)
     {
         if (watch.Scope?.FenceKey is not { } fence)
         {
             return;
         }
-        LearnToPush.OnClusterAck(fence, watch.Node.Id, host =>
-            acked.Keys.Any(name => name.EndsWith(host, StringComparison.Ordinal) && ResourceNames.TryParseOutbound(name, out _, out _, out var h) && h == host));
+        LearnToPush.OnClusterAck(fence, watch.Node.Id, acked, HoldsClusterOf);
+    }
+
+    /// <summary>Whether an outbound cluster of <paramref name="host"/> (any port or subset) is among <paramref name="clusters"/>.</summary>
+    private static bool HoldsClusterOf(System.Collections.Immutable.ImmutableSortedDictionary<string, Model.Translation.XdsResource> clusters, string host)
+    {
+        foreach (var (name, _) in clusters)
+        {
+            if (name.EndsWith(host, StringComparison.Ordinal) && ResourceNames.TryParseOutbound(name, out _, out _, out var h) && h == host)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>Sends the hosts of named clusters outside the watch's fenced scope to its fence (once per stream and host).</summary>

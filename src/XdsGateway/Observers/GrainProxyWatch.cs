@@ -432,13 +432,13 @@ public sealed class GrainProxyWatch : IProxyWatch
     {
         // The set the response was built from: the stream's cached resolution may already be a newer
         // one (or none, when a change invalidated it while it was computed).
-        UpdateSync(typeUrl, s => s with { Sent = version, LastSentResources = sent.Resources });
+        UpdateSync(typeUrl, (version, sent.Resources), static (s, a) => s with { Sent = a.version, LastSentResources = a.Resources });
         _owner.Report(this, new ProxyEvent(ProxyEventKind.Sent, typeUrl, version, null));
     }
 
     public void ReportAck(string typeUrl, string version)
     {
-        var state = UpdateSync(typeUrl, s => s with { Acked = version });
+        var state = UpdateSync(typeUrl, version, static (s, version) => s with { Acked = version });
         if (typeUrl == TypeUrls.Cluster && Scope?.FenceKey is not null)
         {
             _owner.OnFencedClusterAck(this, state.LastSentResources);
@@ -448,16 +448,17 @@ public sealed class GrainProxyWatch : IProxyWatch
 
     public void ReportNack(string typeUrl, string version, string errorDetail)
     {
-        UpdateSync(typeUrl, s => s with { Nacked = version, LastError = errorDetail });
+        UpdateSync(typeUrl, (version, errorDetail), static (s, a) => s with { Nacked = a.version, LastError = a.errorDetail });
         _owner.Report(this, new ProxyEvent(ProxyEventKind.Nack, typeUrl, version, errorDetail));
     }
 
-    private ProxySyncState UpdateSync(string typeUrl, Func<ProxySyncState, ProxySyncState> update)
+    /// <summary>Replaces a type's sync state under the lock; <paramref name="update"/> gets its argument passed, not captured (this runs per response and ACK).</summary>
+    private ProxySyncState UpdateSync<TArg>(string typeUrl, TArg arg, Func<ProxySyncState, TArg, ProxySyncState> update)
     {
         lock (_cacheGate)
         {
             var slot = Slot(typeUrl);
-            return _sync[slot] = update(_sync[slot] ?? new ProxySyncState(typeUrl, null, null, null, null, ImmutableSortedDictionary<string, XdsResource>.Empty));
+            return _sync[slot] = update(_sync[slot] ?? new ProxySyncState(typeUrl, null, null, null, null, ImmutableSortedDictionary<string, XdsResource>.Empty), arg);
         }
     }
 

@@ -65,8 +65,8 @@ internal sealed class LearnToPush(XdsMetrics metrics)
         }
     }
 
-    /// <summary>A stream of <paramref name="fence"/> ACKed clusters; <paramref name="holds"/> says whether that set holds a host.</summary>
-    public void OnClusterAck(string fence, string streamId, Func<string, bool> holds)
+    /// <summary>A stream of <paramref name="fence"/> ACKed clusters; <paramref name="holds"/> says whether that set (<paramref name="acked"/>) holds a host.</summary>
+    public void OnClusterAck<TAcked>(string fence, string streamId, TAcked acked, Func<TAcked, string, bool> holds)
     {
         List<(string Source, double Seconds)>? observed = null;
         lock (_gate)
@@ -78,7 +78,7 @@ internal sealed class LearnToPush(XdsMetrics metrics)
             var now = Stopwatch.GetTimestamp();
             foreach (var p in list)
             {
-                if (!p.Seen.Contains(streamId) && holds(p.Host))
+                if (!p.Seen.Contains(streamId) && holds(acked, p.Host))
                 {
                     p.Seen.Add(streamId);
                     (observed ??= []).Add((p.Source, Stopwatch.GetElapsedTime(p.Start, now).TotalSeconds));
