@@ -233,11 +233,14 @@ internal static class LazyLearnScenario
             var gwMean = gwCount == 0 ? 0 : gw.Sum(x => x.Metric("mesh_fence_learn_to_push_seconds_sum")) / gwCount * 1000;
             var gwQuantiles = string.Join(", ", new[] { ("p50", 0.5), ("p99", 0.99) }.Select(p =>
                 $"{p.Item1} {(MetricsScrape.Quantile(gw.Select(x => x.Metrics), "mesh_fence_learn_to_push_seconds", p.Item2) is { } v ? (v * 1000).ToString("F0", CultureInfo.InvariantCulture) : "-")}"));
+            var within = MetricsScrape.ShareAtMost(gw.Select(x => x.Metrics), "mesh_fence_learn_to_push_seconds", 0.25) is { } share
+                ? (share * 100).ToString("F2", CultureInfo.InvariantCulture) + "% within 250 ms"
+                : "no observations";
             var perProxy = Percentiles.Of(latencies);
             var lastProxy = Percentiles.Of(perEvent);
             var p99BySecond = string.Join(", ", bySecond.OrderBy(b => b.Key).Select(b =>
                 string.Create(CultureInfo.InvariantCulture, $"{b.Key}s {Percentiles.Of(b.Value).P99:F0}")));
-            Console.WriteLine($"  learning: {o.Events} events sent in {sendSeconds:F1} s ({o.Events / sendSeconds:F0}/s); report → each proxy holds cluster + EDS {Report.Ms(perProxy)} ms; → the workload's last proxy {Report.Ms(lastProxy)} ms; {timeouts} not held within 30 s; mesh CPU {learnCpu:F1} s ({byRole}); gateways' own learn → push mean {gwMean:F0} ms, {gwQuantiles} ms (from their buckets) over {gwCount:N0}");
+            Console.WriteLine($"  learning: {o.Events} events sent in {sendSeconds:F1} s ({o.Events / sendSeconds:F0}/s); report → each proxy holds cluster + EDS {Report.Ms(perProxy)} ms; → the workload's last proxy {Report.Ms(lastProxy)} ms; {timeouts} not held within 30 s; mesh CPU {learnCpu:F1} s ({byRole}); gateways' own learn → push mean {gwMean:F0} ms, {gwQuantiles} ms (from their buckets), {within}, over {gwCount:N0}");
             Console.WriteLine($"  each proxy's p99 (ms) by the second of the phase its event was sent in: {p99BySecond}; {pauses}");
 
             await swarm.WaitQuietAsync(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60)).ConfigureAwait(false);
@@ -249,7 +252,7 @@ internal static class LazyLearnScenario
                 .AppendLine(CultureInfo.InvariantCulture, $"# lazy-learn: {o.Services} services × {o.Endpoints} endpoints, {o.Workloads} fenced workloads × {o.ProxiesPerWorkload} proxies, {gateways.Count} gateway(s)")
                 .AppendLine()
                 .AppendLine(CultureInfo.InvariantCulture, $"- connect: {started.Started}/{count} in {started.Elapsed.TotalSeconds:F1} s; start → fenced config ms {Report.Ms(connect)}; all held {allHeldAfterRamp:F2} s after the ramp; resource bytes received per proxy median {bytes[bytes.Count / 2]:N0}, max {bytes[^1]:N0}; at most {clusters} clusters held{memoryText}")
-                .AppendLine(CultureInfo.InvariantCulture, $"- learning: {o.Events} events at {o.Events / sendSeconds:F0}/s; report sent → each proxy holds cluster + EDS, ms: {Report.Ms(perProxy)}; → last proxy of the workload, ms: {Report.Ms(lastProxy)}; {timeouts} not held within 30 s; mesh CPU {learnCpu:F1} s over the phase ({byRole}); the gateways' mesh_fence_learn_to_push_seconds mean {gwMean:F0} ms, {gwQuantiles} ms (from their buckets) over {gwCount:N0} observations")
+                .AppendLine(CultureInfo.InvariantCulture, $"- learning: {o.Events} events at {o.Events / sendSeconds:F0}/s; report sent → each proxy holds cluster + EDS, ms: {Report.Ms(perProxy)}; → last proxy of the workload, ms: {Report.Ms(lastProxy)}; {timeouts} not held within 30 s; mesh CPU {learnCpu:F1} s over the phase ({byRole}); the gateways' mesh_fence_learn_to_push_seconds mean {gwMean:F0} ms, {gwQuantiles} ms (from their buckets), {within}, over {gwCount:N0} observations")
                 .AppendLine(CultureInfo.InvariantCulture, $"- each proxy's p99 (ms) by the second of the phase its event was sent in: {p99BySecond}; {pauses}")
                 .AppendLine(CultureInfo.InvariantCulture, $"- idle mesh CPU over {o.IdleSeconds} s: {idleBefore} before learning; {idleAfter} with {o.Events:N0} learned entries{(seeded.Length > 0 ? " (and the seeded ones)" : "")}")
                 .AppendLine(seeded.Length > 0 ? "- seed: " + seeded : "");

@@ -56,18 +56,7 @@ internal static class MetricsScrape
     /// </summary>
     public static double? Quantile(IEnumerable<IReadOnlyDictionary<string, double>> processes, string name, double q)
     {
-        var byBound = new SortedDictionary<double, double>();
-        var prefix = name + "_bucket{";
-        foreach (var metrics in processes)
-        {
-            foreach (var (key, value) in metrics)
-            {
-                if (key.StartsWith(prefix, StringComparison.Ordinal) && BoundOf(key) is { } bound)
-                {
-                    byBound[bound] = byBound.GetValueOrDefault(bound) + value;
-                }
-            }
-        }
+        var byBound = Buckets(processes, name);
         if (!byBound.TryGetValue(double.PositiveInfinity, out var total) || total <= 0)
         {
             return null;
@@ -85,6 +74,37 @@ internal static class MetricsScrape
             below = cumulative;
         }
         return lower;
+    }
+
+    /// <summary>
+    /// The share of histogram <paramref name="name"/>'s observations at or below <paramref name="bound"/>,
+    /// over every process and label set: exact, read from that bucket (a target such as "p99 ≤ 250 ms"
+    /// holds when this is at least 0.99). Null without observations or when no bucket has that bound.
+    /// </summary>
+    public static double? ShareAtMost(IEnumerable<IReadOnlyDictionary<string, double>> processes, string name, double bound)
+    {
+        var byBound = Buckets(processes, name);
+        return byBound.TryGetValue(double.PositiveInfinity, out var total) && total > 0 && byBound.TryGetValue(bound, out var within)
+            ? within / total
+            : null;
+    }
+
+    /// <summary>Cumulative counts per bucket bound of histogram <paramref name="name"/>, summed over processes and label sets.</summary>
+    private static SortedDictionary<double, double> Buckets(IEnumerable<IReadOnlyDictionary<string, double>> processes, string name)
+    {
+        var byBound = new SortedDictionary<double, double>();
+        var prefix = name + "_bucket{";
+        foreach (var metrics in processes)
+        {
+            foreach (var (key, value) in metrics)
+            {
+                if (key.StartsWith(prefix, StringComparison.Ordinal) && BoundOf(key) is { } bound)
+                {
+                    byBound[bound] = byBound.GetValueOrDefault(bound) + value;
+                }
+            }
+        }
+        return byBound;
     }
 
     private static double? BoundOf(string series)

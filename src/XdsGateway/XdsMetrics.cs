@@ -52,7 +52,7 @@ public sealed class XdsMetrics : IXdsCallbacks
             description: "Lazy egress access-log entries, by result (reported to a fence; repeat: reported recently; or why skipped: no-source, bad-source, no-authority, bad-authority, foreign-namespace, unknown-peer).");
         _learnToPush = Seconds("mesh_fence_learn_to_push_seconds",
             "From a learning event reaching this gateway (access log, on-demand or proxyless subscription) to each stream of that fence here ACKing clusters that hold the host, by source.",
-            [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
+            [0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 10, 30]);
         _onDemand = Meter.CreateCounter<long>("xds_ondemand_clusters",
             description: "Cluster hosts a fenced sidecar subscribed outside its fence, by result (learned: taught to its fence; dropped: over the per-stream limit; failed: the fence grain call failed).");
         _disconnects = Meter.CreateCounter<long>("xds_disconnects", description: "Streams closed.");

@@ -27,4 +27,17 @@ public sealed class MetricsScrapeTests
         Assert.Null(MetricsScrape.Quantile([Gateway(("0.1", 0), ("+Inf", 0))], "mesh_fence_learn_to_push_seconds", 0.99));
         Assert.Null(MetricsScrape.Quantile([MetricsScrape.Parse("mesh_other_total 3")], "mesh_fence_learn_to_push_seconds", 0.99));
     }
+
+    [Fact]
+    public void ShareAtMost_IsExactAtABucketBound_AndNoneElsewhere()
+    {
+        var a = Gateway(("0.1", 30), ("0.25", 50), ("1", 58), ("+Inf", 60));
+        var b = Gateway(("0.1", 10), ("0.25", 40), ("1", 40), ("+Inf", 40));
+        IReadOnlyDictionary<string, double>[] both = [a, b];
+
+        Assert.Equal(0.9, MetricsScrape.ShareAtMost(both, "mesh_fence_learn_to_push_seconds", 0.25)!.Value, 6); // 90 of 100
+        Assert.Equal(0.4, MetricsScrape.ShareAtMost(both, "mesh_fence_learn_to_push_seconds", 0.1)!.Value, 6);
+        Assert.Null(MetricsScrape.ShareAtMost(both, "mesh_fence_learn_to_push_seconds", 0.2)); // not a bound: no exact answer
+        Assert.Null(MetricsScrape.ShareAtMost([Gateway(("0.25", 0), ("+Inf", 0))], "mesh_fence_learn_to_push_seconds", 0.25));
+    }
 }
