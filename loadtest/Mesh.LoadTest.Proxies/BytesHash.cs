@@ -4,4 +4,11 @@ namespace Mesh.LoadTest.Proxies;
 internal static class BytesHash
 {
     public static ulong Of(ReadOnlySpan<byte> bytes) => System.IO.Hashing.XxHash3.HashToUInt64(bytes);
+
+    /// <summary>
+    /// The hash as Mesh's content-hash version (<see cref="Mesh.Model.Translation.ContentHash.Of"/> of the same
+    /// bytes: XXH3 written big-endian, in lower-case hex), so a SotW resource, which carries no version, is
+    /// hashed once for both.
+    /// </summary>
+    public static string Version(ulong hash) => hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
 }

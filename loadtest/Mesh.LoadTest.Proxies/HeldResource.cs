@@ -3,7 +3,7 @@ namespace Mesh.LoadTest.Proxies;
 /// <summary>
 /// One resource a simulated proxy holds: the version it was sent (delta: the resource version;
 /// SotW: <see cref="Mesh.Model.Translation.ContentHash"/> of its bytes, which is what Mesh uses as
-/// the delta version), a 64-bit FNV-1a hash of its bytes, and when it arrived (UTC).
+/// the delta version), a 64-bit hash of its bytes (<see cref="BytesHash"/>), and when it arrived (UTC).
 /// </summary>
 public readonly record struct HeldResource(string Version, ulong Hash, DateTime ReceivedAt);
 

@@ -90,7 +90,7 @@ public sealed partial class SimulatedProxy
         var now = DateTime.UtcNow;
         foreach (var (name, _, body) in items)
         {
-            ApplyLocked(type, name, ContentHash.Of(body.Span), body, now);
+            ApplyLocked(type, name, version: null, body, now);
         }
         if (type is Cds or Lds)
         {

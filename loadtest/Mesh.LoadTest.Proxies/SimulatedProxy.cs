@@ -303,12 +303,16 @@ public sealed partial class SimulatedProxy : IAsyncDisposable
     private static Google.Rpc.Status NackDetail(string version) =>
         new() { Code = (int)StatusCode.InvalidArgument, Message = $"simulated NACK of version {version}" };
 
-    /// <summary>Records one resource as held (version, bytes hash, first time this version arrived) and what it pulls.</summary>
-    private void ApplyLocked(int type, string name, string version, ReadOnlyMemory<byte> body, DateTime now)
+    /// <summary>
+    /// Records one resource as held (version, bytes hash, first time this version arrived) and what it
+    /// pulls. A null <paramref name="version"/> (SotW) is the content hash of the bytes.
+    /// </summary>
+    private void ApplyLocked(int type, string name, string? version, ReadOnlyMemory<byte> body, DateTime now)
     {
         var state = _types[type];
+        var hash = BytesHash.Of(body.Span);
         name = Intern(name);
-        version = Intern(version);
+        version = Intern(version ?? BytesHash.Version(hash));
         _counters.Add(Metric.Resources, type);
         var same = state.Held.TryGetValue(name, out var prior) && prior.Version == version;
         if (same)
@@ -323,7 +327,7 @@ public sealed partial class SimulatedProxy : IAsyncDisposable
             _counters.Add(Metric.Changed, type);
             _options.OnUpdate?.Invoke(new ResourceUpdate(Id, TypeUrls.PushOrder[type], name, version, now, Removed: false, body));
         }
-        state.Held[name] = new HeldResource(version, BytesHash.Of(body.Span), same ? prior.ReceivedAt : now);
+        state.Held[name] = new HeldResource(version, hash, same ? prior.ReceivedAt : now);
         state.EverHeld = true;
 
         var pulls = type switch

@@ -87,7 +87,7 @@ internal sealed class WireResponse : IDisposable
                     break;
                 case (2, false):
                     var (anyOffset, anyLength) = reader.ReadRange();
-                    var value = AnyValue(memory.Slice(anyOffset, anyLength));
+                    var value = AnyValueOrNull(memory.Slice(anyOffset, anyLength)) ?? ReadOnlyMemory<byte>.Empty;
                     Resources.Add(new WireResource(ResourceLinks.Name(value.Span), "", value));
                     break;
                 case (2, true):
@@ -152,8 +152,6 @@ internal sealed class WireResponse : IDisposable
         }
         return new WireResource(name.Length > 0 ? name : resourceName ?? "", version, body);
     }
-
-    private static ReadOnlyMemory<byte> AnyValue(ReadOnlyMemory<byte> any) => AnyValueOrNull(any) ?? ReadOnlyMemory<byte>.Empty;
 
     /// <summary>Field 2 (<c>value</c>) of a <c>google.protobuf.Any</c>, the last one given; null if none is.</summary>
     private static ReadOnlyMemory<byte>? AnyValueOrNull(ReadOnlyMemory<byte> any)

@@ -222,12 +222,12 @@ internal static class LazyLearnScenario
             }
             var learnCpu = target.Cost().CpuSeconds - costBefore.CpuSeconds;
             var samples = await target.SampleAsync(cancellationToken).ConfigureAwait(false);
-            var byRole = string.Join(", ", samples.Select(a => $"{a.Role} {a.CpuSeconds - (samplesBefore.FirstOrDefault(b => b.Role == a.Role)?.CpuSeconds ?? 0):F1}"));
-            string Delta(string metric) => string.Join(", ", samples.Select(a =>
-                $"{a.Role} {a.Metric(metric) - (samplesBefore.FirstOrDefault(b => b.Role == a.Role)?.Metric(metric) ?? 0):F2}"));
-            var allocated = string.Join(", ", samples.Select(a =>
-                $"{a.Role} {(a.Metric("dotnet_gc_allocated_bytes_total") - (samplesBefore.FirstOrDefault(b => b.Role == a.Role)?.Metric("dotnet_gc_allocated_bytes_total") ?? 0)) / 1048576:F0}"));
-            var pauses = $"GC pauses in the phase (s): {Delta("dotnet_gc_pause_seconds_total")}; JIT (s): {Delta("dotnet_jit_compilation_seconds_total")}; allocated (MB): {allocated}";
+            // Per process, what grew over the phase: "role value, role value, ...".
+            string Grown(Func<ProcessSample, double> value, string format, double scale = 1) => string.Join(", ", samples.Select(a =>
+                $"{a.Role} {((value(a) - (samplesBefore.FirstOrDefault(b => b.Role == a.Role) is { } before ? value(before) : 0)) / scale).ToString(format, CultureInfo.InvariantCulture)}"));
+            var byRole = Grown(a => a.CpuSeconds, "F1");
+            var pauses = $"GC pauses in the phase (s): {Grown(a => a.Metric("dotnet_gc_pause_seconds_total"), "F2")}; JIT (s): {Grown(a => a.Metric("dotnet_jit_compilation_seconds_total"), "F2")}; "
+                + $"allocated (MB): {Grown(a => a.Metric("dotnet_gc_allocated_bytes_total"), "F0", 1048576)}";
             var gw = samples.Where(x => x.Role.StartsWith("gateway", StringComparison.Ordinal) || x.Role == "embedded").ToList();
             var gwCount = gw.Sum(x => x.Metric("mesh_fence_learn_to_push_seconds_count"));
             var gwMean = gwCount == 0 ? 0 : gw.Sum(x => x.Metric("mesh_fence_learn_to_push_seconds_sum")) / gwCount * 1000;

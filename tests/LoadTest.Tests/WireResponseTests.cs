@@ -140,6 +140,19 @@ public sealed class WireResponseTests
         Assert.Equal(["a"], read.Resources.Select(r => r.Name));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7)]
+    [InlineData(240)]
+    [InlineData(241)]
+    [InlineData(31_000)]
+    public void ASotwResourcesVersion_HashedOnce_IsMeshsContentHashOfItsBytes(int length)
+    {
+        var bytes = Enumerable.Range(0, length).Select(i => (byte)(i * 31 + 7)).ToArray();
+
+        Assert.Equal(ContentHash.Of(bytes), BytesHash.Version(BytesHash.Of(bytes)));
+    }
+
     private static WireResponse Read(byte[] bytes, bool delta) => WireResponse.Read(new ReadOnlySequence<byte>(bytes), delta);
 
     private static Cluster Cluster(string name) => new()

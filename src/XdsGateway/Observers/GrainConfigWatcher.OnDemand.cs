@@ -26,20 +26,7 @@ public sealed partial class GrainConfigWatcher
         {
             return;
         }
-        LearnToPush.OnClusterAck(fence, watch.Node.Id, acked, HoldsClusterOf);
-    }
-
-    /// <summary>Whether an outbound cluster of <paramref name="host"/> (any port or subset) is among <paramref name="clusters"/>.</summary>
-    private static bool HoldsClusterOf(System.Collections.Immutable.ImmutableSortedDictionary<string, Model.Translation.XdsResource> clusters, string host)
-    {
-        foreach (var (name, _) in clusters)
-        {
-            if (name.EndsWith(host, StringComparison.Ordinal) && ResourceNames.TryParseOutbound(name, out _, out _, out var h) && h == host)
-            {
-                return true;
-            }
-        }
-        return false;
+        LearnToPush.OnClusterAck(fence, watch.Node.Id, acked);
     }
 
     /// <summary>Sends the hosts of named clusters outside the watch's fenced scope to its fence (once per stream and host).</summary>

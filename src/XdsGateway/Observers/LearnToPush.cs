@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
+using Mesh.Model.Translation;
 
 namespace Mesh.XdsGateway.Observers;
 
@@ -65,8 +67,8 @@ internal sealed class LearnToPush(XdsMetrics metrics)
         }
     }
 
-    /// <summary>A stream of <paramref name="fence"/> ACKed clusters; <paramref name="holds"/> says whether that set (<paramref name="acked"/>) holds a host.</summary>
-    public void OnClusterAck<TAcked>(string fence, string streamId, TAcked acked, Func<TAcked, string, bool> holds)
+    /// <summary>A stream of <paramref name="fence"/> ACKed the clusters <paramref name="acked"/> (by name): observes each pending host they now hold.</summary>
+    public void OnClusterAck(string fence, string streamId, ImmutableSortedDictionary<string, XdsResource> acked)
     {
         List<(string Source, double Seconds)>? observed = null;
         lock (_gate)
@@ -78,7 +80,7 @@ internal sealed class LearnToPush(XdsMetrics metrics)
             var now = Stopwatch.GetTimestamp();
             foreach (var p in list)
             {
-                if (!p.Seen.Contains(streamId) && holds(acked, p.Host))
+                if (!p.Seen.Contains(streamId) && HoldsClusterOf(acked, p.Host))
                 {
                     p.Seen.Add(streamId);
                     (observed ??= []).Add((p.Source, Stopwatch.GetElapsedTime(p.Start, now).TotalSeconds));
@@ -89,6 +91,19 @@ internal sealed class LearnToPush(XdsMetrics metrics)
         {
             metrics.OnLearnToPush(source, seconds);
         }
+    }
+
+    /// <summary>Whether an outbound cluster of <paramref name="host"/> (any port or subset) is among <paramref name="clusters"/>.</summary>
+    private static bool HoldsClusterOf(ImmutableSortedDictionary<string, XdsResource> clusters, string host)
+    {
+        foreach (var (name, _) in clusters)
+        {
+            if (name.EndsWith(host, StringComparison.Ordinal) && ResourceNames.TryParseOutbound(name, out _, out _, out var h) && h == host)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void Prune(long now)
