@@ -227,7 +227,9 @@ internal static class LazyLearnScenario
                 $"{a.Role} {((value(a) - (samplesBefore.FirstOrDefault(b => b.Role == a.Role) is { } before ? value(before) : 0)) / scale).ToString(format, CultureInfo.InvariantCulture)}"));
             var byRole = Grown(a => a.CpuSeconds, "F1");
             var pauses = $"GC pauses in the phase (s): {Grown(a => a.Metric("dotnet_gc_pause_seconds_total"), "F2")}; JIT (s): {Grown(a => a.Metric("dotnet_jit_compilation_seconds_total"), "F2")}; "
-                + $"allocated (MB): {Grown(a => a.Metric("dotnet_gc_allocated_bytes_total"), "F0", 1048576)}";
+                + $"allocated (MB): {Grown(a => a.Metric("dotnet_gc_allocated_bytes_total"), "F0", 1048576)}; "
+                + $"collections gen0/gen1/gen2: {string.Join(", ", samples.Select(a => $"{a.Role} " + string.Join("/", Enumerable.Range(0, 3).Select(g => Collections(a, g) - (samplesBefore.FirstOrDefault(b => b.Role == a.Role) is { } before ? Collections(before, g) : 0)))))}";
+            static double Collections(ProcessSample sample, int generation) => sample.Metric($"dotnet_gc_collections_total{{generation=\"{generation}\"}}");
             var gw = samples.Where(x => x.Role.StartsWith("gateway", StringComparison.Ordinal) || x.Role == "embedded").ToList();
             var gwCount = gw.Sum(x => x.Metric("mesh_fence_learn_to_push_seconds_count"));
             var gwMean = gwCount == 0 ? 0 : gw.Sum(x => x.Metric("mesh_fence_learn_to_push_seconds_sum")) / gwCount * 1000;

@@ -69,7 +69,7 @@ internal static class Cli
             + "and times each from its send to every proxy of that workload holding the cluster and its EDS, then idle CPU again\n"
             + "with every learned entry alive. Also prints the gateways' own learn → push quantiles (from their histogram), each\n"
             + "proxy's p99 by the second of the phase its event was sent in (a warm-up apart from the steady state), and the\n"
-            + "phase's GC pause, JIT seconds and allocated MB per process. --seed-hosts H first teaches each fence H more hosts\n"
+            + "phase's GC pause, collections by generation, JIT seconds and allocated MB per process. --seed-hosts H first teaches each fence H more hosts\n"
             + "through the admin API (W × H entries; H = 1 warms every fence before the timed phase, and with 20 per fence it is the expiry\n"
             + "benchmark: idle CPU with 100,000 learned entries), idle CPU measured again after them.\n"
             + "Exit 1 when an event was not held within 30 s or a proxy failed to start.\n",
