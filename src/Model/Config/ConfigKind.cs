@@ -15,4 +15,5 @@ public enum ConfigKind
     Gateway,
     Node, // appended: existing values keep their numbers
     ServiceFence, // Slime's lazy-loading fence (microservice.slime.io / microservice.netease.com)
+    RolloutPolicy, // Mesh's staged rollout policy (mesh.dev/v1alpha1)
 }

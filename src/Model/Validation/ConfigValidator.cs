@@ -46,6 +46,9 @@ public static class ConfigValidator
             case ServiceFence fence:
                 ServiceFenceValidator.Validate(fence, context);
                 break;
+            case RolloutPolicy policy:
+                RolloutPolicyValidator.Validate(policy, context);
+                break;
         }
         return context.ToImmutable();
     }

@@ -30,6 +30,7 @@ internal static class KnownKinds
             [("v1", "Pod")] = (KubernetesReaders.ReadPod, true),
             [("v1", "Namespace")] = (KubernetesReaders.ReadNamespace, false),
             [("discovery.k8s.io/v1", "EndpointSlice")] = (EndpointSliceReader.Read, true),
+            [(RolloutPolicy.ApiVersion, "RolloutPolicy")] = (RolloutPolicyReader.Read, true),
         };
         foreach (var version in ServiceFence.ApiVersions)
         {
