@@ -70,6 +70,7 @@ public static class MeshHost
         // Listen to meters before anything runs: counts made during the initial load must show.
         app.Services.StartMetrics();
         app.MapFenceEndpoints();
+        app.MapRolloutEndpoints();
         if (embedded)
         {
             app.MapGateway(options.XdsPort);

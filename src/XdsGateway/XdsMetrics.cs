@@ -38,12 +38,14 @@ public sealed class XdsMetrics : IXdsCallbacks
     private readonly Histogram<double> _grainLoad;
     private readonly Histogram<double> _learnToPush;
     private long _connections;
+    private readonly Counter<long> _rolloutNacks;
 
     public XdsMetrics(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         Meter = meterFactory.Create(MeterName);
         _pushes = Meter.CreateCounter<long>("xds_pushes", description: "xDS responses sent, by type.");
+        _rolloutNacks = Meter.CreateCounter<long>("mesh_rollout_nack_reports", description: "NACKs of candidate resources by cohort streams, reported to their rollouts (one per stream and rollout).");
         _pushBytes = Meter.CreateCounter<long>("xds_push_bytes", "By", "Resource bytes sent, by type.");
         _rejects = Meter.CreateCounter<long>("xds_rejects", description: "NACKs received, by type (X-43).");
         _expiredNonce = Meter.CreateCounter<long>("xds_expired_nonce", description: "Requests with a stale nonce, by type (X-13).");
@@ -189,4 +191,12 @@ public sealed class XdsMetrics : IXdsCallbacks
     /// <summary>Publishes the write slots in use, read from <paramref name="inUse"/>.</summary>
     public void ObserveWriteGate(Func<int> inUse) =>
         Meter.CreateObservableGauge("xds_write_gate_in_use", inUse, description: "Write slots in use (of Xds:MaxConcurrentWrites).");
+
+    /// <summary>Publishes, per staged rollout in flight, how many of this gateway's streams are in its cohort.</summary>
+    public void ObserveRolloutCohorts(Func<IEnumerable<KeyValuePair<string, int>>> cohorts) =>
+        Meter.CreateObservableGauge("mesh_rollout_cohort_proxies", () => cohorts().Select(c => new Measurement<int>(c.Value, new KeyValuePair<string, object?>("rollout", c.Key))),
+            description: "Streams of this gateway in each staged rollout's cohort (served its candidate).");
+
+    /// <summary>A cohort stream NACKed a candidate resource and the gateway reported it to the rollout.</summary>
+    public void OnRolloutNackReported() => _rolloutNacks.Add(1);
 }

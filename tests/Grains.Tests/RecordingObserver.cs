@@ -14,6 +14,8 @@ public sealed class RecordingObserver : IXdsGatewayObserver
 
     public Task OnWorkloadChangedAsync(WorkloadSnapshot snapshot) => _events.Writer.WriteAsync(snapshot).AsTask();
 
+    public Task OnRolloutsChangedAsync(System.Collections.Immutable.ImmutableArray<RolloutView> rollouts) => _events.Writer.WriteAsync(rollouts).AsTask();
+
     public async Task<T> NextAsync<T>(string what)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));

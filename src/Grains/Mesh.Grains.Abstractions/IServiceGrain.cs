@@ -29,6 +29,14 @@ public interface IServiceGrain : IGrainWithStringKey
     [Alias("Unsubscribe")]
     Task UnsubscribeAsync(IXdsGatewayObserver observer);
 
+    /// <summary>Holds <paramref name="routing"/> as staged rollout <paramref name="rollout"/>'s candidate: its resources that differ from the baseline's are served to that rollout's cohort.</summary>
+    [Alias("SetCandidate")]
+    Task SetCandidateAsync(string rollout, ServiceRouting routing);
+
+    /// <summary>Ends rollout <paramref name="rollout"/>'s candidate: <paramref name="commit"/> makes it the baseline, otherwise it is dropped.</summary>
+    [Alias("EndCandidate")]
+    Task EndCandidateAsync(string rollout, bool commit);
+
     /// <summary>The service as scopes see it (ports, VIPs, cluster names, virtual hosts).</summary>
     [Alias("GetView")]
     Task<ServiceScopeView> GetViewAsync();

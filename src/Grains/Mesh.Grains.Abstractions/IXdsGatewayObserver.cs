@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Orleans.Concurrency;
 using Mesh.Grains.Dtos;
 
@@ -22,4 +23,8 @@ public interface IXdsGatewayObserver : IGrainObserver
     /// <summary>A workload rebuilt its own resources, or moved to another scope.</summary>
     [OneWay, Alias("OnWorkloadChanged")]
     Task OnWorkloadChangedAsync(WorkloadSnapshot snapshot);
+
+    /// <summary>The staged rollouts in flight changed (a stage widened, a rollout ended): every one, as <see cref="IRolloutTableGrain"/> holds them.</summary>
+    [OneWay, Alias("OnRolloutsChanged")]
+    Task OnRolloutsChangedAsync(ImmutableArray<RolloutView> rollouts);
 }

@@ -84,6 +84,7 @@ public sealed partial class GrainWriter(IGrainFactory grains, ILogger<GrainWrite
                 Definition = old.Def == fp.Item1 ? null : svc.Definition,
                 Endpoints = old.Endpoints == fp.Item2 ? null : svc.Endpoints,
                 Routing = old.Routing == fp.Item3 ? null : svc.Routing,
+                RolloutPolicy = old.Routing == fp.Item3 ? null : svc.Policy,
             };
             writes.Add(Write(host, update, fp));
         }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Mesh.Grains.Dtos;
 using Mesh.Model.Config;
+using Mesh.Model.Rollouts;
 using Mesh.Model.Services;
 using Mesh.Model.Translation;
 
@@ -70,6 +71,28 @@ public sealed class RegistryIndex(MeshSettings settings)
             Index(now);
             Affected(now, dirty);
         }
+        if (key.Kind == ConfigKind.RolloutPolicy)
+        {
+            // Policies govern the next change of what they select: nothing is compiled again.
+            _policies = now is RolloutPolicy policy ? _policies.SetItem(key, policy) : _policies.Remove(key);
+        }
+    }
+
+    private ImmutableSortedDictionary<ConfigKey, RolloutPolicy> _policies = ImmutableSortedDictionary<ConfigKey, RolloutPolicy>.Empty;
+
+    /// <summary>The RolloutPolicies held (every namespace's and the mesh-wide ones).</summary>
+    public IEnumerable<RolloutPolicy> Policies => _policies.Values;
+
+    /// <summary>The policy that governs a change of <paramref name="routing"/>: that of its DestinationRule, else of its first governed VirtualService; null when none does.</summary>
+    public RolloutPolicy? GoverningPolicy(ServiceRouting routing)
+    {
+        ArgumentNullException.ThrowIfNull(routing);
+        if (_policies.IsEmpty)
+        {
+            return null;
+        }
+        var objects = (routing.DestinationRule is { } dr ? new ConfigObject[] { dr } : []).Concat(routing.VirtualServices.IsDefault ? [] : routing.VirtualServices);
+        return objects.Select(o => RolloutGovernance.PolicyFor(o, _policies.Values)).FirstOrDefault(p => p is not null);
     }
 
     /// <summary>
@@ -100,7 +123,8 @@ public sealed class RegistryIndex(MeshSettings settings)
         var drs = _drs.TryGetValue(host, out var d) ? d.Select(k => (DestinationRule)_objects[k]).ToList() : [];
         var dr = drs.FirstOrDefault(x => x.Meta.Namespace == def.Namespace) ?? drs.FirstOrDefault();
         var vss = _meshVirtualServices.TryGetValue(host, out var v) ? v.Select(k => (VirtualService)_objects[k]).ToImmutableArray() : [];
-        return new DesiredService(def, endpoints, new ServiceRouting(dr, vss));
+        var routing = new ServiceRouting(dr, vss);
+        return new DesiredService(def, endpoints, routing, GoverningPolicy(routing));
     }
 
     /// <summary>One namespace's config, given the current definitions of the hosts defined in it, or null when the namespace holds nothing.</summary>

@@ -82,10 +82,11 @@ public sealed partial class GrainConfigWatcher
         List<ResourceId> changed;
         lock (_lock)
         {
-            var fresh = snapshot.Resources.ToImmutableDictionary(r => new ResourceId(r.TypeUrl, r.Name));
+            var fresh = snapshot.Resources.ToImmutableDictionary(ResourceId.Of);
             var old = entry.Resources ?? ImmutableDictionary<ResourceId, Model.Translation.XdsResource>.Empty;
-            changed = [.. fresh.Where(kv => !old.TryGetValue(kv.Key, out var o) || o.Version != kv.Value.Version).Select(kv => kv.Key)
-                .Concat(old.Keys.Where(k => !fresh.ContainsKey(k)))];
+            // A candidate variant that changed wakes the streams wanting the resource it is a variant of.
+            changed = [.. fresh.Where(kv => !old.TryGetValue(kv.Key, out var o) || o.Version != kv.Value.Version || o.Rollout != kv.Value.Rollout).Select(kv => kv.Key)
+                .Concat(old.Keys.Where(k => !fresh.ContainsKey(k))).Select(k => k.Base).Distinct()];
             var wasLoaded = entry.Loaded;
             entry.Resources = fresh;
             affected = [.. entry.Watches];
@@ -138,6 +139,7 @@ public sealed partial class GrainConfigWatcher
             scopes = [.. _scopes.Values.Where(s => s.Snapshot is not null)];
             services = [.. _services.Values];
         }
+        await RenewRolloutsAsync().ConfigureAwait(false);
         var pace = new RenewalPace(time, spread, workloads.Count + scopes.Count + services.Count);
         foreach (var w in workloads)
         {

@@ -111,6 +111,7 @@ public sealed partial class GrainConfigWatcher(
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _renewal = time.CreateTimer(_ => _ = RenewAsync(GrainLeases.Renew / 2), null, GrainLeases.Renew, GrainLeases.Renew);
+        metrics.ObserveRolloutCohorts(() => CohortCounts);
         _reportFlush = time.CreateTimer(_ => FlushReports(), null, ReportInterval, ReportInterval);
         return Task.CompletedTask;
     }
@@ -146,6 +147,7 @@ public sealed partial class GrainConfigWatcher(
                 throw new RpcException(new Status(StatusCode.Unavailable, "control plane is still loading its initial configuration; retry shortly"));
             }
         }
+        await EnsureRolloutsAsync().ConfigureAwait(false);
         var statusShard = grains.GetGrain<IProxyStatusGrain>(ProxyStatusShards.Of(node.Id));
         TellConnected(new ProxyRegistration(node.Id, node.Kind, node.Namespace, node.WorkloadName, node.IpAddress, node.Labels, gateway.Id));
 
@@ -162,6 +164,7 @@ public sealed partial class GrainConfigWatcher(
             }
             watch = new GrainProxyWatch(this, node, workload, statusShard);
             _watches.Add(watch);
+            watch.SetCohort(CohortOf(watch));
             workload.Watches.Add(watch);
         }
         try
@@ -192,7 +195,7 @@ public sealed partial class GrainConfigWatcher(
             var r = entry.Resources.ToBuilder();
             foreach (var u in change.Updated)
             {
-                r[new ResourceId(u.TypeUrl, u.Name)] = u;
+                r[ResourceId.Of(u)] = u;
             }
             foreach (var id in change.Removed)
             {
@@ -201,7 +204,7 @@ public sealed partial class GrainConfigWatcher(
             entry.Resources = r.ToImmutable();
             affected = [.. entry.Watches];
         }
-        var ids = change.Updated.Select(u => new ResourceId(u.TypeUrl, u.Name)).Concat(change.Removed).ToList();
+        var ids = change.Updated.Select(ResourceId.Of).Concat(change.Removed).Select(id => id.Base).Distinct().ToList();
         InvalidateResolutions(affected, ids);
         var memo = new PatchMemo();
         foreach (var w in affected)

@@ -32,6 +32,9 @@ public sealed class GrainProxyWatch : IProxyWatch
     private ImmutableHashSet<string> _hosts = NameSets.Empty;
     private volatile ScopeEntry? _scope;
     private HashSet<string>? _onDemand;
+    private volatile RolloutCohort _cohort = RolloutCohort.None;
+    private int _bucket = -1;
+    private HashSet<string>? _nackReported;
 
     internal GrainProxyWatch(GrainConfigWatcher owner, ProxyNode node, WorkloadEntry workload, IProxyStatusGrain statusShard)
     {
@@ -54,6 +57,47 @@ public sealed class GrainProxyWatch : IProxyWatch
 
     /// <summary>The node's status shard, looked up once per stream (its disconnect; reports go in batches per shard).</summary>
     internal IProxyStatusGrain StatusShard { get; }
+
+    /// <summary>The staged rollouts whose cohorts hold this stream (<see cref="RolloutCohort.None"/>: the baseline).</summary>
+    public RolloutCohort Cohort => _cohort;
+
+    /// <summary>The stream's cohort bucket (a stable hash of its node id, 0–9999).</summary>
+    public int Bucket => _bucket >= 0 ? _bucket : _bucket = Model.Rollouts.Cohort.BucketOf(Node.Id);
+
+    /// <summary>
+    /// Moves the stream into other rollouts' cohorts: every set it holds is resolved again and every
+    /// subscribed type re-sent where it differs (a stage that widens, a rollback).
+    /// </summary>
+    internal void SetCohort(RolloutCohort cohort)
+    {
+        if (ReferenceEquals(Interlocked.Exchange(ref _cohort, cohort), cohort))
+        {
+            return;
+        }
+        lock (_cacheGate)
+        {
+            for (var slot = 0; slot < _generation.Length; slot++)
+            {
+                _generation[slot]++;
+            }
+        }
+        for (var slot = 0; slot < _subscriptions.Length; slot++)
+        {
+            if (Volatile.Read(ref _subscriptions[slot]) is not null)
+            {
+                Changed?.Invoke(TypeUrls.PushOrder[slot]);
+            }
+        }
+    }
+
+    /// <summary>Claims the first NACK report of this stream for <paramref name="rollout"/> (its grain counts each proxy once).</summary>
+    internal bool ClaimNackReport(string rollout)
+    {
+        lock (_cacheGate)
+        {
+            return (_nackReported ??= new HashSet<string>(StringComparer.Ordinal)).Add(rollout);
+        }
+    }
 
     /// <summary>The scope serving this stream (null while it is being assigned).</summary>
     public string? ScopeKey => Scope?.Key;
@@ -185,10 +229,11 @@ public sealed class GrainProxyWatch : IProxyWatch
         var scope = Scope;
         var workload = Workload.Snapshot;
         var sub = Volatile.Read(ref _subscriptions[Slot(typeUrl)]) ?? Subscription.None;
-        var key = ResolutionCache.Key.Of(typeUrl, sub, workload);
+        var cohort = _cohort;
+        var key = ResolutionCache.Key.Of(typeUrl, sub, workload, cohort);
         if (scope is null)
         {
-            return ValueTask.FromResult(_owner.Interner.Intern(typeUrl, Compute(typeUrl, sub, null, workload)));
+            return ValueTask.FromResult(_owner.Interner.Intern(typeUrl, Compute(typeUrl, sub, null, workload, cohort)));
         }
         if (scope.Resolutions.TryGet(key, out var shared))
         {
@@ -207,7 +252,7 @@ public sealed class GrainProxyWatch : IProxyWatch
         {
             if (!scope.Resolutions.TryGet(key, out var landed))
             {
-                landed = _owner.Interner.Intern(typeUrl, Compute(typeUrl, sub, scope.Index, workload));
+                landed = _owner.Interner.Intern(typeUrl, Compute(typeUrl, sub, scope.Index, workload, cohort));
                 scope.Resolutions.Store(key, generation, landed);
             }
             computed = landed!;
@@ -268,10 +313,11 @@ public sealed class GrainProxyWatch : IProxyWatch
         {
             memo = null;
         }
-        var key = (baseline, typeUrl, Scope, (membership ? (wildcard ? "*\n" : "=\n") : "") + (names.Count == 1 ? names[0] : string.Join('\n', names)));
+        var cohort = _cohort;
+        var key = (baseline, typeUrl, Scope, cohort, (membership ? (wildcard ? "*\n" : "=\n") : "") + (names.Count == 1 ? names[0] : string.Join('\n', names)));
         if (memo is null || !memo.TryGetValue(key, out var patched))
         {
-            patched = Patch(typeUrl, baseline, names, membership);
+            patched = Patch(typeUrl, baseline, names, membership, cohort);
             memo?.Add(key, patched);
         }
         if (patched is null)
@@ -296,7 +342,7 @@ public sealed class GrainProxyWatch : IProxyWatch
     /// but that the set no longer selects (not subscribed, or a cluster the scope dropped from a
     /// wildcard set) leaves it, as a whole resolution would leave it out.
     /// </summary>
-    private ResolvedResources? Patch(string typeUrl, ResolvedResources baseline, List<string> names, bool membership)
+    private ResolvedResources? Patch(string typeUrl, ResolvedResources baseline, List<string> names, bool membership, RolloutCohort cohort)
     {
         _owner.OnResolved(typeUrl, patch: true);
         var index = Scope?.Index;
@@ -305,7 +351,7 @@ public sealed class GrainProxyWatch : IProxyWatch
         var sub = Volatile.Read(ref _subscriptions[Slot(typeUrl)]) ?? Subscription.None;
         foreach (var name in names)
         {
-            var r = ResolveOne(typeUrl, name, index, workload, out var pending);
+            var r = ResolveOne(typeUrl, name, index, workload, cohort, out var pending);
             if (pending)
             {
                 return null;
@@ -333,7 +379,7 @@ public sealed class GrainProxyWatch : IProxyWatch
     /// One subscribed name; <paramref name="pending"/> when its service (or the stream's scope) is
     /// still loading. A name of a service the stream's scope does not see does not exist for it.
     /// </summary>
-    private XdsResource? ResolveOne(string typeUrl, string name, ScopeIndex? index, WorkloadSnapshot? workload, out bool pending)
+    private XdsResource? ResolveOne(string typeUrl, string name, ScopeIndex? index, WorkloadSnapshot? workload, RolloutCohort cohort, out bool pending)
     {
         pending = false;
         if (HostOf(typeUrl, name) is { } owner)
@@ -352,17 +398,17 @@ public sealed class GrainProxyWatch : IProxyWatch
         var snapshot = index?.Snapshot;
         return typeUrl switch
         {
-            TypeUrls.Cluster => FindCluster(index, workload, name, out _),
-            TypeUrls.Endpoint => FromService(TypeUrls.Endpoint, name),
+            TypeUrls.Cluster => FindCluster(index, workload, name, cohort, out _),
+            TypeUrls.Endpoint => FromService(TypeUrls.Endpoint, name, cohort),
             TypeUrls.Listener => snapshot?.Listeners.FirstOrDefault(l => l.Name == name)
                 ?? workload?.Listeners.FirstOrDefault(l => l.Name == name)
-                ?? FromService(TypeUrls.Listener, name),
-            TypeUrls.Route => snapshot?.Routes.FirstOrDefault(l => l.Name == name) ?? FromService(TypeUrls.Route, name),
+                ?? FromService(TypeUrls.Listener, name, cohort),
+            TypeUrls.Route => snapshot?.Routes.FirstOrDefault(l => l.Name == name) ?? FromService(TypeUrls.Route, name, cohort),
             _ => null,
         };
     }
 
-    private ResolvedResources Compute(string typeUrl, Subscription sub, ScopeIndex? index, WorkloadSnapshot? workload)
+    private ResolvedResources Compute(string typeUrl, Subscription sub, ScopeIndex? index, WorkloadSnapshot? workload, RolloutCohort cohort)
     {
         _owner.OnResolved(typeUrl, patch: false);
         var snapshot = index?.Snapshot;
@@ -385,7 +431,7 @@ public sealed class GrainProxyWatch : IProxyWatch
                     // Proxyless gRPC: the API listeners of every service the scope sees.
                     foreach (var name in snapshot.ServiceListeners.IsDefault ? [] : snapshot.ServiceListeners)
                     {
-                        var r = ResolveOne(TypeUrls.Listener, name, index, workload, out var pending);
+                        var r = ResolveOne(TypeUrls.Listener, name, index, workload, cohort, out var pending);
                         complete &= !pending;
                         if (r is not null)
                         {
@@ -396,7 +442,7 @@ public sealed class GrainProxyWatch : IProxyWatch
                 case TypeUrls.Cluster:
                     foreach (var name in snapshot.ClusterNames)
                     {
-                        var r = FindCluster(index, workload, name, out var pending);
+                        var r = FindCluster(index, workload, name, cohort, out var pending);
                         complete &= !pending;
                         if (r is not null)
                         {
@@ -418,7 +464,7 @@ public sealed class GrainProxyWatch : IProxyWatch
                 continue;
             }
             // A name whose service is still being fetched is unknown, not absent: no removal for it yet.
-            var r = ResolveOne(typeUrl, name, index, workload, out var pending);
+            var r = ResolveOne(typeUrl, name, index, workload, cohort, out var pending);
             complete &= !pending;
             if (r is not null)
             {
@@ -448,7 +494,11 @@ public sealed class GrainProxyWatch : IProxyWatch
 
     public void ReportNack(string typeUrl, string version, string errorDetail)
     {
-        UpdateSync(typeUrl, (version, errorDetail), static (s, a) => s with { Nacked = a.version, LastError = a.errorDetail });
+        var state = UpdateSync(typeUrl, (version, errorDetail), static (s, a) => s with { Nacked = a.version, LastError = a.errorDetail });
+        if (!_cohort.IsNone)
+        {
+            _owner.OnCandidateNack(this, typeUrl, state.LastSentResources, errorDetail);
+        }
         _owner.Report(this, new ProxyEvent(ProxyEventKind.Nack, typeUrl, version, errorDetail));
     }
 
@@ -641,7 +691,7 @@ public sealed class GrainProxyWatch : IProxyWatch
         public Subscription?[] PickedBy { get; } = new Subscription?[TypeUrls.PushOrder.Count];
     }
 
-    private XdsResource? FindCluster(ScopeIndex? index, WorkloadSnapshot? workload, string name, out bool pending)
+    private XdsResource? FindCluster(ScopeIndex? index, WorkloadSnapshot? workload, string name, RolloutCohort cohort, out bool pending)
     {
         pending = false;
         if (index?.Snapshot.OwnClusters.FirstOrDefault(c => c.Name == name) is { } own)
@@ -662,11 +712,11 @@ public sealed class GrainProxyWatch : IProxyWatch
             pending = true;
             return null;
         }
-        return entry.Get(TypeUrls.Cluster, name);
+        return entry.Get(TypeUrls.Cluster, name, cohort);
     }
 
-    private XdsResource? FromService(string typeUrl, string name) =>
-        HostOf(typeUrl, name) is { } host ? _owner.GetService(host)?.Get(typeUrl, name) : null;
+    private XdsResource? FromService(string typeUrl, string name, RolloutCohort cohort) =>
+        HostOf(typeUrl, name) is { } host ? _owner.GetService(host)?.Get(typeUrl, name, cohort) : null;
 
     private static string? HostOf(string typeUrl, string name)
     {

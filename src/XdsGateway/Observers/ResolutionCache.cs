@@ -103,29 +103,29 @@ internal sealed class ResolutionCache
 
     /// <summary>
     /// What a resolution depends on besides the scope: the type, the subscription (names as the
-    /// shared set instance; every empty set is one) and, for listeners and clusters, the workload's
-    /// inbound side of that type by content. The workloads of a namespace with the same ports have
+    /// shared set instance; every empty set is one), the staged rollouts whose candidates the stream
+    /// gets and, for listeners and clusters, the workload's inbound side of that type by content. The workloads of a namespace with the same ports have
     /// equal inbound listeners and clusters: they share their scope's sets (keyed by the snapshot
     /// instance, each workload resolved its 120 clusters on its own, 5,000 times per gateway).
     /// </summary>
-    public readonly record struct Key(string TypeUrl, bool Wildcard, ImmutableHashSet<string> Names, Inbound Inbound)
+    public readonly record struct Key(string TypeUrl, bool Wildcard, ImmutableHashSet<string> Names, Inbound Inbound, RolloutCohort Cohort)
     {
-        public static Key Of(string typeUrl, Subscription subscription, WorkloadSnapshot? workload) =>
+        public static Key Of(string typeUrl, Subscription subscription, WorkloadSnapshot? workload, RolloutCohort cohort) =>
             new(typeUrl, subscription.Wildcard, subscription.Names.Count == 0 ? NameSets.Empty : subscription.Names, typeUrl switch
             {
                 TypeUrls.Listener => new Inbound(workload is { Ready: true }, workload?.Listeners ?? []),
                 TypeUrls.Cluster => new Inbound(workload is { Ready: true }, workload?.Clusters ?? []),
                 _ => default,
-            });
+            }, cohort);
 
         // The type by value: a type URL parsed from a request is a string of its own (keyed by
-        // reference, no two streams ever shared a set).
+        // reference, no two streams ever shared a set). Cohorts are interned: by reference.
         public bool Equals(Key other) =>
             string.Equals(TypeUrl, other.TypeUrl, StringComparison.Ordinal) && Wildcard == other.Wildcard
-            && ReferenceEquals(Names, other.Names) && Inbound.Equals(other.Inbound);
+            && ReferenceEquals(Names, other.Names) && Inbound.Equals(other.Inbound) && ReferenceEquals(Cohort, other.Cohort);
 
         public override int GetHashCode() =>
-            HashCode.Combine(TypeUrls.IndexOf(TypeUrl), Wildcard, RuntimeHelpers.GetHashCode(Names), Inbound.GetHashCode());
+            HashCode.Combine(TypeUrls.IndexOf(TypeUrl), Wildcard, RuntimeHelpers.GetHashCode(Names), Inbound.GetHashCode(), RuntimeHelpers.GetHashCode(Cohort));
     }
 
     /// <summary>

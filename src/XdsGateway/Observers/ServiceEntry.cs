@@ -39,4 +39,25 @@ internal sealed class ServiceEntry(string host)
 
     public XdsResource? Get(string typeUrl, string name) =>
         Resources is { } r && r.TryGetValue(new ResourceId(typeUrl, name), out var res) ? res : null;
+
+    /// <summary>
+    /// The resource as a stream in <paramref name="cohort"/> sees it: the variant of the first
+    /// rollout of its cohort that has one (null when that variant says the candidate lacks it),
+    /// else the baseline.
+    /// </summary>
+    public XdsResource? Get(string typeUrl, string name, RolloutCohort cohort)
+    {
+        if (Resources is not { } r)
+        {
+            return null;
+        }
+        foreach (var rollout in cohort.Rollouts)
+        {
+            if (r.TryGetValue(new ResourceId(typeUrl, ResourceId.CandidateName(name, rollout)), out var variant))
+            {
+                return variant.IsAbsent ? null : variant;
+            }
+        }
+        return r.TryGetValue(new ResourceId(typeUrl, name), out var res) ? res : null;
+    }
 }

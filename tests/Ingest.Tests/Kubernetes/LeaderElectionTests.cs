@@ -343,5 +343,7 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         public Task OnScopeChangedAsync(ScopeSnapshot snapshot) => Task.CompletedTask;
 
         public Task OnWorkloadChangedAsync(WorkloadSnapshot snapshot) => Task.CompletedTask;
+
+        public Task OnRolloutsChangedAsync(System.Collections.Immutable.ImmutableArray<RolloutView> rollouts) => Task.CompletedTask;
     }
 }

@@ -229,5 +229,7 @@ public sealed class NodeLocalityTests : IAsyncLifetime, IDisposable
         public Task OnScopeChangedAsync(ScopeSnapshot snapshot) => Task.CompletedTask;
 
         public Task OnWorkloadChangedAsync(WorkloadSnapshot snapshot) => Task.CompletedTask;
+
+        public Task OnRolloutsChangedAsync(System.Collections.Immutable.ImmutableArray<RolloutView> rollouts) => Task.CompletedTask;
     }
 }

@@ -24,6 +24,12 @@ internal sealed class FakeGrains
 
     public IGrainFactory Factory { get; }
 
+    /// <summary>What the rollout table answers a gateway's subscription with.</summary>
+    public ImmutableArray<RolloutView> Rollouts { get; set; } = [];
+
+    /// <summary>NACK reports sent to rollout grains: (grain key, rollout, node, resource, detail, the gateway's cohort size).</summary>
+    public ConcurrentQueue<(string Policy, string Rollout, string Node, string Resource, string Detail, int Cohort)> Nacks { get; } = [];
+
     public void SetService(string host, params XdsResource[] resources) => _services[host] = [.. resources];
 
     public void SetScope(ScopeSnapshot snapshot) => _scopes[snapshot.ScopeKey] = snapshot;
@@ -61,6 +67,21 @@ internal sealed class FakeGrains
                 if (type == typeof(IMeshGrain))
                 {
                     return Dispatch<IMeshGrain>((m, a) => Count(m, Task.FromResult(true)));
+                }
+                if (type == typeof(IRolloutTableGrain))
+                {
+                    return Dispatch<IRolloutTableGrain>((m, a) => Count(m, m.ReturnType == typeof(Task<ImmutableArray<RolloutView>>) ? Task.FromResult(Rollouts) : Task.CompletedTask));
+                }
+                if (type == typeof(IRolloutGrain))
+                {
+                    return Dispatch<IRolloutGrain>((m, a) =>
+                    {
+                        if (m.Name == nameof(IRolloutGrain.NackAsync))
+                        {
+                            Nacks.Enqueue((key, (string)a[0]!, (string)a[1]!, (string)a[2]!, (string)a[3]!, (int)a[5]!));
+                        }
+                        return Count(m, Task.CompletedTask);
+                    });
                 }
                 break;
             case nameof(IGrainFactory.GetGrain) when args is [long shard, ..] && method.ReturnType == typeof(IProxyStatusGrain):

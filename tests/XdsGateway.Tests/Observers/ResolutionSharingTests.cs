@@ -62,7 +62,7 @@ public class ResolutionSharingTests
     }
 
     private static ResolutionCache.Key RdsKey(params string[] names) =>
-        ResolutionCache.Key.Of(TypeUrls.Route, new Subscription(false, NameSets.Of(names)), null);
+        ResolutionCache.Key.Of(TypeUrls.Route, new Subscription(false, NameSets.Of(names)), null, RolloutCohort.None);
 
     [Fact]
     public async Task Join_PeersOfTheFirstAwaitItsResult_WithoutResolvingThemselves()

@@ -114,8 +114,8 @@ public class ScopeChangeTypesTests
     {
         var cache = new ResolutionCache();
         var names = System.Collections.Immutable.ImmutableHashSet<string>.Empty;
-        var cds = new ResolutionCache.Key(TypeUrls.Cluster, true, names, default);
-        var rds = new ResolutionCache.Key(TypeUrls.Route, false, names, default);
+        var cds = new ResolutionCache.Key(TypeUrls.Cluster, true, names, default, RolloutCohort.None);
+        var rds = new ResolutionCache.Key(TypeUrls.Route, false, names, default, RolloutCohort.None);
         var set = new Mesh.XdsGateway.Protocol.ResolvedResources(true, System.Collections.Immutable.ImmutableSortedDictionary<string, XdsResource>.Empty);
         cache.Store(cds, cache.Generation(TypeUrls.Cluster), set);
         cache.Store(rds, cache.Generation(TypeUrls.Route), set);

@@ -18,6 +18,9 @@ public sealed record ServiceUpdate
     [Id(2)] public ImmutableArray<ServiceEndpoint>? Endpoints { get; init; }
     [Id(3)] public ServiceRouting? Routing { get; init; }
     [Id(4)] public long WriterEpoch { get; init; }
+
+    /// <summary>The RolloutPolicy that governs <see cref="Routing"/>'s change, if any: the service proposes the change to it instead of applying it.</summary>
+    [Id(5)] public Model.Config.RolloutPolicy? RolloutPolicy { get; init; }
 }
 
 /// <summary>The routing config that applies to a service: its DestinationRule and mesh VirtualServices.</summary>

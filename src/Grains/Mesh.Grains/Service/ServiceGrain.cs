@@ -39,6 +39,7 @@ internal sealed partial class ServiceGrain(
     public async Task UpdateAsync(ServiceUpdate update)
     {
         await EnsureCurrentWriterAsync(update.WriterEpoch, logger);
+        update = ProposeGoverned(update);
         if (Unchanged(state.State, update))
         {
             // The ingest's reconcile re-sends every service: storing 10,000 unchanged states each time
@@ -152,17 +153,19 @@ internal sealed partial class ServiceGrain(
         }
 
         var input = new ServiceTranslationInput(def, state.State.Endpoints, state.State.Routing.DestinationRule, state.State.Routing.VirtualServices, settings);
-        if (endpointsOnly && _view is not null)
+        if (endpointsOnly && _view is not null && state.State.Candidate is null)
         {
             var (u, r) = _resources.Replace(EndpointTypes, EndpointBuilder.Build(input));
             return (u, r, false);
         }
 
-        var clusters = ClusterBuilder.BuildOutbound(input);
-        var resources = clusters
-            .Concat(EndpointBuilder.Build(input))
-            .Concat(ListenerBuilder.BuildProxyless(input))
-            .Concat(RouteBuilder.BuildProxylessRoutes(input));
+        var resources = BuildAll(input);
+        if (state.State.Candidate is { } candidate)
+        {
+            // Only what the candidate changes exists twice: its variants of the resources whose content
+            // differs, and markers for those it lacks (a subset dropped).
+            resources = [.. resources, .. CandidateVariants(resources, BuildAll(input with { DestinationRule = candidate.Routing.DestinationRule, VirtualServices = candidate.Routing.VirtualServices }), candidate.Rollout)];
+        }
         var (updated, removed) = _resources.Replace(AllTypes, resources);
 
         var scopeService = ScopeService.From(input);
@@ -177,6 +180,150 @@ internal sealed partial class ServiceGrain(
         _view = new ServiceScopeView(Host, viewVersion, scopeService);
         return (updated, removed, viewChanged);
     }
+
+    private static List<XdsResource> BuildAll(ServiceTranslationInput input) =>
+        [.. ClusterBuilder.BuildOutbound(input)
+            .Concat(EndpointBuilder.Build(input))
+            .Concat(ListenerBuilder.BuildProxyless(input))
+            .Concat(RouteBuilder.BuildProxylessRoutes(input))];
+
+    /// <summary>The candidate's resources that differ from the baseline's, tagged with <paramref name="rollout"/>, and an absence marker for each baseline resource the candidate lacks.</summary>
+    internal static IEnumerable<XdsResource> CandidateVariants(IReadOnlyList<XdsResource> baseline, IReadOnlyList<XdsResource> candidate, string rollout)
+    {
+        var byId = baseline.ToDictionary(r => (r.TypeUrl, r.Name));
+        var seen = new HashSet<(string, string)>();
+        foreach (var r in candidate)
+        {
+            seen.Add((r.TypeUrl, r.Name));
+            if (!byId.TryGetValue((r.TypeUrl, r.Name), out var b) || b.Version != r.Version)
+            {
+                yield return r with { Rollout = rollout };
+            }
+        }
+        foreach (var b in baseline.Where(b => !seen.Contains((b.TypeUrl, b.Name))))
+        {
+            yield return XdsResource.Absent(b.TypeUrl, b.Name, rollout);
+        }
+    }
+
+    /// <summary>
+    /// A routing change that a RolloutPolicy governs is proposed to the policy's rollout grain (one-way:
+    /// that grain sets this service's candidate when it takes the change) instead of being applied; the
+    /// rest of the update (definition, endpoints) applies as usual. A service's first routing is never
+    /// staged (nothing to compare with), nor a change equal to the candidate already held.
+    /// </summary>
+    private ServiceUpdate ProposeGoverned(ServiceUpdate update)
+    {
+        if (update.RolloutPolicy is not { } policy || update.Routing is not { } routing || update.Removed || state.State.Definition is null)
+        {
+            return update;
+        }
+        if (state.State.Candidate is { } held && StructuralEquality.Same(routing, held.Routing))
+        {
+            return update with { Routing = null };
+        }
+        var reverted = StructuralEquality.Same(routing, state.State.Routing);
+        if (reverted && state.State.Candidate is null)
+        {
+            return update with { Routing = null };
+        }
+        var changes = reverted ? [] : RoutingChanges(state.State.Routing, routing);
+        var key = $"{policy.Meta.Namespace}/{policy.Meta.Name}";
+        LogProposed(logger, Host, key, reverted ? "revert to the baseline" : string.Join("; ", changes));
+        _ = GrainFactory.GetGrain<IRolloutGrain>(key).ProposeAsync(new RolloutProposal(Host, policy, routing, changes));
+        return update with { Routing = null };
+    }
+
+    /// <summary>The VirtualServices and DestinationRule that differ between two routings, each with its content version before and after.</summary>
+    internal static ImmutableArray<ChangedObject> RoutingChanges(ServiceRouting before, ServiceRouting after)
+    {
+        static IEnumerable<(string Kind, Model.Config.ConfigObject Obj)> Objects(ServiceRouting r) =>
+            (r.DestinationRule is { } dr ? new[] { ("DestinationRule", (Model.Config.ConfigObject)dr) } : [])
+                .Concat(r.VirtualServices.IsDefault ? [] : r.VirtualServices.Select(v => ("VirtualService", (Model.Config.ConfigObject)v)));
+        static string Version(Model.Config.ConfigObject o) => ContentHash.Of(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(o, o.GetType()));
+        var old = Objects(before).ToDictionary(o => (o.Kind, o.Obj.Meta.Namespace, o.Obj.Meta.Name), o => Version(o.Obj));
+        var now = Objects(after).ToDictionary(o => (o.Kind, o.Obj.Meta.Namespace, o.Obj.Meta.Name), o => Version(o.Obj));
+        return [.. old.Keys.Union(now.Keys)
+            .Select(k => new ChangedObject(k.Kind, k.Namespace, k.Name, old.GetValueOrDefault(k), now.GetValueOrDefault(k)))
+            .Where(c => c.OldVersion != c.NewVersion)
+            .OrderBy(c => c.Kind, StringComparer.Ordinal).ThenBy(c => c.Namespace, StringComparer.Ordinal).ThenBy(c => c.Name, StringComparer.Ordinal)];
+    }
+
+    public async Task SetCandidateAsync(string rollout, ServiceRouting routing)
+    {
+        if (state.State.Candidate is { } held && held.Rollout == rollout && StructuralEquality.Same(held.Routing, routing))
+        {
+            return;
+        }
+        var before = state.State.Candidate;
+        state.State.Candidate = new ServiceCandidate(rollout, routing);
+        await WriteOrRestoreCandidateAsync(before);
+        await RebuildAndNotifyAsync();
+        LogCandidate(logger, Host, rollout);
+    }
+
+    public async Task EndCandidateAsync(string rollout, bool commit)
+    {
+        if (state.State.Candidate is not { } held || held.Rollout != rollout)
+        {
+            return; // already ended (a retry), or another rollout's
+        }
+        var routing = state.State.Routing;
+        state.State.Candidate = null;
+        if (commit)
+        {
+            state.State.Routing = held.Routing;
+        }
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            (state.State.Candidate, state.State.Routing) = (held, routing);
+            throw;
+        }
+        await RebuildAndNotifyAsync();
+        LogCandidateEnded(logger, Host, rollout, commit ? "made the baseline" : "dropped");
+    }
+
+    private async Task WriteOrRestoreCandidateAsync(ServiceCandidate? before)
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State.Candidate = before;
+            throw;
+        }
+    }
+
+    private async Task RebuildAndNotifyAsync()
+    {
+        var (updated, removed, viewChanged) = Rebuild(endpointsOnly: false);
+        GrainMetrics.ServiceBuilds.Add(1, new KeyValuePair<string, object?>("kind", "full"));
+        if (updated.Length > 0 || removed.Length > 0)
+        {
+            var change = new ResourceChange(Host, updated, removed);
+            await _gateways.Notify(o => o.OnResourcesChangedAsync(change));
+            LogChanged(logger, Host, updated.Length, removed.Length, _gateways.Count);
+        }
+        if (viewChanged && state.State.Definition?.Namespace is { } ns)
+        {
+            _ = GrainFactory.GetGrain<INamespaceGrain>(ns).OnServiceViewChangedAsync(_view);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Host}: routing change governed by RolloutPolicy {Policy} proposed to its rollout ({Changes})")]
+    private static partial void LogProposed(ILogger logger, string host, string policy, string changes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Host}: holds the candidate of rollout {Rollout}")]
+    private static partial void LogCandidate(ILogger logger, string host, string rollout);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Host}: candidate of rollout {Rollout} {Outcome}")]
+    private static partial void LogCandidateEnded(ILogger logger, string host, string rollout, string outcome);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Service {Host}: {Updated} resources changed, {Removed} removed; notifying {Gateways} gateways")]
     private static partial void LogChanged(ILogger logger, string host, int updated, int removed, int gateways);

@@ -31,7 +31,7 @@ internal sealed class ServiceResourceSet
         var seen = new HashSet<ResourceId>();
         foreach (var r in resources)
         {
-            var id = new ResourceId(r.TypeUrl, r.Name);
+            var id = ResourceId.Of(r);
             seen.Add(id);
             if (!_byId.TryGetValue(id, out var old) || old.Version != r.Version)
             {

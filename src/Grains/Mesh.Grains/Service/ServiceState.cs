@@ -16,4 +16,11 @@ public sealed class ServiceState
 
     /// <summary>Subscribed gateways, persisted so an activation on another silo (after a crash) keeps pushing to them.</summary>
     [Id(4)] public ImmutableHashSet<IXdsGatewayObserver> Gateways { get; set; } = [];
+
+    /// <summary>A staged rollout's candidate routing, served to its cohort beside the baseline <see cref="Routing"/>; null when none is in flight.</summary>
+    [Id(5)] public ServiceCandidate? Candidate { get; set; }
 }
+
+/// <summary>Rollout <paramref name="Rollout"/>'s candidate routing for one service.</summary>
+[GenerateSerializer, Immutable, Alias("mesh.ServiceCandidate")]
+public sealed record ServiceCandidate([property: Id(0)] string Rollout, [property: Id(1)] ServiceRouting Routing);

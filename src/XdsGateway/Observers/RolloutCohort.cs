@@ -1,0 +1,24 @@
+using System.Collections.Immutable;
+
+namespace Mesh.XdsGateway.Observers;
+
+/// <summary>
+/// The staged rollouts whose cohorts hold a stream (ordinal order): its resources come from those
+/// rollouts' candidate variants where they have one. Instances are interned by
+/// the gateway's rollout table (<see cref="GrainConfigWatcher.CohortOf"/>), so streams in the same cohorts share one and resolutions keyed by it
+/// compare by reference.
+/// </summary>
+public sealed class RolloutCohort
+{
+    public static readonly RolloutCohort None = new([]);
+
+    internal RolloutCohort(ImmutableArray<string> rollouts) => Rollouts = rollouts;
+
+    public ImmutableArray<string> Rollouts { get; }
+
+    public bool IsNone => Rollouts.IsEmpty;
+
+    public bool Contains(string rollout) => Rollouts.Contains(rollout, StringComparer.Ordinal);
+
+    public override string ToString() => IsNone ? "baseline" : "candidate of " + string.Join(", ", Rollouts);
+}
