@@ -356,7 +356,7 @@ public sealed class GrainProxyWatch : IProxyWatch
             {
                 return null;
             }
-            if (r is not null && membership && !sub.Names.Contains(name) && !(sub.Wildcard && ListedByWildcard(typeUrl, name, index, workload)))
+            if (r is not null && membership && !sub.Names.Contains(name) && !(sub.Wildcard && ListedByWildcard(typeUrl, name, index, workload, cohort)))
             {
                 r = null;
             }
@@ -366,11 +366,12 @@ public sealed class GrainProxyWatch : IProxyWatch
     }
 
     /// <summary>A name a wildcard subscription of <paramref name="typeUrl"/> gets from the scope or workload (what <see cref="Compute"/> lists for it).</summary>
-    private static bool ListedByWildcard(string typeUrl, string name, ScopeIndex? index, WorkloadSnapshot? workload) => typeUrl switch
+    private static bool ListedByWildcard(string typeUrl, string name, ScopeIndex? index, WorkloadSnapshot? workload, RolloutCohort cohort) => typeUrl switch
     {
-        TypeUrls.Cluster => index?.Clusters.Contains(name) == true || workload?.Clusters.Any(c => c.Name == name) == true,
+        TypeUrls.Cluster => (index is not null && (index.HasVariants ? index.ClusterNamesFor(cohort).Contains(name, StringComparer.Ordinal) : index.Clusters.Contains(name)))
+            || workload?.Clusters.Any(c => c.Name == name) == true,
         TypeUrls.Listener => index?.ServiceListeners.Contains(name) == true
-            || index?.Snapshot.Listeners.Any(l => l.Name == name) == true
+            || index?.Find(TypeUrls.Listener, name, cohort) is not null
             || workload?.Listeners.Any(l => l.Name == name) == true,
         _ => false,
     };
@@ -395,15 +396,14 @@ public sealed class GrainProxyWatch : IProxyWatch
             }
             pending = _owner.GetService(owner) is not { Loaded: true };
         }
-        var snapshot = index?.Snapshot;
         return typeUrl switch
         {
             TypeUrls.Cluster => FindCluster(index, workload, name, cohort, out _),
             TypeUrls.Endpoint => FromService(TypeUrls.Endpoint, name, cohort),
-            TypeUrls.Listener => snapshot?.Listeners.FirstOrDefault(l => l.Name == name)
+            TypeUrls.Listener => index?.Find(TypeUrls.Listener, name, cohort)
                 ?? workload?.Listeners.FirstOrDefault(l => l.Name == name)
                 ?? FromService(TypeUrls.Listener, name, cohort),
-            TypeUrls.Route => snapshot?.Routes.FirstOrDefault(l => l.Name == name) ?? FromService(TypeUrls.Route, name, cohort),
+            TypeUrls.Route => index?.Find(TypeUrls.Route, name, cohort) ?? FromService(TypeUrls.Route, name, cohort),
             _ => null,
         };
     }
@@ -424,7 +424,7 @@ public sealed class GrainProxyWatch : IProxyWatch
             switch (typeUrl)
             {
                 case TypeUrls.Listener:
-                    foreach (var l in snapshot.Listeners.Concat(workload.Listeners))
+                    foreach (var l in index!.ListenersFor(cohort).Concat(workload.Listeners))
                     {
                         builder[l.Name] = l;
                     }
@@ -440,7 +440,7 @@ public sealed class GrainProxyWatch : IProxyWatch
                     }
                     break;
                 case TypeUrls.Cluster:
-                    foreach (var name in snapshot.ClusterNames)
+                    foreach (var name in index!.ClusterNamesFor(cohort))
                     {
                         var r = FindCluster(index, workload, name, cohort, out var pending);
                         complete &= !pending;

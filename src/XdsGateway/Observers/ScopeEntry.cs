@@ -86,11 +86,77 @@ internal sealed class ScopeIndex
                 hosts.Add(host);
             }
         }
+        foreach (var c in snapshot.VariantClusterNames.Values.SelectMany(n => n))
+        {
+            if (ResourceNames.TryParseOutbound(c, out _, out _, out var host))
+            {
+                hosts.Add(host); // a candidate's new destination: its cohort needs that service too
+            }
+        }
         Hosts = hosts;
         HostSet = Protocol.NameSets.Of(hosts);
+        foreach (var v in snapshot.Variants.IsDefault ? [] : snapshot.Variants)
+        {
+            (_variants ??= [])[(v.TypeUrl, v.Name, v.Rollout!)] = v;
+        }
     }
 
+    private readonly Dictionary<(string TypeUrl, string Name, string Rollout), XdsResource>? _variants;
+
     public ScopeSnapshot Snapshot { get; }
+
+    /// <summary>Whether a staged rollout's candidate changes anything of this scope.</summary>
+    public bool HasVariants => _variants is not null || !Snapshot.VariantClusterNames.IsEmpty;
+
+    /// <summary>The listener or route <paramref name="name"/> as a stream in <paramref name="cohort"/> sees it (null: none).</summary>
+    public XdsResource? Find(string typeUrl, string name, RolloutCohort cohort)
+    {
+        if (_variants is not null)
+        {
+            foreach (var rollout in cohort.Rollouts)
+            {
+                if (_variants.TryGetValue((typeUrl, name, rollout), out var variant))
+                {
+                    return variant.IsAbsent ? null : variant;
+                }
+            }
+        }
+        var own = typeUrl == TypeUrls.Route ? Snapshot.Routes : Snapshot.Listeners;
+        foreach (var r in own)
+        {
+            if (r.Name == name)
+            {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The scope's own listeners as a stream in <paramref name="cohort"/> sees them (its wildcard LDS part).</summary>
+    public IEnumerable<XdsResource> ListenersFor(RolloutCohort cohort)
+    {
+        if (_variants is null || cohort.IsNone)
+        {
+            return Snapshot.Listeners;
+        }
+        var names = Snapshot.Listeners.Select(l => l.Name)
+            .Concat(_variants.Keys.Where(k => k.TypeUrl == TypeUrls.Listener && cohort.Contains(k.Rollout)).Select(k => k.Name))
+            .Distinct(StringComparer.Ordinal);
+        return names.Select(n => Find(TypeUrls.Listener, n, cohort)).OfType<XdsResource>();
+    }
+
+    /// <summary>The clusters the scope lists for a stream in <paramref name="cohort"/> (its wildcard CDS).</summary>
+    public ImmutableArray<string> ClusterNamesFor(RolloutCohort cohort)
+    {
+        foreach (var rollout in cohort.Rollouts)
+        {
+            if (Snapshot.VariantClusterNames.TryGetValue(rollout, out var names))
+            {
+                return names;
+            }
+        }
+        return Snapshot.ClusterNames;
+    }
 
     /// <summary>
     /// The types whose resolution differs between <paramref name="old"/> and this snapshot: what
@@ -108,6 +174,14 @@ internal sealed class ScopeIndex
             return ResolutionCache.AllTypes;
         }
         var changed = 0;
+        foreach (var v in VariantChanges(old))
+        {
+            changed |= ResolutionCache.Bit(v.TypeUrl);
+        }
+        if (!SameClusterVariants(old))
+        {
+            changed |= ResolutionCache.Bit(TypeUrls.Cluster) | ResolutionCache.Bit(TypeUrls.Endpoint);
+        }
         if (!Snapshot.ClusterNames.SequenceEqual(old.Snapshot.ClusterNames, StringComparer.Ordinal) || !SameVersions(Snapshot.OwnClusters, old.Snapshot.OwnClusters))
         {
             changed |= ResolutionCache.Bit(TypeUrls.Cluster) | ResolutionCache.Bit(TypeUrls.Endpoint);
@@ -160,8 +234,39 @@ internal sealed class ScopeIndex
             Add(TypeUrls.Listener, l);
             Add(TypeUrls.Route, l);
         }
+        foreach (var v in VariantChanges(old))
+        {
+            Add(v.TypeUrl, v.Name);
+        }
+        if (!SameClusterVariants(old))
+        {
+            foreach (var c in Snapshot.VariantClusterNames.Values.Concat(old.Snapshot.VariantClusterNames.Values).SelectMany(n => n)
+                .Concat(Snapshot.ClusterNames).Concat(old.Snapshot.ClusterNames).Distinct(StringComparer.Ordinal))
+            {
+                Add(TypeUrls.Cluster, c);
+                Add(TypeUrls.Endpoint, c);
+            }
+        }
         return [.. names.Select(set => set is null ? null : set.Order(StringComparer.Ordinal).ToList())];
     }
+
+    /// <summary>The variants (type and base name) added, dropped or changed since <paramref name="old"/>.</summary>
+    private IEnumerable<(string TypeUrl, string Name)> VariantChanges(ScopeIndex old)
+    {
+        if (_variants is null && old._variants is null)
+        {
+            return [];
+        }
+        var now = _variants ?? [];
+        var before = old._variants ?? [];
+        return now.Where(kv => !before.TryGetValue(kv.Key, out var b) || b.Version != kv.Value.Version).Select(kv => kv.Key)
+            .Concat(before.Keys.Where(k => !now.ContainsKey(k)))
+            .Select(k => (k.TypeUrl, k.Name)).Distinct();
+    }
+
+    private bool SameClusterVariants(ScopeIndex old) =>
+        Snapshot.VariantClusterNames.Count == old.Snapshot.VariantClusterNames.Count
+        && Snapshot.VariantClusterNames.All(kv => old.Snapshot.VariantClusterNames.TryGetValue(kv.Key, out var o) && o.SequenceEqual(kv.Value, StringComparer.Ordinal));
 
     /// <summary>Names present in one of the two sets and not the other, or at another version.</summary>
     private static List<string> ChangedVersions(ImmutableArray<XdsResource> now, ImmutableArray<XdsResource> before)

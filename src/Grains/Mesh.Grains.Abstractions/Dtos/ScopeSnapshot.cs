@@ -24,5 +24,14 @@ public sealed record ScopeSnapshot(
     [property: Id(8)] ImmutableArray<string> ServiceListeners,
     [property: Id(9)] long Sequence = 0)
 {
+    /// <summary>
+    /// Staged rollouts' variants of this scope's listeners and routes (tagged with their rollout; an
+    /// absence marker where a candidate lacks one): only those a candidate changes.
+    /// </summary>
+    [Id(10)] public ImmutableArray<XdsResource> Variants { get; init; } = [];
+
+    /// <summary>Per rollout whose candidate changes the clusters the scope sees, the whole candidate list.</summary>
+    [Id(11)] public ImmutableSortedDictionary<string, ImmutableArray<string>> VariantClusterNames { get; init; } = ImmutableSortedDictionary<string, ImmutableArray<string>>.Empty;
+
     public static ScopeSnapshot NotReady(string key) => new(key, "", false, [], [], [], [], [], []);
 }

@@ -9,7 +9,9 @@ namespace Mesh.Grains.Catalog;
 /// <param name="Sidecar">The Sidecar that applies, or null for none.</param>
 /// <param name="Services">The scope views of the services it sees, by (namespace, hostname).</param>
 /// <param name="Fence">The ServiceFence that fences the scope, or null when it is not lazy.</param>
-internal sealed record ScopeReading(bool SidecarMissing, Sidecar? Sidecar, ImmutableArray<ScopeService> Services, ServiceFence? Fence = null);
+/// <param name="Candidates">Staged rollouts' candidate views of the services read, by rollout then host: what the scope's variants are built from.</param>
+internal sealed record ScopeReading(bool SidecarMissing, Sidecar? Sidecar, ImmutableArray<ScopeService> Services, ServiceFence? Fence = null,
+    ImmutableSortedDictionary<string, ImmutableDictionary<string, ScopeService>>? Candidates = null);
 
 /// <summary>What a router scope read: the Gateways selecting it, their VirtualServices and the destinations' ports.</summary>
 internal sealed record RouterReading(

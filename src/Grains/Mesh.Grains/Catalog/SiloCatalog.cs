@@ -128,16 +128,23 @@ internal sealed partial class SiloCatalog
                 hosts = FencePolicy.Follow(hosts, DestinationsOf, h => _definitions.TryGetValue(h, out var d) && ScopeInputs.Sees(d, identity.Namespace, sidecar));
             }
             var services = new List<ScopeService>(hosts.Count);
+            Dictionary<string, ImmutableDictionary<string, ScopeService>>? variants = null;
             foreach (var host in hosts)
             {
                 if (_views.TryGetValue(host, out var v) && v.View.Service is { } view)
                 {
                     services.Add(view);
+                    if (v.View is { CandidateRollout: { } rollout, Candidate: { } candidate })
+                    {
+                        variants ??= new(StringComparer.Ordinal);
+                        variants[rollout] = variants.GetValueOrDefault(rollout, ImmutableDictionary<string, ScopeService>.Empty.WithComparers(StringComparer.Ordinal)).SetItem(host, candidate);
+                    }
                 }
             }
             Register(_scopes, key, identity, identity.Namespace, hosts);
             return new ScopeReading(false, sidecar, [.. services
-                .OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Hostname, StringComparer.Ordinal)], fence);
+                .OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Hostname, StringComparer.Ordinal)], fence,
+                variants?.ToImmutableSortedDictionary(StringComparer.Ordinal));
         }
     }
 

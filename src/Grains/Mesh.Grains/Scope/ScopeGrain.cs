@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Mesh.Grains.Catalog;
 using Mesh.Grains.Dtos;
 using Mesh.Model.Translation;
@@ -29,11 +30,14 @@ internal sealed partial class ScopeGrain(
         var id = Identity;
         await Catalog.EnsureLoadedAsync();
         ScopeResources built;
+        ScopeReading? read = null;
+        Func<ImmutableArray<ScopeService>, ScopeResources>? rebuild = null;
         if (id.IsLazyEgress)
         {
             // Read as an unfenced sidecar of its namespace: everything that namespace sees.
-            var reading = Catalog.ReadScope(Key, id);
-            built = ListenerBuilder.BuildLazyEgress(new ScopeView(id.Namespace, reading.Services, [], settings));
+            var reading = read = Catalog.ReadScope(Key, id);
+            rebuild = services => ListenerBuilder.BuildLazyEgress(new ScopeView(id.Namespace, services, [], settings));
+            built = rebuild(reading.Services);
         }
         else if (id.Kind == ProxyKind.Router)
         {
@@ -50,22 +54,34 @@ internal sealed partial class ScopeGrain(
                 LogSidecarGone(logger, Key);
                 return;
             }
-            var view = new ScopeView(id.Namespace, reading.Services, [], settings, id.FenceKey);
-            built = id.Kind == ProxyKind.Proxyless ? ListenerBuilder.BuildProxylessScope(view) : ListenerBuilder.BuildSidecarOutbound(view);
+            read = reading;
+            rebuild = services =>
+            {
+                var view = new ScopeView(id.Namespace, services, [], settings, id.FenceKey);
+                return id.Kind == ProxyKind.Proxyless ? ListenerBuilder.BuildProxylessScope(view) : ListenerBuilder.BuildSidecarOutbound(view);
+            };
+            built = rebuild(reading.Services);
         }
+        var (variants, variantClusters) = BuildVariants(built, read, rebuild);
 
         var version = ContentHash.OfVersions(
             built.Listeners.Concat(built.Routes).Concat(built.OwnClusters)
                 .Select(r => new KeyValuePair<string, string>(r.TypeUrl + "|" + r.Name, r.Version))
                 .Concat(built.ClusterNames.Select(c => new KeyValuePair<string, string>("name|" + c, "")))
-                .Concat(built.ServiceListeners.Select(l => new KeyValuePair<string, string>("listener|" + l, ""))));
+                .Concat(built.ServiceListeners.Select(l => new KeyValuePair<string, string>("listener|" + l, "")))
+                .Concat(variants.Select(r => new KeyValuePair<string, string>($"variant|{r.Rollout}|{r.TypeUrl}|{r.Name}", r.Version)))
+                .Concat(variantClusters.SelectMany(v => v.Value.Select(c => new KeyValuePair<string, string>($"variant|{v.Key}|name|{c}", "")))));
         GrainMetrics.ScopeBuilds.Add(1, new KeyValuePair<string, object?>("kind", id.Kind.ToString().ToLowerInvariant()));
         if (Current?.Version == version)
         {
             return;
         }
         var sequence = Math.Max((Current?.Sequence ?? 0) + 1, DateTime.UtcNow.Ticks);
-        Current = new ScopeSnapshot(Key, version, true, built.Listeners, built.Routes, built.OwnClusters, built.ClusterNames, built.Diagnostics, built.ServiceListeners, sequence);
+        Current = new ScopeSnapshot(Key, version, true, built.Listeners, built.Routes, built.OwnClusters, built.ClusterNames, built.Diagnostics, built.ServiceListeners, sequence)
+        {
+            Variants = variants,
+            VariantClusterNames = variantClusters,
+        };
         foreach (var d in built.Diagnostics)
         {
             LogDiagnostic(logger, Key, d);
@@ -73,6 +89,32 @@ internal sealed partial class ScopeGrain(
         var snapshot = Current;
         await Gateways.Notify(o => o.OnScopeChangedAsync(snapshot));
         LogBuilt(logger, Key, version, built.Listeners.Length, built.Routes.Length, built.ClusterNames.Length);
+    }
+
+    /// <summary>
+    /// Per staged rollout whose candidate views this scope read, the listeners and routes built with
+    /// them that differ from <paramref name="built"/> (tagged variants), and the cluster list when
+    /// the candidate changes it.
+    /// </summary>
+    private static (ImmutableArray<XdsResource> Variants, ImmutableSortedDictionary<string, ImmutableArray<string>> Clusters) BuildVariants(
+        ScopeResources built, ScopeReading? reading, Func<ImmutableArray<ScopeService>, ScopeResources>? rebuild)
+    {
+        var clusters = ImmutableSortedDictionary<string, ImmutableArray<string>>.Empty.WithComparers(StringComparer.Ordinal);
+        if (reading?.Candidates is not { Count: > 0 } byRollout || rebuild is null)
+        {
+            return ([], clusters);
+        }
+        var variants = ImmutableArray.CreateBuilder<XdsResource>();
+        foreach (var (rollout, candidates) in byRollout)
+        {
+            var alternative = rebuild([.. reading.Services.Select(s => candidates.TryGetValue(s.Hostname, out var c) ? c : s)]);
+            variants.AddRange(Model.Rollouts.CandidateVariants.Of(built.Listeners.Concat(built.Routes), alternative.Listeners.Concat(alternative.Routes), rollout));
+            if (!alternative.ClusterNames.SequenceEqual(built.ClusterNames, StringComparer.Ordinal))
+            {
+                clusters = clusters.SetItem(rollout, alternative.ClusterNames);
+            }
+        }
+        return (variants.ToImmutable(), clusters);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Scope {Scope} built version {Version}: {Listeners} listeners, {Routes} routes, {Clusters} clusters")]

@@ -164,20 +164,26 @@ internal sealed partial class ServiceGrain(
         {
             // Only what the candidate changes exists twice: its variants of the resources whose content
             // differs, and markers for those it lacks (a subset dropped).
-            resources = [.. resources, .. CandidateVariants(resources, BuildAll(input with { DestinationRule = candidate.Routing.DestinationRule, VirtualServices = candidate.Routing.VirtualServices }), candidate.Rollout)];
+            resources = [.. resources, .. Model.Rollouts.CandidateVariants.Of(resources, BuildAll(input with { DestinationRule = candidate.Routing.DestinationRule, VirtualServices = candidate.Routing.VirtualServices }), candidate.Rollout)];
         }
         var (updated, removed) = _resources.Replace(AllTypes, resources);
 
         var scopeService = ScopeService.From(input);
         var vhosts = scopeService.VirtualHosts;
+        var candidateView = state.State.Candidate is { } c
+            ? ScopeService.From(input with { DestinationRule = c.Routing.DestinationRule, VirtualServices = c.Routing.VirtualServices })
+            : null;
         var viewVersion = ContentHash.OfVersions(
             vhosts.Select(v => new KeyValuePair<string, string>("vh:" + v.Name, v.Version))
                 .Concat(scopeService.ClusterNames.Select(c => new KeyValuePair<string, string>("c:" + c, "")))
                 .Concat(def.Addresses.Select(a => new KeyValuePair<string, string>("a:" + a, "")))
                 .Concat(def.Ports.Select(p => new KeyValuePair<string, string>($"p:{p.Port}", $"{p.Name}/{p.Protocol}/{p.TargetPort}")))
+                .Concat(candidateView is null ? [] : candidateView.VirtualHosts.Select(v => new KeyValuePair<string, string>("cvh:" + v.Name, v.Version))
+                    .Concat(candidateView.ClusterNames.Select(n => new KeyValuePair<string, string>("cc:" + n, "")))
+                    .Append(new KeyValuePair<string, string>("rollout", state.State.Candidate!.Rollout)))
                 .Append(new KeyValuePair<string, string>("ns", def.Namespace)));
         var viewChanged = _view?.Version != viewVersion;
-        _view = new ServiceScopeView(Host, viewVersion, scopeService);
+        _view = new ServiceScopeView(Host, viewVersion, scopeService) { CandidateRollout = state.State.Candidate?.Rollout, Candidate = candidateView };
         return (updated, removed, viewChanged);
     }
 
@@ -186,25 +192,6 @@ internal sealed partial class ServiceGrain(
             .Concat(EndpointBuilder.Build(input))
             .Concat(ListenerBuilder.BuildProxyless(input))
             .Concat(RouteBuilder.BuildProxylessRoutes(input))];
-
-    /// <summary>The candidate's resources that differ from the baseline's, tagged with <paramref name="rollout"/>, and an absence marker for each baseline resource the candidate lacks.</summary>
-    internal static IEnumerable<XdsResource> CandidateVariants(IReadOnlyList<XdsResource> baseline, IReadOnlyList<XdsResource> candidate, string rollout)
-    {
-        var byId = baseline.ToDictionary(r => (r.TypeUrl, r.Name));
-        var seen = new HashSet<(string, string)>();
-        foreach (var r in candidate)
-        {
-            seen.Add((r.TypeUrl, r.Name));
-            if (!byId.TryGetValue((r.TypeUrl, r.Name), out var b) || b.Version != r.Version)
-            {
-                yield return r with { Rollout = rollout };
-            }
-        }
-        foreach (var b in baseline.Where(b => !seen.Contains((b.TypeUrl, b.Name))))
-        {
-            yield return XdsResource.Absent(b.TypeUrl, b.Name, rollout);
-        }
-    }
 
     /// <summary>
     /// A routing change that a RolloutPolicy governs is proposed to the policy's rollout grain (one-way:

@@ -1,0 +1,264 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Envoy.Config.Route.V3;
+using Mesh.EndToEnd.Tests.Harness;
+using Mesh.EndToEnd.Tests.Support;
+using Mesh.LoadTest.Proxies;
+using Mesh.Model.Rollouts;
+using Mesh.Model.Translation;
+
+namespace Mesh.EndToEnd.Tests;
+
+/// <summary>
+/// Staged rollout (issue 14) through the whole stack (manifest ingest → service, rollout and scope
+/// grains → gateway → ADS): a VirtualService change under a RolloutPolicy reaches only the cohort
+/// (delta and SotW sidecars through their scope's route, proxyless clients through the service's
+/// own route), the rest receive nothing; promotion brings everyone; a cohort NACK rolls back.
+/// </summary>
+/// <remarks>
+/// The mesh: <c>shop</c> with reviews (subsets v1, v2; VirtualService 80/20) and web. RolloutPolicy
+/// <c>careful</c>: 10% then 100%, a bake of an hour (tests promote through the admin API). Proxies are
+/// picked by their node id's cohort bucket: in the 10% cohort or well outside it.
+/// </remarks>
+[Trait("Category", "Functional")]
+public sealed class RolloutTests : IAsyncLifetime
+{
+    private const string Reviews = "reviews.shop.svc.cluster.local";
+    private static readonly string ProxylessRoute = $"{Reviews}:80";
+    private readonly string _dir = Directory.CreateTempSubdirectory("mesh-rollout-").FullName;
+    private readonly List<SimulatedProxy> _proxies = [];
+    private readonly ConcurrentDictionary<string, byte[]> _routes = new();
+    private readonly ConcurrentDictionary<string, byte> _nackArmed = new();
+    private InProcessMesh _mesh = null!;
+    private readonly List<SimulatedProxy> _cohort = [];
+    private readonly List<SimulatedProxy> _others = [];
+
+    public async Task InitializeAsync()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_dir, "mesh.yaml"), Mesh);
+        await File.WriteAllTextAsync(Path.Combine(_dir, "policy.yaml"), Policy);
+        await File.WriteAllTextAsync(Path.Combine(_dir, "vs.yaml"), Split(80, 20));
+        _mesh = await InProcessMesh.StartAsync(_dir);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var p in _proxies)
+        {
+            await p.DisposeAsync();
+        }
+        await _mesh.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task TheCandidate_ReachesOnlyTheCohort_AndPromotionBringsEveryone()
+    {
+        await ConnectAsync();
+        await AllHoldAsync(_proxies, 80);
+        await _mesh.SettledAsync();
+        var counts = Counts();
+
+        await File.WriteAllTextAsync(Path.Combine(_dir, "vs.yaml"), Split(30, 70));
+        await AllHoldAsync(_cohort, 30);
+        await _mesh.SettledAsync();
+        foreach (var p in _others)
+        {
+            Assert.True(counts[p.Id] == p.Counters().TotalResponses, $"{p.Id} is outside the cohort and must receive nothing; it got {p.Counters().TotalResponses - counts[p.Id]} responses");
+            Assert.Equal(80, WeightOfV1(p));
+        }
+        var status = await StatusAsync(s => s.GetProperty("phase").GetString() == "Baking");
+        Assert.Equal(0, status.GetProperty("stage").GetInt32());
+        Assert.Contains("VirtualService", status.GetProperty("changes")[0].GetProperty("kind").GetString(), StringComparison.Ordinal);
+        var metrics = await _mesh.GetAsync("/metrics");
+        Assert.Contains($"mesh_rollout_cohort_proxies{{rollout=\"shop/careful#1\"}} {_cohort.Count}", metrics, StringComparison.Ordinal);
+
+        using var http = new HttpClient { BaseAddress = _mesh.AdminAddress };
+        var promoted = await http.PostAsync(new Uri("/api/v1/rollouts/shop/careful/promote", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.OK, promoted.StatusCode);
+        await AllHoldAsync(_proxies, 30);
+        promoted = await http.PostAsync(new Uri("/api/v1/rollouts/shop/careful/promote", UriKind.Relative), null);
+        Assert.Equal("Succeeded", JsonDocument.Parse(await promoted.Content.ReadAsStringAsync()).RootElement.GetProperty("phase").GetString());
+        await StatusAsync(s => s.GetProperty("phase").GetString() == "Succeeded");
+        // After the commit the baseline is the new content: nobody moves back.
+        await _mesh.SettledAsync();
+        Assert.All(_proxies, p => Assert.Equal(30, WeightOfV1(p)));
+        Assert.Equal(HttpStatusCode.Conflict, (await http.PostAsync(new Uri("/api/v1/rollouts/shop/careful/promote", UriKind.Relative), null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task ACohortNack_RollsTheCohortBack_AndNoOtherProxyEverSeesTheCandidate()
+    {
+        await ConnectAsync();
+        await AllHoldAsync(_proxies, 80);
+        await _mesh.SettledAsync();
+        var counts = Counts();
+        foreach (var p in _proxies)
+        {
+            _nackArmed[p.Id] = 1; // the next route response: only the cohort gets one
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(_dir, "vs.yaml"), Split(30, 70));
+        var ended = await StatusAsync(s => s.GetProperty("phase").GetString() == "RolledBack");
+        var reason = ended.GetProperty("reason").GetString()!;
+        Assert.Contains("cohort proxies NACKed (at most 0 allowed): proxy ", reason, StringComparison.Ordinal);
+        Assert.Contains("simulated NACK", reason, StringComparison.Ordinal);
+        Assert.Contains(_cohort, p => reason.Contains(p.Id, StringComparison.Ordinal));
+
+        // The cohort goes back to the baseline it held; the others never got a response.
+        await AllHoldAsync(_cohort, 80);
+        await _mesh.SettledAsync();
+        foreach (var p in _others)
+        {
+            Assert.True(counts[p.Id] == p.Counters().TotalResponses, $"{p.Id} is outside the cohort and must receive nothing; it got {p.Counters().TotalResponses - counts[p.Id]} responses");
+        }
+        var metrics = await _mesh.GetAsync("/metrics");
+        Assert.Contains("mesh_rollout_gate_failures_total{reason=\"nack\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("mesh_rollouts_total{outcome=\"rolled_back\"} 1", metrics, StringComparison.Ordinal);
+    }
+
+    private async Task<JsonElement> StatusAsync(Func<JsonElement, bool> until) =>
+        await Eventually.UntilAsync("the rollout of shop/careful", TimeSpan.FromSeconds(20), async () =>
+        {
+            var all = JsonDocument.Parse(await _mesh.GetAsync("/api/v1/rollouts/shop/careful")).RootElement;
+            return all.EnumerateArray().Select(e => e.Clone()).FirstOrDefault(until);
+        }, found => found.ValueKind == JsonValueKind.Object);
+
+    private async Task AllHoldAsync(IEnumerable<SimulatedProxy> proxies, int v1Weight)
+    {
+        foreach (var p in proxies)
+        {
+            await Eventually.UntilAsync($"{p.Id} to route {v1Weight}% to v1", TimeSpan.FromSeconds(20),
+                () => Task.FromResult(WeightOfV1(p)), w => w == v1Weight);
+        }
+    }
+
+    /// <summary>The weight of subset v1 in the proxy's route to reviews (-1 when it holds none yet).</summary>
+    private int WeightOfV1(SimulatedProxy p)
+    {
+        if (!_routes.TryGetValue(p.Id, out var bytes))
+        {
+            return -1;
+        }
+        var route = RouteConfiguration.Parser.ParseFrom(bytes);
+        var host = route.VirtualHosts.FirstOrDefault(v => v.Domains.Contains(Reviews));
+        var weighted = host?.Routes.FirstOrDefault()?.Route_?.WeightedClusters;
+        return (int?)weighted?.Clusters.FirstOrDefault(c => c.Name.Contains("|v1|", StringComparison.Ordinal))?.Weight ?? -1;
+    }
+
+    private Dictionary<string, long> Counts() => _proxies.ToDictionary(p => p.Id, p => p.Counters().TotalResponses);
+
+    private async Task ConnectAsync()
+    {
+        // Two delta and two SotW sidecars and one proxyless client in the 10% cohort, as many well outside it.
+        foreach (var inCohort in new[] { true, false })
+        {
+            var list = inCohort ? _cohort : _others;
+            list.Add(Sidecar(inCohort, 0, ProxyMode.Delta));
+            list.Add(Sidecar(inCohort, 1, ProxyMode.Delta));
+            list.Add(Sidecar(inCohort, 2, ProxyMode.Sotw));
+            list.Add(Sidecar(inCohort, 3, ProxyMode.Sotw));
+            list.Add(Proxyless(inCohort));
+        }
+        foreach (var p in _proxies)
+        {
+            await p.StartAsync();
+        }
+    }
+
+    /// <summary>The first node whose bucket is in the 10% cohort (or at 50% or above), from <paramref name="make"/>(i).</summary>
+    private static Envoy.Config.Core.V3.Node Pick(bool inCohort, Func<int, Envoy.Config.Core.V3.Node> make) =>
+        Enumerable.Range(0, 100_000).Select(make).First(n => Cohort.BucketOf(n.Id) is var b && (inCohort ? b < 1_000 : b >= 5_000));
+
+    private SimulatedProxy Sidecar(bool inCohort, int slot, ProxyMode mode)
+    {
+        var node = Pick(inCohort, i => SimulatedProxyOptions.SidecarNode($"web-{slot}-{i}", "shop", $"10.9.{slot}.{i % 250}", new Dictionary<string, string> { ["app"] = "web" }));
+        return Track(new SimulatedProxyOptions
+        {
+            Node = node,
+            Mode = mode,
+            Gateways = [_mesh.XdsAddress],
+            NackWhen = r => r.TypeUrl == TypeUrls.Route && _nackArmed.TryRemove(node.Id, out _),
+            OnUpdate = u =>
+            {
+                if (u.TypeUrl == TypeUrls.Route && u.Name == "80" && !u.Removed)
+                {
+                    _routes[u.ProxyId] = u.Body.ToArray();
+                }
+            },
+        });
+    }
+
+    private SimulatedProxy Proxyless(bool inCohort)
+    {
+        var node = Pick(inCohort, i => SimulatedProxyOptions.ProxylessNode($"grpc-client-{i}", "shop", $"10.8.0.{i % 250}"));
+        return Track(new SimulatedProxyOptions
+        {
+            Node = node,
+            Mode = ProxyMode.Delta,
+            Gateways = [_mesh.XdsAddress],
+            ListenerNames = [ProxylessRoute],
+            NackWhen = r => r.TypeUrl == TypeUrls.Route && _nackArmed.TryRemove(node.Id, out _),
+            OnUpdate = u =>
+            {
+                if (u.TypeUrl == TypeUrls.Route && u.Name == ProxylessRoute && !u.Removed)
+                {
+                    _routes[u.ProxyId] = u.Body.ToArray();
+                }
+            },
+        });
+    }
+
+    private SimulatedProxy Track(SimulatedProxyOptions options)
+    {
+        var p = new SimulatedProxy(options);
+        _proxies.Add(p);
+        return p;
+    }
+
+    private static string Split(int v1, int v2) => $$"""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: reviews, namespace: shop}
+        spec:
+          hosts: [reviews.shop.svc.cluster.local]
+          http:
+          - route:
+            - {destination: {host: reviews.shop.svc.cluster.local, subset: v1}, weight: {{v1}}}
+            - {destination: {host: reviews.shop.svc.cluster.local, subset: v2}, weight: {{v2}}}
+        """;
+
+    private const string Policy = """
+        apiVersion: mesh.dev/v1alpha1
+        kind: RolloutPolicy
+        metadata: {name: careful, namespace: shop}
+        spec:
+          selector: {kinds: [VirtualService]}
+          stages:
+          - percent: 10
+          - percent: 100
+          bake: 1h
+        """;
+
+    private const string Mesh = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: reviews, namespace: shop}
+        spec: {clusterIP: 10.96.1.1, selector: {app: reviews}, ports: [{name: http, port: 80, targetPort: 8080}]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web, namespace: shop}
+        spec: {clusterIP: 10.96.1.2, selector: {app: web}, ports: [{name: http, port: 80, targetPort: 8080}]}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: reviews, namespace: shop}
+        spec:
+          host: reviews.shop.svc.cluster.local
+          subsets:
+          - {name: v1, labels: {version: v1}}
+          - {name: v2, labels: {version: v2}}
+        """;
+}
