@@ -47,6 +47,7 @@ internal static class KubernetesManifests
         ["rbac.authorization.k8s.io/v1/RoleBinding"] = typeof(V1RoleBinding),
         ["rbac.authorization.k8s.io/v1/ClusterRole"] = typeof(V1ClusterRole),
         ["rbac.authorization.k8s.io/v1/ClusterRoleBinding"] = typeof(V1ClusterRoleBinding),
+        ["apiextensions.k8s.io/v1/CustomResourceDefinition"] = typeof(V1CustomResourceDefinition),
     };
 
     private static readonly Lazy<IReadOnlyList<Manifest>> s_all = new(Load);

@@ -46,7 +46,7 @@ public sealed class KubernetesManifestsTests
         var problems = new Problems();
         foreach (var m in KubernetesManifests.All)
         {
-            var clusterScoped = m.Object is V1Namespace or V1ClusterRole or V1ClusterRoleBinding;
+            var clusterScoped = m.Object is V1Namespace or V1ClusterRole or V1ClusterRoleBinding or V1CustomResourceDefinition;
             if (clusterScoped)
             {
                 problems.Check(m.Namespace is null, $"{m}: metadata.namespace is '{m.Namespace}' on a cluster-scoped kind");

@@ -7,7 +7,7 @@ public sealed class RbacTests
 {
     private static readonly string[] s_readVerbs = ["get", "list", "watch"];
 
-    /// <summary>(apiGroup, resource) pairs the ingest reads: Namespaces, Nodes (locality), Services, Pods, EndpointSlices, the Istio CRDs and Slime's ServiceFence (both groups).</summary>
+    /// <summary>(apiGroup, resource) pairs the ingest reads: Namespaces, Nodes (locality), Services, Pods, EndpointSlices, the Istio CRDs, Slime's ServiceFence (both groups) and Mesh's RolloutPolicy.</summary>
     private static readonly HashSet<string> s_ingestReads =
     [
         "/namespaces", "/nodes", "/services", "/pods",
@@ -16,6 +16,7 @@ public sealed class RbacTests
         "networking.istio.io/gateways", "networking.istio.io/sidecars",
         "networking.istio.io/serviceentries", "networking.istio.io/workloadentries",
         "microservice.slime.io/servicefences", "microservice.netease.com/servicefences",
+        "mesh.dev/rolloutpolicies",
     ];
 
     /// <summary>The one write outside its Lease: each ServiceFence's status.domains, in both of Slime's groups.</summary>

@@ -34,12 +34,15 @@ public sealed record KubeKind(string Kind, string Group, ImmutableArray<string> 
     /// <summary>Slime's ServiceFence in its older group, still installed by older Slime releases.</summary>
     public static readonly KubeKind ServiceFenceNetease = new("ServiceFence", "microservice.netease.com", ["v1alpha1"], "servicefences", true, "ServiceFence.microservice.netease.com");
 
+    /// <summary>Mesh's own staged rollout policy (<c>deploy/k8s/crds.yaml</c>).</summary>
+    public static readonly KubeKind RolloutPolicy = new("RolloutPolicy", "mesh.dev", ["v1alpha1"], "rolloutpolicies", true);
+
     /// <summary>Every kind the ingest watches.</summary>
     public static readonly ImmutableArray<KubeKind> All =
-        [Namespace, Node, Service, Pod, EndpointSlice, VirtualService, DestinationRule, Gateway, Sidecar, ServiceEntry, WorkloadEntry, ServiceFence, ServiceFenceNetease];
+        [Namespace, Node, Service, Pod, EndpointSlice, VirtualService, DestinationRule, Gateway, Sidecar, ServiceEntry, WorkloadEntry, ServiceFence, ServiceFenceNetease, RolloutPolicy];
 
-    /// <summary>A custom resource (Istio's networking.istio.io, Slime's ServiceFence): optional, the cluster may not have its CRDs.</summary>
-    public bool IsCustom => Group is "networking.istio.io" or "microservice.slime.io" or "microservice.netease.com";
+    /// <summary>A custom resource (Istio's networking.istio.io, Slime's ServiceFence, Mesh's mesh.dev): optional, the cluster may not have its CRDs.</summary>
+    public bool IsCustom => Group is "networking.istio.io" or "microservice.slime.io" or "microservice.netease.com" or "mesh.dev";
 
     /// <summary>The kind's name in logs, metrics and status: <see cref="Kind"/>, or <see cref="Display"/> when set.</summary>
     public string Name => Display ?? Kind;

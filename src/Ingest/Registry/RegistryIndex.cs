@@ -78,7 +78,7 @@ public sealed class RegistryIndex(MeshSettings settings)
         }
     }
 
-    private ImmutableSortedDictionary<ConfigKey, RolloutPolicy> _policies = ImmutableSortedDictionary<ConfigKey, RolloutPolicy>.Empty;
+    private ImmutableDictionary<ConfigKey, RolloutPolicy> _policies = ImmutableDictionary<ConfigKey, RolloutPolicy>.Empty;
 
     /// <summary>The RolloutPolicies held (every namespace's and the mesh-wide ones).</summary>
     public IEnumerable<RolloutPolicy> Policies => _policies.Values;

@@ -95,12 +95,19 @@ public sealed partial class GrainConfigWatcher
                 // First load also completes wildcard CDS sets that were waiting for this service.
                 changed.Add(new ResourceId(Model.Translation.TypeUrls.Cluster, "*"));
             }
+            // Under the lock, with the new resources: a stream that joins the entry after it must not
+            // find a set resolved before the load (incomplete) in its scope's cache, since nothing
+            // would wake it again. Four gRPC clients connecting at once hit exactly that: one waited
+            // for its listener forever.
+            if (changed.Count > 0)
+            {
+                InvalidateResolutions(affected, changed);
+            }
         }
         if (changed.Count == 0)
         {
             return; // a lease renewal's re-fetch of an unchanged service: nothing to wake
         }
-        InvalidateResolutions(affected, changed);
         var scopeChanged = changed.Any(c => c.Name == "*");
         var memo = new PatchMemo();
         foreach (var w in affected)

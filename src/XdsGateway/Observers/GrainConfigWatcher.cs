@@ -186,6 +186,7 @@ public sealed partial class GrainConfigWatcher(
     public Task OnResourcesChangedAsync(ResourceChange change)
     {
         List<GrainProxyWatch> affected;
+        List<ResourceId> ids;
         lock (_lock)
         {
             if (!_services.TryGetValue(change.Owner, out var entry) || entry.Resources is null)
@@ -203,9 +204,11 @@ public sealed partial class GrainConfigWatcher(
             }
             entry.Resources = r.ToImmutable();
             affected = [.. entry.Watches];
+            ids = [.. change.Updated.Select(ResourceId.Of).Concat(change.Removed).Select(id => id.Base).Distinct()];
+            // Under the lock, with the new resources: a stream that joins the entry after it must
+            // not find a resolution made from the old ones in its scope's cache (nothing would wake it).
+            InvalidateResolutions(affected, ids);
         }
-        var ids = change.Updated.Select(ResourceId.Of).Concat(change.Removed).Select(id => id.Base).Distinct().ToList();
-        InvalidateResolutions(affected, ids);
         var memo = new PatchMemo();
         foreach (var w in affected)
         {

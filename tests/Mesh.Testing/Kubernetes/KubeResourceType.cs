@@ -28,6 +28,7 @@ public sealed record KubeResourceType(string Group, ImmutableArray<string> Versi
         Istio("workloadentries", "WorkloadEntry"),
         new("microservice.slime.io", ["v1alpha1"], "servicefences", "ServiceFence", Namespaced: true, IsCustomResource: true, HasStatus: true),
         new("microservice.netease.com", ["v1alpha1"], "servicefences", "ServiceFence", Namespaced: true, IsCustomResource: true, HasStatus: true),
+        new("mesh.dev", ["v1alpha1"], "rolloutpolicies", "RolloutPolicy", Namespaced: true, IsCustomResource: true),
     ];
 
     public string PreferredVersion => Versions[0];
