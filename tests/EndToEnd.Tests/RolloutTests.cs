@@ -73,6 +73,12 @@ public sealed class RolloutTests : IAsyncLifetime
         Assert.Contains("VirtualService", status.GetProperty("changes")[0].GetProperty("kind").GetString(), StringComparison.Ordinal);
         var metrics = await _mesh.GetAsync("/metrics");
         Assert.Contains($"mesh_rollout_cohort_proxies{{rollout=\"shop/careful#1\"}} {_cohort.Count}", metrics, StringComparison.Ordinal);
+        using (var syncz = JsonDocument.Parse(await _mesh.GetAsync("/debug/syncz")))
+        {
+            var generation = syncz.RootElement.EnumerateArray().ToDictionary(p => p.GetProperty("proxy").GetString()!, p => Generation(p.GetProperty("generation")));
+            Assert.All(_cohort, p => Assert.Equal("shop/careful#1", generation[p.Id]));
+            Assert.All(_others, p => Assert.Equal("baseline", generation[p.Id]));
+        }
 
         using var http = new HttpClient { BaseAddress = _mesh.AdminAddress };
         var promoted = await http.PostAsync(new Uri("/api/v1/rollouts/shop/careful/promote", UriKind.Relative), null);
@@ -146,6 +152,10 @@ public sealed class RolloutTests : IAsyncLifetime
         var weighted = host?.Routes.FirstOrDefault()?.Route_?.WeightedClusters;
         return (int?)weighted?.Clusters.FirstOrDefault(c => c.Name.Contains("|v1|", StringComparison.Ordinal))?.Weight ?? -1;
     }
+
+    /// <summary>A proxy's generation in /debug/syncz: "baseline", or its rollouts joined by commas.</summary>
+    private static string Generation(JsonElement g) =>
+        g.ValueKind == JsonValueKind.Array ? string.Join(",", g.EnumerateArray().Select(r => r.GetString())) : g.GetString()!;
 
     private Dictionary<string, long> Counts() => _proxies.ToDictionary(p => p.Id, p => p.Counters().TotalResponses);
 

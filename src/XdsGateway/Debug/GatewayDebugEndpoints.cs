@@ -60,6 +60,9 @@ public static class GatewayDebugEndpoints
                 ["workload"] = w.Node.WorkloadName,
                 ["workloadKey"] = w.WorkloadKey,
                 ["scope"] = w.ScopeKey,
+                // Staged rollouts: "baseline", or the rollouts whose candidates the proxy is served.
+                ["generation"] = w.Cohort.IsNone ? "baseline" : new JsonArray([.. w.Cohort.Rollouts.Select(r => (JsonNode)JsonValue.Create(r)!)]),
+                ["cohortBucket"] = w.Bucket,
                 ["connectedAt"] = w.ConnectedAt.ToString("O"),
                 ["types"] = types,
             });
