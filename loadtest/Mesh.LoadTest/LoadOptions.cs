@@ -67,6 +67,15 @@ internal sealed record LoadOptions
     /// <summary>config-churn: what each change rewrites: <c>vs</c>, <c>dr</c> or <c>both</c> (alternating).</summary>
     public string ConfigKind { get; init; } = "both";
 
+    /// <summary>config-churn: a mesh-wide RolloutPolicy with these stages (percentages, e.g. <c>1,10,50,100</c>) governs the changes; null: none.</summary>
+    public string? RolloutStages { get; init; }
+
+    /// <summary>config-churn: the policy's bake per stage.</summary>
+    public TimeSpan RolloutBake { get; init; }
+
+    /// <summary>config-churn with a policy: every proxy NACKs the first route it is sent after each change (only the first stage's cohort is sent one), and the tool times the rollback.</summary>
+    public bool RolloutNack { get; init; }
+
     /// <summary>reconnect-storm: gateway to kill (0-based).</summary>
     public int KillGateway { get; init; }
 

@@ -80,6 +80,18 @@ internal sealed class MeshGenerator(string dir, MeshShape shape, int endpoints)
         return (added, await WriteAtomicAsync(file, yaml).ConfigureAwait(false));
     }
 
+    /// <summary>Writes a mesh-wide RolloutPolicy (namespace mesh-system) with <paramref name="stages"/> (percentages) and <paramref name="bake"/> per stage, governing VirtualService and DestinationRule changes.</summary>
+    public Task<DateTime> WriteRolloutPolicyAsync(IReadOnlyList<double> stages, TimeSpan bake) =>
+        WriteAtomicAsync("rolloutpolicy.yaml", string.Create(CultureInfo.InvariantCulture, $$$"""
+            apiVersion: mesh.dev/v1alpha1
+            kind: RolloutPolicy
+            metadata: {name: load, namespace: mesh-system}
+            spec:
+              stages: [{{{string.Join(", ", stages.Select(p => string.Create(CultureInfo.InvariantCulture, $"{{percent: {p}}}")))}}}]
+              bake: {{{bake.TotalMilliseconds}}}ms
+
+            """));
+
     /// <summary>Writes service <paramref name="i"/>'s VirtualService: a route matching header <see cref="MarkerHeader"/> = the change's marker, then a default route.</summary>
     public Task<DateTime> ChangeVirtualServiceAsync(int i, int change)
     {

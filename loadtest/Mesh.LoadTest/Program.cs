@@ -94,6 +94,15 @@ internal static class Cli
             + "each change from its write to the last proxy that sees the service holding it. Counts pushes to the others.\n\nOptions:\n"
             + Common + "\n" + ShapeOptions + "\n" + ChurnOptions + "\n" + """
           --kind vs|dr|both          what each change rewrites (default both, alternating)
+          --rollout-stages 1,10,50,100
+                                     a mesh-wide RolloutPolicy (mesh-system) with these stages governs the changes:
+                                     each is timed from its write to every proxy holding it (all stages passed);
+                                     also prints the rollouts' outcomes and durations and the candidate bytes held
+          --rollout-bake SECONDS     the policy's bake per stage (default 0)
+          --rollout-nack             every proxy NACKs the first route it is sent after a change: the first stage's
+                                     cohort gets the candidate, NACKs, and is rolled back; times first NACK -> each
+                                     cohort proxy holding the baseline again, and counts proxies outside the cohort
+                                     that were sent the candidate (must be 0)
         """,
         ["reconnect-storm"] = "Usage: Mesh.LoadTest reconnect-storm --cluster [options]\n\n"
             + "Connects, then SIGKILLs one gateway and makes endpoint changes right away; times each proxy that was on\n"
@@ -188,6 +197,7 @@ internal static class Cli
         {
             "connect" => Print(await Scenarios.RunConnectAsync(options, cts.Token).ConfigureAwait(false)),
             "eds-churn" => Print(await Scenarios.RunEdsChurnAsync(options, cts.Token).ConfigureAwait(false)),
+            "config-churn" when options.RolloutNack => Print(await Scenarios.RunRolloutRollbackAsync(options, cts.Token).ConfigureAwait(false)),
             "config-churn" => Print(await Scenarios.RunConfigChurnAsync(options, cts.Token).ConfigureAwait(false)),
             "reconnect-storm" => Print(await Scenarios.RunReconnectStormAsync(options, cts.Token).ConfigureAwait(false)),
             "namespace-create" => Print(await NamespaceCreateScenario.RunAsync(options, cts.Token).ConfigureAwait(false)),
@@ -304,6 +314,10 @@ internal static class Cli
             + $"CPU {c.Cost.CpuSeconds} s, peak RSS {c.Cost.PeakRssMb} MB"
             + (c.Connect.Options.Cluster ? $"; silo+gateway CPU per change {c.MeshCpuMsPerChange} ms, ingest {c.IngestCpuMsPerChange} ms" : "")
             + $"; scope builds per change {SiloMetrics.Show(c.ScopeBuildsPerChange)}, grain calls per change {SiloMetrics.Show(c.GrainCallsPerChange)}");
+        if (c.Rollouts is not null)
+        {
+            Console.WriteLine(c.Rollouts.Trim());
+        }
         Paths(c);
         return c.Connect.AllFullConfig && c.ChangesConverged == c.ChangesApplied && c.UnsubscribedEdsUpdates == 0 && c.ResponsesToUnaffected == 0 ? 0 : 1;
     }
@@ -459,6 +473,9 @@ internal static class Cli
                 "--fanout-services" when churn => o with { FanoutServices = a.Int() },
                 "--visible-fraction" when churn => o with { VisibleFraction = a.Num() },
                 "--kind" when command == "config-churn" => o with { ConfigKind = a.Value() },
+                "--rollout-stages" when command == "config-churn" => o with { RolloutStages = a.Value() },
+                "--rollout-bake" when command == "config-churn" => o with { RolloutBake = TimeSpan.FromSeconds(a.Num()) },
+                "--rollout-nack" when command == "config-churn" => o with { RolloutNack = true },
                 "--kill-gateway" when command == "reconnect-storm" => o with { KillGateway = a.Int() },
                 "--restart" when command == "reconnect-storm" => o with { Restart = true },
                 "--changes-during-outage" when command == "reconnect-storm" => o with { ChangesDuringOutage = a.Int() },

@@ -38,6 +38,7 @@ internal static class Report
             | convergence, ingest apply (grain writes begin) → last affected proxy (ms) | {Ms(r.ConvergenceFromApply)} |
             | per proxy, ingest apply → the proxy holds the change (ms; every affected proxy of every change) | {(r.ProxyConvergenceFromApply is { } pp ? Ms(pp) : "n/a")} |
             | fan-out rate, p50 over changes (proxies updated per second: seers / convergence) | {r.FanoutPerSecondP50} |
+            | staged rollout (`--rollout-stages {r.Connect.Options.RolloutStages ?? "-"}`, bake {r.Connect.Options.RolloutBake.TotalSeconds} s) | {r.Rollouts?.Trim() ?? "none"} |
             | EDS updates for clusters the proxy does not see | {r.UnsubscribedEdsUpdates} |
             | responses (any type) to unaffected proxies during churn | {r.ResponsesToUnaffected} |
             | silo + gateway CPU per change / ingest CPU per change | {Cpu(r.MeshCpuMsPerChange, r.Connect.Options)} / {Cpu(r.IngestCpuMsPerChange, r.Connect.Options)} |

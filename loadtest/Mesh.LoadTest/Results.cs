@@ -125,6 +125,9 @@ internal sealed record ChurnResult(
     /// <summary>Per affected proxy of every change: ingest apply → the proxy holds the change; null when the ingest's timeline is not available.</summary>
     public Percentiles? ProxyConvergenceFromApply { get; init; }
 
+    /// <summary>With <c>--rollout-stages</c>: the rollouts' outcomes, durations and the candidate bytes held (a line); null without.</summary>
+    public string? Rollouts { get; init; }
+
     private double CpuMsPerChange(bool ingest) => ChangesApplied == 0 || !Connect.Options.Cluster ? 0
         : Math.Round(Server.Processes.Where(p => (p.Role == "ingest") == ingest).Sum(p => p.CpuSeconds) * 1000 / ChangesApplied, 2);
 }

@@ -28,6 +28,17 @@ internal static class Scenarios
     public static Task<ChurnResult> RunConfigChurnAsync(LoadOptions options, CancellationToken cancellationToken = default) =>
         RunChurnAsync(options, "config-churn", cancellationToken);
 
+    /// <summary>config-churn --rollout-nack: connects, writes the policy, and times each change's rollback (<see cref="RolloutBench.RollbackAsync"/>).</summary>
+    public static async Task<ConnectResult> RunRolloutRollbackAsync(LoadOptions options, CancellationToken cancellationToken = default)
+    {
+        await using var session = await Session.StartAsync(options, cancellationToken).ConfigureAwait(false);
+        var connect = await ConnectAsync(session, cancellationToken).ConfigureAwait(false);
+        Report.Write(options.ResultsDir, "connect", connect); // the connect phase of the run, as every scenario reports it
+        await RolloutBench.PrepareAsync(session, cancellationToken).ConfigureAwait(false);
+        await RolloutBench.RollbackAsync(session, cancellationToken).ConfigureAwait(false);
+        return connect;
+    }
+
     public static async Task<StormResult> RunReconnectStormAsync(LoadOptions options, CancellationToken cancellationToken = default)
     {
         await using var session = await Session.StartAsync(options, cancellationToken).ConfigureAwait(false);
@@ -41,9 +52,39 @@ internal static class Scenarios
     {
         await using var session = await Session.StartAsync(options, cancellationToken).ConfigureAwait(false);
         var connect = await ConnectAsync(session, cancellationToken).ConfigureAwait(false);
+        if (options.RolloutStages is not null)
+        {
+            await RolloutBench.PrepareAsync(session, cancellationToken).ConfigureAwait(false);
+        }
+        long peak = 0;
+        using var sampling = new CancellationTokenSource();
+        var sampler = options.RolloutStages is null ? Task.CompletedTask : SampleVariantsAsync();
         var result = await ChurnAsync(session, connect, scenario, cancellationToken).ConfigureAwait(false);
+        await sampling.CancelAsync().ConfigureAwait(false);
+        await sampler.ConfigureAwait(false);
+        if (options.RolloutStages is not null)
+        {
+            result = result with { Rollouts = await RolloutBench.SummarizeAsync(session, peak, cancellationToken).ConfigureAwait(false) };
+        }
         Report.Write(options.ResultsDir, scenario, result);
         return result;
+
+        // The gateways' candidate bytes every 250 ms through the churn (the peak: a rollout in flight).
+        async Task SampleVariantsAsync()
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                try
+                {
+                    peak = Math.Max(peak, await RolloutBench.VariantBytesAsync(session, sampling.Token).ConfigureAwait(false));
+                    await Task.Delay(250, sampling.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
     }
 
     internal static async Task<ConnectResult> ConnectAsync(Session session, CancellationToken cancellationToken)

@@ -224,7 +224,35 @@ internal sealed class Session : IAsyncDisposable
             MaxConnectAttempts = 50,
             Seed = i,
             OnUpdate = u => OnUpdate(i, u),
+            NackWhen = r => ShouldNack(i, r),
         };
+    }
+
+    /// <summary>While set, the first proxy sent a route NACKs it (and records when); every other proxy accepts: see <see cref="LoadOptions.RolloutNack"/>.</summary>
+    public volatile bool NackRoutes;
+
+    private int _nacker = -1;
+
+    /// <summary>The proxy that NACKed since <see cref="ResetNacks"/>, or -1.</summary>
+    public int Nacker => Volatile.Read(ref _nacker);
+
+    private bool ShouldNack(int i, XdsResponseInfo response)
+    {
+        if (!NackRoutes || response.TypeUrl != TypeUrls.Route || Interlocked.CompareExchange(ref _nacker, i, -1) != -1)
+        {
+            return false;
+        }
+        return _states[i].TryMarkNacked(DateTime.UtcNow);
+    }
+
+    /// <summary>Forgets the NACK (before the next change).</summary>
+    public void ResetNacks()
+    {
+        foreach (var s in _states)
+        {
+            s.NackedAt = null;
+        }
+        Volatile.Write(ref _nacker, -1);
     }
 
     private void OnUpdate(int i, ResourceUpdate u)
@@ -302,6 +330,17 @@ internal sealed class RequiredConfig
 internal sealed class ProxyState
 {
     private readonly Lock _gate = new();
+    private long _nackedAtTicks;
+
+    /// <summary>When the proxy NACKed a route (<see cref="Session.NackRoutes"/>), null until it does.</summary>
+    public DateTime? NackedAt
+    {
+        get => Interlocked.Read(ref _nackedAtTicks) is var t and > 0 ? new DateTime(t, DateTimeKind.Utc) : null;
+        set => Interlocked.Exchange(ref _nackedAtTicks, value?.Ticks ?? 0);
+    }
+
+    /// <summary>Records the first NACK since the last reset; false when the proxy already NACKed.</summary>
+    public bool TryMarkNacked(DateTime at) => Interlocked.CompareExchange(ref _nackedAtTicks, at.Ticks, 0) == 0;
     private readonly RequiredConfig _required;
     private readonly ulong[] _held;
     private int _missing;

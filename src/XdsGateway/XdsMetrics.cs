@@ -193,9 +193,13 @@ public sealed class XdsMetrics : IXdsCallbacks
         Meter.CreateObservableGauge("xds_write_gate_in_use", inUse, description: "Write slots in use (of Xds:MaxConcurrentWrites).");
 
     /// <summary>Publishes, per staged rollout in flight, how many of this gateway's streams are in its cohort.</summary>
-    public void ObserveRolloutCohorts(Func<IEnumerable<KeyValuePair<string, int>>> cohorts) =>
+    public void ObserveRolloutCohorts(Func<IEnumerable<KeyValuePair<string, int>>> cohorts, Func<long> variantBytes)
+    {
         Meter.CreateObservableGauge("mesh_rollout_cohort_proxies", () => cohorts().Select(c => new Measurement<int>(c.Value, new KeyValuePair<string, object?>("rollout", c.Key))),
             description: "Streams of this gateway in each staged rollout's cohort (served its candidate).");
+        Meter.CreateObservableGauge("mesh_rollout_variant_bytes", variantBytes, "By",
+            "Bytes of staged rollouts' candidate variants this gateway holds (only the resources a candidate changes exist twice).");
+    }
 
     /// <summary>A cohort stream NACKed a candidate resource and the gateway reported it to the rollout.</summary>
     public void OnRolloutNackReported() => _rolloutNacks.Add(1);

@@ -86,6 +86,27 @@ public sealed class NamespacedMeshSmokeTests : IDisposable
         Assert.NotNull(connect.Resets);
     }
 
+    [Fact]
+    public async Task ConfigChurn_UnderAStagedRollout_EveryChangePassesEveryStage_ToEveryProxy()
+    {
+        var result = await Scenarios.RunConfigChurnAsync(Options() with { Churn = "shared", FanoutServices = 1, ConfigKind = "vs", Changes = 2, Rate = 1, RolloutStages = "10,50,100" });
+
+        Assert.True(result.ChangesConverged == 2, $"converged {result.ChangesConverged}/2: {string.Join(" || ", result.SomeProblems)}");
+        Assert.Equal(Proxies, result.AffectedProxies);
+        Assert.Contains("rollouts: 2 succeeded", result.Rollouts, StringComparison.Ordinal);
+        Assert.Contains("staged rollout (`--rollout-stages 10,50,100`", await File.ReadAllTextAsync(result.MarkdownPath!), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RolloutNack_RollsTheCohortBack_AndNoProxyOutsideItIsSentTheCandidate()
+    {
+        await Scenarios.RunRolloutRollbackAsync(Options() with { Churn = "shared", FanoutServices = 1, Changes = 1, RolloutStages = "20,100", RolloutBake = TimeSpan.FromHours(1) });
+
+        var report = await File.ReadAllTextAsync(Directory.EnumerateFiles(_results, "rollout-rollback-*.md").Single());
+        Assert.Contains("0 never sent the baseline again; proxies outside the cohort sent the candidate: 0", report, StringComparison.Ordinal);
+        Assert.Matches(@"\(1 NACKed, \d+ accepted it\)", report);
+    }
+
     private LoadOptions Options() => new()
     {
         Namespaces = 10,

@@ -44,6 +44,42 @@ public sealed partial class GrainConfigWatcher
         }
     }
 
+    /// <summary>
+    /// Bytes of staged rollouts' candidate variants this gateway holds (service resources and scope
+    /// listeners/routes): a rollout's memory overhead, which grows with what its change touches.
+    /// </summary>
+    internal long VariantBytes
+    {
+        get
+        {
+            long bytes = 0;
+            foreach (var entry in _services.Values)
+            {
+                if (entry.Resources is { } resources)
+                {
+                    foreach (var r in resources.Values)
+                    {
+                        if (r.Rollout is not null)
+                        {
+                            bytes += r.Body.Length;
+                        }
+                    }
+                }
+            }
+            lock (_lock)
+            {
+                foreach (var scope in _scopes.Values)
+                {
+                    foreach (var v in scope.Snapshot?.Variants is { IsDefault: false } variants ? variants : [])
+                    {
+                        bytes += v.Body.Length;
+                    }
+                }
+            }
+            return bytes;
+        }
+    }
+
     /// <summary>The rollouts in flight as this gateway last heard.</summary>
     internal ImmutableArray<RolloutView> Rollouts => _rollouts;
 

@@ -111,7 +111,7 @@ public sealed partial class GrainConfigWatcher(
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _renewal = time.CreateTimer(_ => _ = RenewAsync(GrainLeases.Renew / 2), null, GrainLeases.Renew, GrainLeases.Renew);
-        metrics.ObserveRolloutCohorts(() => CohortCounts);
+        metrics.ObserveRolloutCohorts(() => CohortCounts, () => VariantBytes);
         _reportFlush = time.CreateTimer(_ => FlushReports(), null, ReportInterval, ReportInterval);
         return Task.CompletedTask;
     }
