@@ -33,7 +33,23 @@ public sealed class IncrementalRegistry(MeshSettings settings)
     public IReadOnlyCollection<ConfigObject> InNamespace(string ns) => _index.InNamespace(ns);
 
     /// <summary>What the hosts compiled so far report (losing definitions, workloads left out), in host order.</summary>
-    public IEnumerable<ConfigError> Diagnostics => _diagnostics.OrderBy(c => c.Key, StringComparer.Ordinal).SelectMany(c => c.Value);
+    public IEnumerable<ConfigError> Diagnostics => _diagnostics.OrderBy(c => c.Key, StringComparer.Ordinal).SelectMany(c => c.Value).Concat(IdlePolicies());
+
+    /// <summary>A RolloutPolicy whose selector matches no VirtualService or DestinationRule: valid (one may come later), but worth a warning.</summary>
+    private IEnumerable<ConfigError> IdlePolicies()
+    {
+        var policies = _index.Policies.ToList();
+        if (policies.Count == 0)
+        {
+            return [];
+        }
+        var governable = _index.Keys.Where(k => k.Kind is ConfigKind.VirtualService or ConfigKind.DestinationRule)
+            .Select(_index.Get).OfType<ConfigObject>().ToList();
+        return Model.Rollouts.RolloutGovernance.Idle(policies, governable)
+            .OrderBy(p => p.Meta.Namespace, StringComparer.Ordinal).ThenBy(p => p.Meta.Name, StringComparer.Ordinal)
+            .Select(p => new ConfigError("", nameof(ConfigKind.RolloutPolicy), p.Meta.Namespace, p.Meta.Name, "spec.selector",
+                "selects no VirtualService or DestinationRule: the policy governs nothing until one matches"));
+    }
 
     /// <summary>Makes <paramref name="now"/> (null: none) the object under <paramref name="key"/>, marking what it affects; the object already held is a no-op.</summary>
     public void Apply(ConfigKey key, ConfigObject? now, DirtySet dirty)

@@ -84,6 +84,31 @@ public sealed class IncrementalRegistryTests
         return (registry, services, namespaces);
     }
 
+    private static string Policy(string name, string ns, string selector) => $$"""
+        apiVersion: mesh.dev/v1alpha1
+        kind: RolloutPolicy
+        metadata: {name: {{name}}, namespace: {{ns}}}
+        spec:
+          selector: {{selector}}
+          stages: [{percent: 100}]
+        ---
+
+        """;
+
+    [Fact]
+    public void APolicyThatSelectsNothing_IsWarned_OneThatSelectsAnObjectIsNot_AndItGovernsTheHostsRouting()
+    {
+        var (registry, services, _) = LoadAll(Parse(Mesh + Policy("ghost", "bookinfo", "{names: [nope]}") + Policy("vs-only", "bookinfo", "{kinds: [VirtualService]}")
+            + Policy("elsewhere", "shop", "{}")));
+
+        var warnings = registry.Diagnostics.Where(d => d.Kind == "RolloutPolicy").ToList();
+        Assert.Equal(["bookinfo/ghost", "shop/elsewhere"], warnings.Select(w => $"{w.Namespace}/{w.Name}"));
+        Assert.All(warnings, w => Assert.Equal("spec.selector", w.Field));
+        Assert.Contains("governs nothing until one matches", warnings[0].Reason, StringComparison.Ordinal);
+        Assert.Equal("vs-only", services[Reviews]!.Policy?.Meta.Name);
+        Assert.Null(services[Ratings]!.Policy);
+    }
+
     [Fact]
     public void FirstLoad_CompilesWhatAFullCompileDoes()
     {
