@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using Envoy.Config.Route.V3;
 using Mesh.EndToEnd.Tests.Harness;
 using Mesh.LoadTest.Proxies;
 using Mesh.Model.Rollouts;
@@ -18,7 +17,6 @@ namespace Mesh.EndToEnd.Tests;
 [Trait("Category", "Fault")]
 public sealed class RolloutFaultTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const string Reviews = "reviews.shop.svc.cluster.local";
     private static readonly TimeSpan FirstBake = TimeSpan.FromSeconds(25);
     private readonly string _dir = Directory.CreateTempSubdirectory("mesh-rolloutfault-").FullName;
     private readonly ConcurrentDictionary<string, int> _weights = new();
@@ -145,9 +143,7 @@ public sealed class RolloutFaultTests(ITestOutputHelper output) : IAsyncLifetime
             {
                 if (u.TypeUrl == TypeUrls.Route && u.Name == "80" && !u.Removed)
                 {
-                    var route = RouteConfiguration.Parser.ParseFrom(u.Body.ToArray());
-                    var weighted = route.VirtualHosts.FirstOrDefault(v => v.Domains.Contains(Reviews))?.Routes.FirstOrDefault()?.Route_?.WeightedClusters;
-                    var w = (int?)weighted?.Clusters.FirstOrDefault(c => c.Name.Contains("|v1|", StringComparison.Ordinal))?.Weight ?? -1;
+                    var w = ReviewsMesh.WeightOfV1(u.Body.ToArray());
                     _weights[u.ProxyId] = w;
                     if (w == 30)
                     {
@@ -158,44 +154,17 @@ public sealed class RolloutFaultTests(ITestOutputHelper output) : IAsyncLifetime
         });
     }
 
-    private static string Split(int v1, int v2) => $$"""
-        apiVersion: networking.istio.io/v1
-        kind: VirtualService
-        metadata: {name: reviews, namespace: shop}
-        spec:
-          hosts: [reviews.shop.svc.cluster.local]
-          http:
-          - route:
-            - {destination: {host: reviews.shop.svc.cluster.local, subset: v1}, weight: {{v1}}}
-            - {destination: {host: reviews.shop.svc.cluster.local, subset: v2}, weight: {{v2}}}
-        """;
+    private static string Split(int v1, int v2) => ReviewsMesh.Split(v1, v2);
 
-    private static readonly string Mesh = $$$"""
-        apiVersion: v1
-        kind: Service
-        metadata: {name: reviews, namespace: shop}
-        spec: {clusterIP: 10.96.1.1, selector: {app: reviews}, ports: [{name: http, port: 80, targetPort: 8080}]}
-        ---
-        apiVersion: v1
-        kind: Service
-        metadata: {name: web, namespace: shop}
-        spec: {clusterIP: 10.96.1.2, selector: {app: web}, ports: [{name: http, port: 80, targetPort: 8080}]}
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: DestinationRule
-        metadata: {name: reviews, namespace: shop}
-        spec:
-          host: reviews.shop.svc.cluster.local
-          subsets:
-          - {name: v1, labels: {version: v1}}
-          - {name: v2, labels: {version: v2}}
+    private static readonly string Mesh = ReviewsMesh.Services + $$"""
+
         ---
         apiVersion: mesh.dev/v1alpha1
         kind: RolloutPolicy
         metadata: {name: careful, namespace: shop}
         spec:
           stages:
-          - {percent: 10, bake: {{{(int)FirstBake.TotalSeconds}}}s}
+          - {percent: 10, bake: {{(int)FirstBake.TotalSeconds}}s}
           - {percent: 100, bake: 0s}
         """;
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
-using Envoy.Config.Route.V3;
 using Mesh.EndToEnd.Tests.Harness;
 using Mesh.EndToEnd.Tests.Support;
 using Mesh.LoadTest.Proxies;
@@ -24,8 +23,7 @@ namespace Mesh.EndToEnd.Tests;
 [Trait("Category", "Functional")]
 public sealed class RolloutTests : IAsyncLifetime
 {
-    private const string Reviews = "reviews.shop.svc.cluster.local";
-    private static readonly string ProxylessRoute = $"{Reviews}:80";
+    private static readonly string ProxylessRoute = $"{ReviewsMesh.Host}:80";
     private readonly string _dir = Directory.CreateTempSubdirectory("mesh-rollout-").FullName;
     private readonly List<SimulatedProxy> _proxies = [];
     private readonly ConcurrentDictionary<string, byte[]> _routes = new();
@@ -141,17 +139,7 @@ public sealed class RolloutTests : IAsyncLifetime
     }
 
     /// <summary>The weight of subset v1 in the proxy's route to reviews (-1 when it holds none yet).</summary>
-    private int WeightOfV1(SimulatedProxy p)
-    {
-        if (!_routes.TryGetValue(p.Id, out var bytes))
-        {
-            return -1;
-        }
-        var route = RouteConfiguration.Parser.ParseFrom(bytes);
-        var host = route.VirtualHosts.FirstOrDefault(v => v.Domains.Contains(Reviews));
-        var weighted = host?.Routes.FirstOrDefault()?.Route_?.WeightedClusters;
-        return (int?)weighted?.Clusters.FirstOrDefault(c => c.Name.Contains("|v1|", StringComparison.Ordinal))?.Weight ?? -1;
-    }
+    private int WeightOfV1(SimulatedProxy p) => _routes.TryGetValue(p.Id, out var bytes) ? ReviewsMesh.WeightOfV1(bytes) : -1;
 
     /// <summary>A proxy's generation in /debug/syncz: "baseline", or its rollouts joined by commas.</summary>
     private static string Generation(JsonElement g) =>
@@ -227,17 +215,7 @@ public sealed class RolloutTests : IAsyncLifetime
         return p;
     }
 
-    private static string Split(int v1, int v2) => $$"""
-        apiVersion: networking.istio.io/v1
-        kind: VirtualService
-        metadata: {name: reviews, namespace: shop}
-        spec:
-          hosts: [reviews.shop.svc.cluster.local]
-          http:
-          - route:
-            - {destination: {host: reviews.shop.svc.cluster.local, subset: v1}, weight: {{v1}}}
-            - {destination: {host: reviews.shop.svc.cluster.local, subset: v2}, weight: {{v2}}}
-        """;
+    private static string Split(int v1, int v2) => ReviewsMesh.Split(v1, v2);
 
     private const string Policy = """
         apiVersion: mesh.dev/v1alpha1
@@ -251,24 +229,5 @@ public sealed class RolloutTests : IAsyncLifetime
           bake: 1h
         """;
 
-    private const string Mesh = """
-        apiVersion: v1
-        kind: Service
-        metadata: {name: reviews, namespace: shop}
-        spec: {clusterIP: 10.96.1.1, selector: {app: reviews}, ports: [{name: http, port: 80, targetPort: 8080}]}
-        ---
-        apiVersion: v1
-        kind: Service
-        metadata: {name: web, namespace: shop}
-        spec: {clusterIP: 10.96.1.2, selector: {app: web}, ports: [{name: http, port: 80, targetPort: 8080}]}
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: DestinationRule
-        metadata: {name: reviews, namespace: shop}
-        spec:
-          host: reviews.shop.svc.cluster.local
-          subsets:
-          - {name: v1, labels: {version: v1}}
-          - {name: v2, labels: {version: v2}}
-        """;
+    private const string Mesh = ReviewsMesh.Services;
 }

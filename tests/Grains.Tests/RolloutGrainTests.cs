@@ -18,22 +18,8 @@ namespace Mesh.Grains.Tests;
 /// </summary>
 public sealed class RolloutGrainTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
-    private static MeshService Service(string host) => new(host, "t",
-        [new MeshServicePort("http", 80, Protocol.Http, 8080)], ["10.96.1.1"], ServiceOrigin.Kubernetes, Resolution.Static, [],
-        ImmutableSortedDictionary<string, string>.Empty);
-
-    private static ServiceEndpoint Endpoint(string ip, string version) => new(ip,
-        ImmutableSortedDictionary<int, int>.Empty.Add(80, 8080),
-        ImmutableSortedDictionary<string, string>.Empty.Add("version", version),
-        Locality.None, 1, EndpointHealth.Healthy, null, null);
-
-    private static DestinationRule Subsets(string host) =>
-        new(ObjectMeta.Of("dr", "t"), host, null,
-            [new Subset("v1", ImmutableSortedDictionary<string, string>.Empty.Add("version", "v1"), null),
-             new Subset("v2", ImmutableSortedDictionary<string, string>.Empty.Add("version", "v2"), null)], []);
-
     /// <summary>Routing with a VirtualService splitting v1/v2 by the given weights.</summary>
-    private static ServiceRouting Split(string host, int v1, int v2) => new(Subsets(host),
+    private static ServiceRouting Split(string host, int v1, int v2) => new(TestServices.Subsets(host),
         [new VirtualService(ObjectMeta.Of("split", "t"), [host], [],
             [new HttpRoute(null, [], [new RouteDestination(new Destination(host, "v1", null), v1), new RouteDestination(new Destination(host, "v2", null), v2)], null, null)],
             [], [])]);
@@ -51,7 +37,7 @@ public sealed class RolloutGrainTests(ClusterFixture fixture) : IClassFixture<Cl
     {
         var host = $"svc-{Guid.NewGuid():N}.t.svc.cluster.local";
         var service = fixture.Client.GetGrain<IServiceGrain>(ServiceKey.From(host));
-        await service.UpdateAsync(new ServiceUpdate { Definition = Service(host), Endpoints = [Endpoint("10.0.0.1", "v1"), Endpoint("10.0.0.2", "v2")], Routing = Split(host, 80, 20) });
+        await service.UpdateAsync(new ServiceUpdate { Definition = TestServices.Service(host), Endpoints = [TestServices.Endpoint("10.0.0.1", "v1"), TestServices.Endpoint("10.0.0.2", "v2")], Routing = Split(host, 80, 20) });
         return new Setup(host, service, fixture.Client.GetGrain<IRolloutGrain>($"t/{policy.Meta.Name}"), policy);
     }
 

@@ -10,20 +10,11 @@ namespace Mesh.Grains.Tests;
 
 public sealed class ServiceGrainTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
-    private static MeshService Service(string host) => new(host, "t",
-        [new MeshServicePort("http", 80, Protocol.Http, 8080)], ["10.96.1.1"], ServiceOrigin.Kubernetes, Resolution.Static, [],
-        ImmutableSortedDictionary<string, string>.Empty);
+    private static MeshService Service(string host) => TestServices.Service(host);
 
-    private static ServiceEndpoint Endpoint(string ip, string version) => new(ip,
-        ImmutableSortedDictionary<int, int>.Empty.Add(80, 8080),
-        ImmutableSortedDictionary<string, string>.Empty.Add("version", version),
-        Locality.None, 1, EndpointHealth.Healthy, null, null);
+    private static ServiceEndpoint Endpoint(string ip, string version) => TestServices.Endpoint(ip, version);
 
-    private static ServiceRouting Subsets(string host) => new(
-        new DestinationRule(ObjectMeta.Of("dr", "t"), host, null,
-            [new Subset("v1", ImmutableSortedDictionary<string, string>.Empty.Add("version", "v1"), null),
-             new Subset("v2", ImmutableSortedDictionary<string, string>.Empty.Add("version", "v2"), null)], []),
-        []);
+    private static ServiceRouting Subsets(string host) => new(TestServices.Subsets(host), []);
 
     private async Task<(IServiceGrain Grain, RecordingObserver Observer, ServiceSnapshot Snapshot, string Host)> SetUpAsync()
     {

@@ -269,7 +269,14 @@ internal sealed partial class RolloutGrain(
         RolloutMetrics.Ended(current.Id);
         RolloutMetrics.Outcomes.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
         RolloutMetrics.Duration.Record((Now - current.Started).TotalSeconds);
-        LogEnded(logger, current.Id, outcome, progress.Reason ?? "every stage passed", current.Changes);
+        if (progress.Phase == RolloutPhase.Succeeded)
+        {
+            LogSucceeded(logger, current.Id, current.Changes);
+        }
+        else
+        {
+            LogEnded(logger, current.Id, outcome, progress.Reason ?? "no reason", current.Changes);
+        }
     }
 
     /// <summary>Starts the oldest queued change (with every queued host of the same change).</summary>
@@ -430,6 +437,9 @@ internal sealed partial class RolloutGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rollout {Rollout}: operator {Action}")]
     private static partial void LogOperator(ILogger logger, string rollout, string action);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rollout {Rollout} succeeded: every stage passed; {Changes} is the baseline")]
+    private static partial void LogSucceeded(ILogger logger, string rollout, ImmutableArray<ChangedObject> changes);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rollout {Rollout} ended: {Outcome} ({Reason}); {Changes}")]
     private static partial void LogEnded(ILogger logger, string rollout, string outcome, string reason, ImmutableArray<ChangedObject> changes);
