@@ -37,8 +37,7 @@ public sealed class GrainProxyWatchTests : IAsyncLifetime, IDisposable
             TestResources.Listener(ResourceNames.HostPort(HostA, 80)), TestResources.Route(ResourceNames.HostPort(HostA, 80)));
         _grains.SetService(HostB, TestResources.Cluster(ClusterB), TestResources.Endpoint(ClusterB), TestResources.Listener(ResourceNames.HostPort(HostB, 80)));
         _grains.SetService(Hidden, TestResources.Cluster(HiddenCluster), TestResources.Endpoint(HiddenCluster));
-        _watcher = new GrainConfigWatcher(_grains.Factory, new GatewayIdentity("gw-test"), TimeProvider.System,
-            new XdsMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), NullLogger<GrainConfigWatcher>.Instance);
+        _watcher = WatcherHarness.Create(_grains, _services);
         return Task.CompletedTask;
     }
 
@@ -61,19 +60,7 @@ public sealed class GrainProxyWatchTests : IAsyncLifetime, IDisposable
         return (GrainProxyWatch)await _watcher.OpenAsync(node, CancellationToken.None);
     }
 
-    private static async Task<ResolvedResources> ResolveCompleteAsync(GrainProxyWatch watch, string typeUrl)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        while (true)
-        {
-            var r = await watch.ResolveAsync(typeUrl);
-            if (r.Complete || timeout.IsCancellationRequested)
-            {
-                return r;
-            }
-            await Task.Delay(5, CancellationToken.None);
-        }
-    }
+    private static Task<ResolvedResources> ResolveCompleteAsync(GrainProxyWatch watch, string typeUrl) => WatcherHarness.ResolveCompleteAsync(watch, typeUrl);
 
     [Fact]
     public async Task LeaseRenewal_OfUnchangedWorkloadScopeAndServices_FetchesNothing_AndRepairsAMissedChange_R08()

@@ -40,8 +40,7 @@ public sealed class RolloutSelectionTests : IAsyncLifetime, IDisposable
     {
         _grains.SetService(Host, TestResources.Cluster(V1), TestResources.Cluster(V2), TestResources.Endpoint(V1), TestResources.Endpoint(V2),
             TestResources.Listener(Route), BaselineRoute, CandidateRoute, XdsResource.Absent(TypeUrls.Cluster, V2, Rollout));
-        _watcher = new GrainConfigWatcher(_grains.Factory, new GatewayIdentity("gw-test"), TimeProvider.System,
-            new XdsMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), NullLogger<GrainConfigWatcher>.Instance);
+        _watcher = WatcherHarness.Create(_grains, _services);
         return Task.CompletedTask;
     }
 
@@ -69,19 +68,7 @@ public sealed class RolloutSelectionTests : IAsyncLifetime, IDisposable
         return watch;
     }
 
-    private static async Task<ResolvedResources> ResolveCompleteAsync(GrainProxyWatch watch, string typeUrl)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        while (true)
-        {
-            var r = await watch.ResolveAsync(typeUrl);
-            if (r.Complete || timeout.IsCancellationRequested)
-            {
-                return r;
-            }
-            await Task.Delay(5, CancellationToken.None);
-        }
-    }
+    private static Task<ResolvedResources> ResolveCompleteAsync(GrainProxyWatch watch, string typeUrl) => WatcherHarness.ResolveCompleteAsync(watch, typeUrl);
 
     private static RolloutView View(int stage, bool inFlight = true, long sequence = 1) => new(Rollout, Stages, stage, inFlight, sequence);
 
