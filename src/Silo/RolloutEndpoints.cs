@@ -12,6 +12,9 @@ namespace Mesh.Silo;
 /// <c>POST /api/v1/rollouts/{namespace}/{policy}/{pause|resume|promote|abort}</c> (abort takes an
 /// optional <c>{"reason": "…"}</c>) acts on its rollout in flight (writes: loopback or the admin
 /// token). <c>GET /debug/rolloutz</c> is the read-only view of the first, with the table's stages.
+/// Policies can also be created here: <c>PUT /api/v1/rolloutpolicies/{namespace}/{name}</c> with the
+/// policy's YAML or JSON document (validated as a manifest's), <c>DELETE</c> the same path, <c>GET
+/// /api/v1/rolloutpolicies</c> to list them; a source's (manifest, Kubernetes) policy governs first.
 /// </summary>
 public static class RolloutEndpoints
 {
@@ -22,8 +25,77 @@ public static class RolloutEndpoints
         app.MapGet("/api/v1/rollouts/{ns}/{policy}", async (string ns, string policy, IGrainFactory grains) =>
             Results.Json(await grains.GetGrain<IRolloutGrain>($"{ns}/{policy}").GetStatusAsync()));
         app.MapPost("/api/v1/rollouts/{ns}/{policy}/{action}", ActAsync);
+        app.MapGet("/api/v1/rolloutpolicies", async (IGrainFactory grains) =>
+            Results.Json((await grains.GetGrain<IRolloutPolicyStoreGrain>("default").GetAllAsync()).Select(Describe)));
+        app.MapPut("/api/v1/rolloutpolicies/{ns}/{name}", PutPolicyAsync);
+        app.MapDelete("/api/v1/rolloutpolicies/{ns}/{name}", DeletePolicyAsync);
         return app;
     }
+
+    /// <summary>Most bytes of a policy document accepted.</summary>
+    public const int MaxPolicyBytes = 64 * 1024;
+
+    /// <summary>
+    /// Stores the RolloutPolicy in the body (the same YAML or JSON document a manifest holds; its
+    /// name and namespace must be the path's), after the same parsing and validation as a manifest's:
+    /// every error comes back with its field.
+    /// </summary>
+    private static async Task<IResult> PutPolicyAsync(string ns, string name, HttpContext context, IGrainFactory grains, IConfiguration configuration)
+    {
+        if (AdminAccess.Check(context, configuration) is { } refused)
+        {
+            return refused;
+        }
+        using var reader = new StreamReader(context.Request.Body);
+        var buffer = new char[MaxPolicyBytes + 1];
+        var read = await reader.ReadBlockAsync(buffer, context.RequestAborted);
+        if (read > MaxPolicyBytes)
+        {
+            return Problem($"body: at most {MaxPolicyBytes} bytes");
+        }
+        var parsed = Model.Validation.ConfigValidator.Validate(Model.Config.Parsing.ManifestParser.Parse(new string(buffer, 0, read), $"PUT /api/v1/rolloutpolicies/{ns}/{name}"));
+        if (!parsed.Errors.IsEmpty)
+        {
+            return Problem(string.Join("\n", parsed.Errors));
+        }
+        if (parsed.Objects is not [Model.Config.RolloutPolicy policy])
+        {
+            return Problem($"body: expected one RolloutPolicy (apiVersion {Model.Config.RolloutPolicy.ApiVersion}), got {parsed.Objects.Length} object(s){(parsed.Objects.Length == 1 ? $" of kind {parsed.Objects[0].Kind}" : "")}");
+        }
+        if (policy.Meta.Namespace != ns || policy.Meta.Name != name)
+        {
+            return Problem($"metadata: the document names {policy.Meta.Namespace}/{policy.Meta.Name}, the path {ns}/{name}");
+        }
+        await grains.GetGrain<IRolloutPolicyStoreGrain>("default").PutAsync(policy);
+        return Results.Json(Describe(policy));
+    }
+
+    private static async Task<IResult> DeletePolicyAsync(string ns, string name, HttpContext context, IGrainFactory grains, IConfiguration configuration)
+    {
+        if (AdminAccess.Check(context, configuration) is { } refused)
+        {
+            return refused;
+        }
+        return await grains.GetGrain<IRolloutPolicyStoreGrain>("default").DeleteAsync(ns, name)
+            ? Results.NoContent()
+            : Results.Text($"no RolloutPolicy {ns}/{name} was created through the admin API\n", statusCode: StatusCodes.Status404NotFound);
+    }
+
+    private static object Describe(Model.Config.RolloutPolicy p) => new
+    {
+        policy = $"{p.Meta.Namespace}/{p.Meta.Name}",
+        kinds = p.Selector.Kinds.Select(k => k.ToString()),
+        names = p.Selector.Names,
+        stages = p.Stages.Select(s => s.ToString()),
+        bakeSeconds = p.Bake.TotalSeconds,
+        maxNacks = p.Gates.MaxNacks,
+        maxNackRatio = p.Gates.MaxNackRatio,
+        health = p.Gates.Health?.Url,
+        onConflict = p.OnConflict.ToString(),
+        promotion = p.Manual ? "Manual" : "Auto",
+    };
+
+    private static IResult Problem(string reason) => Results.Text(reason + "\n", statusCode: StatusCodes.Status400BadRequest);
 
     private static async Task<IResult> ListAsync(IGrainFactory grains)
     {

@@ -122,6 +122,38 @@ public sealed class RolloutTests : IAsyncLifetime
         Assert.Contains("mesh_rollouts_total{outcome=\"rolled_back\"} 1", metrics, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task APolicyCreatedThroughTheAdminApi_IsValidatedLikeAManifest_AndGovernsTheNextChange()
+    {
+        File.Delete(Path.Combine(_dir, "policy.yaml"));
+        await ConnectAsync();
+        await AllHoldAsync(_proxies, 80);
+        using var http = new HttpClient { BaseAddress = _mesh.AdminAddress };
+        static StringContent Yaml(string text) => new(text, System.Text.Encoding.UTF8, "application/yaml");
+
+        var bad = await http.PutAsync(new Uri("/api/v1/rolloutpolicies/shop/admin", UriKind.Relative),
+            Yaml(Policy.Replace("careful", "admin", StringComparison.Ordinal).Replace("percent: 10", "percent: 150", StringComparison.Ordinal)));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("RolloutPolicy shop/admin", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var wrongName = await http.PutAsync(new Uri("/api/v1/rolloutpolicies/shop/other", UriKind.Relative), Yaml(Policy.Replace("careful", "admin", StringComparison.Ordinal)));
+        Assert.Equal(HttpStatusCode.BadRequest, wrongName.StatusCode);
+        Assert.Contains("the document names shop/admin, the path shop/other", await wrongName.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var put = await http.PutAsync(new Uri("/api/v1/rolloutpolicies/shop/admin", UriKind.Relative), Yaml(Policy.Replace("careful", "admin", StringComparison.Ordinal)));
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Contains("\"policy\":\"shop/admin\"", await http.GetStringAsync(new Uri("/api/v1/rolloutpolicies", UriKind.Relative)), StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(Path.Combine(_dir, "vs.yaml"), Split(30, 70));
+        await AllHoldAsync(_cohort, 30);
+        var rollout = await Eventually.UntilAsync("the admin policy's rollout", TimeSpan.FromSeconds(20), async () =>
+            JsonDocument.Parse(await _mesh.GetAsync("/api/v1/rollouts/shop/admin")).RootElement.EnumerateArray().Select(e => e.Clone()).FirstOrDefault(),
+            r => r.ValueKind == JsonValueKind.Object);
+        Assert.Equal("Baking", rollout.GetProperty("phase").GetString());
+        Assert.All(_others, p => Assert.Equal(80, WeightOfV1(p)));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync(new Uri("/api/v1/rolloutpolicies/shop/admin", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.DeleteAsync(new Uri("/api/v1/rolloutpolicies/shop/admin", UriKind.Relative))).StatusCode);
+    }
+
     private async Task<JsonElement> StatusAsync(Func<JsonElement, bool> until) =>
         await Eventually.UntilAsync("the rollout of shop/careful", TimeSpan.FromSeconds(20), async () =>
         {

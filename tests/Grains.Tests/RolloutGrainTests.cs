@@ -103,6 +103,27 @@ public sealed class RolloutGrainTests(ClusterFixture fixture) : IClassFixture<Cl
     }
 
     [Fact]
+    public async Task APolicyCreatedThroughTheAdminStore_GovernsAChangeTheIngestNamedNoPolicyFor()
+    {
+        var policy = Policy(Named("store"), TimeSpan.FromHours(1)) with { Selector = new RolloutSelector([ConfigKind.VirtualService], ["split"], ImmutableSortedDictionary<string, string>.Empty) };
+        var s = await SetUpAsync(policy);
+        var store = fixture.Client.GetGrain<IRolloutPolicyStoreGrain>("default");
+        await store.PutAsync(policy);
+        try
+        {
+            await s.Service.UpdateAsync(new ServiceUpdate { Routing = Split(s.Host, 0, 100) }); // no policy from the ingest
+            var status = await StatusAsync(s, x => x.Phase == "Baking", "the stored policy's rollout to start");
+            Assert.Equal($"t/{policy.Meta.Name}#1", status.Id);
+            Assert.Contains(await store.GetAllAsync(), p => p.Meta.Name == policy.Meta.Name);
+        }
+        finally
+        {
+            Assert.True(await store.DeleteAsync("t", policy.Meta.Name));
+            Assert.False(await store.DeleteAsync("t", policy.Meta.Name));
+        }
+    }
+
+    [Fact]
     public async Task ZeroBake_WalksEveryStage_ToSuccess()
     {
         var s = await SetUpAsync(Policy(Named("zero"), TimeSpan.Zero, percents: [1, 10, 50, 100]));

@@ -73,3 +73,26 @@ public interface IRolloutTableGrain : IGrainWithStringKey
     [Alias("GetRollouts")]
     Task<ImmutableArray<RolloutView>> GetRolloutsAsync();
 }
+
+/// <summary>
+/// RolloutPolicies created through the admin API (<c>/api/v1/rolloutpolicies</c>), persisted. Key:
+/// <c>default</c>. A service asks it which policy governs a routing change when the ingest's
+/// sources (manifests, Kubernetes) name none.
+/// </summary>
+[Alias("mesh.IRolloutPolicyStoreGrain")]
+public interface IRolloutPolicyStoreGrain : IGrainWithStringKey
+{
+    [Alias("Put")]
+    Task PutAsync(Model.Config.RolloutPolicy policy);
+
+    /// <summary>False when there was no such policy.</summary>
+    [Alias("Delete")]
+    Task<bool> DeleteAsync(string ns, string name);
+
+    [Alias("GetAll")]
+    Task<ImmutableArray<Model.Config.RolloutPolicy>> GetAllAsync();
+
+    /// <summary>The stored policy that governs a change of <paramref name="routing"/>, or null.</summary>
+    [Alias("Governing")]
+    Task<Model.Config.RolloutPolicy?> GoverningAsync(ServiceRouting routing);
+}

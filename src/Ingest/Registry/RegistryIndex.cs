@@ -87,12 +87,7 @@ public sealed class RegistryIndex(MeshSettings settings)
     public RolloutPolicy? GoverningPolicy(ServiceRouting routing)
     {
         ArgumentNullException.ThrowIfNull(routing);
-        if (_policies.IsEmpty)
-        {
-            return null;
-        }
-        var objects = (routing.DestinationRule is { } dr ? new ConfigObject[] { dr } : []).Concat(routing.VirtualServices.IsDefault ? [] : routing.VirtualServices);
-        return objects.Select(o => RolloutGovernance.PolicyFor(o, _policies.Values)).FirstOrDefault(p => p is not null);
+        return _policies.IsEmpty ? null : RolloutGovernance.PolicyForAny(routing.Objects(), [.. _policies.Values]);
     }
 
     /// <summary>

@@ -54,6 +54,14 @@ public static class RolloutGovernance
         return own ?? meshWide;
     }
 
+    /// <summary>The policy that governs a change of any of <paramref name="objects"/> (in order: the first one governed decides), or null.</summary>
+    public static RolloutPolicy? PolicyForAny(IEnumerable<ConfigObject> objects, IReadOnlyCollection<RolloutPolicy> policies, string systemNamespace = DefaultSystemNamespace)
+    {
+        ArgumentNullException.ThrowIfNull(objects);
+        ArgumentNullException.ThrowIfNull(policies);
+        return policies.Count == 0 ? null : objects.Select(o => PolicyFor(o, policies, systemNamespace)).FirstOrDefault(p => p is not null);
+    }
+
     /// <summary>The policies that select no object of <paramref name="objects"/>: each is worth a warning (it governs nothing yet).</summary>
     public static ImmutableArray<RolloutPolicy> Idle(IEnumerable<RolloutPolicy> policies, IReadOnlyCollection<ConfigObject> objects, string systemNamespace = DefaultSystemNamespace)
     {

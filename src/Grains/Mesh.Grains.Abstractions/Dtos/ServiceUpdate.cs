@@ -30,4 +30,8 @@ public sealed record ServiceRouting(
     [property: Id(1)] ImmutableArray<VirtualService> VirtualServices)
 {
     public static readonly ServiceRouting None = new(null, ImmutableArray<VirtualService>.Empty);
+
+    /// <summary>Its DestinationRule, then its VirtualServices: the order in which the first governed one picks the RolloutPolicy.</summary>
+    public IEnumerable<ConfigObject> Objects() =>
+        (DestinationRule is { } dr ? new ConfigObject[] { dr } : []).Concat(VirtualServices.IsDefault ? [] : VirtualServices);
 }

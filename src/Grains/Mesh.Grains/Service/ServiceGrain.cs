@@ -39,7 +39,7 @@ internal sealed partial class ServiceGrain(
     public async Task UpdateAsync(ServiceUpdate update)
     {
         await EnsureCurrentWriterAsync(update.WriterEpoch, logger);
-        update = ProposeGoverned(update);
+        update = await ProposeGovernedAsync(update);
         if (Unchanged(state.State, update))
         {
             // The ingest's reconcile re-sends every service: storing 10,000 unchanged states each time
@@ -194,14 +194,15 @@ internal sealed partial class ServiceGrain(
             .Concat(RouteBuilder.BuildProxylessRoutes(input))];
 
     /// <summary>
-    /// A routing change that a RolloutPolicy governs is proposed to the policy's rollout grain (one-way:
-    /// that grain sets this service's candidate when it takes the change) instead of being applied; the
-    /// rest of the update (definition, endpoints) applies as usual. A service's first routing is never
-    /// staged (nothing to compare with), nor a change equal to the candidate already held.
+    /// A routing change that a RolloutPolicy governs (one the ingest attached, else one created through
+    /// the admin API) is proposed to the policy's rollout grain (one-way: that grain sets this service's
+    /// candidate when it takes the change) instead of being applied; the rest of the update
+    /// (definition, endpoints) applies as usual. A service's first routing is never staged (nothing to
+    /// compare with), nor a change equal to the candidate already held.
     /// </summary>
-    private ServiceUpdate ProposeGoverned(ServiceUpdate update)
+    private async Task<ServiceUpdate> ProposeGovernedAsync(ServiceUpdate update)
     {
-        if (update.RolloutPolicy is not { } policy || update.Routing is not { } routing || update.Removed || state.State.Definition is null)
+        if (update.Routing is not { } routing || update.Removed || state.State.Definition is null)
         {
             return update;
         }
@@ -212,7 +213,12 @@ internal sealed partial class ServiceGrain(
         var reverted = StructuralEquality.Same(routing, state.State.Routing);
         if (reverted && state.State.Candidate is null)
         {
-            return update with { Routing = null };
+            return update; // nothing changes (the reconcile re-sending what is held)
+        }
+        // The sources' policies first (the ingest attaches them), then those created through the admin API.
+        if ((update.RolloutPolicy ?? await GrainFactory.GetGrain<IRolloutPolicyStoreGrain>("default").GoverningAsync(reverted ? state.State.Candidate!.Routing : routing)) is not { } policy)
+        {
+            return update;
         }
         var changes = reverted ? [] : RoutingChanges(state.State.Routing, routing);
         var key = $"{policy.Meta.Namespace}/{policy.Meta.Name}";
