@@ -123,6 +123,51 @@ public sealed class RolloutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AFailingHealthCheck_RollsTheCohortBack_WithItsReason()
+    {
+        // A health endpoint we control: it answers fail as soon as the candidate is out.
+        using var server = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        server.Start();
+        var port = ((IPEndPoint)server.LocalEndpoint).Port;
+        using var stop = new CancellationTokenSource();
+        var serving = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var client = await server.AcceptTcpClientAsync(stop.Token);
+                var stream = client.GetStream();
+                _ = await stream.ReadAsync(new byte[4096], stop.Token);
+                await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 22\r\nConnection: close\r\n\r\nfail: error rate 12.5%"u8.ToArray(), stop.Token);
+            }
+        });
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(_dir, "policy.yaml"), Policy + $"\n  gates: {{health: {{url: \"http://127.0.0.1:{port}/check\", interval: 300ms, timeout: 200ms}}}}\n");
+            await ConnectAsync();
+            await AllHoldAsync(_proxies, 80);
+            await _mesh.SettledAsync();
+            var counts = Counts();
+
+            await File.WriteAllTextAsync(Path.Combine(_dir, "vs.yaml"), Split(30, 70));
+            var ended = await StatusAsync(s => s.GetProperty("phase").GetString() == "RolledBack");
+            Assert.Contains("health check failed 1 time(s) in a row: the check answered 'fail: error rate 12.5%'", ended.GetProperty("reason").GetString(), StringComparison.Ordinal);
+            await AllHoldAsync(_cohort, 80); // those that took the candidate are sent the baseline again
+            await _mesh.SettledAsync();
+            foreach (var p in _others)
+            {
+                Assert.True(counts[p.Id] == p.Counters().TotalResponses, $"{p.Id} is outside the cohort and must receive nothing; it got {p.Counters().TotalResponses - counts[p.Id]} responses");
+            }
+            Assert.Contains("mesh_rollout_gate_failures_total{reason=\"health\"} 1", await _mesh.GetAsync("/metrics"), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            server.Stop();
+            await serving.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    [Fact]
     public async Task APolicyCreatedThroughTheAdminApi_IsValidatedLikeAManifest_AndGovernsTheNextChange()
     {
         File.Delete(Path.Combine(_dir, "policy.yaml"));

@@ -54,6 +54,36 @@ public sealed class ScopeGrainTests(ClusterFixture fixture) : IClassFixture<Clus
         }
     }
 
+    /// <summary>A VirtualService of <paramref name="svc"/> sending requests with header x-canary to it (its route changes with it).</summary>
+    private static ServiceRouting CanaryRoute(MeshService svc, string value) => new(null,
+        [new VirtualService(ObjectMeta.Of(svc.Hostname.Split('.')[0], svc.Namespace), [svc.Hostname], [],
+            [new HttpRoute(null, [new HttpMatchRequest(null, null, ImmutableSortedDictionary<string, StringMatch>.Empty.Add("x-canary", new StringMatch(StringMatchKind.Exact, value)), null, [])],
+                [new RouteDestination(new Destination(svc.Hostname, null, null), null)], null, null),
+             new HttpRoute(null, [], [new RouteDestination(new Destination(svc.Hostname, null, null), null)], null, null)],
+            [], [])]);
+
+    [Fact]
+    public async Task TwoRolloutsChangingOneRoute_GetAVariantEachAndOneOfBothTogether()
+    {
+        var ns = NewNamespace();
+        var x = Service("x", ns);
+        var y = Service("y", ns);
+        await fixture.DefineAsync(new NamespaceConfig(ns, [x, y], [], [], []));
+        var id = ScopeIdentity.Shared(ProxyKind.Sidecar, ns, null);
+        var baseline = await SubscribeSettledAsync(id, new RecordingObserver(), s => s.ClusterNames.Contains(Outbound(y)));
+        var (a, b) = ($"{ns}/a#1", $"{ns}/b#1");
+
+        await fixture.Client.GetGrain<IServiceGrain>(ServiceKey.From(x.Hostname)).SetCandidateAsync(a, CanaryRoute(x, "a"));
+        await fixture.Client.GetGrain<IServiceGrain>(ServiceKey.From(y.Hostname)).SetCandidateAsync(b, CanaryRoute(y, "b"));
+        var snapshot = await SettledAsync(id, s => s.Variants.Select(v => v.Rollout).Distinct().Count() == 3);
+
+        var route80 = snapshot.Variants.Where(v => v.TypeUrl == TypeUrls.Route && v.Name == "80").ToDictionary(v => v.Rollout!);
+        Assert.Equal([a, $"{a}+{b}", b], route80.Keys.Order(StringComparer.Ordinal));
+        var versions = route80.Values.Select(v => v.Version).Append(baseline.Routes.Single(r => r.Name == "80").Version).ToList();
+        Assert.Equal(4, versions.Distinct().Count()); // baseline, each candidate alone, both together
+        Assert.Equal(baseline.Routes.Single(r => r.Name == "80").Version, snapshot.Routes.Single(r => r.Name == "80").Version);
+    }
+
     [Fact]
     public async Task SidecarEgressAndExportTo_DecideWhichClustersAScopeSees()
     {

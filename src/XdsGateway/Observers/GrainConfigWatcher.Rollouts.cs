@@ -194,7 +194,10 @@ public sealed partial class GrainConfigWatcher
     /// </summary>
     internal void OnCandidateNack(GrainProxyWatch watch, string typeUrl, ImmutableSortedDictionary<string, XdsResource> sent, string detail)
     {
-        foreach (var group in sent.Values.Where(r => r.Rollout is not null).GroupBy(r => r.Rollout!, StringComparer.Ordinal))
+        // A scope variant of several rollouts together (tag A+B) was a candidate of each of them.
+        foreach (var group in sent.Values.Where(r => r.Rollout is not null)
+            .SelectMany(r => r.Rollout!.Split('+').Select(rollout => (Rollout: rollout, Resource: r)))
+            .GroupBy(x => x.Rollout, x => x.Resource, StringComparer.Ordinal))
         {
             if (!watch.Cohort.Contains(group.Key) || !watch.ClaimNackReport(group.Key))
             {

@@ -12,9 +12,22 @@ public sealed class RolloutCohort
 {
     public static readonly RolloutCohort None = new([]);
 
-    internal RolloutCohort(ImmutableArray<string> rollouts) => Rollouts = rollouts;
+    internal RolloutCohort(ImmutableArray<string> rollouts)
+    {
+        Rollouts = rollouts;
+        Tags = [.. Model.Rollouts.CohortTags.Subsets(rollouts).Select(Model.Rollouts.CohortTags.Tag)];
+        _tagSet = [.. Tags];
+    }
+
+    private readonly HashSet<string> _tagSet;
 
     public ImmutableArray<string> Rollouts { get; }
+
+    /// <summary>The tags of the scope variants this stream may take, the largest set of its rollouts first (see <see cref="Model.Rollouts.CohortTags"/>).</summary>
+    public ImmutableArray<string> Tags { get; }
+
+    /// <summary>Whether a variant tagged <paramref name="tag"/> is one this stream may take.</summary>
+    public bool Admits(string tag) => _tagSet.Contains(tag);
 
     public bool IsNone => Rollouts.IsEmpty;
 

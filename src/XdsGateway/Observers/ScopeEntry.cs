@@ -108,14 +108,14 @@ internal sealed class ScopeIndex
     /// <summary>Whether a staged rollout's candidate changes anything of this scope.</summary>
     public bool HasVariants => _variants is not null || !Snapshot.VariantClusterNames.IsEmpty;
 
-    /// <summary>The listener or route <paramref name="name"/> as a stream in <paramref name="cohort"/> sees it (null: none).</summary>
+    /// <summary>The listener or route <paramref name="name"/> as a stream in <paramref name="cohort"/> sees it: the variant of the largest set of its rollouts that has one, else the baseline (null: none).</summary>
     public XdsResource? Find(string typeUrl, string name, RolloutCohort cohort)
     {
         if (_variants is not null)
         {
-            foreach (var rollout in cohort.Rollouts)
+            foreach (var tag in cohort.Tags)
             {
-                if (_variants.TryGetValue((typeUrl, name, rollout), out var variant))
+                if (_variants.TryGetValue((typeUrl, name, tag), out var variant))
                 {
                     return variant.IsAbsent ? null : variant;
                 }
@@ -140,7 +140,7 @@ internal sealed class ScopeIndex
             return Snapshot.Listeners;
         }
         var names = Snapshot.Listeners.Select(l => l.Name)
-            .Concat(_variants.Keys.Where(k => k.TypeUrl == TypeUrls.Listener && cohort.Contains(k.Rollout)).Select(k => k.Name))
+            .Concat(_variants.Keys.Where(k => k.TypeUrl == TypeUrls.Listener && cohort.Admits(k.Rollout)).Select(k => k.Name))
             .Distinct(StringComparer.Ordinal);
         return names.Select(n => Find(TypeUrls.Listener, n, cohort)).OfType<XdsResource>();
     }
@@ -148,9 +148,9 @@ internal sealed class ScopeIndex
     /// <summary>The clusters the scope lists for a stream in <paramref name="cohort"/> (its wildcard CDS).</summary>
     public ImmutableArray<string> ClusterNamesFor(RolloutCohort cohort)
     {
-        foreach (var rollout in cohort.Rollouts)
+        foreach (var tag in cohort.Tags)
         {
-            if (Snapshot.VariantClusterNames.TryGetValue(rollout, out var names))
+            if (Snapshot.VariantClusterNames.TryGetValue(tag, out var names))
             {
                 return names;
             }

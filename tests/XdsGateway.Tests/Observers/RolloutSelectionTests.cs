@@ -106,6 +106,39 @@ public sealed class RolloutSelectionTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task AStreamInTwoCohorts_TakesTheScopeVariantOfBoth_AStreamInOneTakesThatOnesAlone()
+    {
+        const string Other = "shop/other#1";
+        var route = "80";
+        var baseline = TestResources.Route(route, 1);
+        var onlyFirst = TestResources.Route(route, 2) with { Rollout = Rollout };
+        var onlySecond = TestResources.Route(route, 3) with { Rollout = Other };
+        var both = TestResources.Route(route, 4) with { Rollout = $"{Rollout}+{Other}" }; // ids in ordinal order, as scopes tag it
+        // The first rollout at 100%, the other at 1%: the canary is in both, the other stream in the first only.
+        _grains.Rollouts = [View(2), new RolloutView(Other, Stages, 0, true, 1)];
+        var key = Grains.Keys.ScopeKey.From(ScopeIdentity.Shared(ProxyKind.Sidecar, Ns, null));
+        _grains.SetScope(new ScopeSnapshot(key, "v1", true, [], [baseline], [], [V1, V2], [], []) { Variants = [onlyFirst, onlySecond, both] });
+        async Task<GrainProxyWatch> OpenSidecarAsync(string nodeId)
+        {
+            var node = new ProxyNode(nodeId, ProxyKind.Sidecar, "10.0.0.9", "web", Ns, "shop.svc.cluster.local", "web", ImmutableSortedDictionary<string, string>.Empty);
+            var watch = (GrainProxyWatch)await _watcher.OpenAsync(node, CancellationToken.None);
+            watch.SetSubscription(TypeUrls.Route, new Subscription(false, NameSets.Of([route])));
+            return watch;
+        }
+        await using var canary = await OpenSidecarAsync(NodeIdIn(0, 100));
+        await using var other = await OpenSidecarAsync(NodeIdIn(5_000, 10_000));
+
+        Assert.Equal(both.Version, (await ResolveCompleteAsync(canary, TypeUrls.Route)).Resources[route].Version);
+        Assert.Equal(onlyFirst.Version, (await ResolveCompleteAsync(other, TypeUrls.Route)).Resources[route].Version);
+
+        // A NACK of the combined variant is a NACK of each rollout's candidate.
+        var sent = await ResolveCompleteAsync(canary, TypeUrls.Route);
+        canary.ReportSent(TypeUrls.Route, sent.Version, "n1", sent);
+        canary.ReportNack(TypeUrls.Route, sent.Version, "bad");
+        Assert.Equal([Rollout, Other], _grains.Nacks.Select(n => n.Rollout).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Rollback_PutsTheCohortBackOnTheBaseline_InOneResolution()
     {
         _grains.Rollouts = [View(0)];

@@ -105,13 +105,16 @@ internal sealed partial class ScopeGrain(
             return ([], clusters);
         }
         var variants = ImmutableArray.CreateBuilder<XdsResource>();
-        foreach (var (rollout, candidates) in byRollout)
+        // One variant per set of rollouts a proxy can be in (tag: their ids joined by '+'), so a proxy in
+        // two cohorts gets both candidates together; a set's variant exists only where it differs.
+        foreach (var set in Model.Rollouts.CohortTags.Subsets([.. byRollout.Keys]))
         {
-            var alternative = rebuild([.. reading.Services.Select(s => candidates.TryGetValue(s.Hostname, out var c) ? c : s)]);
-            variants.AddRange(Model.Rollouts.CandidateVariants.Of(built.Listeners.Concat(built.Routes), alternative.Listeners.Concat(alternative.Routes), rollout));
+            var alternative = rebuild([.. reading.Services.Select(s => set.Select(r => byRollout[r].GetValueOrDefault(s.Hostname)).FirstOrDefault(c => c is not null) ?? s)]);
+            var tag = Model.Rollouts.CohortTags.Tag(set);
+            variants.AddRange(Model.Rollouts.CandidateVariants.Of(built.Listeners.Concat(built.Routes), alternative.Listeners.Concat(alternative.Routes), tag));
             if (!alternative.ClusterNames.SequenceEqual(built.ClusterNames, StringComparer.Ordinal))
             {
-                clusters = clusters.SetItem(rollout, alternative.ClusterNames);
+                clusters = clusters.SetItem(tag, alternative.ClusterNames);
             }
         }
         return (variants.ToImmutable(), clusters);
