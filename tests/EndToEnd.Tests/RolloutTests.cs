@@ -123,6 +123,39 @@ public sealed class RolloutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ANewerEdit_SupersedesTheCandidate_PauseAndResumeHoldTheStage_AndOnlyTheCohortSeesEither()
+    {
+        await ConnectAsync();
+        await AllHoldAsync(_proxies, 80);
+        await _mesh.SettledAsync();
+        var counts = Counts();
+        using var http = new HttpClient { BaseAddress = _mesh.AdminAddress };
+
+        await File.WriteAllTextAsync(Path.Combine(_dir, "vs.yaml"), Split(30, 70));
+        await AllHoldAsync(_cohort, 30);
+        var paused = await http.PostAsync(new Uri("/api/v1/rollouts/shop/careful/pause", UriKind.Relative), null);
+        Assert.Equal("Paused", JsonDocument.Parse(await paused.Content.ReadAsStringAsync()).RootElement.GetProperty("phase").GetString());
+
+        // A newer edit of the same VirtualService supersedes the paused candidate: rollout #2 starts at the first stage.
+        await File.WriteAllTextAsync(Path.Combine(_dir, "vs.yaml"), Split(60, 40));
+        await AllHoldAsync(_cohort, 60);
+        var second = await StatusAsync(s => s.GetProperty("id").GetString() == "shop/careful#2" && s.GetProperty("phase").GetString() == "Baking");
+        Assert.Equal(0, second.GetProperty("stage").GetInt32());
+        var first = await StatusAsync(s => s.GetProperty("id").GetString() == "shop/careful#1");
+        Assert.Equal("Superseded", first.GetProperty("phase").GetString());
+
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync(new Uri("/api/v1/rollouts/shop/careful/pause", UriKind.Relative), null)).StatusCode);
+        var resumed = await http.PostAsync(new Uri("/api/v1/rollouts/shop/careful/resume", UriKind.Relative), null);
+        Assert.Equal("Baking", JsonDocument.Parse(await resumed.Content.ReadAsStringAsync()).RootElement.GetProperty("phase").GetString());
+        await _mesh.SettledAsync();
+        foreach (var p in _others)
+        {
+            Assert.True(counts[p.Id] == p.Counters().TotalResponses, $"{p.Id} is outside the cohort and must receive nothing; it got {p.Counters().TotalResponses - counts[p.Id]} responses");
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await http.PostAsync(new Uri("/api/v1/rollouts/shop/careful/rewind", UriKind.Relative), null)).StatusCode);
+    }
+
+    [Fact]
     public async Task AFailingHealthCheck_RollsTheCohortBack_WithItsReason()
     {
         // A health endpoint we control: it answers fail as soon as the candidate is out.
