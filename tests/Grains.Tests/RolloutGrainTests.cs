@@ -124,6 +124,25 @@ public sealed class RolloutGrainTests(ClusterFixture fixture) : IClassFixture<Cl
     }
 
     [Fact]
+    public async Task EndpointChanges_KeepFlowing_ToBothGenerations_DuringARollout()
+    {
+        var s = await SetUpAsync(Policy(Named("eds"), TimeSpan.FromHours(1)));
+        await ProposeAsync(s, 0, 100);
+        await StatusAsync(s, x => x.Phase == "Baking", "the rollout to start");
+        var before = (await ResourcesAsync(s)).Where(r => r.TypeUrl == TypeUrls.Endpoint).ToDictionary(r => r.Name, r => r.Version);
+
+        await s.Service.UpdateAsync(new ServiceUpdate { Endpoints = [TestServices.Endpoint("10.0.0.1", "v1"), TestServices.Endpoint("10.0.0.3", "v2")] });
+
+        var after = await ResourcesAsync(s);
+        var endpoints = after.Where(r => r.TypeUrl == TypeUrls.Endpoint).ToList();
+        Assert.All(endpoints, r => Assert.Null(r.Rollout)); // the candidate changes routes only: one EDS for both generations
+        Assert.NotEqual(before[$"outbound|80|v2|{s.Host}"], endpoints.Single(r => r.Name == $"outbound|80|v2|{s.Host}").Version);
+        Assert.Equal(before[$"outbound|80|v1|{s.Host}"], endpoints.Single(r => r.Name == $"outbound|80|v1|{s.Host}").Version);
+        Assert.Single(after, r => r.Rollout is not null); // the candidate's route is still there
+        Assert.Equal("Baking", (await s.Rollout.GetStatusAsync())[0].Phase);
+    }
+
+    [Fact]
     public async Task ZeroBake_WalksEveryStage_ToSuccess()
     {
         var s = await SetUpAsync(Policy(Named("zero"), TimeSpan.Zero, percents: [1, 10, 50, 100]));
