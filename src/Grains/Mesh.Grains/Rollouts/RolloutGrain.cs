@@ -398,7 +398,8 @@ internal sealed partial class RolloutGrain(
     internal static string ChangeKey(ImmutableArray<ChangedObject> changes) =>
         string.Join("|", changes.Select(c => $"{c.Kind}/{c.Namespace}/{c.Name}@{c.NewVersion ?? "-"}"));
 
-    private static RolloutStatus? Status(RolloutRecord? r) => r is null ? null : new RolloutStatus(
+    /// <summary>A rollout for operators; the queue length counts for the one in flight only.</summary>
+    private RolloutStatus? Status(RolloutRecord? r) => r is null ? null : new RolloutStatus(
         r.Id,
         $"{r.Policy.Meta.Namespace}/{r.Policy.Meta.Name}",
         r.Progress.Phase.ToString(),
@@ -412,7 +413,7 @@ internal sealed partial class RolloutGrain(
         r.Progress.Reason,
         [.. r.NackingProxies],
         r.Progress.HealthFailures,
-        0);
+        ReferenceEquals(r, state.State.Current) ? state.State.Queue.Length : 0);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rollout {Rollout} started for {Hosts}: {Changes}; stage 0 ({Stage})")]
     private static partial void LogStarted(ILogger logger, string rollout, IEnumerable<string> hosts, ImmutableArray<ChangedObject> changes, RolloutStage stage);

@@ -71,28 +71,7 @@ internal sealed partial class ServiceGrain(
         }
 
         var endpointsOnly = !update.Removed && update.Definition is null && update.Routing is null;
-        var (updated, removed, viewChanged) = Rebuild(endpointsOnly);
-        GrainMetrics.ServiceBuilds.Add(1, new KeyValuePair<string, object?>("kind", endpointsOnly ? "eds" : "full"));
-        if (updated.Length > 0 || removed.Length > 0)
-        {
-            var change = new ResourceChange(Host, updated, removed);
-            await _gateways.Notify(o => o.OnResourcesChangedAsync(change));
-            LogChanged(logger, Host, updated.Length, removed.Length, _gateways.Count);
-        }
-        if (viewChanged)
-        {
-            // Scopes read views from their silo's catalog, which the namespace keeps current; a
-            // service that moved namespace is gone from the old one.
-            var ns = state.State.Definition?.Namespace ?? before.Definition?.Namespace;
-            if (before.Definition?.Namespace is { } old && old != ns)
-            {
-                _ = GrainFactory.GetGrain<INamespaceGrain>(old).OnServiceViewChangedAsync(new ServiceScopeView(Host, "", null));
-            }
-            if (ns is not null)
-            {
-                _ = GrainFactory.GetGrain<INamespaceGrain>(ns).OnServiceViewChangedAsync(_view);
-            }
-        }
+        await RebuildAndNotifyAsync(endpointsOnly, before.Definition?.Namespace);
     }
 
     /// <summary>Whether applying <paramref name="update"/> to <paramref name="current"/> leaves every input as it is.</summary>
@@ -251,7 +230,7 @@ internal sealed partial class ServiceGrain(
         var before = state.State.Candidate;
         state.State.Candidate = new ServiceCandidate(rollout, routing);
         await WriteOrRestoreCandidateAsync(before);
-        await RebuildAndNotifyAsync();
+        await RebuildAndNotifyAsync(endpointsOnly: false, state.State.Definition?.Namespace);
         LogCandidate(logger, Host, rollout);
     }
 
@@ -276,7 +255,7 @@ internal sealed partial class ServiceGrain(
             (state.State.Candidate, state.State.Routing) = (held, routing);
             throw;
         }
-        await RebuildAndNotifyAsync();
+        await RebuildAndNotifyAsync(endpointsOnly: false, state.State.Definition?.Namespace);
         LogCandidateEnded(logger, Host, rollout, commit ? "made the baseline" : "dropped");
     }
 
@@ -293,19 +272,32 @@ internal sealed partial class ServiceGrain(
         }
     }
 
-    private async Task RebuildAndNotifyAsync()
+    /// <summary>
+    /// Rebuilds, tells subscribed gateways what changed, and tells the service's namespace (and the
+    /// namespace it left, <paramref name="previousNamespace"/>) when the scope view changed: scopes read
+    /// views from their silo's catalog, which the namespace keeps current.
+    /// </summary>
+    private async Task RebuildAndNotifyAsync(bool endpointsOnly, string? previousNamespace)
     {
-        var (updated, removed, viewChanged) = Rebuild(endpointsOnly: false);
-        GrainMetrics.ServiceBuilds.Add(1, new KeyValuePair<string, object?>("kind", "full"));
+        var (updated, removed, viewChanged) = Rebuild(endpointsOnly);
+        GrainMetrics.ServiceBuilds.Add(1, new KeyValuePair<string, object?>("kind", endpointsOnly ? "eds" : "full"));
         if (updated.Length > 0 || removed.Length > 0)
         {
             var change = new ResourceChange(Host, updated, removed);
             await _gateways.Notify(o => o.OnResourcesChangedAsync(change));
             LogChanged(logger, Host, updated.Length, removed.Length, _gateways.Count);
         }
-        if (viewChanged && state.State.Definition?.Namespace is { } ns)
+        if (viewChanged)
         {
-            _ = GrainFactory.GetGrain<INamespaceGrain>(ns).OnServiceViewChangedAsync(_view);
+            var ns = state.State.Definition?.Namespace ?? previousNamespace;
+            if (previousNamespace is { } old && old != ns)
+            {
+                _ = GrainFactory.GetGrain<INamespaceGrain>(old).OnServiceViewChangedAsync(new ServiceScopeView(Host, "", null));
+            }
+            if (ns is not null)
+            {
+                _ = GrainFactory.GetGrain<INamespaceGrain>(ns).OnServiceViewChangedAsync(_view);
+            }
         }
     }
 
