@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Mesh.LoadTest.Proxies;
 
 namespace Mesh.LoadTest;
 
@@ -45,8 +46,8 @@ internal sealed class ClusterTarget : IMeshTarget
             await ingest.WaitReadyAsync(ReadyTimeout, null, cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < gateways; i++)
             {
-                target._xdsPorts.Add(FreePort());
-                target.StartGateway(i, FreePort());
+                target._xdsPorts.Add(LoopbackPort.Next());
+                target.StartGateway(i, LoopbackPort.Next());
             }
             foreach (var (g, _) in target._gateways.Values)
             {
@@ -76,8 +77,8 @@ internal sealed class ClusterTarget : IMeshTarget
     /// <summary>Starts one more gateway and waits until it is ready (which needs the mesh to be ready).</summary>
     public async Task AddGatewayAsync(CancellationToken cancellationToken)
     {
-        _xdsPorts.Add(FreePort());
-        var child = StartGateway(_xdsPorts.Count - 1, FreePort());
+        _xdsPorts.Add(LoopbackPort.Next());
+        var child = StartGateway(_xdsPorts.Count - 1, LoopbackPort.Next());
         await child.WaitReadyAsync(ReadyTimeout, null, cancellationToken).ConfigureAwait(false);
     }
 
@@ -209,7 +210,7 @@ internal sealed class ClusterTarget : IMeshTarget
 
     private static async Task<ClusterTarget> StartSiloAsync(CancellationToken cancellationToken)
     {
-        var redisPort = FreePort();
+        var redisPort = LoopbackPort.Next();
         var target = new ClusterTarget(redisPort);
         try
         {
@@ -226,7 +227,7 @@ internal sealed class ClusterTarget : IMeshTarget
         }
     }
 
-    private static string Port() => FreePort().ToString(CultureInfo.InvariantCulture);
+    private static string Port() => LoopbackPort.Next().ToString(CultureInfo.InvariantCulture);
 
     private Child StartGateway(int index, int adminPort)
     {
@@ -242,7 +243,7 @@ internal sealed class ClusterTarget : IMeshTarget
         {
             throw new FileNotFoundException($"{dll} is not next to the load tool; build loadtest/Mesh.LoadTest (it references the Silo, Ingest and gateway projects).", path);
         }
-        return Start(name, "dotnet", [path], env, adminPort ?? FreePort());
+        return Start(name, "dotnet", [path], env, adminPort ?? LoopbackPort.Next());
     }
 
     private Child Start(string name, string file, IEnumerable<string> args, Dictionary<string, string>? env, int? adminPort)
@@ -275,46 +276,6 @@ internal sealed class ClusterTarget : IMeshTarget
         var child = new Child(name, process, adminPort);
         _children.Add(child);
         return child;
-    }
-
-    /// <summary>
-    /// A free listening port below the kernel's ephemeral range. A port the kernel hands out for
-    /// port 0 is in that range, where any outgoing connection (20,000 proxies make that many) can
-    /// take it before the child binds it: a run once failed so with "address already in use".
-    /// </summary>
-    private static int FreePort()
-    {
-        var ephemeralLow = EphemeralRangeStart();
-        for (var attempt = 0; attempt < 200 && ephemeralLow > 20_000; attempt++)
-        {
-            var port = Random.Shared.Next(15_000, ephemeralLow);
-            try
-            {
-                using var probe = new TcpListener(IPAddress.Loopback, port);
-                probe.Start();
-                return port;
-            }
-            catch (SocketException)
-            {
-                // In use: try another.
-            }
-        }
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    private static int EphemeralRangeStart()
-    {
-        try
-        {
-            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            return int.Parse(range[0], CultureInfo.InvariantCulture);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
-        {
-            return 32_768; // Linux's default
-        }
     }
 
     /// <summary>One child process with the tail of its output (for errors).</summary>

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
+using Mesh.LoadTest.Proxies;
 using Mesh.Silo;
 using Microsoft.AspNetCore.Builder;
 
@@ -27,10 +27,22 @@ internal sealed class EmbeddedTarget : IMeshTarget
     /// <summary>Starts the mesh over <paramref name="manifests"/> and waits for <c>/readyz</c>.</summary>
     public static async Task<EmbeddedTarget> StartAsync(string manifests, CancellationToken cancellationToken)
     {
-        var options = new SiloOptions(manifests, IPAddress.Loopback, FreePort(), FreePort(), FreePort(), FreePort());
-        // The control plane's own logs would interleave with the live view; warnings and errors still show.
-        var app = MeshHost.Build(options, ["--Logging:LogLevel:Default=Warning"]);
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var (app, options) = await LoopbackPort.StartWithRetryAsync(async () =>
+        {
+            var options = new SiloOptions(manifests, IPAddress.Loopback, LoopbackPort.Next(), LoopbackPort.Next(), LoopbackPort.Next(), LoopbackPort.Next());
+            // The control plane's own logs would interleave with the live view; warnings and errors still show.
+            var app = MeshHost.Build(options, ["--Logging:LogLevel:Default=Warning"]);
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                return (app, options);
+            }
+            catch
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }).ConfigureAwait(false);
         var target = new EmbeddedTarget(app, options);
         using var http = new HttpClient { BaseAddress = target.Admin, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow + ReadyTimeout;
@@ -74,12 +86,5 @@ internal sealed class EmbeddedTarget : IMeshTarget
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Mesh.EndToEnd.Tests.Harness;
+using Mesh.LoadTest.Proxies;
 using Mesh.Silo;
 using Microsoft.AspNetCore.Builder;
 
@@ -77,17 +78,30 @@ public sealed class InProcessMesh : IAsyncDisposable
 
     /// <summary>Starts the mesh; <paramref name="configuration"/> are extra <c>--Section:Key=value</c> settings.</summary>
     public static Task<InProcessMesh> StartAsync(string manifests, params string[] configuration) =>
-        StartAsync(new SiloOptions(manifests, IPAddress.Loopback, FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next()), configuration);
+        StartAsync(() => new SiloOptions(manifests, IPAddress.Loopback, FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next()), configuration);
 
     /// <summary>Starts the mesh serving the Kubernetes API at <paramref name="kubeApi"/> (e.g. <c>FakeKubeApiServer</c>) instead of manifests.</summary>
     public static Task<InProcessMesh> StartOnKubernetesAsync(string manifests, Uri kubeApi, params string[] configuration) =>
-        StartAsync(new SiloOptions(manifests, IPAddress.Loopback, FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next()) { KubeApi = kubeApi.ToString() }, configuration);
+        StartAsync(() => new SiloOptions(manifests, IPAddress.Loopback, FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next()) { KubeApi = kubeApi.ToString() }, configuration);
 
-    private static async Task<InProcessMesh> StartAsync(SiloOptions options, string[] configuration)
+    private static async Task<InProcessMesh> StartAsync(Func<SiloOptions> freshOptions, string[] configuration)
     {
+        var (app, options) = await LoopbackPort.StartWithRetryAsync(async () =>
+        {
+            var options = freshOptions();
+            var app = MeshHost.Build(options, configuration);
+            try
+            {
+                await app.StartAsync();
+                return (app, options);
+            }
+            catch
+            {
+                await app.DisposeAsync();
+                throw;
+            }
+        });
         var manifests = options.KubeApi ?? options.ManifestDirectory;
-        var app = MeshHost.Build(options, configuration);
-        await app.StartAsync();
         var mesh = new InProcessMesh(app, options);
         using var http = new HttpClient { BaseAddress = mesh.AdminAddress };
         var deadline = DateTime.UtcNow.AddSeconds(30);

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using System.Net;
-using System.Net.Sockets;
+using Mesh.LoadTest.Proxies;
 using Mesh.Silo;
 using Microsoft.AspNetCore.Builder;
 
@@ -34,9 +34,21 @@ public sealed class LtMesh : IAsyncDisposable
     {
         var dir = Directory.CreateTempSubdirectory("mesh-lt-").FullName;
         await WriteManifestsAsync(dir, aPodIp: "10.1.0.1");
-        var options = new SiloOptions(dir, IPAddress.Loopback, FreePort(), FreePort(), FreePort(), FreePort());
-        var app = MeshHost.Build(options, []);
-        await app.StartAsync();
+        var (app, options) = await LoopbackPort.StartWithRetryAsync(async () =>
+        {
+            var options = new SiloOptions(dir, IPAddress.Loopback, FreePort(), FreePort(), FreePort(), FreePort());
+            var app = MeshHost.Build(options, []);
+            try
+            {
+                await app.StartAsync();
+                return (app, options);
+            }
+            catch
+            {
+                await app.DisposeAsync();
+                throw;
+            }
+        });
         var mesh = new LtMesh(app, options, dir);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{options.AdminPort}") };
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -76,13 +88,8 @@ public sealed class LtMesh : IAsyncDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    /// <summary>A loopback port with nothing listening on it.</summary>
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    /// <summary>A loopback port with nothing listening on it, below the ephemeral range (<see cref="LoopbackPort"/>).</summary>
+    public static int FreePort() => LoopbackPort.Next();
 
     private static Task WriteManifestsAsync(string dir, string aPodIp)
     {
