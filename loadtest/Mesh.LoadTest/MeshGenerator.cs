@@ -164,7 +164,7 @@ internal sealed class MeshGenerator(string dir, MeshShape shape, int endpoints)
     /// <summary>What <paramref name="build"/> makes of every service in the manifests now on disk.</summary>
     private IEnumerable<XdsResource> Build(Func<ServiceTranslationInput, System.Collections.Immutable.ImmutableArray<XdsResource>> build)
     {
-        var (objects, errors) = _parsed.Update(Dir, ManifestSet.Scan(Dir));
+        var (objects, errors, _) = _parsed.Update(Dir, ManifestSet.Scan(Dir));
         if (!errors.IsEmpty)
         {
             throw new InvalidOperationException("generated manifests are invalid: " + string.Join("; ", errors));

@@ -14,7 +14,7 @@ internal static class LimitResources
     public static IReadOnlyList<XdsResource> FromManifests(string dir, string proxyNamespace, MeshSettings? settings = null)
     {
         settings ??= MeshSettings.Default;
-        var (objects, errors) = new ManifestSet().Update(dir, ManifestSet.Scan(dir));
+        var (objects, errors, _) = new ManifestSet().Update(dir, ManifestSet.Scan(dir));
         if (!errors.IsEmpty)
         {
             throw new InvalidOperationException($"manifests in {dir} are invalid: " + string.Join("; ", errors));

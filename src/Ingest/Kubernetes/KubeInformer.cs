@@ -36,6 +36,7 @@ public sealed partial class KubeInformer
     // The rejected subset of the cache, kept as the cache changes: status is read on every apply,
     // and scanning 100,000 Pods for the few rejected objects each time would make it O(mesh).
     private readonly SortedDictionary<(string, string), KubeItem> _rejected = [];
+    private readonly SortedDictionary<(string, string), KubeItem> _warned = [];
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private KubeKindStatus _status;
 
@@ -65,6 +66,7 @@ public sealed partial class KubeInformer
                 {
                     Objects = _cache.Count,
                     Rejected = [.. _rejected.Values.SelectMany(i => i.Errors)],
+                    Warnings = [.. _warned.Values.SelectMany(i => Mesh.Model.Config.ConfigWarnings.Of(i.Config!, $"{_kind.Plural}/{i.Namespace}/{i.Name}"))],
                 };
             }
         }
@@ -292,6 +294,7 @@ public sealed partial class KubeInformer
                 {
                     _cache.Remove(item.Key);
                     _rejected.Remove(item.Key);
+                    _warned.Remove(item.Key);
                     changes.Add(new KubeChange(KubeChangeType.Deleted, old, null));
                 }
             }
@@ -328,6 +331,7 @@ public sealed partial class KubeInformer
             }
             _cache.Clear();
             _rejected.Clear();
+            _warned.Clear();
             foreach (var item in fresh.Values)
             {
                 Put(item);
@@ -347,6 +351,14 @@ public sealed partial class KubeInformer
         else
         {
             _rejected.Remove(item.Key);
+        }
+        if (item.Config is { Unsupported.IsDefaultOrEmpty: false })
+        {
+            _warned[item.Key] = item;
+        }
+        else
+        {
+            _warned.Remove(item.Key);
         }
     }
 

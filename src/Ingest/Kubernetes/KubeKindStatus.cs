@@ -23,4 +23,8 @@ public sealed record KubeKindStatus(
     long EffectiveChanges,
     string? LastError,
     DateTimeOffset? LastEventAt,
-    ImmutableArray<ConfigError> Rejected);
+    ImmutableArray<ConfigError> Rejected)
+{
+    /// <summary>Fields of this kind's served objects that Mesh does not translate.</summary>
+    public ImmutableArray<ConfigError> Warnings { get; init; } = [];
+}

@@ -423,7 +423,7 @@ public sealed partial class KubernetesSource : BackgroundService, IKubeChangeSin
         var kinds = Kinds;
         var byKind = kinds.Where(k => k.Objects > 0).ToImmutableSortedDictionary(k => k.Kind, k => k.Objects, StringComparer.Ordinal);
         var errors = kinds.SelectMany(k => k.Rejected).Concat(_index.Diagnostics).ToImmutableArray();
-        _status.RecordObjects(byKind, errors);
+        _status.RecordObjects(byKind, errors, [.. kinds.SelectMany(k => k.Warnings)]);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Kubernetes source starting: serving {Selection}")]

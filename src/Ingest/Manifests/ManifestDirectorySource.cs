@@ -94,12 +94,12 @@ public sealed partial class ManifestDirectorySource(
     private async Task ApplyAsync(string dir, ImmutableSortedDictionary<string, (DateTime, long)> stamps, bool everything, CancellationToken ct)
     {
         var started = time.GetUtcNow();
-        var (objects, errors) = _set.Update(dir, stamps);
+        var (objects, errors, warnings) = _set.Update(dir, stamps);
         var dirty = new DirtySet();
         _registry.Sync(objects, dirty); // unchanged files keep their parsed objects: only changed ones apply
         var (services, namespaces) = _registry.Compile(dirty, everything);
         var allErrors = errors.AddRange(_registry.Diagnostics);
-        status.RecordLoad(objects, allErrors);
+        status.RecordLoad(objects, allErrors, warnings);
         LogNewErrors(allErrors);
         var compiled = time.GetUtcNow();
         var writes = await writer.ApplyChangesAsync(services, namespaces, [.. _registry.Namespaces], ct).ConfigureAwait(false);

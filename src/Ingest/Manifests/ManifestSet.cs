@@ -14,7 +14,7 @@ public sealed class ManifestSet
 {
     private readonly Dictionary<string, FileEntry> _files = new(StringComparer.Ordinal);
 
-    private sealed record FileEntry(DateTime Modified, long Length, ImmutableArray<ConfigObject> Valid, ImmutableArray<ConfigError> Errors);
+    private sealed record FileEntry(DateTime Modified, long Length, ImmutableArray<ConfigObject> Valid, ImmutableArray<ConfigError> Errors, ImmutableArray<ConfigError> Warnings);
 
     /// <summary>Lists the manifest files and their (modified, length) stamps.</summary>
     public static ImmutableSortedDictionary<string, (DateTime, long)> Scan(string directory)
@@ -48,8 +48,8 @@ public sealed class ManifestSet
         return stamps.ToImmutable();
     }
 
-    /// <summary>Brings the set up to date with <paramref name="stamps"/>; returns the objects and all errors.</summary>
-    public (ImmutableArray<ConfigObject> Objects, ImmutableArray<ConfigError> Errors) Update(
+    /// <summary>Brings the set up to date with <paramref name="stamps"/>; returns the objects, all errors and the warnings of the objects served.</summary>
+    public (ImmutableArray<ConfigObject> Objects, ImmutableArray<ConfigError> Errors, ImmutableArray<ConfigError> Warnings) Update(
         string directory, ImmutableSortedDictionary<string, (DateTime Modified, long Length)> stamps)
     {
         foreach (var gone in _files.Keys.Where(f => !stamps.ContainsKey(f)).ToList())
@@ -67,10 +67,12 @@ public sealed class ManifestSet
 
         var objects = ImmutableArray.CreateBuilder<ConfigObject>();
         var errors = ImmutableArray.CreateBuilder<ConfigError>();
+        var warnings = ImmutableArray.CreateBuilder<ConfigError>();
         var seen = new Dictionary<ConfigKey, string>();
         foreach (var (path, entry) in _files.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
             errors.AddRange(entry.Errors);
+            warnings.AddRange(entry.Warnings);
             var source = Path.GetRelativePath(directory, path);
             foreach (var obj in entry.Valid)
             {
@@ -84,7 +86,7 @@ public sealed class ManifestSet
                 objects.Add(obj);
             }
         }
-        return (objects.ToImmutable(), errors.ToImmutable());
+        return (objects.ToImmutable(), errors.ToImmutable(), warnings.ToImmutable());
     }
 
     private static FileEntry Load(string directory, string path, DateTime modified, long length)
@@ -97,11 +99,12 @@ public sealed class ManifestSet
         }
         catch (IOException ex)
         {
-            return new FileEntry(modified, length, [], [new ConfigError(source, null, null, null, "", $"cannot read file: {ex.Message}")]);
+            return new FileEntry(modified, length, [], [new ConfigError(source, null, null, null, "", $"cannot read file: {ex.Message}")], []);
         }
         var parsed = ManifestParser.Parse(text, source);
         var valid = ImmutableArray.CreateBuilder<ConfigObject>();
         var errors = parsed.Errors.ToBuilder();
+        var warnings = ImmutableArray.CreateBuilder<ConfigError>();
         for (var i = 0; i < parsed.Objects.Length; i++)
         {
             var obj = parsed.Objects[i];
@@ -109,12 +112,13 @@ public sealed class ManifestSet
             if (problems.IsDefaultOrEmpty)
             {
                 valid.Add(obj);
+                warnings.AddRange(ConfigWarnings.Of(obj, parsed.Sources[i]));
             }
             else
             {
                 errors.AddRange(problems);
             }
         }
-        return new FileEntry(modified, length, valid.ToImmutable(), errors.ToImmutable());
+        return new FileEntry(modified, length, valid.ToImmutable(), errors.ToImmutable(), warnings.ToImmutable());
     }
 }

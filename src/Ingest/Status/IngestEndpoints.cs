@@ -12,11 +12,11 @@ namespace Mesh.Ingest.Status;
 
 /// <summary>
 /// <c>/debug/ingestz</c>: objects by kind, applies, every rejected object with kind/namespace/name/field/reason,
-/// and the leader election when there is one.
+/// every field of a served object that Mesh does not translate (<c>warnings</c>), and the leader election when there is one.
 /// </summary>
 public static class IngestEndpoints
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     public static IEndpointRouteBuilder MapIngestEndpoints(this IEndpointRouteBuilder app)
     {
@@ -44,16 +44,8 @@ public static class IngestEndpoints
                 ["completed"] = a.Completed.ToString("O", CultureInfo.InvariantCulture),
                 ["writes"] = a.Writes,
             })]),
-            ["errors"] = new JsonArray([.. s.Errors.Select(e => (JsonNode)new JsonObject
-            {
-                ["source"] = e.Source,
-                ["kind"] = e.Kind,
-                ["namespace"] = e.Namespace,
-                ["name"] = e.Name,
-                ["field"] = e.Field,
-                ["reason"] = e.Reason,
-                ["message"] = e.ToString(),
-            })]),
+            ["errors"] = new JsonArray([.. s.Errors.Select(Json)]),
+            ["warnings"] = new JsonArray([.. s.Warnings.Select(Json)]),
         };
         if (leader is not null)
         {
@@ -84,6 +76,7 @@ public static class IngestEndpoints
                     ["synced"] = k.Synced,
                     ["objects"] = k.Objects,
                     ["rejected"] = k.Rejected.Length,
+                    ["warnings"] = k.Warnings.Length,
                     ["resourceVersion"] = k.ResourceVersion,
                     ["lists"] = k.Lists,
                     ["relists"] = k.Relists,
@@ -96,6 +89,17 @@ public static class IngestEndpoints
                 })]),
             };
         }
-        return o.ToJsonString(Json);
+        return o.ToJsonString(Indented);
     }
+
+    private static JsonNode Json(Model.Config.ConfigError e) => new JsonObject
+    {
+        ["source"] = e.Source,
+        ["kind"] = e.Kind,
+        ["namespace"] = e.Namespace,
+        ["name"] = e.Name,
+        ["field"] = e.Field,
+        ["reason"] = e.Reason,
+        ["message"] = e.ToString(),
+    };
 }

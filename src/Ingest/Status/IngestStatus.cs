@@ -14,17 +14,19 @@ public sealed class IngestStatus
     private static readonly Counter<long> Rejected = Meter.CreateCounter<long>("mesh_config_rejected", description: "Config objects or documents rejected (or valid but not served, such as a host defined twice or a workload with no address), by kind.");
     private static readonly Counter<long> Applies = Meter.CreateCounter<long>("mesh_ingest_applies", description: "Applies of the source to the grains.");
     private static readonly Counter<long> GrainWrites = Meter.CreateCounter<long>("mesh_ingest_grain_writes", description: "Grain writes made by applies (a write that changes nothing is not made).");
+    private static readonly Counter<long> Unsupported = Meter.CreateCounter<long>("mesh_config_unsupported_fields", description: "Fields of served config objects that Mesh does not translate (ignored, object served without them), by kind, field path (list indexes as []) and the clients concerned (all, or proxyless when only proxyless gRPC clients go without it); counted when first seen.");
     private static readonly Counter<long> ApplyFailures = Meter.CreateCounter<long>("mesh_ingest_apply_failures", description: "Applies that failed and will be retried.");
 
     /// <summary>Recent applies kept for <c>/debug/ingestz</c> (their timeline lets a load test time convergence from the apply).</summary>
     public const int RecentApplies = 256;
 
-    private volatile Snapshot _current = new(ImmutableSortedDictionary<string, int>.Empty, [], null, 0, 0, 0, null, false, []);
+    private volatile Snapshot _current = new(ImmutableSortedDictionary<string, int>.Empty, [], [], null, 0, 0, 0, null, false, []);
 
     /// <summary>An immutable view of the status.</summary>
     public sealed record Snapshot(
         ImmutableSortedDictionary<string, int> ObjectsByKind,
         ImmutableArray<ConfigError> Errors,
+        ImmutableArray<ConfigError> Warnings,
         DateTimeOffset? LastApplied,
         long Applies,
         int LastWrites,
@@ -38,19 +40,27 @@ public sealed class IngestStatus
 
     public Snapshot Current => _current;
 
-    public void RecordLoad(IReadOnlyCollection<ConfigObject> objects, ImmutableArray<ConfigError> errors) =>
-        RecordObjects(objects.GroupBy(o => o.Kind.ToString()).ToImmutableSortedDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal), errors);
+    public void RecordLoad(IReadOnlyCollection<ConfigObject> objects, ImmutableArray<ConfigError> errors, ImmutableArray<ConfigError> warnings) =>
+        RecordObjects(objects.GroupBy(o => o.Kind.ToString()).ToImmutableSortedDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal), errors, warnings);
 
-    /// <summary>Objects held by kind, and every current error (rejected objects, host conflicts, workloads left out of endpoints).</summary>
-    public void RecordObjects(ImmutableSortedDictionary<string, int> byKind, ImmutableArray<ConfigError> errors)
+    /// <summary>
+    /// Objects held by kind, every current error (rejected objects, host conflicts, workloads left
+    /// out of endpoints) and every current warning (fields of served objects Mesh does not translate).
+    /// </summary>
+    public void RecordObjects(ImmutableSortedDictionary<string, int> byKind, ImmutableArray<ConfigError> errors, ImmutableArray<ConfigError> warnings)
     {
-        // Count only errors not seen in the previous load, so a file re-read does not inflate the counter.
+        // Count only errors and warnings not seen in the previous load, so a file re-read does not inflate the counters.
         var previous = _current.Errors.Select(e => e.ToString()).ToHashSet(StringComparer.Ordinal);
         foreach (var e in errors.Where(e => !previous.Contains(e.ToString())))
         {
             Rejected.Add(1, new KeyValuePair<string, object?>("kind", e.Kind ?? "document"));
         }
-        _current = _current with { ObjectsByKind = byKind, Errors = errors };
+        var warned = _current.Warnings.Select(e => e.ToString()).ToHashSet(StringComparer.Ordinal);
+        foreach (var w in warnings.Where(w => !warned.Contains(w.ToString())))
+        {
+            Unsupported.Add(1, new KeyValuePair<string, object?>("kind", w.Kind ?? "document"), new KeyValuePair<string, object?>("field", ConfigWarnings.FieldLabel(w.Field)), new KeyValuePair<string, object?>("clients", ConfigWarnings.ClientsOf(w)));
+        }
+        _current = _current with { ObjectsByKind = byKind, Errors = errors, Warnings = warnings };
     }
 
     public void RecordApplied(ApplyRecord apply)

@@ -1,4 +1,5 @@
 using Envoy.Config.Core.V3;
+using Envoy.Extensions.Filters.Http.Fault.V3;
 using Envoy.Extensions.Filters.Http.OnDemand.V3;
 using Envoy.Extensions.Filters.Http.Router.V3;
 using Envoy.Extensions.Filters.Network.TcpProxy.V3;
@@ -15,6 +16,8 @@ internal static class EnvoyFilters
     public const string TcpProxyName = "envoy.filters.network.tcp_proxy";
     public const string RouterName = "envoy.filters.http.router";
     public const string OnDemandName = "envoy.filters.http.on_demand";
+    public const string FaultName = "envoy.filters.http.fault";
+    public const string CorsName = "envoy.filters.http.cors";
     public const string OriginalDstName = "envoy.filters.listener.original_dst";
     public const string HttpProtocolOptionsKey = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
 
@@ -38,7 +41,21 @@ internal static class EnvoyFilters
         TypedConfig = Any.Pack(new OnDemand { Odcds = new OnDemandCds { Source = Ads(), Timeout = Duration.FromTimeSpan(timeout) } }),
     };
 
-    /// <summary>An HttpConnectionManager that fetches <paramref name="routeName"/> over ADS; <paramref name="filters"/> run before the router.</summary>
+    /// <summary>
+    /// Envoy's fault filter with no fault of its own: routes inject faults through their
+    /// per-filter config under <see cref="FaultName"/>, as Istio does. Always present (on sidecars,
+    /// routers and proxyless API listeners, gRFC A33), so adding a fault to a route changes only the
+    /// route, never the listener.
+    /// </summary>
+    public static Hcm.HttpFilter Fault() => new() { Name = FaultName, TypedConfig = Any.Pack(new HTTPFault()) };
+
+    /// <summary>Envoy's CORS filter with no policy of its own: routes carry theirs under <see cref="CorsName"/> (Istio 1.20 and later).</summary>
+    public static Hcm.HttpFilter Cors() => new() { Name = CorsName, TypedConfig = Any.Pack(new Envoy.Extensions.Filters.Http.Cors.V3.Cors()) };
+
+    /// <summary>
+    /// An Envoy HttpConnectionManager that fetches <paramref name="routeName"/> over ADS: the fault
+    /// and CORS filters (Istio's order), then <paramref name="filters"/>, then the router.
+    /// </summary>
     public static Hcm.HttpConnectionManager RdsManager(string statPrefix, string routeName, params Hcm.HttpFilter[] filters)
     {
         var manager = new Hcm.HttpConnectionManager
@@ -46,7 +63,25 @@ internal static class EnvoyFilters
             StatPrefix = statPrefix,
             Rds = new Hcm.Rds { ConfigSource = Ads(), RouteConfigName = routeName },
         };
+        manager.HttpFilters.Add(Fault());
+        manager.HttpFilters.Add(Cors());
         manager.HttpFilters.Add(filters);
+        manager.HttpFilters.Add(Router());
+        return manager;
+    }
+
+    /// <summary>
+    /// A proxyless gRPC API listener's HttpConnectionManager: the fault filter (gRFC A33), then the
+    /// router. No CORS filter: gRPC NACKs a filter type it does not know (G-03).
+    /// </summary>
+    public static Hcm.HttpConnectionManager ProxylessManager(string routeName)
+    {
+        var manager = new Hcm.HttpConnectionManager
+        {
+            StatPrefix = routeName,
+            Rds = new Hcm.Rds { ConfigSource = Ads(), RouteConfigName = routeName },
+        };
+        manager.HttpFilters.Add(Fault());
         manager.HttpFilters.Add(Router());
         return manager;
     }

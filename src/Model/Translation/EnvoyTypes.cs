@@ -24,6 +24,10 @@ public static class EnvoyTypes
         Cluster.Descriptor, ClusterLoadAssignment.Descriptor, Listener.Descriptor, RouteConfiguration.Descriptor,
         HttpConnectionManager.Descriptor, Router.Descriptor, TcpProxy.Descriptor, OriginalDst.Descriptor, HttpProtocolOptions.Descriptor,
         OnDemand.Descriptor, HttpGrpcAccessLogConfig.Descriptor,
+        Envoy.Extensions.Filters.Http.Fault.V3.HTTPFault.Descriptor, Envoy.Extensions.Filters.Http.Cors.V3.Cors.Descriptor,
+        Envoy.Extensions.Filters.Http.Cors.V3.CorsPolicy.Descriptor,
+        Envoy.Extensions.Retry.Host.PreviousHosts.V3.PreviousHostsPredicate.Descriptor,
+        Envoy.Extensions.Retry.Priority.PreviousPriorities.V3.PreviousPrioritiesConfig.Descriptor,
     ];
 
     public static readonly TypeRegistry Registry = TypeRegistry.FromMessages(Emitted);

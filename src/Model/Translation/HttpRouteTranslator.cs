@@ -1,6 +1,12 @@
 using Envoy.Config.Route.V3;
+using Envoy.Extensions.Retry.Host.PreviousHosts.V3;
+using Envoy.Type.V3;
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Mesh.Model.Config;
+using CommonFault = Envoy.Extensions.Filters.Common.Fault.V3;
+using EnvoyCors = Envoy.Extensions.Filters.Http.Cors.V3;
+using EnvoyFault = Envoy.Extensions.Filters.Http.Fault.V3;
 using Matchers = Envoy.Type.Matcher.V3;
 
 namespace Mesh.Model.Translation;
@@ -14,6 +20,13 @@ internal static class HttpRouteTranslator
     /// <summary>Istio's default <c>retryOn</c>.</summary>
     public const string DefaultRetryOn = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
 
+    /// <summary>Istio's default number of retries (its default retry policy, when <c>retries</c> is unset).</summary>
+    public const int DefaultAttempts = 2;
+
+    private const string PreviousHostsName = "envoy.retry_host_predicates.previous_hosts";
+
+
+
     /// <summary>How one build resolves destinations and filters matches.</summary>
     /// <param name="Port">The listener/virtual-host port; matches with another <c>port</c> are skipped.</param>
     /// <param name="DomainSuffix">For short-name resolution.</param>
@@ -22,6 +35,10 @@ internal static class HttpRouteTranslator
     /// <param name="DestinationPort">Port of a resolved destination host; null drops it (with a diagnostic).</param>
     /// <param name="Diagnostics">Collects why a destination or route was dropped.</param>
     /// <param name="IsKnownHost">When it holds for a destination host as written, the host is not resolved further.</param>
+    /// <param name="Proxyless">
+    /// A proxyless gRPC build: only what gRPC applies (gRFCs A28, A31, A33, A44) is written; the
+    /// rest is left out and reported on the object (<see cref="ProxylessSupport"/>).
+    /// </param>
     public sealed record Context(
         int Port,
         string DomainSuffix,
@@ -29,7 +46,8 @@ internal static class HttpRouteTranslator
         Func<HttpMatchRequest, bool> MatchApplies,
         Func<string, Destination, int?> DestinationPort,
         List<string> Diagnostics,
-        Func<string, bool>? IsKnownHost = null);
+        Func<string, bool>? IsKnownHost = null,
+        bool Proxyless = false);
 
     public static List<Route> Translate(IEnumerable<VirtualService> virtualServices, Context context)
     {
@@ -50,32 +68,42 @@ internal static class HttpRouteTranslator
                 {
                     continue;
                 }
-                var action = Action(vs, i, http, context);
-                if (action is null)
+                if (context.Proxyless && !ProxylessSupport.Forwards(http))
+                {
+                    continue; // a redirect or direct response: gRPC has neither (reported on the object)
+                }
+                var template = Template(vs, i, http, context);
+                if (template is null)
                 {
                     continue;
                 }
                 foreach (var match in matches)
                 {
-                    routes.Add(new Route
-                    {
-                        Name = RouteName(http.Name, match?.Name),
-                        Match = Match(match, context.HeaderForm),
-                        Route_ = action.Clone(),
-                    });
+                    var route = template.Clone();
+                    route.Name = RouteName(http.Name, match?.Name);
+                    route.Match = Match(match, context.HeaderForm);
+                    routes.Add(route);
                 }
             }
         }
         return routes;
     }
 
-    /// <summary>The route of a host without VirtualService: everything to the default cluster, no timeout.</summary>
+    /// <summary>An inbound route: everything to <paramref name="cluster"/>, no timeout, no retries.</summary>
     public static Route Default(string cluster) => new()
     {
         Name = "default",
         Match = new RouteMatch { Prefix = "/" },
         Route_ = new RouteAction { Cluster = cluster, Timeout = new Duration() },
     };
+
+    /// <summary>The outbound route of a host without VirtualService: everything to its default cluster, no timeout, Istio's default retries.</summary>
+    public static Route DefaultOutbound(string cluster, bool proxyless)
+    {
+        var route = Default(cluster);
+        route.Route_.RetryPolicy = Retries(null, proxyless);
+        return route;
+    }
 
     private static string RouteName(string? route, string? match) =>
         (route, match) switch
@@ -107,19 +135,47 @@ internal static class HttpRouteTranslator
                 result.Prefix = "/";
                 break;
         }
-        if (match?.Headers is { Count: > 0 } headers)
+        if (match is null)
         {
-            // ImmutableSortedDictionary: already in key order.
-            foreach (var (name, value) in headers)
-            {
-                result.Headers.Add(headerForm switch
-                {
-                    HeaderMatcherForm.Legacy => LegacyHeaderMatcher(name, value),
-                    _ => new HeaderMatcher { Name = name, StringMatch = StringMatcher(value) },
-                });
-            }
+            return result;
+        }
+        if (match.IgnoreUriCase && match.Uri is { MatchKind: not StringMatchKind.Regex })
+        {
+            result.CaseSensitive = false;
+        }
+        // Istio writes the pseudo-header matches first (scheme, method, authority), then the headers by name.
+        AddHeader(result, ":scheme", match.Scheme, headerForm, invert: false);
+        AddHeader(result, ":method", match.Method, headerForm, invert: false);
+        AddHeader(result, ":authority", match.Authority, headerForm, invert: false);
+        // ImmutableSortedDictionary: already in key order.
+        foreach (var (name, value) in match.Headers)
+        {
+            AddHeader(result, name, value, headerForm, invert: false);
+        }
+        foreach (var (name, value) in match.WithoutHeaders)
+        {
+            AddHeader(result, name, value, headerForm, invert: true);
+        }
+        foreach (var (name, value) in match.QueryParams)
+        {
+            result.QueryParameters.Add(new QueryParameterMatcher { Name = name, StringMatch = StringMatcher(value) });
         }
         return result;
+    }
+
+    private static void AddHeader(RouteMatch match, string name, StringMatch? value, HeaderMatcherForm headerForm, bool invert)
+    {
+        if (value is null)
+        {
+            return;
+        }
+        var header = headerForm switch
+        {
+            HeaderMatcherForm.Legacy => LegacyHeaderMatcher(name, value),
+            _ => new HeaderMatcher { Name = name, StringMatch = StringMatcher(value) },
+        };
+        header.InvertMatch = invert;
+        match.Headers.Add(header);
     }
 
     /// <summary>The same match in the HeaderMatcher fields gRFC A28 lists (see <see cref="HeaderMatcherForm.Legacy"/>).</summary>
@@ -151,9 +207,57 @@ internal static class HttpRouteTranslator
         _ => new Matchers.StringMatcher { Exact = match.Value },
     };
 
+    /// <summary>
+    /// The route of one <c>http</c> entry without its name and match: a redirect, a direct response,
+    /// or a forward to the weighted destinations with the route's policies.
+    /// </summary>
+    private static Route? Template(VirtualService vs, int index, HttpRoute http, Context context)
+    {
+        var route = new Route();
+        if (http.Redirect is { } redirect)
+        {
+            route.Redirect = Redirect(redirect, context.Port);
+        }
+        else if (http.DirectResponse is { } direct)
+        {
+            route.DirectResponse = new DirectResponseAction
+            {
+                Status = (uint)direct.Status,
+                Body = direct.BodyString is { } text ? new Envoy.Config.Core.V3.DataSource { InlineString = text }
+                    : direct.BodyBytes is { } base64 ? new Envoy.Config.Core.V3.DataSource { InlineBytes = ByteString.FromBase64(base64) }
+                    : null,
+            };
+        }
+        else if (Action(vs, index, http, context) is { } action)
+        {
+            route.Route_ = action;
+        }
+        else
+        {
+            return null;
+        }
+        if (!context.Proxyless && http.Headers is { IsEmpty: false } headers)
+        {
+            AddHeaderEdits(headers, route.RequestHeadersToAdd, route.RequestHeadersToRemove, route.ResponseHeadersToAdd, route.ResponseHeadersToRemove);
+            if (route.Route_ is { } forward && forward.HostRewriteLiteral.Length == 0 && AuthorityOf(headers) is { } authority)
+            {
+                forward.HostRewriteLiteral = authority;
+            }
+        }
+        if (!context.Proxyless && http.Cors is { } cors)
+        {
+            route.TypedPerFilterConfig[EnvoyFilters.CorsName] = Any.Pack(Cors(cors));
+        }
+        if (http.Fault is { } fault && (route.Route_ is not null || !context.Proxyless))
+        {
+            route.TypedPerFilterConfig[EnvoyFilters.FaultName] = Any.Pack(Fault(fault));
+        }
+        return route;
+    }
+
     private static RouteAction? Action(VirtualService vs, int index, HttpRoute http, Context context)
     {
-        var clusters = new List<(string Name, uint Weight)>();
+        var clusters = new List<(string Name, uint Weight, HeaderOperations? Headers)>();
         var routeDestinations = http.Route.IsDefault ? [] : http.Route;
         var allUnweighted = routeDestinations.All(d => d.Weight is null);
         foreach (var destination in routeDestinations)
@@ -163,15 +267,12 @@ internal static class HttpRouteTranslator
             {
                 continue;
             }
-            var raw = destination.Destination.Host;
-            var host = context.IsKnownHost?.Invoke(raw) == true ? raw : HostNames.Resolve(raw, vs.Meta.Namespace, context.DomainSuffix);
-            var port = destination.Destination.Port ?? context.DestinationPort(host, destination.Destination);
-            if (port is null)
+            if (ClusterOf(vs, destination.Destination, context) is not { } cluster)
             {
-                context.Diagnostics.Add($"VirtualService {vs.Meta.Namespace}/{vs.Meta.Name} http[{index}]: destination '{host}' has no single port; set destination.port.");
+                context.Diagnostics.Add($"VirtualService {vs.Meta.Namespace}/{vs.Meta.Name} http[{index}]: destination '{destination.Destination.Host}' has no single port; set destination.port.");
                 continue;
             }
-            clusters.Add((ResourceNames.OutboundCluster(port.Value, destination.Destination.Subset, host), (uint)weight));
+            clusters.Add((cluster, (uint)weight, context.Proxyless ? null : destination.Headers));
         }
         if (clusters.Count == 0)
         {
@@ -183,7 +284,7 @@ internal static class HttpRouteTranslator
             // Unweighted destinations share 100, the total_weight older gRPC clients require (G-04).
             for (var i = 0; i < clusters.Count; i++)
             {
-                clusters[i] = (clusters[i].Name, (uint)((100 / clusters.Count) + (i < 100 % clusters.Count ? 1 : 0)));
+                clusters[i] = (clusters[i].Name, (uint)((100 / clusters.Count) + (i < 100 % clusters.Count ? 1 : 0)), clusters[i].Headers);
             }
         }
 
@@ -195,9 +296,14 @@ internal static class HttpRouteTranslator
         else
         {
             var weighted = new WeightedCluster();
-            foreach (var (name, weight) in clusters)
+            foreach (var (name, weight, headers) in clusters)
             {
-                weighted.Clusters.Add(new WeightedCluster.Types.ClusterWeight { Name = name, Weight = weight });
+                var entry = new WeightedCluster.Types.ClusterWeight { Name = name, Weight = weight };
+                if (headers is { IsEmpty: false })
+                {
+                    AddHeaderEdits(headers, entry.RequestHeadersToAdd, entry.RequestHeadersToRemove, entry.ResponseHeadersToAdd, entry.ResponseHeadersToRemove);
+                }
+                weighted.Clusters.Add(entry);
             }
             action.WeightedClusters = weighted;
         }
@@ -213,15 +319,247 @@ internal static class HttpRouteTranslator
             action.Timeout = new Duration();
         }
 
-        if (http.Retries is { Attempts: > 0 } retries)
+        action.RetryPolicy = Retries(http.Retries, context.Proxyless);
+
+        if (!context.Proxyless)
         {
-            action.RetryPolicy = new RetryPolicy
+            if (http.Rewrite is { } rewrite)
             {
-                RetryOn = string.IsNullOrEmpty(retries.RetryOn) ? DefaultRetryOn : retries.RetryOn,
-                NumRetries = (uint)retries.Attempts,
-                PerTryTimeout = retries.PerTryTimeout is { } perTry ? Duration.FromTimeSpan(perTry) : null,
-            };
+                // Envoy swaps the matched prefix, or the whole path after an exact match, for prefix_rewrite.
+                if (rewrite.Uri is { Length: > 0 } uri)
+                {
+                    action.PrefixRewrite = uri;
+                }
+                if (rewrite.Authority is { Length: > 0 } authority)
+                {
+                    action.HostRewriteLiteral = authority;
+                }
+                if (rewrite.UriRegex is { } regex)
+                {
+                    action.RegexRewrite = new Matchers.RegexMatchAndSubstitute { Pattern = new Matchers.RegexMatcher { Regex = regex.Match }, Substitution = regex.Rewrite };
+                }
+            }
+            foreach (var mirror in http.Mirrors.IsDefault ? [] : http.Mirrors)
+            {
+                if (mirror.Percent is <= 0)
+                {
+                    continue; // Istio: an explicit 0% mirrors nothing
+                }
+                if (ClusterOf(vs, mirror.Destination, context) is not { } cluster)
+                {
+                    context.Diagnostics.Add($"VirtualService {vs.Meta.Namespace}/{vs.Meta.Name} http[{index}]: mirror '{mirror.Destination.Host}' has no single port; set its port.");
+                    continue;
+                }
+                action.RequestMirrorPolicies.Add(new RouteAction.Types.RequestMirrorPolicy
+                {
+                    Cluster = cluster,
+                    RuntimeFraction = new Envoy.Config.Core.V3.RuntimeFractionalPercent { DefaultValue = Percent(mirror.Percent ?? 100) },
+                    TraceSampled = false,
+                });
+            }
         }
         return action;
     }
+
+    private static string? ClusterOf(VirtualService vs, Destination destination, Context context)
+    {
+        var raw = destination.Host;
+        var host = context.IsKnownHost?.Invoke(raw) == true ? raw : HostNames.Resolve(raw, vs.Meta.Namespace, context.DomainSuffix);
+        var port = destination.Port ?? context.DestinationPort(host, destination);
+        return port is null ? null : ResourceNames.OutboundCluster(port.Value, destination.Subset, host);
+    }
+
+    /// <summary>
+    /// Istio's retry policy: its default when <c>retries</c> is unset, none when <c>attempts</c> is 0.
+    /// <c>retryOn</c> entries that are numbers are retriable status codes. gRPC applies
+    /// <c>retry_on</c> (gRPC status names), <c>num_retries</c> and <c>retry_back_off</c> (gRFC A44);
+    /// for it the HTTP-only parts are left out.
+    /// </summary>
+    private static RetryPolicy? Retries(HttpRetry? retries, bool proxyless)
+    {
+        if (retries is { Attempts: <= 0 })
+        {
+            return null;
+        }
+        var policy = new RetryPolicy { NumRetries = (uint)(retries?.Attempts ?? DefaultAttempts) };
+        var on = new List<string>();
+        foreach (var entry in (retries?.RetryOn is { Length: > 0 } given ? given : DefaultRetryOn).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (uint.TryParse(entry, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code))
+            {
+                if (!proxyless)
+                {
+                    policy.RetriableStatusCodes.Add(code);
+                }
+            }
+            else if (!proxyless || ProxylessSupport.RetryOn.Contains(entry))
+            {
+                on.Add(entry);
+            }
+        }
+        if (policy.RetriableStatusCodes.Count > 0 && !on.Contains("retriable-status-codes"))
+        {
+            on.Add("retriable-status-codes");
+        }
+        if (proxyless && on.Count == 0)
+        {
+            return null; // nothing gRPC retries on (reported on the object)
+        }
+        policy.RetryOn = string.Join(',', on);
+        if (!proxyless)
+        {
+            policy.PerTryTimeout = retries?.PerTryTimeout is { } perTry ? Duration.FromTimeSpan(perTry) : null;
+            policy.RetryHostPredicate.Add(new RetryPolicy.Types.RetryHostPredicate
+            {
+                Name = PreviousHostsName,
+                TypedConfig = Any.Pack(new PreviousHostsPredicate()),
+            });
+            policy.HostSelectionRetryMaxAttempts = 5;
+            if (retries?.RetryRemoteLocalities == true)
+            {
+                policy.RetryPriority = new RetryPolicy.Types.RetryPriority
+                {
+                    Name = "envoy.retry_priorities.previous_priorities",
+                    TypedConfig = Any.Pack(new Envoy.Extensions.Retry.Priority.PreviousPriorities.V3.PreviousPrioritiesConfig { UpdateFrequency = 2 }),
+                };
+            }
+        }
+        return policy;
+    }
+
+    private static RedirectAction Redirect(HttpRedirect redirect, int listenerPort)
+    {
+        var action = new RedirectAction
+        {
+            ResponseCode = redirect.RedirectCode switch
+            {
+                302 => RedirectAction.Types.RedirectResponseCode.Found,
+                303 => RedirectAction.Types.RedirectResponseCode.SeeOther,
+                307 => RedirectAction.Types.RedirectResponseCode.TemporaryRedirect,
+                308 => RedirectAction.Types.RedirectResponseCode.PermanentRedirect,
+                _ => RedirectAction.Types.RedirectResponseCode.MovedPermanently,
+            },
+        };
+        if (redirect.Uri is { Length: > 0 } path)
+        {
+            action.PathRedirect = path;
+        }
+        if (redirect.Authority is { Length: > 0 } authority)
+        {
+            action.HostRedirect = authority;
+        }
+        if (redirect.Scheme is { Length: > 0 } scheme)
+        {
+            action.SchemeRedirect = scheme;
+        }
+        if (redirect.Port is { } port)
+        {
+            action.PortRedirect = (uint)port;
+        }
+        else if (string.Equals(redirect.DerivePort, "FROM_REQUEST_PORT", StringComparison.Ordinal))
+        {
+            action.PortRedirect = (uint)listenerPort;
+        }
+        return action;
+    }
+
+    private static void AddHeaderEdits(
+        HeaderOperations headers,
+        Google.Protobuf.Collections.RepeatedField<Envoy.Config.Core.V3.HeaderValueOption> requestAdd,
+        Google.Protobuf.Collections.RepeatedField<string> requestRemove,
+        Google.Protobuf.Collections.RepeatedField<Envoy.Config.Core.V3.HeaderValueOption> responseAdd,
+        Google.Protobuf.Collections.RepeatedField<string> responseRemove)
+    {
+        Edits(headers.Request, requestAdd, requestRemove);
+        Edits(headers.Response, responseAdd, responseRemove);
+
+        static void Edits(HeaderEdits edits, Google.Protobuf.Collections.RepeatedField<Envoy.Config.Core.V3.HeaderValueOption> add, Google.Protobuf.Collections.RepeatedField<string> remove)
+        {
+            // Pseudo-headers and Host are not edited as headers: a set :authority or host rewrites the authority instead.
+            foreach (var (name, value) in edits.Set.Where(h => !IsAuthorityOrPseudo(h.Key)))
+            {
+                add.Add(new Envoy.Config.Core.V3.HeaderValueOption { Header = new Envoy.Config.Core.V3.HeaderValue { Key = name, Value = value }, AppendAction = Envoy.Config.Core.V3.HeaderValueOption.Types.HeaderAppendAction.OverwriteIfExistsOrAdd });
+            }
+            foreach (var (name, value) in edits.Add.Where(h => !IsAuthorityOrPseudo(h.Key)))
+            {
+                add.Add(new Envoy.Config.Core.V3.HeaderValueOption { Header = new Envoy.Config.Core.V3.HeaderValue { Key = name, Value = value }, AppendAction = Envoy.Config.Core.V3.HeaderValueOption.Types.HeaderAppendAction.AppendIfExistsOrAdd });
+            }
+            remove.Add((edits.Remove.IsDefault ? [] : edits.Remove).Where(h => !IsAuthorityOrPseudo(h)));
+        }
+    }
+
+    private static bool IsAuthorityOrPseudo(string name) => name.StartsWith(':') || string.Equals(name, "host", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The authority a route's request headers set (<c>set</c> wins over <c>add</c>), as Istio reads it.</summary>
+    private static string? AuthorityOf(HeaderOperations headers)
+    {
+        foreach (var map in new[] { headers.Request.Set, headers.Request.Add })
+        {
+            foreach (var (name, value) in map)
+            {
+                if (string.Equals(name, ":authority", StringComparison.Ordinal) || string.Equals(name, "host", StringComparison.OrdinalIgnoreCase))
+                {
+                    return value;
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Istio's CORS policy: the CORS filter's per-route config (Istio 1.20 and later).</summary>
+    private static EnvoyCors.CorsPolicy Cors(Config.CorsPolicy cors)
+    {
+        var result = new EnvoyCors.CorsPolicy
+        {
+            AllowMethods = string.Join(',', cors.AllowMethods.IsDefault ? [] : cors.AllowMethods),
+            AllowHeaders = string.Join(',', cors.AllowHeaders.IsDefault ? [] : cors.AllowHeaders),
+            ExposeHeaders = string.Join(',', cors.ExposeHeaders.IsDefault ? [] : cors.ExposeHeaders),
+            FilterEnabled = new Envoy.Config.Core.V3.RuntimeFractionalPercent { DefaultValue = new FractionalPercent { Numerator = 100, Denominator = FractionalPercent.Types.DenominatorType.Hundred } },
+            ForwardNotMatchingPreflights = true,
+        };
+        foreach (var origin in cors.AllowOrigins.IsDefault ? [] : cors.AllowOrigins)
+        {
+            result.AllowOriginStringMatch.Add(StringMatcher(origin));
+        }
+        if (cors.MaxAge is { } maxAge)
+        {
+            result.MaxAge = ((long)maxAge.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        if (cors.AllowCredentials is { } credentials)
+        {
+            result.AllowCredentials = credentials;
+        }
+        return result;
+    }
+
+    /// <summary>Istio's fault injection for the route, the fault filter's per-route config.</summary>
+    private static EnvoyFault.HTTPFault Fault(HttpFault fault)
+    {
+        var result = new EnvoyFault.HTTPFault();
+        if (fault.Delay is { } delay)
+        {
+            // Istio: no percentage delays no request. Written out even when 0: grpc-js NACKs a fault without one.
+            result.Delay = new CommonFault.FaultDelay { FixedDelay = Duration.FromTimeSpan(delay.FixedDelay), Percentage = Percent(delay.Percent ?? 0) };
+        }
+        if (fault.Abort is { } abort)
+        {
+            result.Abort = new EnvoyFault.FaultAbort { Percentage = Percent(abort.Percent ?? 0) };
+            if (abort.HttpStatus is { } status)
+            {
+                result.Abort.HttpStatus = (uint)status;
+            }
+            else if (abort.GrpcStatus is { } grpc)
+            {
+                result.Abort.GrpcStatus = (uint)GrpcStatusCodes.Parse(grpc);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Istio's <c>Percent</c> as Envoy's FractionalPercent: per million, so 0.0001% steps survive.</summary>
+    private static FractionalPercent Percent(double percent) => new()
+    {
+        Numerator = (uint)Math.Round(Math.Clamp(percent, 0, 100) * 10_000),
+        Denominator = FractionalPercent.Types.DenominatorType.Million,
+    };
 }

@@ -13,7 +13,7 @@ public static partial class ListenerBuilder
     /// <summary>
     /// Proxyless gRPC: per port a Listener named <c>FQDN:PORT</c> (the <c>xds:///</c> target, G-02) whose
     /// <c>api_listener</c> is an HttpConnectionManager fetching the same-named route over ADS, with
-    /// the router as its last and only filter (G-03).
+    /// the fault filter (gRFC A33) and the router last (G-03).
     /// </summary>
     public static ImmutableArray<XdsResource> BuildProxyless(ServiceTranslationInput input)
     {
@@ -24,7 +24,7 @@ public static partial class ListenerBuilder
             var listener = new Listener
             {
                 Name = name,
-                ApiListener = new ApiListener { ApiListener_ = Any.Pack(EnvoyFilters.RdsManager(name, name)) },
+                ApiListener = new ApiListener { ApiListener_ = Any.Pack(EnvoyFilters.ProxylessManager(name)) },
             };
             result.Add(XdsResource.From(TypeUrls.Listener, name, listener));
         }

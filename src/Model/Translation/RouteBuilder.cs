@@ -68,7 +68,7 @@ public static class RouteBuilder
         foreach (var port in Ports(input.Service))
         {
             var name = ResourceNames.HostPort(input.Service.Hostname, port.Port);
-            var host = VirtualHost(input.Service, port.Port, Routes(input, port.Port, HeaderMatcherForm.Legacy), sameNamespace: false);
+            var host = VirtualHost(input.Service, port.Port, Routes(input, port.Port, HeaderMatcherForm.Legacy, proxyless: true), sameNamespace: false);
             result.Add(XdsResource.From(TypeUrls.Route, name, new RouteConfiguration { Name = name, VirtualHosts = { host } }));
         }
         return result.ToImmutable();
@@ -77,7 +77,7 @@ public static class RouteBuilder
     internal static IEnumerable<MeshServicePort> Ports(MeshService service) =>
         service.Ports.IsDefault ? [] : service.Ports.DistinctBy(p => p.Port).OrderBy(p => p.Port);
 
-    private static List<Route> Routes(ServiceTranslationInput input, int port, HeaderMatcherForm headerForm)
+    private static List<Route> Routes(ServiceTranslationInput input, int port, HeaderMatcherForm headerForm, bool proxyless = false)
     {
         var context = new HttpRouteTranslator.Context(
             port,
@@ -87,7 +87,8 @@ public static class RouteBuilder
             (_, _) => port,
             [],
             // A ServiceEntry host such as httpbin.org routing to itself is not a "name.namespace" short form.
-            host => string.Equals(host, input.Service.Hostname, StringComparison.Ordinal));
+            host => string.Equals(host, input.Service.Hostname, StringComparison.Ordinal),
+            proxyless);
         // Already sorted by contract; sorting again (stable) keeps shuffled input harmless.
         var virtualServices = (input.VirtualServices.IsDefault ? [] : input.VirtualServices)
             .OrderBy(v => v.Meta.Namespace, StringComparer.Ordinal)
@@ -95,7 +96,7 @@ public static class RouteBuilder
         var routes = HttpRouteTranslator.Translate(virtualServices, context);
         if (routes.Count == 0)
         {
-            routes.Add(HttpRouteTranslator.Default(ResourceNames.OutboundCluster(port, null, input.Service.Hostname)));
+            routes.Add(HttpRouteTranslator.DefaultOutbound(ResourceNames.OutboundCluster(port, null, input.Service.Hostname), proxyless));
         }
         return routes;
     }

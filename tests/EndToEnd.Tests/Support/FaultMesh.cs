@@ -84,7 +84,7 @@ internal sealed class FaultMesh(string dir, int services)
     /// <summary>Computed with the same pure builders the grains use (the sidecar scope sees every service of the namespace).</summary>
     public ExpectedConfig Expected()
     {
-        var (objects, errors) = new ManifestSet().Update(Dir, ManifestSet.Scan(Dir));
+        var (objects, errors, _) = new ManifestSet().Update(Dir, ManifestSet.Scan(Dir));
         if (!errors.IsEmpty)
         {
             throw new InvalidOperationException("fault-test manifests are invalid: " + string.Join("; ", errors));

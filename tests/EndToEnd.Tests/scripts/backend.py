@@ -3,6 +3,10 @@
 
 One process hosts one gRPC server per `--listen NAME=PORT`. Each answers the unary method
 /mesh.test.Echo/Who with its NAME as raw bytes (generic handler: no protoc, no generated code).
+Request metadata changes the answer, for the traffic-policy tests:
+  x-echo-sleep-ms: N     answer after N milliseconds
+  x-echo-fail-first: K   the first call carrying key K fails with UNAVAILABLE; later calls with K
+                         succeed and answer NAME#A, A being how many calls with K this server saw
 Prints "READY" once every server listens. Exits when stdin closes (so a crashed test never
 leaks it) or on SIGTERM/SIGINT.
 
@@ -12,6 +16,7 @@ import argparse
 import signal
 import sys
 import threading
+import time
 from concurrent import futures
 
 import grpc
@@ -26,11 +31,29 @@ def _identity(data):
 
 class _WhoHandler(grpc.GenericRpcHandler):
     def __init__(self, name):
+        self._name = name
+        self._seen = {}
+        self._lock = threading.Lock()
         self._handler = grpc.unary_unary_rpc_method_handler(
-            lambda request, context: name.encode("utf-8"),
+            self._who,
             request_deserializer=_identity,
             response_serializer=_identity,
         )
+
+    def _who(self, request, context):
+        metadata = dict(context.invocation_metadata())
+        sleep_ms = metadata.get("x-echo-sleep-ms")
+        if sleep_ms:
+            time.sleep(int(sleep_ms) / 1000.0)
+        key = metadata.get("x-echo-fail-first")
+        if key:
+            with self._lock:
+                attempt = self._seen.get(key, 0) + 1
+                self._seen[key] = attempt
+            if attempt == 1:
+                context.abort(grpc.StatusCode.UNAVAILABLE, f"{self._name}: first call with key {key} fails")
+            return f"{self._name}#{attempt}".encode("utf-8")
+        return self._name.encode("utf-8")
 
     def service(self, handler_call_details):
         if handler_call_details.method == f"/{SERVICE}/{METHOD}":

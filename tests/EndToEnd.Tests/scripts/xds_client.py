@@ -12,6 +12,10 @@ Commands, one per line on stdin; each answer is one JSON line on stdout:
                sent as request metadata (a header) on every call, NAME in lowercase
                -> {"counts": {backend: n}, "errors": {status_code: n},
                    "error_details": {status_code: last detail}, "incomplete": bool}
+  concurrent N [NAME=VALUE ...]
+               N unary calls started all at once (all in flight together, 2 s timeout each),
+               answered when every one has finished; metadata as for count
+               -> the same shape as count, "incomplete" always false
   ready SECS   wait up to SECS for the channel to be READY
                -> {"ready": bool, "state": "READY"|...}
   quit         exit
@@ -59,19 +63,24 @@ def write_bootstrap(args):
     return path
 
 
-def parse_count_options(options):
-    """The optional budget B (first, no '=') and the NAME=VALUE metadata pairs of a count command."""
-    budget = None
-    if options and "=" not in options[0]:
-        budget = float(options[0])
-        options = options[1:]
+def parse_metadata(options):
+    """NAME=VALUE pairs, NAME non-empty and lowercase."""
     metadata = []
     for option in options:
         name, sep, value = option.partition("=")
         if not sep or not name or name != name.lower():
             raise ValueError(f"expected NAME=VALUE with a lowercase NAME, got {option!r}")
         metadata.append((name, value))
-    return budget, tuple(metadata)
+    return tuple(metadata)
+
+
+def parse_count_options(options):
+    """The optional budget B (first, no '=') and the NAME=VALUE metadata pairs of a count command."""
+    budget = None
+    if options and "=" not in options[0]:
+        budget = float(options[0])
+        options = options[1:]
+    return budget, parse_metadata(options)
 
 
 def parse_args():
@@ -125,6 +134,22 @@ def main():
             log(f"errors {errors}: {details}")
         return {"counts": counts, "errors": errors, "error_details": details, "incomplete": incomplete}
 
+    def concurrent(n, metadata=()):
+        # Every call is started before the first result is awaited, so all n are in flight together.
+        calls = [who.future(b"", timeout=RPC_TIMEOUT_SECONDS, metadata=metadata) for _ in range(n)]
+        counts, errors, details = {}, {}, {}
+        for call in calls:
+            try:
+                name = call.result().decode("utf-8")
+                counts[name] = counts.get(name, 0) + 1
+            except grpc.RpcError as e:
+                code = e.code().name if e.code() is not None else "UNKNOWN"
+                errors[code] = errors.get(code, 0) + 1
+                details[code] = e.details()
+        if errors:
+            log(f"errors {errors}: {details}")
+        return {"counts": counts, "errors": errors, "error_details": details, "incomplete": False}
+
     def ready(seconds):
         try:
             grpc.channel_ready_future(channel).result(timeout=seconds)
@@ -141,6 +166,8 @@ def main():
         try:
             if command == "count" and len(parts) >= 2:
                 answer = count(int(parts[1]), *parse_count_options(parts[2:]))
+            elif command == "concurrent" and len(parts) >= 2:
+                answer = concurrent(int(parts[1]), parse_metadata(parts[2:]))
             elif command == "ready" and len(parts) == 2:
                 answer = ready(float(parts[1]))
             elif command == "quit":

@@ -10,7 +10,11 @@ public sealed class ManifestSetTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private (IReadOnlyList<ConfigObject> Objects, IReadOnlyList<ConfigError> Errors) Load() => _set.Update(_dir, ManifestSet.Scan(_dir));
+    private (IReadOnlyList<ConfigObject> Objects, IReadOnlyList<ConfigError> Errors) Load()
+    {
+        var (objects, errors, _) = _set.Update(_dir, ManifestSet.Scan(_dir));
+        return (objects, errors);
+    }
 
     private void Write(string name, string yaml)
     {

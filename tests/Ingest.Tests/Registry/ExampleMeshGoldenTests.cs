@@ -26,7 +26,7 @@ public sealed class ExampleMeshGoldenTests
     private static Built Build()
     {
         var dir = Path.Combine(RepoRoot(), "examples");
-        var (objects, errors) = new ManifestSet().Update(dir, ManifestSet.Scan(dir));
+        var (objects, errors, _) = new ManifestSet().Update(dir, ManifestSet.Scan(dir));
         Assert.Empty(errors);
         var state = RegistryCompiler.Compile(objects, Settings);
         Assert.Empty(state.Diagnostics);

@@ -134,8 +134,8 @@ public sealed class LazyBuilderTests
         var built = ListenerBuilder.BuildSidecarOutbound(view);
 
         var manager = Manager(Parse<Listener>(built.Listeners.Single(l => l.Name == "0.0.0.0_80")));
-        Assert.Equal([EnvoyFilters.OnDemandName, "envoy.filters.http.router"], manager.HttpFilters.Select(f => f.Name));
-        var onDemand = manager.HttpFilters[0].TypedConfig.Unpack<OnDemand>();
+        Assert.Equal([EnvoyFilters.FaultName, EnvoyFilters.CorsName, EnvoyFilters.OnDemandName, "envoy.filters.http.router"], manager.HttpFilters.Select(f => f.Name));
+        var onDemand = manager.HttpFilters.Single(f => f.Name == EnvoyFilters.OnDemandName).TypedConfig.Unpack<OnDemand>();
         Assert.NotNull(onDemand.Odcds.Source.Ads);
 
         var sim = new SidecarSimulation(built);
@@ -164,7 +164,7 @@ public sealed class LazyBuilderTests
         var view = new ScopeView("shop", [Service("cart", "shop", Http(80))], [], Settings);
         var manager = Manager(Parse<Listener>(ListenerBuilder.BuildSidecarOutbound(view).Listeners.Single(l => l.Name == "0.0.0.0_80")));
 
-        Assert.Equal(["envoy.filters.http.router"], manager.HttpFilters.Select(f => f.Name));
+        Assert.Equal([EnvoyFilters.FaultName, EnvoyFilters.CorsName, "envoy.filters.http.router"], manager.HttpFilters.Select(f => f.Name));
     }
     [Fact]
     public void FencedSidecar_TcpOnAPortOutsideItsFence_IsTunnelledToTheEgressAsConnectForTheDialledAddress()

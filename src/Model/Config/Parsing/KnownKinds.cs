@@ -7,6 +7,12 @@ internal static class KnownKinds
 {
     public delegate ConfigObject Reader(YamlCursor root, ObjectMeta meta);
 
+    /// <summary>
+    /// Whether every field of the kind's <c>spec</c> is meant to be read, so a field no reader looked
+    /// up is one Mesh does not translate (reported). Kubernetes' own kinds carry much Mesh never needs.
+    /// </summary>
+    public static bool ReportsUnread(string kind) => kind is not ("Service" or "Pod" or "Namespace" or "EndpointSlice");
+
     private static readonly string[] IstioVersions = ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"];
 
     private static readonly FrozenDictionary<(string ApiVersion, string Kind), (Reader Read, bool Namespaced)> Readers = Build();

@@ -88,6 +88,10 @@ public static class ManifestParser
             var obj = read(root, meta);
             if (!context.HasErrors)
             {
+                if (KnownKinds.ReportsUnread(kind) && root.Field("spec").UnreadFields() is { IsEmpty: false } unread)
+                {
+                    obj = obj with { Unsupported = unread };
+                }
                 objects.Add(obj);
                 sources.Add(context.Source);
                 return;

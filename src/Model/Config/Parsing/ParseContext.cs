@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using YamlDotNet.RepresentationModel;
 
 namespace Mesh.Model.Config.Parsing;
 
@@ -10,6 +11,7 @@ internal sealed class ParseContext(string source)
 {
     private readonly List<ConfigError> errors = [];
     private readonly HashSet<(string Field, string Reason)> seen = [];
+    private readonly HashSet<YamlNode> read = new(ReferenceEqualityComparer.Instance);
 
     public string Source { get; } = source;
 
@@ -32,4 +34,10 @@ internal sealed class ParseContext(string source)
     public bool HasErrorAt(string field) => errors.Exists(e => string.Equals(e.Field, field, StringComparison.Ordinal));
 
     public ImmutableArray<ConfigError> Errors => [.. errors];
+
+    /// <summary>Remembers that a reader looked up the mapping key <paramref name="key"/>.</summary>
+    public void MarkRead(YamlNode key) => read.Add(key);
+
+    /// <summary>Whether a reader looked up the mapping key <paramref name="key"/>.</summary>
+    public bool WasRead(YamlNode key) => read.Contains(key);
 }

@@ -20,6 +20,20 @@ internal static class VirtualServiceReader
     private static HttpRoute ReadHttpRoute(YamlCursor route)
     {
         var retries = route.Field("retries");
+        var mirrors = ImmutableArray.CreateBuilder<HttpMirror>();
+        if (route.Field("mirror") is { Exists: true } mirror)
+        {
+            mirrors.Add(new HttpMirror(ReadDestination(mirror), ReadPercent(route.Field("mirrorPercentage"), route.Field("mirrorPercent"))));
+        }
+        var single = mirrors.Count == 1;
+        if (single && route.Field("mirrors").Exists)
+        {
+            route.Field("mirrors").Error("cannot set both mirror and mirrors");
+        }
+        foreach (var item in route.Field("mirrors").Items())
+        {
+            mirrors.Add(new HttpMirror(ReadDestination(item.Field("destination")), ReadPercent(item.Field("percentage"), default)));
+        }
         return new HttpRoute(
             route.Field("name").String(),
             [.. route.Field("match").Items().Select(ReadMatch)],
@@ -27,25 +41,164 @@ internal static class VirtualServiceReader
             route.Field("timeout").Duration(),
             retries.Exists
                 ? new HttpRetry(retries.Field("attempts").Int() ?? 0, retries.Field("perTryTimeout").Duration(), retries.Field("retryOn").String())
-                : null);
+                {
+                    RetryRemoteLocalities = retries.Field("retryRemoteLocalities").Bool(),
+                }
+                : null)
+        {
+            Fault = ReadFault(route.Field("fault")),
+            Headers = ReadHeaders(route.Field("headers")),
+            Rewrite = ReadRewrite(route.Field("rewrite")),
+            Redirect = ReadRedirect(route.Field("redirect")),
+            DirectResponse = ReadDirectResponse(route.Field("directResponse")),
+            Mirrors = mirrors.ToImmutable(),
+            SingleMirror = single,
+            Cors = ReadCors(route.Field("corsPolicy")),
+        };
     }
 
-    private static HttpMatchRequest ReadMatch(YamlCursor match)
-    {
-        var headers = ImmutableSortedDictionary.CreateBuilder<string, StringMatch>(StringComparer.Ordinal);
-        foreach (var (name, value) in match.Field("headers").Entries())
-        {
-            if (ReadStringMatch(value) is { } header)
-            {
-                headers[name] = header;
-            }
-        }
-        return new HttpMatchRequest(
+    private static HttpMatchRequest ReadMatch(YamlCursor match) =>
+        new(
             match.Field("name").String(),
             ReadStringMatch(match.Field("uri")),
-            headers.ToImmutable(),
+            ReadStringMatches(match.Field("headers")),
             match.Field("port").Int(),
-            match.Field("gateways").Strings());
+            match.Field("gateways").Strings())
+        {
+            Scheme = ReadStringMatch(match.Field("scheme")),
+            Method = ReadStringMatch(match.Field("method")),
+            Authority = ReadStringMatch(match.Field("authority")),
+            QueryParams = ReadStringMatches(match.Field("queryParams")),
+            WithoutHeaders = ReadStringMatches(match.Field("withoutHeaders")),
+            IgnoreUriCase = match.Field("ignoreUriCase").Bool() ?? false,
+        };
+
+    private static ImmutableSortedDictionary<string, StringMatch> ReadStringMatches(YamlCursor map)
+    {
+        var matches = ImmutableSortedDictionary.CreateBuilder<string, StringMatch>(StringComparer.Ordinal);
+        foreach (var (name, value) in map.Entries())
+        {
+            if (ReadStringMatch(value) is { } m)
+            {
+                matches[name] = m;
+            }
+        }
+        return matches.ToImmutable();
+    }
+
+    /// <summary>Istio's <c>Percent</c> (<c>{value: 12.5}</c>), or the deprecated integer field beside it.</summary>
+    private static double? ReadPercent(YamlCursor percentage, YamlCursor deprecatedInteger)
+    {
+        if (percentage.Exists)
+        {
+            return percentage.Field("value").Double() ?? 0;
+        }
+        return deprecatedInteger.Exists ? deprecatedInteger.Int() : null;
+    }
+
+    private static HttpFault? ReadFault(YamlCursor fault)
+    {
+        if (!fault.Exists)
+        {
+            return null;
+        }
+        FaultDelay? delay = null;
+        if (fault.Field("delay") is { Exists: true } d)
+        {
+            var fixedDelay = d.Field("fixedDelay");
+            if (!fixedDelay.Exists)
+            {
+                fixedDelay.Error(d.Field("exponentialDelay").Exists ? "is required (exponentialDelay is not supported by Istio or Envoy)" : "is required");
+            }
+            delay = new FaultDelay(fixedDelay.Duration() ?? TimeSpan.Zero, ReadPercent(d.Field("percentage"), d.Field("percent")));
+        }
+        FaultAbort? abort = null;
+        if (fault.Field("abort") is { Exists: true } a)
+        {
+            var http = a.Field("httpStatus");
+            var grpc = a.Field("grpcStatus");
+            if (http.Exists == grpc.Exists)
+            {
+                a.Error(a.Field("http2Error").Exists
+                    ? "http2Error is not supported by Istio; set exactly one of httpStatus or grpcStatus"
+                    : "must set exactly one of httpStatus or grpcStatus");
+            }
+            abort = new FaultAbort(http.Int(), grpc.String(), ReadPercent(a.Field("percentage"), default));
+        }
+        return new HttpFault(delay, abort);
+    }
+
+    private static HeaderOperations? ReadHeaders(YamlCursor headers)
+    {
+        if (!headers.Exists)
+        {
+            return null;
+        }
+        return new HeaderOperations(ReadHeaderEdits(headers.Field("request")), ReadHeaderEdits(headers.Field("response")));
+    }
+
+    private static HeaderEdits ReadHeaderEdits(YamlCursor edits) =>
+        edits.Exists ? new HeaderEdits(edits.Field("set").StringMap(), edits.Field("add").StringMap(), edits.Field("remove").Strings()) : HeaderEdits.None;
+
+    private static HttpRewrite? ReadRewrite(YamlCursor rewrite)
+    {
+        if (!rewrite.Exists)
+        {
+            return null;
+        }
+        var regex = rewrite.Field("uriRegexRewrite");
+        return new HttpRewrite(
+            rewrite.Field("uri").String(),
+            rewrite.Field("authority").String(),
+            regex.Exists ? new RegexRewrite(regex.Field("match").String() ?? "", regex.Field("rewrite").String() ?? "") : null);
+    }
+
+    private static HttpRedirect? ReadRedirect(YamlCursor redirect) =>
+        redirect.Exists
+            ? new HttpRedirect(
+                redirect.Field("uri").String(),
+                redirect.Field("authority").String(),
+                redirect.Field("port").Int(),
+                redirect.Field("derivePort").String(),
+                redirect.Field("scheme").String(),
+                redirect.Field("redirectCode").Int())
+            : null;
+
+    private static HttpDirectResponse? ReadDirectResponse(YamlCursor response)
+    {
+        if (!response.Exists)
+        {
+            return null;
+        }
+        var body = response.Field("body");
+        return new HttpDirectResponse(IstioReaders.RequiredInt(response.Field("status")), body.Field("string").String(), body.Field("bytes").String());
+    }
+
+    private static CorsPolicy? ReadCors(YamlCursor cors)
+    {
+        if (!cors.Exists)
+        {
+            return null;
+        }
+        var origins = ImmutableArray.CreateBuilder<StringMatch>();
+        foreach (var origin in cors.Field("allowOrigins").Items())
+        {
+            if (ReadStringMatch(origin) is { } m)
+            {
+                origins.Add(m);
+            }
+        }
+        foreach (var origin in cors.Field("allowOrigin").Strings())
+        {
+            origins.Add(new StringMatch(StringMatchKind.Exact, origin)); // deprecated list of exact origins
+        }
+        return new CorsPolicy(
+            origins.ToImmutable(),
+            cors.Field("allowMethods").Strings(),
+            cors.Field("allowHeaders").Strings(),
+            cors.Field("exposeHeaders").Strings(),
+            cors.Field("maxAge").Duration(),
+            cors.Field("allowCredentials").Bool());
     }
 
     /// <summary>Reads an Istio <c>StringMatch</c>, which must set exactly one of exact, prefix or regex.</summary>
@@ -79,13 +232,11 @@ internal static class VirtualServiceReader
         {
             destination.Error("is required");
         }
-        return new RouteDestination(
-            new Destination(
-                destination.Field("host").String() ?? "",
-                destination.Field("subset").String(),
-                IstioReaders.ReadPortSelector(destination.Field("port"))),
-            route.Field("weight").Int());
+        return new RouteDestination(ReadDestination(destination), route.Field("weight").Int()) { Headers = ReadHeaders(route.Field("headers")) };
     }
+
+    private static Destination ReadDestination(YamlCursor destination) =>
+        new(destination.Field("host").String() ?? "", destination.Field("subset").String(), IstioReaders.ReadPortSelector(destination.Field("port")));
 
     private static TcpRoute ReadTcpRoute(YamlCursor route)
     {

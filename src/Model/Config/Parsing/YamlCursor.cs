@@ -48,6 +48,7 @@ internal readonly struct YamlCursor
         {
             if (k is YamlScalarNode { Value: { } name } && string.Equals(name, key, StringComparison.Ordinal))
             {
+                Context.MarkRead(k);
                 return new YamlCursor(v, childPath, Context);
             }
         }
@@ -55,8 +56,22 @@ internal readonly struct YamlCursor
     }
 
     /// <summary>True when this is a mapping holding <paramref name="key"/>, even with an empty value (<c>stable:</c>), which <see cref="Field"/> reports as absent.</summary>
-    public bool HasKey(string key) =>
-        node is YamlMappingNode mapping && mapping.Children.Keys.Any(k => k is YamlScalarNode { Value: { } name } && string.Equals(name, key, StringComparison.Ordinal));
+    public bool HasKey(string key)
+    {
+        if (node is not YamlMappingNode mapping)
+        {
+            return false;
+        }
+        foreach (var k in mapping.Children.Keys)
+        {
+            if (k is YamlScalarNode { Value: { } name } && string.Equals(name, key, StringComparison.Ordinal))
+            {
+                Context.MarkRead(k);
+                return true;
+            }
+        }
+        return false;
+    }
 
     public void Error(string reason) => Context.Error(Path, reason);
 
@@ -97,6 +112,21 @@ internal readonly struct YamlCursor
             return value;
         }
         Error($"expected an integer, got '{text}'");
+        return null;
+    }
+
+    public double? Double()
+    {
+        var text = Scalar("a number");
+        if (text is null)
+        {
+            return null;
+        }
+        if (double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
+        {
+            return value;
+        }
+        Error($"expected a number, got '{text}'");
         return null;
     }
 
@@ -167,6 +197,7 @@ internal readonly struct YamlCursor
         {
             if (k is YamlScalarNode { Value: { } key })
             {
+                Context.MarkRead(k);
                 entries.Add((key, new YamlCursor(v, Path + "." + key, Context)));
             }
             else
@@ -196,6 +227,48 @@ internal readonly struct YamlCursor
             builder[key] = value.String() ?? "";
         }
         return builder.ToImmutable();
+    }
+
+    /// <summary>
+    /// The paths of the mapping keys under this node that no reader looked up (an unread key's
+    /// children are not listed), e.g. <c>spec.http[0].fault</c>: fields Mesh does not translate.
+    /// </summary>
+    public ImmutableArray<string> UnreadFields()
+    {
+        var unread = ImmutableArray.CreateBuilder<string>();
+        CollectUnread(node, Path, unread);
+        return unread.ToImmutable();
+    }
+
+    private void CollectUnread(YamlNode? at, string path, ImmutableArray<string>.Builder unread)
+    {
+        switch (at)
+        {
+            case YamlMappingNode mapping:
+                foreach (var (k, v) in mapping.Children)
+                {
+                    if (k is not YamlScalarNode { Value: { } key })
+                    {
+                        continue;
+                    }
+                    var childPath = path.Length == 0 ? key : path + "." + key;
+                    if (Context.WasRead(k))
+                    {
+                        CollectUnread(v, childPath, unread);
+                    }
+                    else
+                    {
+                        unread.Add(childPath);
+                    }
+                }
+                break;
+            case YamlSequenceNode sequence:
+                for (var i = 0; i < sequence.Children.Count; i++)
+                {
+                    CollectUnread(sequence.Children[i], path + "[" + i.ToString(CultureInfo.InvariantCulture) + "]", unread);
+                }
+                break;
+        }
     }
 
     private string? Scalar(string expected)

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Mesh.EndToEnd.Tests.Harness;
+using Xunit.Abstractions;
+
+namespace Mesh.EndToEnd.Tests;
+
+/// <summary>
+/// Issue 15: Istio's route policies reach a real gRPC xDS client (grpcio's C-core) as gRPC applies
+/// them — fault injection (gRFC A33), retries (A44), route timeouts as max_stream_duration (A31) —
+/// observed on the wire against real backends: each backend answers with its name, and
+/// <c>backend.py</c> sleeps or fails a first call on request.
+/// </summary>
+[Trait("Category", "Functional")]
+public sealed class ProxylessTrafficPolicyTests(ITestOutputHelper log)
+{
+    private const string V1 = "v1-a";
+    private const string V2 = "v2-b";
+    private static readonly TimeSpan FirstAnswers = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Batch = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// A33: <c>fault.abort</c> at 50% with <c>grpcStatus: ABORTED</c> fails half of 1,000 RPCs (± 5
+    /// points) with ABORTED and lets the rest through; <c>fault.delay</c> of 400 ms at 100% holds
+    /// every call at least that long; calls matching neither rule are untouched.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task FaultAbortAtHalf_AbortsHalfWithTheStatus_FixedDelay_DelaysEveryCall()
+    {
+        await using var processes = new TestProcesses(log);
+        using var manifests = new TempManifestDir();
+        var backends = processes.Add(await BackendProcess.StartAsync(V1, V2));
+        EchoMesh.WriteTo(manifests, backends.Port(V1), backends.Port(V2), $$$$"""
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: echo
+              namespace: {{{{EchoMesh.Namespace}}}}
+            spec:
+              hosts: [{{{{EchoMesh.Host}}}}]
+              http:
+              - name: abort-half
+                match: [{headers: {x-fault: {exact: abort}}}]
+                fault: {abort: {grpcStatus: ABORTED, percentage: {value: 50}}}
+                route: [{destination: {host: {{{{EchoMesh.Host}}}}, subset: v1}}]
+              - name: delay-all
+                match: [{headers: {x-fault: {exact: delay}}}]
+                fault: {delay: {fixedDelay: 400ms, percentage: {value: 100}}}
+                route: [{destination: {host: {{{{EchoMesh.Host}}}}, subset: v1}}]
+              - name: plain
+                route: [{destination: {host: {{{{EchoMesh.Host}}}}, subset: v1}}]
+            """);
+        var silo = processes.Add(await SiloProcess.StartAsync(manifests.Path));
+        var client = processes.Add(await XdsClientProcess.StartAsync(silo.XdsPort, EchoMesh.Target));
+        await Eventually.UntilAsync("the first 20 RPCs to succeed", FirstAnswers, () => client.CountAsync(20, Batch), c => c.Answered == 20 && c.Failed == 0);
+        await AssertNoNackAsync(silo);
+
+        var aborted = await client.CountAsync(1000, Batch, ("x-fault", "abort"));
+        Assert.False(aborted.Incomplete, $"1,000 calls within {Batch}: {aborted}");
+        Assert.True(aborted.Errors.Keys.All(code => code == "ABORTED"), $"every failure must carry the configured status ABORTED: {aborted}");
+        Assert.True(Math.Abs(aborted.Failed - 500) <= 50, $"awaited 50% ± 5 points of 1,000 RPCs aborted; got {aborted.Failed}: {aborted}");
+        Assert.Equal(1000 - aborted.Failed, aborted.Of(V1));
+
+        var clock = Stopwatch.StartNew();
+        var delayed = await client.CountAsync(10, Batch, ("x-fault", "delay"));
+        var elapsed = clock.Elapsed;
+        Assert.True(delayed.Of(V1) == 10 && delayed.Failed == 0, $"delayed calls still succeed: {delayed}");
+        Assert.True(elapsed >= TimeSpan.FromMilliseconds(10 * 400), $"10 sequential calls each delayed 400 ms took only {elapsed.TotalMilliseconds:F0} ms");
+
+        var plain = await client.CountAsync(200, Batch);
+        Assert.True(plain.Of(V1) == 200 && plain.Failed == 0, $"calls matching no fault rule are untouched: {plain}");
+        await AssertNoNackAsync(silo);
+    }
+
+    /// <summary>
+    /// A44 and A31: with no <c>retries</c> Istio's default policy retries an UNAVAILABLE first attempt
+    /// (the backend saw the call twice); <c>attempts: 0</c> disables retries (the call fails with the
+    /// backend's UNAVAILABLE); a route <c>timeout</c> of 300 ms ends a 1.5 s call with
+    /// DEADLINE_EXCEEDED (gRPC reads it as max_stream_duration).
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task DefaultRetriesRetryAFailedFirstAttempt_ZeroAttemptsDoNot_RouteTimeoutEndsTheCall()
+    {
+        await using var processes = new TestProcesses(log);
+        using var manifests = new TempManifestDir();
+        var backends = processes.Add(await BackendProcess.StartAsync(V1, V2));
+        EchoMesh.WriteTo(manifests, backends.Port(V1), backends.Port(V2), $$$$"""
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: echo
+              namespace: {{{{EchoMesh.Namespace}}}}
+            spec:
+              hosts: [{{{{EchoMesh.Host}}}}]
+              http:
+              - name: no-retries
+                match: [{headers: {x-policy: {exact: no-retries}}}]
+                retries: {attempts: 0}
+                route: [{destination: {host: {{{{EchoMesh.Host}}}}, subset: v1}}]
+              - name: short-timeout
+                match: [{headers: {x-policy: {exact: timeout}}}]
+                timeout: 300ms
+                route: [{destination: {host: {{{{EchoMesh.Host}}}}, subset: v1}}]
+              - name: istio-default-retries
+                route: [{destination: {host: {{{{EchoMesh.Host}}}}, subset: v1}}]
+            """);
+        var silo = processes.Add(await SiloProcess.StartAsync(manifests.Path));
+        var client = processes.Add(await XdsClientProcess.StartAsync(silo.XdsPort, EchoMesh.Target));
+        await Eventually.UntilAsync("the first 20 RPCs to succeed", FirstAnswers, () => client.CountAsync(20, Batch), c => c.Answered == 20 && c.Failed == 0);
+        await AssertNoNackAsync(silo);
+
+        for (var i = 0; i < 5; i++)
+        {
+            var key = string.Create(CultureInfo.InvariantCulture, $"retried-{i}");
+            var retried = await client.CountAsync(1, Batch, ("x-echo-fail-first", key));
+            Assert.True(retried.Of(V1 + "#2") == 1, $"call {key}: awaited success on the second attempt (answer {V1}#2: the backend saw two); got {retried}");
+
+            var single = await client.CountAsync(1, Batch, ("x-echo-fail-first", key + "-once"), ("x-policy", "no-retries"));
+            Assert.True(single.Errors.GetValueOrDefault("UNAVAILABLE") == 1, $"call {key}-once with attempts 0: awaited the backend's UNAVAILABLE, not retried; got {single}");
+        }
+
+        var timedOut = await client.CountAsync(3, Batch, ("x-policy", "timeout"), ("x-echo-sleep-ms", "1500"));
+        Assert.True(timedOut.Errors.GetValueOrDefault("DEADLINE_EXCEEDED") == 3, $"awaited the 300 ms route timeout to end each 1.5 s call; got {timedOut}");
+        // A 50 ms call does not fit either with this client: C-core 1.51 fires max_stream_duration
+        // timeouts early (seen here: DEADLINE_EXCEEDED for a 50 ms call under a 300 ms timeout). Leaving
+        // route timeouts out for the client versions that mishandle them is the open part of issue 15.
+        await AssertNoNackAsync(silo);
+    }
+
+    /// <summary>P-09: the real client accepted every version it was sent.</summary>
+    private static async Task AssertNoNackAsync(SiloProcess silo)
+    {
+        var syncz = await silo.GetJsonAsync("/debug/syncz");
+        var proxy = syncz.EnumerateArray().First(p => p.GetProperty("proxy").GetString() == XdsClientProcess.DefaultNodeId);
+        foreach (var type in proxy.GetProperty("types").EnumerateObject())
+        {
+            Assert.False(
+                (type.Value.TryGetProperty("nacked", out var nacked) && nacked.ValueKind == JsonValueKind.String && nacked.GetString()!.Length > 0)
+                || (type.Value.TryGetProperty("lastError", out var error) && error.ValueKind == JsonValueKind.String && error.GetString()!.Length > 0),
+                $"the gRPC client NACKed {type.Name}: {type.Value}");
+        }
+    }
+}
