@@ -104,7 +104,7 @@ public sealed class VirtualServiceValidatorTests
               - match: [{uri: {prefix: /}}]
             """));
 
-        YamlFixtures.SingleError(errors, "spec.http[0].route", "at least one destination is required");
+        YamlFixtures.SingleError(errors, "spec.http[0]", "one of route, redirect or directResponse is required");
     }
 
     [Fact]
@@ -177,7 +177,7 @@ public sealed class VirtualServiceValidatorTests
             [
                 ("spec.http[0].timeout", "timeout -1s must be non-negative"),
                 ("spec.http[0].retries.attempts", "attempts -2 must be non-negative"),
-                ("spec.http[0].retries.perTryTimeout", "perTryTimeout -0.5s must be non-negative"),
+                ("spec.http[0].retries.perTryTimeout", "duration -0.5s must be at least 1ms"),
                 ("spec.http[0].retries.retryOn", "unknown retry policy 'sometimes', expected an Envoy retry_on value such as 5xx, gateway-error, connect-failure or an HTTP status code"),
             ],
             errors.Select(e => (e.Field, e.Reason)));
@@ -239,7 +239,70 @@ public sealed class VirtualServiceValidatorTests
               - route: []
             """);
 
-        Assert.Equal(["metadata.name", "spec.hosts", "spec.http[0].route"], errors.Select(e => e.Field));
+        Assert.Equal(["metadata.name", "spec.hosts", "spec.http[0]"], errors.Select(e => e.Field));
         Assert.Contains("is not a valid DNS-1123 subdomain", errors[0].Reason, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Issue 15: Istio's rules for the http policies, each error naming its field and why.</summary>
+public sealed class VirtualServiceHttpPolicyValidatorTests
+{
+    private static string Vs(string http) => $"""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {"{"}name: reviews, namespace: bookinfo{"}"}
+        spec:
+          hosts: [reviews]
+          http:
+        {string.Join('\n', http.Split('\n').Select(line => "  " + line))}
+        """;
+
+    [Theory]
+    [InlineData("- {fault: {abort: {httpStatus: 700, percentage: {value: 50}}}, route: [{destination: {host: reviews}}]}", "spec.http[0].fault.abort.httpStatus", "HTTP status 700 is not in range 200..599")]
+    [InlineData("- {fault: {abort: {grpcStatus: BROKEN}}, route: [{destination: {host: reviews}}]}", "spec.http[0].fault.abort.grpcStatus", "'BROKEN' is not a gRPC status")]
+    [InlineData("- {fault: {abort: {httpStatus: 503, percentage: {value: 150}}}, route: [{destination: {host: reviews}}]}", "spec.http[0].fault.abort.percentage.value", "percentage 150 is neither 0 nor in range 0.0001..100")]
+    [InlineData("- {fault: {delay: {fixedDelay: 0s}}, route: [{destination: {host: reviews}}]}", "spec.http[0].fault.delay.fixedDelay", "must be at least 1ms")]
+    [InlineData("- {fault: {}, route: [{destination: {host: reviews}}]}", "spec.http[0].fault", "must set delay and/or abort")]
+    [InlineData("- {redirect: {uri: /x}, route: [{destination: {host: reviews}}]}", "spec.http[0]", "cannot set both route and redirect")]
+    [InlineData("- {redirect: {uri: /x, redirectCode: 200}}", "spec.http[0].redirect.redirectCode", "200 is not a redirect code (3xx)")]
+    [InlineData("- {redirect: {scheme: ftp}}", "spec.http[0].redirect.scheme", "scheme 'ftp' must be http or https")]
+    [InlineData("- {redirect: {redirectCode: 301}}", "spec.http[0].redirect", "must set uri, authority, scheme, port or derivePort")]
+    [InlineData("- {directResponse: {status: 99}}", "spec.http[0].directResponse.status", "HTTP status 99 is not in range 200..599")]
+    [InlineData("- {directResponse: {status: 200}, fault: {abort: {httpStatus: 500}}}", "spec.http[0]", "cannot set both fault and directResponse")]
+    [InlineData("- {match: [{uri: {prefix: /}}]}", "spec.http[0]", "one of route, redirect or directResponse is required")]
+    [InlineData("- {rewrite: {uri: /a, uriRegexRewrite: {match: a, rewrite: b}}, route: [{destination: {host: reviews}}]}", "spec.http[0].rewrite", "cannot set both uri and uriRegexRewrite")]
+    [InlineData("- {rewrite: {uriRegexRewrite: {match: \"(\", rewrite: b}}, route: [{destination: {host: reviews}}]}", "spec.http[0].rewrite.uriRegexRewrite.match", "")]
+    [InlineData("- {mirror: {host: ratings}, mirrorPercentage: {value: 101}, route: [{destination: {host: reviews}}]}", "spec.http[0].mirrorPercentage.value", "percentage 101 is neither 0 nor in range 0.0001..100")]
+    [InlineData("- {headers: {request: {set: {\"bad header\": x}}}, route: [{destination: {host: reviews}}]}", "spec.http[0].headers.request.set.bad header", "'bad header' is not a valid header name")]
+    [InlineData("- {headers: {response: {remove: [host]}}, route: [{destination: {host: reviews}}]}", "spec.http[0].headers.response.remove[0]", "the host header cannot be removed")]
+    [InlineData("- {corsPolicy: {allowMethods: [FETCH]}, route: [{destination: {host: reviews}}]}", "spec.http[0].corsPolicy.allowMethods", "'FETCH' is not an HTTP method")]
+    [InlineData("- {corsPolicy: {maxAge: 1500ms}, route: [{destination: {host: reviews}}]}", "spec.http[0].corsPolicy.maxAge", "is accurate only to seconds")]
+    [InlineData("- {retries: {attempts: 0, perTryTimeout: 1s}, route: [{destination: {host: reviews}}]}", "spec.http[0].retries", "attempts 0 (retries disabled)")]
+    [InlineData("- {match: [{queryParams: {q: {prefix: a}}}], route: [{destination: {host: reviews}}]}", "spec.http[0].match[0].queryParams.q", "exact or regex, not prefix")]
+    [InlineData("- {match: [{headers: {x-a: {prefix: \"\"}}}], route: [{destination: {host: reviews}}]}", "spec.http[0].match[0].headers.x-a", "prefix must not be empty")]
+    public void Rejects_WithFieldAndReason(string http, string field, string reason)
+    {
+        var errors = Mesh.Model.Tests.Config.YamlFixtures.Validate(Vs(http));
+
+        Mesh.Model.Tests.Config.YamlFixtures.SingleError(errors, field, reason);
+    }
+
+    [Fact]
+    public void Accepts_EveryPolicyTogether()
+    {
+        var errors = Mesh.Model.Tests.Config.YamlFixtures.Validate(Vs("""
+              - match: [{uri: {prefix: /api}, method: {exact: GET}, queryParams: {v: {regex: "[0-9]+"}}}]
+                fault: {delay: {fixedDelay: 5ms, percentage: {value: 0.5}}, abort: {grpcStatus: UNAVAILABLE, percentage: {value: 1}}}
+                headers: {request: {set: {x-a: "1", ":authority": api.internal}}, response: {remove: [server]}}
+                rewrite: {uri: /v2/api}
+                mirror: {host: ratings}
+                mirrorPercentage: {value: 0}
+                corsPolicy: {allowOrigins: [{exact: "https://a.example"}], allowMethods: [GET], maxAge: 1h}
+                retries: {attempts: 2, retryOn: "unavailable,503"}
+                route: [{destination: {host: reviews}}]
+              - redirect: {authority: new.example, derivePort: FROM_REQUEST_PORT, redirectCode: 308}
+            """));
+
+        Assert.Empty(errors);
     }
 }

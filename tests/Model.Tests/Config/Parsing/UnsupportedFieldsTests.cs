@@ -1,0 +1,81 @@
+using Mesh.Model.Config;
+
+namespace Mesh.Model.Tests.Config.Parsing;
+
+/// <summary>Issue 15 item 5: a field Mesh does not translate is never ignored in silence.</summary>
+public sealed class UnsupportedFieldsTests
+{
+    [Fact]
+    public void IstioKinds_ListEveryUnreadField_WithItsPath_AndAreStillServed()
+    {
+        var vs = YamlFixtures.ParseSingle<VirtualService>("""
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: reviews, namespace: bookinfo}
+            spec:
+              hosts: [reviews]
+              tls:
+              - match: [{sniHosts: [reviews]}]
+                route: [{destination: {host: reviews}}]
+              http:
+              - retires: {attempts: 3}
+                match: [{uri: {prefix: /}, sourceNamespace: shop}]
+                route: [{destination: {host: reviews}}]
+            """);
+
+        Assert.Equal(["spec.tls", "spec.http[0].retires", "spec.http[0].match[0].sourceNamespace"], vs.Unsupported.ToArray());
+        var warnings = ConfigWarnings.Of(vs, "test.yaml");
+        Assert.All(warnings, w => Assert.Equal((ConfigWarnings.NotTranslated, "all"), (w.Reason, ConfigWarnings.ClientsOf(w))));
+        Assert.Equal("VirtualService bookinfo/reviews (test.yaml): spec.tls: " + ConfigWarnings.NotTranslated, warnings[0].ToString());
+        Assert.Equal("spec.http[].match[].sourceNamespace", ConfigWarnings.FieldLabel(warnings[2].Field));
+    }
+
+    [Fact]
+    public void DestinationRule_UntranslatedPolicyBlocks_AreListed()
+    {
+        var dr = YamlFixtures.ParseSingle<DestinationRule>("""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: reviews, namespace: bookinfo}
+            spec:
+              host: reviews
+              trafficPolicy:
+                loadBalancer: {simple: ROUND_ROBIN}
+                tls: {mode: ISTIO_MUTUAL}
+              subsets:
+              - name: v1
+                labels: {version: v1}
+            """);
+
+        Assert.Equal(["spec.trafficPolicy.tls"], dr.Unsupported.ToArray());
+    }
+
+    [Fact]
+    public void FullyReadObjects_AndKubernetesKinds_HaveNone()
+    {
+        var vs = YamlFixtures.ParseSingle<VirtualService>("""
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: reviews, namespace: bookinfo}
+            spec:
+              hosts: [reviews]
+              http:
+              - name: all
+                match: [{headers: {x-user: {exact: jason}}, ignoreUriCase: true}]
+                fault: {delay: {fixedDelay: 1s, percentage: {value: 10}}}
+                route: [{destination: {host: reviews, subset: v1, port: {number: 9080}}, weight: 100}]
+                timeout: 3s
+                retries: {attempts: 2, retryOn: unavailable}
+            """);
+        var service = YamlFixtures.ParseSingle<KubeService>("""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: reviews, namespace: bookinfo}
+            spec: {clusterIP: 10.0.0.1, sessionAffinity: None, ports: [{name: http, port: 9080}], ipFamilies: [IPv4]}
+            """);
+
+        Assert.Empty(vs.Unsupported);
+        Assert.Empty(ConfigWarnings.Of(vs, "test.yaml"));
+        Assert.Empty(service.Unsupported);
+    }
+}
