@@ -128,11 +128,89 @@ public sealed class ProxylessTrafficPolicyTests(ITestOutputHelper log)
         await AssertNoNackAsync(silo);
     }
 
+    /// <summary>
+    /// A32: <c>connectionPool.http.http2MaxRequests: 2</c> lets two of six concurrent 1 s calls
+    /// through and fails the other four at once with UNAVAILABLE; without the limit all six pass.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task CircuitBreaker_Http2MaxRequests_LimitsConcurrentRpcs()
+    {
+        await using var processes = new TestProcesses(log);
+        using var manifests = new TempManifestDir();
+        var backends = processes.Add(await BackendProcess.StartAsync(V1, V2));
+        manifests.Write("echo-serviceentry.yaml", EchoMesh.ServiceEntry((backends.Port(V1), "v1"), (backends.Port(V2), "v2")));
+        manifests.Write("echo-destinationrule.yaml", DestinationRule("connectionPool: {http: {http2MaxRequests: 2}}"));
+        var silo = processes.Add(await SiloProcess.StartAsync(manifests.Path));
+        var client = processes.Add(await XdsClientProcess.StartAsync(silo.XdsPort, EchoMesh.Target));
+        await Eventually.UntilAsync("the first 20 RPCs to succeed", FirstAnswers, () => client.CountAsync(20, Batch), c => c.Answered == 20 && c.Failed == 0);
+        await AssertNoNackAsync(silo);
+
+        var limited = await client.ConcurrentAsync(6, ("x-echo-sleep-ms", "1000"));
+        Assert.True(limited.Answered == 2 && limited.Errors.GetValueOrDefault("UNAVAILABLE") == 4, $"awaited 2 of 6 concurrent calls through and 4 refused (max_requests 2); got {limited}");
+
+        manifests.Write("echo-destinationrule.yaml", DestinationRule("connectionPool: {http: {http2MaxRequests: 100}}"));
+        await Eventually.UntilAsync("all 6 concurrent calls to pass once the limit is 100", TimeSpan.FromSeconds(30),
+            () => client.ConcurrentAsync(6, ("x-echo-sleep-ms", "200")), c => c.Answered == 6);
+    }
+
+    /// <summary>
+    /// A42 with grpc-js (which reads <c>load_balancing_policy</c>): a consistent hash on header
+    /// <c>x-user</c> sends every call of one key to one backend and spreads many keys over both.
+    /// The same cluster reaches C-core 1.51 too, which reads only <c>lb_policy</c> (round robin): it
+    /// must not crash (its RING_HASH does, grpc/grpc#31766) and keeps answering.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task ConsistentHashByHeader_GrpcJsSendsOneKeyToOneBackend_CCoreStaysUpOnRoundRobin()
+    {
+        await using var processes = new TestProcesses(log);
+        using var manifests = new TempManifestDir();
+        var backends = processes.Add(await BackendProcess.StartAsync(V1, V2));
+        manifests.Write("echo-serviceentry.yaml", EchoMesh.ServiceEntry((backends.Port(V1), "v1"), (backends.Port(V2), "v2")));
+        manifests.Write("echo-destinationrule.yaml", DestinationRule("loadBalancer: {consistentHash: {httpHeaderName: x-user}}"));
+        var silo = processes.Add(await SiloProcess.StartAsync(manifests.Path));
+        var js = processes.Add(await XdsClientProcess.StartAsync(silo.XdsPort, EchoMesh.Target, nodeId: "sidecar~127.0.0.2~js-1.default~default.svc.cluster.local", client: GrpcClient.GrpcJs));
+        var core = processes.Add(await XdsClientProcess.StartAsync(silo.XdsPort, EchoMesh.Target));
+        await Eventually.UntilAsync("grpc-js's first 20 RPCs to succeed", FirstAnswers, () => js.CountAsync(20, Batch, ("x-user", "warmup")), c => c.Answered == 20 && c.Failed == 0);
+        await Eventually.UntilAsync("C-core's first 20 RPCs to succeed", FirstAnswers, () => core.CountAsync(20, Batch, ("x-user", "warmup")), c => c.Answered == 20 && c.Failed == 0);
+
+        foreach (var user in new[] { "alice", "bob", "carol" })
+        {
+            var one = await js.CountAsync(50, Batch, ("x-user", user));
+            Assert.True(one.Answered == 50 && one.Counts.Count == 1, $"grpc-js: every call with x-user {user} must reach one backend; got {one}");
+        }
+        var seen = new HashSet<string>();
+        for (var i = 0; i < 40 && seen.Count < 2; i++)
+        {
+            var answer = await js.CountAsync(1, Batch, ("x-user", string.Create(CultureInfo.InvariantCulture, $"user-{i}")));
+            seen.UnionWith(answer.Counts.Keys);
+        }
+        Assert.True(seen.SetEquals([V1, V2]), $"grpc-js: 40 keys must spread over both backends; saw {string.Join(", ", seen)}");
+
+        var roundRobin = await core.CountAsync(100, Batch, ("x-user", "alice"));
+        Assert.True(roundRobin.Of(V1) == 50 && roundRobin.Of(V2) == 50, $"C-core 1.51 balances round robin (ring hash left out for it); got {roundRobin}");
+        Assert.False(core.HasExited, "C-core must not have crashed");
+        foreach (var node in new[] { XdsClientProcess.DefaultNodeId, "sidecar~127.0.0.2~js-1.default~default.svc.cluster.local" })
+        {
+            await AssertNoNackAsync(silo, node);
+        }
+    }
+
+    private static string DestinationRule(string trafficPolicy) => $$"""
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata:
+          name: echo
+          namespace: {{EchoMesh.Namespace}}
+        spec:
+          host: {{EchoMesh.Host}}
+          trafficPolicy: {{{trafficPolicy}}}
+        """;
+
     /// <summary>P-09: the real client accepted every version it was sent.</summary>
-    private static async Task AssertNoNackAsync(SiloProcess silo)
+    private static async Task AssertNoNackAsync(SiloProcess silo, string node = XdsClientProcess.DefaultNodeId)
     {
         var syncz = await silo.GetJsonAsync("/debug/syncz");
-        var proxy = syncz.EnumerateArray().First(p => p.GetProperty("proxy").GetString() == XdsClientProcess.DefaultNodeId);
+        var proxy = syncz.EnumerateArray().First(p => p.GetProperty("proxy").GetString() == node);
         foreach (var type in proxy.GetProperty("types").EnumerateObject())
         {
             Assert.False(

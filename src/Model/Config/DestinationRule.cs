@@ -16,8 +16,80 @@ public sealed record DestinationRule(
 /// <summary>A DestinationRule subset.</summary>
 public sealed record Subset(string Name, ImmutableSortedDictionary<string, string> Labels, TrafficPolicy? TrafficPolicy);
 
-/// <summary>The parts of Istio's <c>trafficPolicy</c> that Mesh translates.</summary>
-public sealed record TrafficPolicy(LoadBalancerKind? LoadBalancer);
+/// <summary>
+/// Istio's <c>trafficPolicy</c>: load balancing, connection pool, outlier detection and per-port
+/// overrides. Each block replaces the parent's block as a whole when a subset or port sets it, as
+/// Istio merges them.
+/// </summary>
+public sealed record TrafficPolicy(LoadBalancerKind? LoadBalancer)
+{
+    /// <summary><c>loadBalancer.consistentHash</c>; overrides <see cref="LoadBalancer"/> (simple).</summary>
+    public ConsistentHash? ConsistentHash { get; init; }
+
+    /// <summary><c>loadBalancer.warmup</c> (or the deprecated <c>warmupDurationSecs</c>).</summary>
+    public Warmup? Warmup { get; init; }
+
+    /// <summary>True when the policy sets a load-balancer block (simple, consistentHash or warmup).</summary>
+    public bool HasLoadBalancer => LoadBalancer is not null || ConsistentHash is not null || Warmup is not null;
+
+    public ConnectionPool? ConnectionPool { get; init; }
+
+    public OutlierDetection? OutlierDetection { get; init; }
+
+    /// <summary><c>portLevelSettings</c>: a whole policy per port (never nested).</summary>
+    public ImmutableArray<PortTrafficPolicy> PortLevelSettings { get; init; } = [];
+}
+
+/// <summary>One <c>portLevelSettings</c> entry.</summary>
+public sealed record PortTrafficPolicy(int Port, TrafficPolicy Policy);
+
+/// <summary>Istio <c>ConsistentHashLB</c>: exactly one hash key, and the ring or Maglev table.</summary>
+public sealed record ConsistentHash(
+    string? HttpHeaderName,
+    HttpCookie? HttpCookie,
+    bool UseSourceIp,
+    string? HttpQueryParameterName,
+    long? RingHashMinimumRingSize,
+    long? MaglevTableSize,
+    bool Maglev,
+    long? DeprecatedMinimumRingSize);
+
+/// <summary>A hash cookie: name, path and ttl (a cookie with a ttl is generated when absent).</summary>
+public sealed record HttpCookie(string Name, string? Path, TimeSpan? Ttl);
+
+/// <summary>Istio <c>WarmupConfiguration</c> (slow start).</summary>
+public sealed record Warmup(TimeSpan Duration, double? MinimumPercent, double? Aggression);
+
+/// <summary>Istio <c>ConnectionPoolSettings</c>.</summary>
+public sealed record ConnectionPool(TcpPool? Tcp, HttpPool? Http);
+
+/// <summary>Istio <c>ConnectionPoolSettings.TCPSettings</c>.</summary>
+public sealed record TcpPool(int? MaxConnections, TimeSpan? ConnectTimeout, TimeSpan? MaxConnectionDuration, TimeSpan? IdleTimeout, TcpKeepalive? Keepalive);
+
+/// <summary>TCP keepalive: probes, time and interval.</summary>
+public sealed record TcpKeepalive(int? Probes, TimeSpan? Time, TimeSpan? Interval);
+
+/// <summary>Istio <c>ConnectionPoolSettings.HTTPSettings</c>.</summary>
+public sealed record HttpPool(
+    int? Http1MaxPendingRequests,
+    int? Http2MaxRequests,
+    int? MaxRequestsPerConnection,
+    int? MaxRetries,
+    TimeSpan? IdleTimeout,
+    string? H2UpgradePolicy,
+    bool? UseClientProtocol,
+    int? MaxConcurrentStreams);
+
+/// <summary>Istio <c>OutlierDetection</c>.</summary>
+public sealed record OutlierDetection(
+    int? Consecutive5xxErrors,
+    int? ConsecutiveGatewayErrors,
+    int? ConsecutiveLocalOriginFailures,
+    bool SplitExternalLocalOriginErrors,
+    TimeSpan? Interval,
+    TimeSpan? BaseEjectionTime,
+    int? MaxEjectionPercent,
+    int? MinHealthPercent);
 
 /// <summary><c>trafficPolicy.loadBalancer.simple</c>.</summary>
 public enum LoadBalancerKind

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using Envoy.Config.Cluster.V3;
 using Envoy.Config.Endpoint.V3;
-using Envoy.Extensions.Upstreams.Http.V3;
 using Google.Protobuf.WellKnownTypes;
 using Mesh.Model.Config;
 using Mesh.Model.Services;
@@ -77,8 +76,9 @@ public static class ClusterBuilder
 
     private static XdsResource Build(OutboundClusterSpec spec, MeshSettings settings, bool passthrough)
     {
+        var policy = spec.Policy;
         Cluster cluster;
-        if (passthrough || spec.LoadBalancer == LoadBalancerKind.Passthrough)
+        if (passthrough || (policy.Simple == LoadBalancerKind.Passthrough && policy.Hash is null))
         {
             cluster = OriginalDst(spec.Name, settings);
         }
@@ -90,15 +90,13 @@ public static class ClusterBuilder
                 Type = Cluster.Types.DiscoveryType.Eds,
                 EdsClusterConfig = new Cluster.Types.EdsClusterConfig { EdsConfig = EnvoyFilters.Ads(), ServiceName = spec.Name },
                 ConnectTimeout = Duration.FromTimeSpan(settings.ConnectTimeout),
-                LbPolicy = spec.LoadBalancer switch
-                {
-                    LoadBalancerKind.LeastRequest => Cluster.Types.LbPolicy.LeastRequest,
-                    LoadBalancerKind.Random => Cluster.Types.LbPolicy.Random,
-                    _ => Cluster.Types.LbPolicy.RoundRobin,
-                },
+                // Every gRPC client reads lb_policy; Envoy and newer gRPC clients read load_balancing_policy first.
+                LbPolicy = Cluster.Types.LbPolicy.RoundRobin,
+                LoadBalancingPolicy = ClusterTrafficPolicy.LoadBalancing(policy),
             };
         }
-        AddProtocolOptions(cluster, spec.Port.Protocol);
+        ClusterTrafficPolicy.Apply(cluster, policy);
+        AddProtocolOptions(cluster, spec.Port.Protocol, policy.Pool);
         return XdsResource.From(TypeUrls.Cluster, spec.Name, cluster);
     }
 
@@ -111,19 +109,11 @@ public static class ClusterBuilder
     };
 
     // One key only, so map order cannot vary (STYLE 8).
-    private static void AddProtocolOptions(Cluster cluster, Protocol protocol)
+    private static void AddProtocolOptions(Cluster cluster, Protocol protocol, ConnectionPool? pool = null)
     {
-        if (!protocol.IsHttp2())
+        if (ClusterTrafficPolicy.ProtocolOptions(protocol, pool) is { } options)
         {
-            return;
+            cluster.TypedExtensionProtocolOptions.Add(EnvoyFilters.HttpProtocolOptionsKey, Any.Pack(options));
         }
-        var options = new HttpProtocolOptions
-        {
-            ExplicitHttpConfig = new HttpProtocolOptions.Types.ExplicitHttpConfig
-            {
-                Http2ProtocolOptions = new Envoy.Config.Core.V3.Http2ProtocolOptions(),
-            },
-        };
-        cluster.TypedExtensionProtocolOptions.Add(EnvoyFilters.HttpProtocolOptionsKey, Any.Pack(options));
     }
 }

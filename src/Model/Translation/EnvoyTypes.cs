@@ -28,6 +28,9 @@ public static class EnvoyTypes
         Envoy.Extensions.Filters.Http.Cors.V3.CorsPolicy.Descriptor,
         Envoy.Extensions.Retry.Host.PreviousHosts.V3.PreviousHostsPredicate.Descriptor,
         Envoy.Extensions.Retry.Priority.PreviousPriorities.V3.PreviousPrioritiesConfig.Descriptor,
+        Envoy.Extensions.LoadBalancingPolicies.RingHash.V3.RingHash.Descriptor, Envoy.Extensions.LoadBalancingPolicies.Maglev.V3.Maglev.Descriptor,
+        Envoy.Extensions.LoadBalancingPolicies.RoundRobin.V3.RoundRobin.Descriptor, Envoy.Extensions.LoadBalancingPolicies.LeastRequest.V3.LeastRequest.Descriptor,
+        Envoy.Extensions.LoadBalancingPolicies.Random.V3.Random.Descriptor,
     ];
 
     public static readonly TypeRegistry Registry = TypeRegistry.FromMessages(Emitted);

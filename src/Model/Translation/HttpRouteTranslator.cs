@@ -35,6 +35,7 @@ internal static class HttpRouteTranslator
     /// <param name="DestinationPort">Port of a resolved destination host; null drops it (with a diagnostic).</param>
     /// <param name="Diagnostics">Collects why a destination or route was dropped.</param>
     /// <param name="IsKnownHost">When it holds for a destination host as written, the host is not resolved further.</param>
+    /// <param name="HashOf">The consistent hash of a destination's cluster (host, destination, port), when its DestinationRule is known here.</param>
     /// <param name="Proxyless">
     /// A proxyless gRPC build: only what gRPC applies (gRFCs A28, A31, A33, A44) is written; the
     /// rest is left out and reported on the object (<see cref="ProxylessSupport"/>).
@@ -47,7 +48,8 @@ internal static class HttpRouteTranslator
         Func<string, Destination, int?> DestinationPort,
         List<string> Diagnostics,
         Func<string, bool>? IsKnownHost = null,
-        bool Proxyless = false);
+        bool Proxyless = false,
+        Func<string, Destination, int, ConsistentHash?>? HashOf = null);
 
     public static List<Route> Translate(IEnumerable<VirtualService> virtualServices, Context context)
     {
@@ -98,10 +100,15 @@ internal static class HttpRouteTranslator
     };
 
     /// <summary>The outbound route of a host without VirtualService: everything to its default cluster, no timeout, Istio's default retries.</summary>
-    public static Route DefaultOutbound(string cluster, bool proxyless)
+    public static Route DefaultOutbound(string cluster, bool proxyless, ConsistentHash? hash = null)
     {
         var route = Default(cluster);
         route.Route_.RetryPolicy = Retries(null, proxyless);
+        if (hash is not null && HashPolicy(hash, proxyless) is { } hashPolicy)
+        {
+            route.Route_.HashPolicy.Add(hashPolicy);
+            route.Route_.RetryPolicy?.RetryHostPredicate.Clear();
+        }
         return route;
     }
 
@@ -258,6 +265,7 @@ internal static class HttpRouteTranslator
     private static RouteAction? Action(VirtualService vs, int index, HttpRoute http, Context context)
     {
         var clusters = new List<(string Name, uint Weight, HeaderOperations? Headers)>();
+        var hashes = new List<ConsistentHash?>();
         var routeDestinations = http.Route.IsDefault ? [] : http.Route;
         var allUnweighted = routeDestinations.All(d => d.Weight is null);
         foreach (var destination in routeDestinations)
@@ -273,6 +281,7 @@ internal static class HttpRouteTranslator
                 continue;
             }
             clusters.Add((cluster, (uint)weight, context.Proxyless ? null : destination.Headers));
+            hashes.Add(HashOf(vs, destination.Destination, context));
         }
         if (clusters.Count == 0)
         {
@@ -320,6 +329,14 @@ internal static class HttpRouteTranslator
         }
 
         action.RetryPolicy = Retries(http.Retries, context.Proxyless);
+        if (hashes.Count > 0 && hashes.All(h => h is not null && h == hashes[0]) && HashPolicy(hashes[0]!, context.Proxyless) is { } hashPolicy)
+        {
+            action.HashPolicy.Add(hashPolicy);
+            if (clusters.Count == 1)
+            {
+                action.RetryPolicy?.RetryHostPredicate.Clear(); // Istio: a retry must stay on the hashed host
+            }
+        }
 
         if (!context.Proxyless)
         {
@@ -359,6 +376,51 @@ internal static class HttpRouteTranslator
             }
         }
         return action;
+    }
+
+    private static ConsistentHash? HashOf(VirtualService vs, Destination destination, Context context)
+    {
+        if (context.HashOf is null)
+        {
+            return null;
+        }
+        var host = context.IsKnownHost?.Invoke(destination.Host) == true ? destination.Host : HostNames.Resolve(destination.Host, vs.Meta.Namespace, context.DomainSuffix);
+        var port = destination.Port ?? context.DestinationPort(host, destination);
+        return port is null ? null : context.HashOf(host, destination, port.Value);
+    }
+
+    /// <summary>
+    /// A DestinationRule's consistent-hash key as the route's hash policy. gRPC hashes only on a
+    /// header (gRFC A42): for proxyless clients the other keys are left out (reported on the rule).
+    /// </summary>
+    public static RouteAction.Types.HashPolicy? HashPolicy(ConsistentHash hash, bool proxyless)
+    {
+        if (hash.HttpHeaderName is { Length: > 0 } header)
+        {
+            return new RouteAction.Types.HashPolicy { Header = new RouteAction.Types.HashPolicy.Types.Header { HeaderName = header } };
+        }
+        if (proxyless)
+        {
+            return null;
+        }
+        if (hash.HttpCookie is { } cookie)
+        {
+            var result = new RouteAction.Types.HashPolicy.Types.Cookie { Name = cookie.Name, Path = cookie.Path ?? "" };
+            if (cookie.Ttl is { } ttl)
+            {
+                result.Ttl = Duration.FromTimeSpan(ttl);
+            }
+            return new RouteAction.Types.HashPolicy { Cookie = result };
+        }
+        if (hash.UseSourceIp)
+        {
+            return new RouteAction.Types.HashPolicy { ConnectionProperties = new RouteAction.Types.HashPolicy.Types.ConnectionProperties { SourceIp = true } };
+        }
+        if (hash.HttpQueryParameterName is { Length: > 0 } query)
+        {
+            return new RouteAction.Types.HashPolicy { QueryParameter = new RouteAction.Types.HashPolicy.Types.QueryParameter { Name = query } };
+        }
+        return null;
     }
 
     private static string? ClusterOf(VirtualService vs, Destination destination, Context context)

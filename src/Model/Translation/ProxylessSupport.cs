@@ -17,6 +17,13 @@ public static class ProxylessSupport
     /// <summary>The <c>retryOn</c> conditions gRPC retries on (gRFC A44); it ignores the others.</summary>
     public static readonly IReadOnlySet<string> RetryOn = new HashSet<string>(StringComparer.Ordinal) { "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable" };
 
+    /// <summary>
+    /// Why a set ring size is not sent to any client: grpc-js 1.14 reads the size of a
+    /// load_balancing_policy ring hash as text and NACKs it, so every client uses the default ring
+    /// (1024 entries minimum). Reported for all clients (the reason does not start with <see cref="Prefix"/>).
+    /// </summary>
+    public const string RingSizeNotApplied = "minimumRingSize is not applied: grpc-js 1.14 NACKs any ring size, so every client uses the default ring of at least 1024 entries";
+
     /// <summary>False for a redirect or direct response route, which gRPC cannot follow: left out of proxyless route tables.</summary>
     public static bool Forwards(HttpRoute route)
     {
@@ -28,8 +35,73 @@ public static class ProxylessSupport
     public static IEnumerable<(string Field, string Reason)> Omissions(ConfigObject obj) => obj switch
     {
         VirtualService vs => VirtualServiceOmissions(vs),
+        DestinationRule rule => DestinationRuleOmissions(rule),
         _ => [],
     };
+
+    private static IEnumerable<(string Field, string Reason)> DestinationRuleOmissions(DestinationRule rule)
+    {
+        var policies = new List<(string At, TrafficPolicy Policy)>();
+        if (rule.TrafficPolicy is { } top)
+        {
+            policies.Add(("spec.trafficPolicy", top));
+        }
+        for (var i = 0; i < (rule.Subsets.IsDefault ? 0 : rule.Subsets.Length); i++)
+        {
+            if (rule.Subsets[i].TrafficPolicy is { } own)
+            {
+                policies.Add((string.Create(CultureInfo.InvariantCulture, $"spec.subsets[{i}].trafficPolicy"), own));
+            }
+        }
+        foreach (var (at, policy) in policies.ToList())
+        {
+            for (var p = 0; p < (policy.PortLevelSettings.IsDefault ? 0 : policy.PortLevelSettings.Length); p++)
+            {
+                policies.Add((string.Create(CultureInfo.InvariantCulture, $"{at}.portLevelSettings[{p}]"), policy.PortLevelSettings[p].Policy));
+            }
+        }
+        foreach (var (at, policy) in policies)
+        {
+            if (policy.ConsistentHash is { } hash)
+            {
+                var field = at + ".loadBalancer.consistentHash";
+                if (hash.Maglev)
+                {
+                    yield return (field + ".maglev", Prefix + "gRPC has no Maglev balancer; they balance round robin");
+                }
+                else
+                {
+                    yield return (field, Prefix + "gRPC C-core before 1.55 reads only lb_policy and balances round robin (its RING_HASH crashes 1.51: grpc/grpc#31766); grpc-js and C-core 1.55+ take the ring hash");
+                }
+                if ((hash.RingHashMinimumRingSize ?? hash.DeprecatedMinimumRingSize) is not null)
+                {
+                    yield return (field, RingSizeNotApplied);
+                }
+                if (hash.HttpHeaderName is null)
+                {
+                    yield return (field, Prefix + "gRPC hashes only on a header (gRFC A42): a cookie, source IP or query parameter key is not sent to them");
+                }
+            }
+            if (policy.LoadBalancer is LoadBalancerKind.Random or LoadBalancerKind.LeastRequest)
+            {
+                yield return (at + ".loadBalancer.simple", Prefix + "gRPC has no random or least-request balancer (C-core NACKs them); they balance round robin");
+            }
+            if (policy.Warmup is not null)
+            {
+                yield return (at + ".loadBalancer.warmup", Prefix + "gRPC has no slow start");
+            }
+            if (policy.OutlierDetection is not null)
+            {
+                yield return (at + ".outlierDetection", Prefix + "gRPC ejects only by success rate and failure percentage (gRFC A50), which Istio's consecutive-error detection does not set");
+            }
+            if (policy.ConnectionPool is { } pool && (pool.Tcp is not null || pool.Http is { } http && (http with { Http2MaxRequests = null }) != EmptyHttpPool))
+            {
+                yield return (at + ".connectionPool", Prefix + "gRPC applies only http.http2MaxRequests (circuit breaking, gRFC A32)");
+            }
+        }
+    }
+
+    private static readonly HttpPool EmptyHttpPool = new(null, null, null, null, null, null, null, null);
 
     private static IEnumerable<(string Field, string Reason)> VirtualServiceOmissions(VirtualService vs)
     {

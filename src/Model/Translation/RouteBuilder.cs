@@ -88,7 +88,11 @@ public static class RouteBuilder
             [],
             // A ServiceEntry host such as httpbin.org routing to itself is not a "name.namespace" short form.
             host => string.Equals(host, input.Service.Hostname, StringComparison.Ordinal),
-            proxyless);
+            proxyless,
+            // The service's own DestinationRule is known here; another host's hash is not applied (reported nowhere yet).
+            (host, destination, destinationPort) => string.Equals(host, input.Service.Hostname, StringComparison.Ordinal)
+                ? ClusterPolicy.For(input.DestinationRule, SubsetOf(input.DestinationRule, destination.Subset), destinationPort).Hash
+                : null);
         // Already sorted by contract; sorting again (stable) keeps shuffled input harmless.
         var virtualServices = (input.VirtualServices.IsDefault ? [] : input.VirtualServices)
             .OrderBy(v => v.Meta.Namespace, StringComparer.Ordinal)
@@ -96,10 +100,13 @@ public static class RouteBuilder
         var routes = HttpRouteTranslator.Translate(virtualServices, context);
         if (routes.Count == 0)
         {
-            routes.Add(HttpRouteTranslator.DefaultOutbound(ResourceNames.OutboundCluster(port, null, input.Service.Hostname), proxyless));
+            routes.Add(HttpRouteTranslator.DefaultOutbound(ResourceNames.OutboundCluster(port, null, input.Service.Hostname), proxyless, ClusterPolicy.For(input.DestinationRule, null, port).Hash));
         }
         return routes;
     }
+
+    private static Subset? SubsetOf(DestinationRule? rule, string? subset) =>
+        subset is null || rule is null || rule.Subsets.IsDefaultOrEmpty ? null : rule.Subsets.FirstOrDefault(s => string.Equals(s.Name, subset, StringComparison.Ordinal));
 
     private static VirtualHost VirtualHost(MeshService service, int port, List<Route> routes, bool sameNamespace) => new()
     {

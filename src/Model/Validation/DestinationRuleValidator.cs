@@ -2,7 +2,7 @@ using Mesh.Model.Config;
 
 namespace Mesh.Model.Validation;
 
-/// <summary>DestinationRule rules: host, and subsets with unique DNS-1123 names and non-empty labels.</summary>
+/// <summary>DestinationRule rules: host, subsets with unique DNS-1123 names and non-empty labels, and every traffic policy.</summary>
 internal static class DestinationRuleValidator
 {
     public static void Validate(DestinationRule rule, ValidationContext context)
@@ -37,6 +37,14 @@ internal static class DestinationRuleValidator
                 context.Add(field + ".labels", "subset labels must not be empty");
             }
             NameRules.Labels(context, field + ".labels", subset.Labels);
+            if (subset.TrafficPolicy is { } own)
+            {
+                TrafficPolicyRules.Validate(own, field + ".trafficPolicy", context);
+            }
+        }
+        if (rule.TrafficPolicy is { } top)
+        {
+            TrafficPolicyRules.Validate(top, "spec.trafficPolicy", context);
         }
     }
 }

@@ -303,7 +303,7 @@ internal static class HttpRouteRules
         percent == 0 || percent is >= 0.0001 and <= 100 ? null : $"percentage {percent.ToString(CultureInfo.InvariantCulture)} is neither 0 nor in range 0.0001..100";
 
     /// <summary>Istio's durations: at least 1 ms, whole milliseconds.</summary>
-    private static string? DurationRule(TimeSpan value) =>
+    internal static string? DurationRule(TimeSpan value) =>
         value < TimeSpan.FromMilliseconds(1) ? $"duration {Seconds(value)} must be at least 1ms"
         : value.Ticks % TimeSpan.TicksPerMillisecond != 0 ? $"duration {Seconds(value)} has a precision finer than 1ms"
         : null;

@@ -3,9 +3,20 @@ using System.Text.Json;
 
 namespace Mesh.EndToEnd.Tests.Harness;
 
+/// <summary>Which real gRPC xDS client a test drives.</summary>
+internal enum GrpcClient
+{
+    /// <summary>scripts/xds_client.py on Debian's python3-grpcio (C-core 1.51).</summary>
+    CCore,
+
+    /// <summary>scripts/xds_client.js on npm's @grpc/grpc-js-xds (pure JavaScript).</summary>
+    GrpcJs,
+}
+
 /// <summary>
-/// scripts/xds_client.py: a real proxyless gRPC client (grpcio C-core, xds resolver) with one
-/// channel to an <c>xds:///</c> target for its whole life, driven by commands on stdin.
+/// A real proxyless gRPC client — scripts/xds_client.py (grpcio C-core) or scripts/xds_client.js
+/// (grpc-js-xds), the same line protocol — with one channel to an <c>xds:///</c> target for its
+/// whole life, driven by commands on stdin.
 /// </summary>
 internal sealed class XdsClientProcess : IAsyncDisposable
 {
@@ -33,7 +44,7 @@ internal sealed class XdsClientProcess : IAsyncDisposable
 
     /// <summary>Starts the client; set <c>MESH_E2E_GRPC_TRACE</c> (e.g. <c>xds_client,xds_resolver</c>) for gRPC's own traces.</summary>
     public static async Task<XdsClientProcess> StartAsync(
-        int xdsPort, string target, string nodeId = DefaultNodeId, string nodeNamespace = "default", IReadOnlyDictionary<string, string>? labels = null)
+        int xdsPort, string target, string nodeId = DefaultNodeId, string nodeNamespace = "default", IReadOnlyDictionary<string, string>? labels = null, GrpcClient client = GrpcClient.CCore)
     {
         var bootstrap = Path.Combine(Path.GetTempPath(), $"mesh-e2e-bootstrap-{Guid.NewGuid():N}.json");
         var environment = new Dictionary<string, string>();
@@ -43,11 +54,18 @@ internal sealed class XdsClientProcess : IAsyncDisposable
             environment["GRPC_VERBOSITY"] = "DEBUG";
         }
 
+        if (client == GrpcClient.GrpcJs)
+        {
+            environment["NODE_PATH"] = await GrpcJsModules.PathAsync();
+        }
+        var (name, executable, prefix) = client == GrpcClient.GrpcJs
+            ? ("xds_client.js", "node", new[] { RepoPaths.Script("xds_client.js") })
+            : ("xds_client.py", RepoPaths.Python, new[] { "-u", RepoPaths.Script("xds_client.py") });
         var process = ChildProcess.Start(
-            "xds_client.py",
-            RepoPaths.Python,
+            name,
+            executable,
             [
-                "-u", RepoPaths.Script("xds_client.py"),
+                .. prefix,
                 "--target", target,
                 "--xds-port", xdsPort.ToString(CultureInfo.InvariantCulture),
                 "--bootstrap", bootstrap,
@@ -104,6 +122,20 @@ internal sealed class XdsClientProcess : IAsyncDisposable
         {
             throw new InvalidOperationException($"xds_client.py: expected a JSON counts line, got \"{line}\".\n{Output.Tail()}", e);
         }
+    }
+
+    /// <summary><paramref name="calls"/> unary RPCs started at once over the one channel, each carrying <paramref name="metadata"/>.</summary>
+    public async Task<ClientCounts> ConcurrentAsync(int calls, params (string Name, string Value)[] metadata)
+    {
+        var command = string.Create(CultureInfo.InvariantCulture, $"concurrent {calls}");
+        foreach (var (name, value) in metadata)
+        {
+            command += $" {name}={value}";
+        }
+        await _process.WriteLineAsync(command);
+        var line = await _process.ReadLineAsync(TimeSpan.FromSeconds(30), $"the answer to \"{command}\"");
+        return JsonSerializer.Deserialize<ClientCounts>(line)
+            ?? throw new InvalidOperationException($"the client answered null to \"{command}\".");
     }
 
     public async ValueTask DisposeAsync()

@@ -31,8 +31,10 @@ public sealed class ClusterBuilderTests
     {
         var clusters = ClusterBuilder.BuildOutbound(Bookinfo.ReviewsInput()).Select(Parse).ToList();
 
-        Assert.Equal(Cluster.Types.LbPolicy.LeastRequest, clusters[1].LbPolicy);
-        Assert.Equal(Cluster.Types.LbPolicy.Random, clusters[3].LbPolicy);
+        // Envoy reads load_balancing_policy first; lb_policy stays ROUND_ROBIN for gRPC clients that read only it.
+        Assert.Equal("envoy.load_balancing_policies.least_request", clusters[1].LoadBalancingPolicy.Policies[0].TypedExtensionConfig.Name);
+        Assert.Equal("envoy.load_balancing_policies.random", clusters[3].LoadBalancingPolicy.Policies[0].TypedExtensionConfig.Name);
+        Assert.All(clusters, c => Assert.Equal(Cluster.Types.LbPolicy.RoundRobin, c.LbPolicy));
     }
 
     [Fact]

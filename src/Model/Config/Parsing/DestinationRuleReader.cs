@@ -1,6 +1,6 @@
 namespace Mesh.Model.Config.Parsing;
 
-/// <summary>Reads an Istio <c>DestinationRule</c>: host, subsets and the simple load-balancer policy.</summary>
+/// <summary>Reads an Istio <c>DestinationRule</c>: host, subsets and their traffic policies.</summary>
 internal static class DestinationRuleReader
 {
     public static DestinationRule Read(YamlCursor root, ObjectMeta meta)
@@ -19,13 +19,16 @@ internal static class DestinationRuleReader
         subset.Field("labels").StringMap(),
         ReadTrafficPolicy(subset.Field("trafficPolicy")));
 
-    private static TrafficPolicy? ReadTrafficPolicy(YamlCursor policy)
+    private static TrafficPolicy? ReadTrafficPolicy(YamlCursor policy) => ReadTrafficPolicy(policy, portLevel: false);
+
+    private static TrafficPolicy? ReadTrafficPolicy(YamlCursor policy, bool portLevel)
     {
         if (!policy.Exists)
         {
             return null;
         }
-        var simple = policy.Field("loadBalancer").Field("simple");
+        var loadBalancer = policy.Field("loadBalancer");
+        var simple = loadBalancer.Field("simple");
         var text = simple.String();
         LoadBalancerKind? kind = text switch
         {
@@ -38,8 +41,118 @@ internal static class DestinationRuleReader
             "PASSTHROUGH" => LoadBalancerKind.Passthrough,
             _ => Unknown(simple, text),
         };
-        return new TrafficPolicy(kind);
+        var consistentHash = ReadConsistentHash(loadBalancer.Field("consistentHash"));
+        if (kind is not null && consistentHash is not null)
+        {
+            loadBalancer.Error("set one of simple or consistentHash");
+        }
+        return new TrafficPolicy(kind)
+        {
+            ConsistentHash = consistentHash,
+            Warmup = ReadWarmup(loadBalancer),
+            ConnectionPool = ReadConnectionPool(policy.Field("connectionPool")),
+            OutlierDetection = ReadOutlierDetection(policy.Field("outlierDetection")),
+            PortLevelSettings = portLevel || !policy.Field("portLevelSettings").Exists ? [] : [.. policy.Field("portLevelSettings").Items().Select(ReadPortPolicy)],
+        };
     }
+
+    private static PortTrafficPolicy ReadPortPolicy(YamlCursor entry) =>
+        new(IstioReaders.RequiredInt(entry.Field("port").Field("number")), ReadTrafficPolicy(entry, portLevel: true)!);
+
+    private static ConsistentHash? ReadConsistentHash(YamlCursor hash)
+    {
+        if (!hash.Exists)
+        {
+            return null;
+        }
+        var cookie = hash.Field("httpCookie");
+        var keys = new[] { hash.Field("httpHeaderName").Exists, cookie.Exists, hash.Field("useSourceIp").Exists, hash.Field("httpQueryParameterName").Exists }.Count(k => k);
+        if (keys > 1)
+        {
+            hash.Error("set only one of httpHeaderName, httpCookie, useSourceIp or httpQueryParameterName");
+        }
+        var ring = hash.Field("ringHash");
+        var maglev = hash.Field("maglev");
+        if (ring.Exists && maglev.Exists)
+        {
+            hash.Error("set only one of ringHash or maglev");
+        }
+        return new ConsistentHash(
+            hash.Field("httpHeaderName").String(),
+            cookie.Exists ? new HttpCookie(cookie.Field("name").String() ?? "", cookie.Field("path").String(), cookie.Field("ttl").Duration()) : null,
+            hash.Field("useSourceIp").Bool() ?? false,
+            hash.Field("httpQueryParameterName").String(),
+            Unsigned(ring.Field("minimumRingSize")),
+            Unsigned(maglev.Field("tableSize")),
+            maglev.Exists,
+            Unsigned(hash.Field("minimumRingSize")));
+    }
+
+    private static Warmup? ReadWarmup(YamlCursor loadBalancer)
+    {
+        var warmup = loadBalancer.Field("warmup");
+        var seconds = loadBalancer.Field("warmupDurationSecs");
+        if (warmup.Exists && seconds.Exists)
+        {
+            loadBalancer.Error("set only one of warmup or warmupDurationSecs");
+        }
+        if (warmup.Exists)
+        {
+            var duration = warmup.Field("duration");
+            if (!duration.Exists)
+            {
+                duration.Error("is required");
+            }
+            return new Warmup(duration.Duration() ?? TimeSpan.Zero, warmup.Field("minimumPercent").Double(), warmup.Field("aggression").Double());
+        }
+        return seconds.Duration() is { } window ? new Warmup(window, null, null) : null;
+    }
+
+    private static ConnectionPool? ReadConnectionPool(YamlCursor pool)
+    {
+        if (!pool.Exists)
+        {
+            return null;
+        }
+        var tcp = pool.Field("tcp");
+        var http = pool.Field("http");
+        var keepalive = tcp.Field("tcpKeepalive");
+        return new ConnectionPool(
+            tcp.Exists
+                ? new TcpPool(
+                    tcp.Field("maxConnections").Int(),
+                    tcp.Field("connectTimeout").Duration(),
+                    tcp.Field("maxConnectionDuration").Duration(),
+                    tcp.Field("idleTimeout").Duration(),
+                    keepalive.Exists ? new TcpKeepalive(keepalive.Field("probes").Int(), keepalive.Field("time").Duration(), keepalive.Field("interval").Duration()) : null)
+                : null,
+            http.Exists
+                ? new HttpPool(
+                    http.Field("http1MaxPendingRequests").Int(),
+                    http.Field("http2MaxRequests").Int(),
+                    http.Field("maxRequestsPerConnection").Int(),
+                    http.Field("maxRetries").Int(),
+                    http.Field("idleTimeout").Duration(),
+                    http.Field("h2UpgradePolicy").String(),
+                    http.Field("useClientProtocol").Bool(),
+                    http.Field("maxConcurrentStreams").Int())
+                : null);
+    }
+
+    private static OutlierDetection? ReadOutlierDetection(YamlCursor detection) =>
+        detection.Exists
+            ? new OutlierDetection(
+                detection.Field("consecutive5xxErrors").Int(),
+                detection.Field("consecutiveGatewayErrors").Int(),
+                detection.Field("consecutiveLocalOriginFailures").Int(),
+                detection.Field("splitExternalLocalOriginErrors").Bool() ?? false,
+                detection.Field("interval").Duration(),
+                detection.Field("baseEjectionTime").Duration(),
+                detection.Field("maxEjectionPercent").Int(),
+                detection.Field("minHealthPercent").Int())
+            : null;
+
+    private static long? Unsigned(YamlCursor value) => value.Int();
 
     private static LoadBalancerKind? Unknown(YamlCursor simple, string text)
     {
