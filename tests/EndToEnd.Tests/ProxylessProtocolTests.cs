@@ -169,7 +169,7 @@ public sealed class ProxylessProtocolTests : IAsyncLifetime, IDisposable
         var next = await client.ExpectDeltaAsync(TypeUrls.Cluster, TimeSpan.FromSeconds(15));
         await client.DeltaAckAsync(next);
         Assert.Equal([BooksCluster], next.Resources.Select(r => r.Name));
-        Assert.Equal(Cluster.Types.LbPolicy.Random, Cluster.Parser.ParseFrom(next.Resources[0].Resource_.Value).LbPolicy);
+        Assert.Equal("envoy.load_balancing_policies.random", Cluster.Parser.ParseFrom(next.Resources[0].Resource_.Value).LoadBalancingPolicy.Policies[0].TypedExtensionConfig.Name);
         await client.ExpectNoDeltaAsync(TimeSpan.FromSeconds(1.5));
     }
 

@@ -14,7 +14,8 @@ internal static class VirtualServiceReader
             spec.Field("gateways").Strings(),
             [.. spec.Field("http").Items().Select(ReadHttpRoute)],
             [.. spec.Field("tcp").Items().Select(ReadTcpRoute)],
-            spec.Field("exportTo").Strings());
+            // exportTo is not applied to VirtualServices yet: left unread, so it is reported as unsupported.
+            []);
     }
 
     private static HttpRoute ReadHttpRoute(YamlCursor route)
@@ -240,8 +241,10 @@ internal static class VirtualServiceReader
 
     private static TcpRoute ReadTcpRoute(YamlCursor route)
     {
-        // Mesh models one destination-port match per TCP route; the first match's port is used.
-        var port = route.Field("match").Items().Select(m => m.Field("port").Int()).FirstOrDefault();
+        // Mesh models one destination-port match per TCP route: the first match's port. Other
+        // matches stay unread, so they are reported as unsupported rather than ignored.
+        var matches = route.Field("match").Items();
+        var port = matches.IsEmpty ? null : matches[0].Field("port").Int();
         return new TcpRoute(port, [.. route.Field("route").Items().Select(ReadRouteDestination)]);
     }
 }

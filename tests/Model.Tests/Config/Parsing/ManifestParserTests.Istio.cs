@@ -42,7 +42,8 @@ public sealed partial class ManifestParserTests
 
         Assert.Equal(["reviews", "reviews.bookinfo.svc.cluster.local"], vs.Hosts.ToArray());
         Assert.Equal(["mesh", "istio-system/ingress"], vs.Gateways.ToArray());
-        Assert.Equal(["."], vs.ExportTo.ToArray());
+        Assert.Empty(vs.ExportTo); // not applied to VirtualServices yet: reported, not read
+        Assert.Contains("spec.exportTo", vs.Unsupported);
         Assert.True(vs.AppliesToMesh);
         Assert.Equal(2, vs.Http.Length);
 
@@ -96,7 +97,8 @@ public sealed partial class ManifestParserTests
             """);
 
         Assert.Equal("reviews.bookinfo.svc.cluster.local", rule.Host);
-        Assert.Equal(["*"], rule.ExportTo.ToArray());
+        Assert.Empty(rule.ExportTo); // not applied to DestinationRules yet: reported, not read
+        Assert.Contains("spec.exportTo", rule.Unsupported);
         Assert.Equal(new TrafficPolicy(LoadBalancerKind.LeastRequest), rule.TrafficPolicy);
         Assert.Equal(2, rule.Subsets.Length);
         Assert.Equal("v1", rule.Subsets[0].Name);
