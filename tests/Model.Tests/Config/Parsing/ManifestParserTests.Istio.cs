@@ -223,7 +223,8 @@ public sealed partial class ManifestParserTests
 
         Assert.Equal("ratings", sidecar.WorkloadSelector!.Labels["app"]);
         Assert.Equal(2, sidecar.Egress.Length);
-        Assert.Equal(3306, sidecar.Egress[0].Port);
+        Assert.Null(sidecar.Egress[0].Port); // not applied yet: reported, not read
+        Assert.Contains("spec.egress[0].port", sidecar.Unsupported);
         Assert.Equal(["db/mysql.db.svc.cluster.local"], sidecar.Egress[0].Hosts.ToArray());
         Assert.Null(sidecar.Egress[1].Port);
         Assert.Equal(["./*", "istio-system/*"], sidecar.Egress[1].Hosts.ToArray());
