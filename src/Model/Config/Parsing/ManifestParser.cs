@@ -88,9 +88,9 @@ public static class ManifestParser
             var obj = read(root, meta);
             if (!context.HasErrors)
             {
-                if (KnownKinds.ReportsUnread(kind) && root.Field("spec").UnreadFields() is { IsEmpty: false } unread)
+                if (KnownKinds.ReportsUnread(kind) && root.Field("spec").UnreadFields().AddRange(context.NotTranslated) is { IsEmpty: false } unsupported)
                 {
-                    obj = obj with { Unsupported = unread };
+                    obj = obj with { Unsupported = unsupported };
                 }
                 objects.Add(obj);
                 sources.Add(context.Source);

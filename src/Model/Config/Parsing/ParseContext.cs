@@ -35,6 +35,13 @@ internal sealed class ParseContext(string source)
 
     public ImmutableArray<ConfigError> Errors => [.. errors];
 
+    private readonly List<string> notTranslated = [];
+
+    /// <summary>Fields a reader read (to validate them) that Mesh does not translate: reported as unsupported.</summary>
+    public IReadOnlyList<string> NotTranslated => notTranslated;
+
+    public void MarkNotTranslated(string field) => notTranslated.Add(field);
+
     /// <summary>Remembers that a reader looked up the mapping key <paramref name="key"/>.</summary>
     public void MarkRead(YamlNode key) => read.Add(key);
 

@@ -9,8 +9,8 @@ internal static class SidecarReader
         return new Sidecar(
             meta,
             IstioReaders.ReadWorkloadSelector(spec.Field("workloadSelector")),
-            // An egress port is not applied yet (an entry's hosts are visible on every port): left
-            // unread, so it is reported as unsupported rather than ignored.
-            [.. spec.Field("egress").Items().Select(e => new SidecarEgress(null, e.Field("hosts").Strings()))]);
+            // An egress port is validated but not applied yet (an entry's hosts are visible on every
+            // port): it is reported as unsupported rather than ignored.
+            [.. spec.Field("egress").Items().Select(e => new SidecarEgress(IstioReaders.ReadPortSelector(e.Field("port").NotTranslated()), e.Field("hosts").Strings()))]);
     }
 }

@@ -75,6 +75,16 @@ internal readonly struct YamlCursor
 
     public void Error(string reason) => Context.Error(Path, reason);
 
+    /// <summary>Reports this field, when present, as read (for validation) but not translated by Mesh.</summary>
+    public YamlCursor NotTranslated()
+    {
+        if (node is not null)
+        {
+            Context.MarkNotTranslated(Path);
+        }
+        return this;
+    }
+
     public string? String()
     {
         if (node is null)

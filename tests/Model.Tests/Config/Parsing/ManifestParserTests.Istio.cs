@@ -223,7 +223,7 @@ public sealed partial class ManifestParserTests
 
         Assert.Equal("ratings", sidecar.WorkloadSelector!.Labels["app"]);
         Assert.Equal(2, sidecar.Egress.Length);
-        Assert.Null(sidecar.Egress[0].Port); // not applied yet: reported, not read
+        Assert.Equal(3306, sidecar.Egress[0].Port); // validated, but not applied yet: reported
         Assert.Contains("spec.egress[0].port", sidecar.Unsupported);
         Assert.Equal(["db/mysql.db.svc.cluster.local"], sidecar.Egress[0].Hosts.ToArray());
         Assert.Null(sidecar.Egress[1].Port);
