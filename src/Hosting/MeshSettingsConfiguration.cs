@@ -11,7 +11,8 @@ public static class MeshSettingsConfiguration
     /// egress that fenced sidecars fall back to (default <see cref="MeshSettings.DefaultLazyEgress"/>),
     /// <c>Lazy:QuietPeriod</c>, after which a learned host that is not called expires (twice it: removed),
     /// <c>Lazy:AccessLogCluster</c>, the egress bootstrap's cluster for the xDS gateway (default <c>xds-grpc</c>),
-    /// and <c>Lazy:TunnelPort</c>, the egress Service port for fenced sidecars' TCP tunnels (default 15009).
+    /// <c>Lazy:TunnelPort</c>, the egress Service port for fenced sidecars' TCP tunnels (default 15009),
+    /// and <c>Mesh:DefaultHttpRetryAttempts</c>, the retries of Istio's default retry policy (default 2; 0: none).
     /// </summary>
     public static MeshSettings From(IConfiguration configuration)
     {
@@ -42,6 +43,15 @@ public static class MeshSettingsConfiguration
                     [$"Lazy:TunnelPort '{tunnel}' must be a port (1-65535) of the lazy egress Service, e.g. 15009"]);
             }
             settings = settings with { LazyTunnelPort = port };
+        }
+        if (configuration["Mesh:DefaultHttpRetryAttempts"] is { } attempts)
+        {
+            if (!int.TryParse(attempts, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var retries) || retries > 100)
+            {
+                throw new Microsoft.Extensions.Options.OptionsValidationException("Mesh", typeof(MeshSettings),
+                    [$"Mesh:DefaultHttpRetryAttempts '{attempts}' must be 0 (no default retry policy) to 100; Istio's default is 2"]);
+            }
+            settings = settings with { DefaultRetryAttempts = retries };
         }
         var egress = configuration["Lazy:EgressService"];
         if (egress is null)

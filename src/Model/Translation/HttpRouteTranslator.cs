@@ -35,6 +35,7 @@ internal static class HttpRouteTranslator
     /// <param name="DestinationPort">Port of a resolved destination host; null drops it (with a diagnostic).</param>
     /// <param name="Diagnostics">Collects why a destination or route was dropped.</param>
     /// <param name="IsKnownHost">When it holds for a destination host as written, the host is not resolved further.</param>
+    /// <param name="DefaultRetryAttempts">Retries of the default policy for routes without <c>retries</c> (<see cref="MeshSettings.DefaultRetryAttempts"/>); 0: none.</param>
     /// <param name="HashOf">The consistent hash of a destination's cluster (host, destination, port), when its DestinationRule is known here.</param>
     /// <param name="Proxyless">
     /// A proxyless gRPC build: only what gRPC applies (gRFCs A28, A31, A33, A44) is written; the
@@ -49,7 +50,8 @@ internal static class HttpRouteTranslator
         List<string> Diagnostics,
         Func<string, bool>? IsKnownHost = null,
         bool Proxyless = false,
-        Func<string, Destination, int, ConsistentHash?>? HashOf = null);
+        Func<string, Destination, int, ConsistentHash?>? HashOf = null,
+        int DefaultRetryAttempts = DefaultAttempts);
 
     public static List<Route> Translate(IEnumerable<VirtualService> virtualServices, Context context)
     {
@@ -100,10 +102,10 @@ internal static class HttpRouteTranslator
     };
 
     /// <summary>The outbound route of a host without VirtualService: everything to its default cluster, no timeout, Istio's default retries.</summary>
-    public static Route DefaultOutbound(string cluster, bool proxyless, ConsistentHash? hash = null)
+    public static Route DefaultOutbound(string cluster, bool proxyless, ConsistentHash? hash = null, int defaultRetryAttempts = DefaultAttempts)
     {
         var route = Default(cluster);
-        route.Route_.RetryPolicy = Retries(null, proxyless);
+        route.Route_.RetryPolicy = Retries(null, proxyless, defaultRetryAttempts);
         if (hash is not null && HashPolicy(hash, proxyless) is { } hashPolicy)
         {
             route.Route_.HashPolicy.Add(hashPolicy);
@@ -328,7 +330,7 @@ internal static class HttpRouteTranslator
             action.Timeout = new Duration();
         }
 
-        action.RetryPolicy = Retries(http.Retries, context.Proxyless);
+        action.RetryPolicy = Retries(http.Retries, context.Proxyless, context.DefaultRetryAttempts);
         if (hashes.Count > 0 && hashes.All(h => h is not null && h == hashes[0]) && HashPolicy(hashes[0]!, context.Proxyless) is { } hashPolicy)
         {
             action.HashPolicy.Add(hashPolicy);
@@ -437,13 +439,13 @@ internal static class HttpRouteTranslator
     /// <c>retry_on</c> (gRPC status names), <c>num_retries</c> and <c>retry_back_off</c> (gRFC A44);
     /// for it the HTTP-only parts are left out.
     /// </summary>
-    private static RetryPolicy? Retries(HttpRetry? retries, bool proxyless)
+    private static RetryPolicy? Retries(HttpRetry? retries, bool proxyless, int defaultAttempts)
     {
-        if (retries is { Attempts: <= 0 })
+        if (retries is { Attempts: <= 0 } || (retries is null && defaultAttempts <= 0))
         {
             return null;
         }
-        var policy = new RetryPolicy { NumRetries = (uint)(retries?.Attempts ?? DefaultAttempts) };
+        var policy = new RetryPolicy { NumRetries = (uint)(retries?.Attempts ?? defaultAttempts) };
         var on = new List<string>();
         foreach (var entry in (retries?.RetryOn is { Length: > 0 } given ? given : DefaultRetryOn).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {

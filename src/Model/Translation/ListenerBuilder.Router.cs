@@ -85,7 +85,8 @@ public static partial class ListenerBuilder
                 match => match.Gateways.IsDefaultOrEmpty || match.Gateways.Any(names.Contains),
                 (host, _) => view.DestinationPorts.TryGetValue(host, out var ports) && ports.Length == 1 ? ports[0].Port : null,
                 diagnostics,
-                view.DestinationPorts.ContainsKey);
+                view.DestinationPorts.ContainsKey,
+                DefaultRetryAttempts: view.Settings.DefaultRetryAttempts);
             var translated = HttpRouteTranslator.Translate([vs], context);
             var vsHosts = (vs.Hosts.IsDefault ? [] : vs.Hosts).Distinct().Order(StringComparer.Ordinal);
             foreach (var host in vsHosts.Where(h => bound.Any(s => Admits(s.Gateway, s.Server, vs, h))))

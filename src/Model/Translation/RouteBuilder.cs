@@ -92,7 +92,8 @@ public static class RouteBuilder
             // The service's own DestinationRule is known here; another host's hash is not applied (reported nowhere yet).
             (host, destination, destinationPort) => string.Equals(host, input.Service.Hostname, StringComparison.Ordinal)
                 ? ClusterPolicy.For(input.DestinationRule, SubsetOf(input.DestinationRule, destination.Subset), destinationPort).Hash
-                : null);
+                : null,
+            input.Settings.DefaultRetryAttempts);
         // Already sorted by contract; sorting again (stable) keeps shuffled input harmless.
         var virtualServices = (input.VirtualServices.IsDefault ? [] : input.VirtualServices)
             .OrderBy(v => v.Meta.Namespace, StringComparer.Ordinal)
@@ -100,7 +101,7 @@ public static class RouteBuilder
         var routes = HttpRouteTranslator.Translate(virtualServices, context);
         if (routes.Count == 0)
         {
-            routes.Add(HttpRouteTranslator.DefaultOutbound(ResourceNames.OutboundCluster(port, null, input.Service.Hostname), proxyless, ClusterPolicy.For(input.DestinationRule, null, port).Hash));
+            routes.Add(HttpRouteTranslator.DefaultOutbound(ResourceNames.OutboundCluster(port, null, input.Service.Hostname), proxyless, ClusterPolicy.For(input.DestinationRule, null, port).Hash, input.Settings.DefaultRetryAttempts));
         }
         return routes;
     }

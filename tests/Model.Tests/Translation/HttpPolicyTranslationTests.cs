@@ -97,6 +97,24 @@ public sealed class HttpPolicyTranslationTests
     }
 
     [Fact]
+    public void Retries_MeshDefaultOfZeroAttempts_SendsNoDefaultPolicy_ButKeepsAVirtualServicesOwn()
+    {
+        var vs = Vs("""
+              - match: [{uri: {prefix: /own}}]
+                retries: {attempts: 3}
+                route: [{destination: {host: details}}]
+              - route: [{destination: {host: details}}]
+            """);
+        var input = With(vs) with { Settings = Bookinfo.Settings with { DefaultRetryAttempts = 0 } };
+
+        var routes = VirtualHost.Parser.ParseFrom(RouteBuilder.BuildVirtualHosts(input).Single().SameNamespace.Span).Routes;
+        Assert.Equal(3u, routes[0].Route_.RetryPolicy.NumRetries);
+        Assert.Null(routes[1].Route_.RetryPolicy);
+        var noVs = Bookinfo.DetailsInput() with { Settings = Bookinfo.Settings with { DefaultRetryAttempts = 0 } };
+        Assert.Null(VirtualHost.Parser.ParseFrom(RouteBuilder.BuildVirtualHosts(noVs).Single().SameNamespace.Span).Routes.Single().Route_.RetryPolicy);
+    }
+
+    [Fact]
     public void Retries_Proxyless_KeepOnlyWhatGrpcApplies()
     {
         var routes = Proxyless(Vs("""
