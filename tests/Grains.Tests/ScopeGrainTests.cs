@@ -111,6 +111,26 @@ public sealed class ScopeGrainTests(ClusterFixture fixture) : IClassFixture<Clus
     }
 
     [Fact]
+    public async Task SidecarOutboundTrafficPolicy_RegistryOnly_SendsUnknownDestinationsToTheBlackHole_AllowAnyPassesThem()
+    {
+        var ns = NewNamespace();
+        var a = Service("a", ns);
+        var strict = new Sidecar(ObjectMeta.Of("strict", ns), new WorkloadSelector(NoLabels.Add("app", "strict")), [new SidecarEgress(null, ["./*"])]) { AllowAnyOutbound = false };
+        var open = new Sidecar(ObjectMeta.Of("open", ns), new WorkloadSelector(NoLabels.Add("app", "open")), [new SidecarEgress(null, ["./*"])]);
+        await fixture.DefineAsync(new NamespaceConfig(ns, [a], [strict, open], [], []));
+
+        foreach (var (name, catchAll) in new[] { ("strict", ResourceNames.BlackHoleCluster), ("open", ResourceNames.PassthroughCluster) })
+        {
+            var id = ScopeIdentity.Shared(ProxyKind.Sidecar, ns, name);
+            await SubscribeAsync(id, new RecordingObserver());
+            var snapshot = await SettledAsync(id, s => s.ClusterNames.Contains(Outbound(a)));
+            var outbound = Envoy.Config.Listener.V3.Listener.Parser.ParseFrom(snapshot.Listeners.Single(l => l.Name == ResourceNames.VirtualOutbound).Body.Span);
+            var proxy = outbound.FilterChains.Single().Filters.Single().TypedConfig.Unpack<Envoy.Extensions.Filters.Network.TcpProxy.V3.TcpProxy>();
+            Assert.Equal(catchAll, proxy.Cluster); // the mesh default is ALLOW_ANY; the strict Sidecar overrides it
+        }
+    }
+
+    [Fact]
     public async Task ProxylessScope_ListsTheClustersAndApiListenersOfWhatItSees_AndBuildsNoEnvoyListeners()
     {
         var ns = NewNamespace();

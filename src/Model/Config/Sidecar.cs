@@ -6,6 +6,12 @@ namespace Mesh.Model.Config;
 public sealed record Sidecar(ObjectMeta Meta, WorkloadSelector? WorkloadSelector, ImmutableArray<SidecarEgress> Egress) : ConfigObject(Meta)
 {
     public override ConfigKind Kind => ConfigKind.Sidecar;
+
+    /// <summary>
+    /// <c>outboundTrafficPolicy.mode</c>: true for <c>ALLOW_ANY</c> (unknown destinations pass
+    /// through), false for <c>REGISTRY_ONLY</c> (they go to the BlackHoleCluster); null keeps the mesh's.
+    /// </summary>
+    public bool? AllowAnyOutbound { get; init; }
 }
 
 /// <summary>One egress listener of a Sidecar: optional port and its <c>hosts</c> in <c>namespace/dnsName</c> form.</summary>

@@ -257,7 +257,7 @@ internal static class HttpRouteTranslator
         {
             route.TypedPerFilterConfig[EnvoyFilters.CorsName] = Any.Pack(Cors(cors));
         }
-        if (http.Fault is { } fault && (route.Route_ is not null || !context.Proxyless))
+        if (http.Fault is { } fault && (fault.Delay is not null || fault.Abort is not null) && (route.Route_ is not null || !context.Proxyless))
         {
             route.TypedPerFilterConfig[EnvoyFilters.FaultName] = Any.Pack(Fault(fault));
         }

@@ -70,9 +70,9 @@ internal static class HttpRouteRules
             {
                 context.Check(at.Destination + ".host", HostRules.WildcardDomain(mirror.Destination.Host));
             }
-            if (mirror.Percent is { } percent)
+            if (mirror.Percent is { } percent && percent is < 0 or > 100)
             {
-                context.Check(at.Percentage, PercentRule(percent));
+                context.Add(at.Percentage, string.Create(CultureInfo.InvariantCulture, $"mirror percentage {percent} is not in range 0..100"));
             }
         }
     }
@@ -169,10 +169,6 @@ internal static class HttpRouteRules
 
     private static void Fault(HttpFault fault, string field, ValidationContext context)
     {
-        if (fault.Delay is null && fault.Abort is null)
-        {
-            context.Add(field, "must set delay and/or abort");
-        }
         if (fault.Delay is { } delay)
         {
             context.Check(field + ".delay.fixedDelay", DurationRule(delay.FixedDelay));
@@ -331,7 +327,7 @@ internal static class HttpRouteRules
     {
         if (match.Uri is { } uri)
         {
-            StringMatchRule(uri, field + ".uri", context);
+            StringMatchRule(uri, field + ".uri", context, emptyPrefix: true); // Istio allows uri: {prefix: ""}
         }
         foreach (var (name, header) in match.Headers)
         {
@@ -351,10 +347,6 @@ internal static class HttpRouteRules
         }
         foreach (var (name, query) in match.QueryParams)
         {
-            if (query.MatchKind == StringMatchKind.Prefix)
-            {
-                context.Add($"{field}.queryParams.{name}", "query parameters match exact or regex, not prefix");
-            }
             StringMatchRule(query, $"{field}.queryParams.{name}", context);
         }
         foreach (var (value, name) in new[] { (match.Scheme, "scheme"), (match.Method, "method"), (match.Authority, "authority") })
@@ -370,9 +362,9 @@ internal static class HttpRouteRules
         }
     }
 
-    private static void StringMatchRule(StringMatch match, string field, ValidationContext context)
+    private static void StringMatchRule(StringMatch match, string field, ValidationContext context, bool emptyPrefix = false)
     {
-        if (match.MatchKind is StringMatchKind.Prefix or StringMatchKind.Regex && match.Value.Length == 0)
+        if (match.Value.Length == 0 && (match.MatchKind == StringMatchKind.Regex || (match.MatchKind == StringMatchKind.Prefix && !emptyPrefix)))
         {
             context.Add(field, $"{(match.MatchKind == StringMatchKind.Prefix ? "prefix" : "regex")} must not be empty");
         }

@@ -2,7 +2,7 @@ using Mesh.Model.Config;
 
 namespace Mesh.Model.Validation;
 
-/// <summary>Sidecar rules: egress listeners with valid ports and <c>namespace/dnsName</c> hosts.</summary>
+/// <summary>Sidecar rules: egress listeners with valid ports and <c>namespace/dnsName</c> hosts (the outbound mode is checked by the reader).</summary>
 internal static class SidecarValidator
 {
     public static void Validate(Sidecar sidecar, ValidationContext context)

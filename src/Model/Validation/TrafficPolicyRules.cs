@@ -11,25 +11,11 @@ internal static class TrafficPolicyRules
 
     public static void Validate(TrafficPolicy policy, string field, ValidationContext context)
     {
-        if (!policy.HasLoadBalancer && policy.ConnectionPool is null && policy.OutlierDetection is null && policy.PortLevelSettings.IsDefaultOrEmpty)
-        {
-            context.Add(field, "traffic policy must set at least one field");
-        }
         Blocks(policy, field, context);
-        var ports = new HashSet<int>();
         for (var i = 0; i < (policy.PortLevelSettings.IsDefault ? 0 : policy.PortLevelSettings.Length); i++)
         {
             var entry = policy.PortLevelSettings[i];
             var at = string.Create(CultureInfo.InvariantCulture, $"{field}.portLevelSettings[{i}]");
-            context.Check(at + ".port.number", PortRules.Number(entry.Port));
-            if (!ports.Add(entry.Port))
-            {
-                context.Add(at + ".port.number", string.Create(CultureInfo.InvariantCulture, $"port {entry.Port} has settings twice"));
-            }
-            if (!entry.Policy.HasLoadBalancer && entry.Policy.ConnectionPool is null && entry.Policy.OutlierDetection is null)
-            {
-                context.Add(at, "port traffic policy must set at least one field");
-            }
             Blocks(entry.Policy, at, context);
         }
     }
@@ -95,9 +81,9 @@ internal static class TrafficPolicyRules
         {
             context.Add(field + ".minimumPercent", string.Create(CultureInfo.InvariantCulture, $"{percent} is not in range 0..100"));
         }
-        if (warmup.Aggression is { } aggression && aggression < 1)
+        if (warmup.Aggression is { } aggression && aggression <= 0)
         {
-            context.Add(field + ".aggression", string.Create(CultureInfo.InvariantCulture, $"{aggression} must be at least 1"));
+            context.Add(field + ".aggression", string.Create(CultureInfo.InvariantCulture, $"{aggression} must be greater than 0"));
         }
     }
 

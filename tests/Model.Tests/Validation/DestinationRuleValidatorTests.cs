@@ -89,10 +89,8 @@ public sealed class TrafficPolicyValidatorTests
     [InlineData("trafficPolicy: {connectionPool: {tcp: {connectTimeout: 0s}}}", "spec.trafficPolicy.connectionPool.tcp.connectTimeout", "must be at least 1ms")]
     [InlineData("trafficPolicy: {connectionPool: {http: {h2UpgradePolicy: UPGRADE, useClientProtocol: true}}}", "spec.trafficPolicy.connectionPool.http.useClientProtocol", "must not be true when h2UpgradePolicy is UPGRADE")]
     [InlineData("trafficPolicy: {connectionPool: {}}", "spec.trafficPolicy.connectionPool", "connection pool must set tcp or http")]
-    [InlineData("trafficPolicy: {}", "spec.trafficPolicy", "traffic policy must set at least one field")]
     [InlineData("trafficPolicy: {outlierDetection: {maxEjectionPercent: 150}}", "spec.trafficPolicy.outlierDetection.maxEjectionPercent", "percentage 150 is not in range 0..100")]
     [InlineData("trafficPolicy: {outlierDetection: {consecutiveLocalOriginFailures: 3}}", "spec.trafficPolicy.outlierDetection.consecutiveLocalOriginFailures", "needs splitExternalLocalOriginErrors: true")]
-    [InlineData("trafficPolicy: {portLevelSettings: [{port: {number: 70000}, loadBalancer: {simple: RANDOM}}]}", "spec.trafficPolicy.portLevelSettings[0].port.number", "")]
     [InlineData("subsets: [{name: v1, labels: {version: v1}, trafficPolicy: {outlierDetection: {interval: 0s}}}]", "spec.subsets[0].trafficPolicy.outlierDetection.interval", "must be at least 1ms")]
     public void Rejects_WithFieldAndReason(string spec, string field, string reason)
     {

@@ -262,7 +262,6 @@ public sealed class VirtualServiceHttpPolicyValidatorTests
     [InlineData("- {fault: {abort: {grpcStatus: BROKEN}}, route: [{destination: {host: reviews}}]}", "spec.http[0].fault.abort.grpcStatus", "'BROKEN' is not a gRPC status")]
     [InlineData("- {fault: {abort: {httpStatus: 503, percentage: {value: 150}}}, route: [{destination: {host: reviews}}]}", "spec.http[0].fault.abort.percentage.value", "percentage 150 is neither 0 nor in range 0.0001..100")]
     [InlineData("- {fault: {delay: {fixedDelay: 0s}}, route: [{destination: {host: reviews}}]}", "spec.http[0].fault.delay.fixedDelay", "must be at least 1ms")]
-    [InlineData("- {fault: {}, route: [{destination: {host: reviews}}]}", "spec.http[0].fault", "must set delay and/or abort")]
     [InlineData("- {redirect: {uri: /x}, route: [{destination: {host: reviews}}]}", "spec.http[0]", "cannot set both route and redirect")]
     [InlineData("- {redirect: {uri: /x, redirectCode: 200}}", "spec.http[0].redirect.redirectCode", "200 is not a redirect code (3xx)")]
     [InlineData("- {redirect: {scheme: ftp}}", "spec.http[0].redirect.scheme", "scheme 'ftp' must be http or https")]
@@ -272,19 +271,32 @@ public sealed class VirtualServiceHttpPolicyValidatorTests
     [InlineData("- {match: [{uri: {prefix: /}}]}", "spec.http[0]", "one of route, redirect or directResponse is required")]
     [InlineData("- {rewrite: {uri: /a, uriRegexRewrite: {match: a, rewrite: b}}, route: [{destination: {host: reviews}}]}", "spec.http[0].rewrite", "cannot set both uri and uriRegexRewrite")]
     [InlineData("- {rewrite: {uriRegexRewrite: {match: \"(\", rewrite: b}}, route: [{destination: {host: reviews}}]}", "spec.http[0].rewrite.uriRegexRewrite.match", "")]
-    [InlineData("- {mirror: {host: ratings}, mirrorPercentage: {value: 101}, route: [{destination: {host: reviews}}]}", "spec.http[0].mirrorPercentage.value", "percentage 101 is neither 0 nor in range 0.0001..100")]
+    [InlineData("- {mirror: {host: ratings}, mirrorPercentage: {value: 101}, route: [{destination: {host: reviews}}]}", "spec.http[0].mirrorPercentage.value", "mirror percentage 101 is not in range 0..100")]
     [InlineData("- {headers: {request: {set: {\"bad header\": x}}}, route: [{destination: {host: reviews}}]}", "spec.http[0].headers.request.set.bad header", "'bad header' is not a valid header name")]
     [InlineData("- {headers: {response: {remove: [host]}}, route: [{destination: {host: reviews}}]}", "spec.http[0].headers.response.remove[0]", "the host header cannot be removed")]
     [InlineData("- {corsPolicy: {allowMethods: [FETCH]}, route: [{destination: {host: reviews}}]}", "spec.http[0].corsPolicy.allowMethods", "'FETCH' is not an HTTP method")]
     [InlineData("- {corsPolicy: {maxAge: 1500ms}, route: [{destination: {host: reviews}}]}", "spec.http[0].corsPolicy.maxAge", "is accurate only to seconds")]
     [InlineData("- {retries: {attempts: 0, perTryTimeout: 1s}, route: [{destination: {host: reviews}}]}", "spec.http[0].retries", "attempts 0 (retries disabled)")]
-    [InlineData("- {match: [{queryParams: {q: {prefix: a}}}], route: [{destination: {host: reviews}}]}", "spec.http[0].match[0].queryParams.q", "exact or regex, not prefix")]
+    [InlineData("- {match: [{queryParams: {q: {regex: \"(\"}}}], route: [{destination: {host: reviews}}]}", "spec.http[0].match[0].queryParams.q.regex", "")]
     [InlineData("- {match: [{headers: {x-a: {prefix: \"\"}}}], route: [{destination: {host: reviews}}]}", "spec.http[0].match[0].headers.x-a", "prefix must not be empty")]
     public void Rejects_WithFieldAndReason(string http, string field, string reason)
     {
         var errors = Mesh.Model.Tests.Config.YamlFixtures.Validate(Vs(http));
 
         Mesh.Model.Tests.Config.YamlFixtures.SingleError(errors, field, reason);
+    }
+
+    [Fact]
+    public void AnEmptyFault_IsAParseError_AnUntypedDelayOrAbort_IsAcceptedAndReportedAsIstioDoes()
+    {
+        var empty = Mesh.Model.Config.Parsing.ManifestParser.Parse(Vs("- {fault: {}, route: [{destination: {host: reviews}}]}"), "test.yaml");
+        var error = Assert.Single(empty.Errors);
+        Assert.Equal(("spec.http[0].fault", "must set delay and/or abort"), (error.Field, error.Reason));
+
+        var untyped = Mesh.Model.Tests.Config.YamlFixtures.ParseSingle<Mesh.Model.Config.VirtualService>(
+            Vs("- {fault: {delay: {percentage: {value: 5}}, abort: {percentage: {value: 5}}}, route: [{destination: {host: reviews}}]}"));
+        Assert.Empty(Mesh.Model.Validation.ConfigValidator.Validate(untyped, "test.yaml"));
+        Assert.Equal(["spec.http[0].fault.delay", "spec.http[0].fault.abort"], untyped.Unsupported.ToArray());
     }
 
     [Fact]

@@ -57,7 +57,9 @@ internal sealed partial class ScopeGrain(
             read = reading;
             rebuild = services =>
             {
-                var view = new ScopeView(id.Namespace, services, [], settings, id.FenceKey);
+                // The Sidecar's outboundTrafficPolicy overrides the mesh's for its workloads.
+                var own = reading.Sidecar?.AllowAnyOutbound is { } allowAny ? settings with { AllowAnyOutbound = allowAny } : settings;
+                var view = new ScopeView(id.Namespace, services, [], own, id.FenceKey);
                 return id.Kind == ProxyKind.Proxyless ? ListenerBuilder.BuildProxylessScope(view) : ListenerBuilder.BuildSidecarOutbound(view);
             };
             built = rebuild(reading.Services);

@@ -28,6 +28,11 @@ internal static class DestinationRuleReader
         {
             return null;
         }
+        // Istio: a policy must set at least one field (a port entry: one besides its port), read or not.
+        if (policy.Node is YamlDotNet.RepresentationModel.YamlMappingNode mapping && mapping.Children.Count == (portLevel ? 1 : 0))
+        {
+            policy.Error(portLevel ? "port traffic policy must set at least one field" : "traffic policy must set at least one field");
+        }
         var loadBalancer = policy.Field("loadBalancer");
         var simple = loadBalancer.Field("simple");
         var text = simple.String();

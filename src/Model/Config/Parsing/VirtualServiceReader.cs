@@ -103,28 +103,45 @@ internal static class VirtualServiceReader
         {
             return null;
         }
+        if (!fault.Field("delay").Exists && !fault.Field("abort").Exists)
+        {
+            fault.Error("must set delay and/or abort");
+        }
+        // Istio accepts a delay without a type and an abort without a status (it warns) and
+        // translates neither: read, and reported as not translated.
         FaultDelay? delay = null;
         if (fault.Field("delay") is { Exists: true } d)
         {
-            var fixedDelay = d.Field("fixedDelay");
-            if (!fixedDelay.Exists)
+            if (d.Field("exponentialDelay").Exists)
             {
-                fixedDelay.Error(d.Field("exponentialDelay").Exists ? "is required (exponentialDelay is not supported by Istio or Envoy)" : "is required");
+                d.Field("exponentialDelay").Error("not supported by Istio or Envoy; use fixedDelay");
             }
-            delay = new FaultDelay(fixedDelay.Duration() ?? TimeSpan.Zero, ReadPercent(d.Field("percentage"), d.Field("percent")));
+            else if (d.Field("fixedDelay") is { Exists: true } fixedDelay)
+            {
+                delay = new FaultDelay(fixedDelay.Duration() ?? TimeSpan.Zero, ReadPercent(d.Field("percentage"), d.Field("percent")));
+            }
+            else
+            {
+                d.NotTranslated();
+            }
         }
         FaultAbort? abort = null;
         if (fault.Field("abort") is { Exists: true } a)
         {
             var http = a.Field("httpStatus");
             var grpc = a.Field("grpcStatus");
-            if (http.Exists == grpc.Exists)
+            if (http.Exists && grpc.Exists)
             {
-                a.Error(a.Field("http2Error").Exists
-                    ? "http2Error is not supported by Istio; set exactly one of httpStatus or grpcStatus"
-                    : "must set exactly one of httpStatus or grpcStatus");
+                a.Error("set only one of httpStatus or grpcStatus");
             }
-            abort = new FaultAbort(http.Int(), grpc.String(), ReadPercent(a.Field("percentage"), default));
+            if (http.Exists || grpc.Exists)
+            {
+                abort = new FaultAbort(http.Int(), grpc.String(), ReadPercent(a.Field("percentage"), default));
+            }
+            else
+            {
+                a.NotTranslated();
+            }
         }
         return new HttpFault(delay, abort);
     }

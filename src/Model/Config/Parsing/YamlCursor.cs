@@ -262,6 +262,10 @@ internal readonly struct YamlCursor
                         continue;
                     }
                     var childPath = path.Length == 0 ? key : path + "." + key;
+                    if (Context.NotTranslated.Contains(childPath))
+                    {
+                        continue; // reported as a whole
+                    }
                     if (Context.WasRead(k))
                     {
                         CollectUnread(v, childPath, unread);

@@ -230,6 +230,47 @@ public sealed partial class ManifestParserTests
         Assert.Equal(["./*", "istio-system/*"], sidecar.Egress[1].Hosts.ToArray());
     }
 
+    [Theory]
+    [InlineData("REGISTRY_ONLY", false)]
+    [InlineData("ALLOW_ANY", true)]
+    public void Parse_Sidecar_ReadsOutboundTrafficPolicyMode(string mode, bool allowAny)
+    {
+        var sidecar = YamlFixtures.ParseSingle<Sidecar>($$"""
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: default, namespace: bookinfo}
+            spec:
+              egress: [{hosts: ["./*"]}]
+              outboundTrafficPolicy: {mode: {{mode}}}
+            """);
+
+        Assert.Equal(allowAny, sidecar.AllowAnyOutbound);
+        Assert.Empty(sidecar.Unsupported);
+    }
+
+    [Fact]
+    public void Parse_Sidecar_UnknownOutboundMode_IsAnErrorNamingTheField_AndEgressProxyIsReported()
+    {
+        var bad = Mesh.Model.Config.Parsing.ManifestParser.Parse("""
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: default, namespace: bookinfo}
+            spec:
+              outboundTrafficPolicy: {mode: OPEN}
+            """, "test.yaml");
+        var error = Assert.Single(bad.Errors);
+        Assert.Equal(("spec.outboundTrafficPolicy.mode", "unknown mode 'OPEN', expected REGISTRY_ONLY or ALLOW_ANY"), (error.Field, error.Reason));
+
+        var proxy = YamlFixtures.ParseSingle<Sidecar>("""
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: default, namespace: bookinfo}
+            spec:
+              outboundTrafficPolicy: {mode: ALLOW_ANY, egressProxy: {host: egress.istio-system.svc.cluster.local}}
+            """);
+        Assert.Equal(["spec.outboundTrafficPolicy.egressProxy"], proxy.Unsupported.ToArray());
+    }
+
     [Fact]
     public void Parse_Gateway_ReadsSelectorAndServers()
     {
