@@ -27,9 +27,10 @@ internal static class HttpRouteRules
             Match(route.Match[i], $"{field}.match[{i}]", context);
         }
         Action(route, field, context);
-        if (route.Timeout is { } timeout && timeout < TimeSpan.Zero)
+        if (route.Timeout is { } timeout)
         {
-            context.Add(field + ".timeout", $"timeout {Seconds(timeout)} must be non-negative");
+            // Istio: a timeout is a duration of at least 1 ms in whole milliseconds (leave it out to disable).
+            context.Check(field + ".timeout", timeout < TimeSpan.Zero ? $"timeout {Seconds(timeout)} must be non-negative" : DurationRule(timeout));
         }
         if (route.Retries is { } retries)
         {
@@ -207,7 +208,9 @@ internal static class HttpRouteRules
                 var authority = request && (string.Equals(name, ":authority", StringComparison.Ordinal) || string.Equals(name, "host", StringComparison.OrdinalIgnoreCase));
                 if (!authority)
                 {
-                    context.Check($"{at}.{op}.{name}", HeaderNameRule(name));
+                    context.Check($"{at}.{op}.{name}", !request && string.Equals(name, "host", StringComparison.OrdinalIgnoreCase)
+                        ? "the host header cannot be set on a response"
+                        : HeaderNameRule(name));
                 }
                 if (value.Any(c => c is < ' ' and not '\t' || c == '\x7f'))
                 {
@@ -390,7 +393,8 @@ internal static class HttpRouteRules
         }
         if (retries.RetryOn is { Length: > 0 } retryOn)
         {
-            foreach (var policy in retryOn.Split(',', StringSplitOptions.TrimEntries))
+            // Istio checks each entry as written: " gateway-error" (with its space) is not a policy.
+            foreach (var policy in retryOn.Split(','))
             {
                 if (!RetryPolicies.Contains(policy) && !IsStatusCode(policy))
                 {
@@ -402,6 +406,8 @@ internal static class HttpRouteRules
 
     private static string Seconds(TimeSpan value) => string.Create(CultureInfo.InvariantCulture, $"{value.TotalSeconds}s");
 
+    /// <summary>An HTTP status code with a standard reason phrase, as Istio accepts in <c>retryOn</c> (499 is not one).</summary>
     private static bool IsStatusCode(string policy) =>
-        policy.Length == 3 && policy.All(char.IsAsciiDigit) && policy[0] is >= '1' and <= '5';
+        policy.Length == 3 && policy.All(char.IsAsciiDigit)
+        && Enum.IsDefined((System.Net.HttpStatusCode)int.Parse(policy, CultureInfo.InvariantCulture));
 }

@@ -13,9 +13,15 @@ internal static class VirtualServiceValidator
         }
         else
         {
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             for (var i = 0; i < vs.Hosts.Length; i++)
             {
                 var host = vs.Hosts[i];
+                if (!seen.Add(host))
+                {
+                    context.Add($"spec.hosts[{i}]", $"duplicate host '{host}'");
+                    continue;
+                }
                 if (host == "*" && vs.AppliesToMesh)
                 {
                     context.Add($"spec.hosts[{i}]", "wildcard host '*' is not allowed for a VirtualService bound to the mesh gateway");
