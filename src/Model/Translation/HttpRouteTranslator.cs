@@ -272,7 +272,8 @@ internal static class HttpRouteTranslator
         var allUnweighted = routeDestinations.All(d => d.Weight is null);
         foreach (var destination in routeDestinations)
         {
-            var weight = destination.Weight ?? (allUnweighted ? 1 : 0);
+            // Istio: one destination takes everything whatever its weight; among several an unset weight is 0.
+            var weight = routeDestinations.Length == 1 ? 1 : destination.Weight ?? (allUnweighted ? 1 : 0);
             if (weight <= 0)
             {
                 continue;
@@ -290,14 +291,7 @@ internal static class HttpRouteTranslator
             context.Diagnostics.Add($"VirtualService {vs.Meta.Namespace}/{vs.Meta.Name} http[{index}]: no destination with a positive weight; route skipped.");
             return null;
         }
-        if (allUnweighted)
-        {
-            // Unweighted destinations share 100, the total_weight older gRPC clients require (G-04).
-            for (var i = 0; i < clusters.Count; i++)
-            {
-                clusters[i] = (clusters[i].Name, (uint)((100 / clusters.Count) + (i < 100 % clusters.Count ? 1 : 0)), clusters[i].Headers);
-            }
-        }
+        ScaleTo100(clusters);
 
         var action = new RouteAction();
         if (clusters.Count == 1)
@@ -423,6 +417,31 @@ internal static class HttpRouteTranslator
             return new RouteAction.Types.HashPolicy { QueryParameter = new RouteAction.Types.HashPolicy.Types.QueryParameter { Name = query } };
         }
         return null;
+    }
+
+    /// <summary>
+    /// Weights in proportion, scaled to sum to 100 — the total_weight older gRPC clients require (G-04;
+    /// C-core 1.51 NACKs another sum) — by largest remainder, so 100-sum weights stay as written.
+    /// Unweighted destinations share 100 evenly.
+    /// </summary>
+    private static void ScaleTo100(List<(string Name, uint Weight, HeaderOperations? Headers)> clusters)
+    {
+        var total = clusters.Sum(c => (long)c.Weight);
+        if (clusters.Count < 2 || total == 100)
+        {
+            return;
+        }
+        var shares = clusters.Select((c, i) => (Index: i, Floor: c.Weight * 100 / total, Remainder: c.Weight * 100 % total)).ToList();
+        var left = 100 - shares.Sum(s => s.Floor);
+        foreach (var share in shares.OrderByDescending(s => s.Remainder).ThenBy(s => s.Index).Take((int)left))
+        {
+            shares[share.Index] = share with { Floor = share.Floor + 1 };
+        }
+        for (var i = 0; i < clusters.Count; i++)
+        {
+            clusters[i] = (clusters[i].Name, (uint)shares[i].Floor, clusters[i].Headers);
+        }
+        clusters.RemoveAll(c => c.Weight == 0); // a share rounded to nothing (a weight under 1%)
     }
 
     private static string? ClusterOf(VirtualService vs, Destination destination, Context context)

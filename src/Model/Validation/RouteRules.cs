@@ -44,37 +44,27 @@ internal static class RouteRules
         }
     }
 
-    /// <summary>One destination may omit its weight (it gets 100); several must each set 0..100 and sum to exactly 100.</summary>
+    /// <summary>
+    /// Istio's weights: each non-negative, any size; several destinations must not all be 0 (an
+    /// unset weight among several is 0). Traffic splits in proportion; translation scales the
+    /// weights to 100, the total older gRPC clients require.
+    /// </summary>
     private static void Weights(ImmutableArray<RouteDestination> route, string field, ValidationContext context)
     {
-        var sum = 0;
-        var complete = true;
+        long sum = 0;
+        var valid = true;
         for (var i = 0; i < route.Length; i++)
         {
-            var weight = route[i].Weight;
-            if (weight is null)
+            if (route[i].Weight is < 0 and var weight)
             {
-                if (route.Length > 1)
-                {
-                    context.Add($"{field}[{i}].weight", "is required when a route has more than one destination");
-                    complete = false;
-                }
-                continue;
+                context.Add($"{field}[{i}].weight", $"weight {weight} must be non-negative");
+                valid = false;
             }
-            if (weight is < 0 or > 100)
-            {
-                context.Add($"{field}[{i}].weight", $"weight {weight} is out of range 0..100");
-                complete = false;
-            }
-            sum += weight.Value;
+            sum += Math.Max(0, route[i].Weight ?? 0);
         }
-        if (complete && route.Length > 1 && sum != 100)
+        if (valid && route.Length > 1 && sum == 0 && route.Any(d => d.Weight is not null))
         {
-            context.Add(field, $"weights sum to {sum}, must be 100");
-        }
-        else if (route.Length == 1 && route[0].Weight is { } single and not 100 and > 0 and <= 100)
-        {
-            context.Add(field + "[0].weight", $"weight {single} of the only destination must be 100, 0 or omitted");
+            context.Add(field, "the weights of several destinations sum to 0: at least one must be positive");
         }
     }
 }

@@ -270,7 +270,7 @@ public sealed class InformerTests : IAsyncLifetime, IDisposable
             "http":[{"route":[{"destination":{"host":"a.ns.svc.cluster.local"}}]}]
             """));
         _server.Create(K8sObjects.VirtualService("bad", "ns", "a.ns.svc.cluster.local", """
-            "http":[{"route":[{"destination":{"host":"a.ns.svc.cluster.local"},"weight":60},{"destination":{"host":"b.ns.svc.cluster.local"},"weight":30}]}]
+            "http":[{"route":[{"destination":{"host":"a.ns.svc.cluster.local"},"weight":60},{"destination":{"host":"b.ns.svc.cluster.local"},"weight":-30}]}]
             """));
 
         var informer = Start(KubeKind.VirtualService);

@@ -47,7 +47,7 @@ public sealed class ManifestSetTests : IDisposable
             metadata: {name: bad-weights, namespace: ns}
             spec:
               hosts: [good]
-              http: [{route: [{destination: {host: good}, weight: 50}, {destination: {host: good}, weight: 40}]}]
+              http: [{route: [{destination: {host: good}, weight: 50}, {destination: {host: good}, weight: -40}]}]
             """);
         Write("broken.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: x\n  bad: [\n");
 
@@ -56,7 +56,7 @@ public sealed class ManifestSetTests : IDisposable
         Assert.Equal(["good"], objects.Select(o => o.Meta.Name));
         Assert.Contains(errors, e => e.Field == "kind" && e.Reason.Contains("Deployment", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Name == "bad-regex" && e.Field == "spec.http[0].match[0].uri.regex");
-        Assert.Contains(errors, e => e.Name == "bad-weights" && e.Reason.Contains("90", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Name == "bad-weights" && e.Reason.Contains("-40", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Source.StartsWith("broken.yaml", StringComparison.Ordinal) && e.Reason.Contains("malformed YAML", StringComparison.Ordinal));
     }
 

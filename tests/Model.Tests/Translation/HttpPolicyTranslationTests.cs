@@ -133,6 +133,26 @@ public sealed class HttpPolicyTranslationTests
     }
 
     [Fact]
+    public void Weights_SplitInProportion_ScaledTo100ForEveryClient_UnsetAmongSeveralIsZero_OneDestinationTakesAll()
+    {
+        var vs = Vs("""
+              - match: [{uri: {prefix: /a}}]
+                route: [{destination: {host: details, subset: v1}, weight: 70}, {destination: {host: details, subset: v2}, weight: 20}]
+              - match: [{uri: {prefix: /b}}]
+                route: [{destination: {host: details, subset: v1}, weight: 1}, {destination: {host: details, subset: v2}, weight: 2}, {destination: {host: details, subset: v3}}]
+              - route: [{destination: {host: details, subset: v1}, weight: 0}]
+            """);
+
+        foreach (var routes in new[] { Sidecar(vs), Proxyless(vs) })
+        {
+            // 70:20 → 78/22 (largest remainder), 1:2:unset → 33/67 (C-core 1.51 NACKs a sum other than 100).
+            Assert.Equal([78u, 22u], routes[0].Route_.WeightedClusters.Clusters.Select(c => c.Weight ?? 0));
+            Assert.Equal([33u, 67u], routes[1].Route_.WeightedClusters.Clusters.Select(c => c.Weight ?? 0));
+            Assert.Equal("outbound|9080|v1|details.bookinfo.svc.cluster.local", routes[2].Route_.Cluster);
+        }
+    }
+
+    [Fact]
     public void Headers_SetAddRemove_OnRouteAndWeightedDestination_AuthorityBecomesHostRewrite()
     {
         var route = Sidecar(Vs("""

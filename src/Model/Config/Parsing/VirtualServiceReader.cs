@@ -13,7 +13,8 @@ internal static class VirtualServiceReader
             spec.Field("hosts").Strings(),
             spec.Field("gateways").Strings(),
             [.. spec.Field("http").Items().Select(ReadHttpRoute)],
-            [.. spec.Field("tcp").Items().Select(ReadTcpRoute)],
+            // TCP routes are validated and followed for dependencies, but not translated to listeners yet: reported.
+            [.. spec.Field("tcp").NotTranslated().Items().Select(ReadTcpRoute)],
             // exportTo is not applied to VirtualServices yet: left unread, so it is reported as unsupported.
             []);
     }
