@@ -15,7 +15,7 @@ public sealed record ClusterPolicy(LoadBalancerKind Simple, ConsistentHash? Hash
 
     public static ClusterPolicy For(DestinationRule? rule, Subset? subset, int port)
     {
-        var top = Resolve(rule?.TrafficPolicy, port, Default);
+        var top = Resolve(rule?.TrafficPolicy, port);
         if (subset?.TrafficPolicy is not { } own)
         {
             return top;
@@ -28,8 +28,8 @@ public sealed record ClusterPolicy(LoadBalancerKind Simple, ConsistentHash? Hash
     }
 
     /// <summary>The policy for <paramref name="port"/>: its port entry replaces the whole policy.</summary>
-    private static ClusterPolicy Resolve(TrafficPolicy? policy, int port, ClusterPolicy fallback) =>
-        policy is null ? fallback : Blocks(PortEntry(policy, port) ?? policy, PortEntry(policy, port) is null ? fallback : Default);
+    private static ClusterPolicy Resolve(TrafficPolicy? policy, int port) =>
+        policy is null ? Default : Blocks(PortEntry(policy, port) ?? policy, Default);
 
     private static TrafficPolicy? PortEntry(TrafficPolicy policy, int port) =>
         policy.PortLevelSettings.IsDefaultOrEmpty ? null : policy.PortLevelSettings.FirstOrDefault(p => p.Port == port)?.Policy;

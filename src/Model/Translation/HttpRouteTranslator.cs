@@ -278,13 +278,13 @@ internal static class HttpRouteTranslator
             {
                 continue;
             }
-            if (ClusterOf(vs, destination.Destination, context) is not { } cluster)
+            if (Target(vs, destination.Destination, context) is not var (host, port))
             {
                 context.Diagnostics.Add($"VirtualService {vs.Meta.Namespace}/{vs.Meta.Name} http[{index}]: destination '{destination.Destination.Host}' has no single port; set destination.port.");
                 continue;
             }
-            clusters.Add((cluster, (uint)weight, context.Proxyless ? null : destination.Headers));
-            hashes.Add(HashOf(vs, destination.Destination, context));
+            clusters.Add((ResourceNames.OutboundCluster(port, destination.Destination.Subset, host), (uint)weight, context.Proxyless ? null : destination.Headers));
+            hashes.Add(context.HashOf?.Invoke(host, destination.Destination, port));
         }
         if (clusters.Count == 0)
         {
@@ -358,31 +358,20 @@ internal static class HttpRouteTranslator
                 {
                     continue; // Istio: an explicit 0% mirrors nothing
                 }
-                if (ClusterOf(vs, mirror.Destination, context) is not { } cluster)
+                if (Target(vs, mirror.Destination, context) is not var (mirrorHost, mirrorPort))
                 {
                     context.Diagnostics.Add($"VirtualService {vs.Meta.Namespace}/{vs.Meta.Name} http[{index}]: mirror '{mirror.Destination.Host}' has no single port; set its port.");
                     continue;
                 }
                 action.RequestMirrorPolicies.Add(new RouteAction.Types.RequestMirrorPolicy
                 {
-                    Cluster = cluster,
+                    Cluster = ResourceNames.OutboundCluster(mirrorPort, mirror.Destination.Subset, mirrorHost),
                     RuntimeFraction = new Envoy.Config.Core.V3.RuntimeFractionalPercent { DefaultValue = Percent(mirror.Percent ?? 100) },
                     TraceSampled = false,
                 });
             }
         }
         return action;
-    }
-
-    private static ConsistentHash? HashOf(VirtualService vs, Destination destination, Context context)
-    {
-        if (context.HashOf is null)
-        {
-            return null;
-        }
-        var host = context.IsKnownHost?.Invoke(destination.Host) == true ? destination.Host : HostNames.Resolve(destination.Host, vs.Meta.Namespace, context.DomainSuffix);
-        var port = destination.Port ?? context.DestinationPort(host, destination);
-        return port is null ? null : context.HashOf(host, destination, port.Value);
     }
 
     /// <summary>
@@ -444,12 +433,12 @@ internal static class HttpRouteTranslator
         clusters.RemoveAll(c => c.Weight == 0); // a share rounded to nothing (a weight under 1%)
     }
 
-    private static string? ClusterOf(VirtualService vs, Destination destination, Context context)
+    /// <summary>A destination's host (short names resolved in the VirtualService's namespace) and port; null when the port is not known.</summary>
+    private static (string Host, int Port)? Target(VirtualService vs, Destination destination, Context context)
     {
         var raw = destination.Host;
         var host = context.IsKnownHost?.Invoke(raw) == true ? raw : HostNames.Resolve(raw, vs.Meta.Namespace, context.DomainSuffix);
-        var port = destination.Port ?? context.DestinationPort(host, destination);
-        return port is null ? null : ResourceNames.OutboundCluster(port.Value, destination.Subset, host);
+        return (destination.Port ?? context.DestinationPort(host, destination)) is { } port ? (host, port) : null;
     }
 
     /// <summary>
