@@ -36,7 +36,7 @@ public sealed partial class KubeInformer
     // The rejected subset of the cache, kept as the cache changes: status is read on every apply,
     // and scanning 100,000 Pods for the few rejected objects each time would make it O(mesh).
     private readonly SortedDictionary<(string, string), KubeItem> _rejected = [];
-    private readonly SortedDictionary<(string, string), KubeItem> _warned = [];
+    private readonly SortedDictionary<(string, string), ImmutableArray<Mesh.Model.Config.ConfigError>> _warned = [];
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private KubeKindStatus _status;
 
@@ -66,7 +66,7 @@ public sealed partial class KubeInformer
                 {
                     Objects = _cache.Count,
                     Rejected = [.. _rejected.Values.SelectMany(i => i.Errors)],
-                    Warnings = [.. _warned.Values.SelectMany(i => Mesh.Model.Config.ConfigWarnings.Of(i.Config!, $"{_kind.Plural}/{i.Namespace}/{i.Name}"))],
+                    Warnings = [.. _warned.Values.SelectMany(w => w)],
                 };
             }
         }
@@ -352,13 +352,15 @@ public sealed partial class KubeInformer
         {
             _rejected.Remove(item.Key);
         }
-        if (item.Config is { Unsupported.IsDefaultOrEmpty: false })
+        // Computed once per object version (Status reads them on every apply).
+        var warnings = item.Config is { } config ? Mesh.Model.Config.ConfigWarnings.Of(config, $"{_kind.Plural}/{item.Namespace}/{item.Name}") : [];
+        if (warnings.IsEmpty)
         {
-            _warned[item.Key] = item;
+            _warned.Remove(item.Key);
         }
         else
         {
-            _warned.Remove(item.Key);
+            _warned[item.Key] = warnings;
         }
     }
 

@@ -283,6 +283,27 @@ public sealed class InformerTests : IAsyncLifetime, IDisposable
         Assert.Null(informer.Items.Single(i => i.Name == "bad").Config);
     }
 
+    [Fact]
+    public async Task ServedVirtualService_CarriesItsWarnings_UntranslatedFieldsAndProxylessOmissions()
+    {
+        _server.Create(K8sObjects.VirtualService("a-untranslated", "ns", "a.ns.svc.cluster.local", """
+            "tls":[{"match":[{"sniHosts":["a.ns.svc.cluster.local"]}],"route":[{"destination":{"host":"a.ns.svc.cluster.local"}}]}],
+            "http":[{"route":[{"destination":{"host":"a.ns.svc.cluster.local"}}]}]
+            """));
+        // Every field read and translated for Envoy: its only warning is what proxyless clients go without.
+        _server.Create(K8sObjects.VirtualService("b-proxyless-only", "ns", "a.ns.svc.cluster.local", """
+            "http":[{"headers":{"request":{"set":{"x-a":"1"}}},"route":[{"destination":{"host":"a.ns.svc.cluster.local"}}]}]
+            """));
+
+        var informer = Start(KubeKind.VirtualService);
+        await SyncedAsync(informer);
+
+        Assert.Empty(informer.Status.Rejected);
+        Assert.Equal(
+            [("a-untranslated", "spec.tls", "all"), ("b-proxyless-only", "spec.http[0].headers", "proxyless")],
+            informer.Status.Warnings.Select(w => (w.Name, w.Field, ConfigWarnings.ClientsOf(w))));
+    }
+
     [Theory]
     [InlineData("Service", 5, 3)]
     [InlineData("Service", 1, 1)]
