@@ -38,6 +38,7 @@ public sealed class XdsMetrics : IXdsCallbacks
     private readonly Histogram<double> _grainLoad;
     private readonly Histogram<double> _learnToPush;
     private long _connections;
+    private readonly Counter<long> _withheld;
     private readonly Counter<long> _rolloutNacks;
 
     public XdsMetrics(IMeterFactory meterFactory)
@@ -84,6 +85,8 @@ public sealed class XdsMetrics : IXdsCallbacks
             [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5]);
         _connectGateOvertime = Meter.CreateCounter<long>("xds_connect_gate_overtime",
             description: "New streams that kept their connect slot for Xds:ConnectSlotHold without settling (the slot went to the next stream).");
+        _withheld = Meter.CreateCounter<long>("xds_withheld_features",
+            description: "Streams of proxyless gRPC clients whose version is known to mishandle a feature, which Mesh then leaves out of their resources, by feature (route_timeout) and client (C-core major version).");
         Meter.CreateObservableGauge("xds_connections", () => Interlocked.Read(ref _connections), description: "Open streams.");
     }
 
@@ -98,7 +101,16 @@ public sealed class XdsMetrics : IXdsCallbacks
     {
         Interlocked.Increment(ref _connections);
         _connects.Add(1);
+        foreach (var feature in ProxylessClients.Withheld(node.Quirks))
+        {
+            _withheld.Add(1, new KeyValuePair<string, object?>("feature", feature), new KeyValuePair<string, object?>("client", ClientLabel(node)));
+        }
     }
+
+    private static string ClientLabel(ProxyNode node) =>
+        ProxylessClients.CoreMajor(node.UserAgentName, node.UserAgentVersion) is { } major
+            ? "C-core " + major.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : "other";
 
     public void OnStreamClosed(ProxyNode node, bool delta)
     {

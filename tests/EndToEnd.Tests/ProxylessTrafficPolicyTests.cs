@@ -77,10 +77,11 @@ public sealed class ProxylessTrafficPolicyTests(ITestOutputHelper log)
     /// A44 and A31: with no <c>retries</c> Istio's default policy retries an UNAVAILABLE first attempt
     /// (the backend saw the call twice); <c>attempts: 0</c> disables retries (the call fails with the
     /// backend's UNAVAILABLE); a route <c>timeout</c> of 300 ms ends a 1.5 s call with
-    /// DEADLINE_EXCEEDED (gRPC reads it as max_stream_duration).
+    /// DEADLINE_EXCEEDED (gRPC reads it as max_stream_duration) for grpc-js, and is withheld from
+    /// C-core 1.51, which fires it early (issue 15 item 4).
     /// </summary>
     [Fact(Timeout = 300_000)]
-    public async Task DefaultRetriesRetryAFailedFirstAttempt_ZeroAttemptsDoNot_RouteTimeoutEndsTheCall()
+    public async Task DefaultRetriesRetryAFailedFirstAttempt_ZeroAttemptsDoNot_RouteTimeoutEndsTheCall_ButNotForCCore151()
     {
         await using var processes = new TestProcesses(log);
         using var manifests = new TempManifestDir();
@@ -120,11 +121,29 @@ public sealed class ProxylessTrafficPolicyTests(ITestOutputHelper log)
             Assert.True(single.Errors.GetValueOrDefault("UNAVAILABLE") == 1, $"call {key}-once with attempts 0: awaited the backend's UNAVAILABLE, not retried; got {single}");
         }
 
-        var timedOut = await client.CountAsync(3, Batch, ("x-policy", "timeout"), ("x-echo-sleep-ms", "1500"));
-        Assert.True(timedOut.Errors.GetValueOrDefault("DEADLINE_EXCEEDED") == 3, $"awaited the 300 ms route timeout to end each 1.5 s call; got {timedOut}");
-        // A 50 ms call does not fit either with this client: C-core 1.51 fires max_stream_duration
-        // timeouts early (seen here: DEADLINE_EXCEEDED for a 50 ms call under a 300 ms timeout). Leaving
-        // route timeouts out for the client versions that mishandle them is the open part of issue 15.
+        // C-core 1.51 fires max_stream_duration 1–2 s early (a 50 ms call under a 300 ms timeout
+        // ended in DEADLINE_EXCEEDED): Mesh withholds route timeouts from it (its user agent says
+        // which version it is), so its calls run to the end; grpc-js, in the same namespace and
+        // workload, gets the timeout and honours it.
+        var js = processes.Add(await XdsClientProcess.StartAsync(silo.XdsPort, EchoMesh.Target, nodeId: JsNode, client: GrpcClient.GrpcJs));
+        await Eventually.UntilAsync("grpc-js's first 20 RPCs to succeed", FirstAnswers, () => js.CountAsync(20, Batch), c => c.Answered == 20 && c.Failed == 0);
+        var jsTimedOut = await js.CountAsync(3, Batch, ("x-policy", "timeout"), ("x-echo-sleep-ms", "1500"));
+        Assert.True(jsTimedOut.Errors.GetValueOrDefault("DEADLINE_EXCEEDED") == 3, $"grpc-js: awaited the 300 ms route timeout to end each 1.5 s call; got {jsTimedOut}");
+        var jsInTime = await js.CountAsync(5, Batch, ("x-policy", "timeout"), ("x-echo-sleep-ms", "50"));
+        Assert.True(jsInTime.Of(V1) == 5, $"grpc-js: 50 ms calls fit the 300 ms timeout; got {jsInTime}");
+
+        var coreSlow = await client.CountAsync(2, Batch, ("x-policy", "timeout"), ("x-echo-sleep-ms", "1500"));
+        Assert.True(coreSlow.Of(V1) == 2, $"C-core 1.51: the route timeout is withheld, a 1.5 s call completes; got {coreSlow}");
+        var coreFast = await client.CountAsync(5, Batch, ("x-policy", "timeout"), ("x-echo-sleep-ms", "50"));
+        Assert.True(coreFast.Of(V1) == 5, $"C-core 1.51: 50 ms calls complete (no early timeout); got {coreFast}");
+
+        var syncz = await silo.GetJsonAsync("/debug/syncz");
+        string[] Withheld(string node) => [.. syncz.EnumerateArray().First(p => p.GetProperty("proxy").GetString() == node).GetProperty("withheld").EnumerateArray().Select(f => f.GetString()!)];
+        Assert.Equal(["route_timeout"], Withheld(XdsClientProcess.DefaultNodeId));
+        Assert.Empty(Withheld(JsNode));
+        var (_, metrics) = await silo.GetAsync("/metrics");
+        Assert.Contains("xds_withheld_features_total{client=\"C-core 29\",feature=\"route_timeout\"", metrics, StringComparison.Ordinal);
+        await AssertNoNackAsync(silo, JsNode);
         await AssertNoNackAsync(silo);
     }
 
@@ -194,6 +213,8 @@ public sealed class ProxylessTrafficPolicyTests(ITestOutputHelper log)
             await AssertNoNackAsync(silo, node);
         }
     }
+
+    private const string JsNode = "sidecar~127.0.0.2~js-1.default~default.svc.cluster.local";
 
     private static string DestinationRule(string trafficPolicy) => $$"""
         apiVersion: networking.istio.io/v1

@@ -58,6 +58,8 @@ public static class GatewayDebugEndpoints
                 ["namespace"] = w.Node.Namespace,
                 ["kind"] = w.Node.Kind.ToString().ToLowerInvariant(),
                 ["workload"] = w.Node.WorkloadName,
+                ["userAgent"] = w.Node.UserAgent,
+                ["withheld"] = new JsonArray([.. ProxylessClients.Withheld(w.Node.Quirks).Select(f => (JsonNode)f)]),
                 ["workloadKey"] = w.WorkloadKey,
                 ["scope"] = w.ScopeKey,
                 // Staged rollouts: "baseline", or the rollouts whose candidates the proxy is served.

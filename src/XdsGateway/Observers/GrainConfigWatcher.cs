@@ -3,6 +3,7 @@ using Grpc.Core;
 using Mesh.Grains;
 using Mesh.Grains.Dtos;
 using Mesh.Grains.Keys;
+using Mesh.Model.Translation;
 using Mesh.XdsGateway.Protocol;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -36,6 +37,14 @@ public sealed partial class GrainConfigWatcher(
 
     /// <summary>Equal resolved sets shared across this gateway's streams.</summary>
     internal ResolutionInterner Interner { get; } = new();
+
+    // A resource adapted to a client version's quirks, per resource instance: every stream of that
+    // version shares the adapted bytes, which go when the resource does.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ClientQuirks, System.Runtime.CompilerServices.ConditionalWeakTable<XdsResource, XdsResource>> _adapted = new();
+
+    /// <summary><paramref name="resource"/> as clients with <paramref name="quirks"/> take it (<see cref="ProxylessClients.Adapt"/>), built once per resource.</summary>
+    internal XdsResource Adapt(XdsResource resource, ClientQuirks quirks) =>
+        _adapted.GetOrAdd(quirks, static _ => new()).GetValue(resource, r => ProxylessClients.Adapt(r, quirks));
     private ITimer? _renewal;
     private ITimer? _reportFlush;
     private volatile bool _ready;

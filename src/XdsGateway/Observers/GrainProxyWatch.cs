@@ -230,7 +230,7 @@ public sealed class GrainProxyWatch : IProxyWatch
         var workload = Workload.Snapshot;
         var sub = Volatile.Read(ref _subscriptions[Slot(typeUrl)]) ?? Subscription.None;
         var cohort = _cohort;
-        var key = ResolutionCache.Key.Of(typeUrl, sub, workload, cohort);
+        var key = ResolutionCache.Key.Of(typeUrl, sub, workload, cohort, Node.Quirks);
         if (scope is null)
         {
             return ValueTask.FromResult(_owner.Interner.Intern(typeUrl, Compute(typeUrl, sub, null, workload, cohort)));
@@ -314,7 +314,7 @@ public sealed class GrainProxyWatch : IProxyWatch
             memo = null;
         }
         var cohort = _cohort;
-        var key = (baseline, typeUrl, Scope, cohort, (membership ? (wildcard ? "*\n" : "=\n") : "") + (names.Count == 1 ? names[0] : string.Join('\n', names)));
+        var key = (baseline, typeUrl, Scope, cohort, Node.Quirks, (membership ? (wildcard ? "*\n" : "=\n") : "") + (names.Count == 1 ? names[0] : string.Join('\n', names)));
         if (memo is null || !memo.TryGetValue(key, out var patched))
         {
             patched = Patch(typeUrl, baseline, names, membership, cohort);
@@ -403,10 +403,14 @@ public sealed class GrainProxyWatch : IProxyWatch
             TypeUrls.Listener => index?.Find(TypeUrls.Listener, name, cohort)
                 ?? workload?.Listeners.FirstOrDefault(l => l.Name == name)
                 ?? FromService(TypeUrls.Listener, name, cohort),
-            TypeUrls.Route => index?.Find(TypeUrls.Route, name, cohort) ?? FromService(TypeUrls.Route, name, cohort),
+            TypeUrls.Route => Adapted(index?.Find(TypeUrls.Route, name, cohort) ?? FromService(TypeUrls.Route, name, cohort)),
             _ => null,
         };
     }
+
+    /// <summary>A route as this client's version takes it (<see cref="ProxylessClients.Adapt"/>), adapted once per resource for every such stream.</summary>
+    private XdsResource? Adapted(XdsResource? route) =>
+        route is null || Node.Quirks == ClientQuirks.None ? route : _owner.Adapt(route, Node.Quirks);
 
     private ResolvedResources Compute(string typeUrl, Subscription sub, ScopeIndex? index, WorkloadSnapshot? workload, RolloutCohort cohort)
     {

@@ -80,7 +80,12 @@ public static class NodeIdParser
             ns,
             parts[3],
             GetString(metadata, WorkloadNameKey, id) ?? WorkloadFromPod(pod),
-            GetLabels(metadata, id));
+            GetLabels(metadata, id))
+        {
+            UserAgentName = node.UserAgentName,
+            UserAgentVersion = node.UserAgentVersion,
+            Quirks = kind == ProxyKind.Proxyless ? ProxylessClients.QuirksOf(node.UserAgentName, node.UserAgentVersion) : ClientQuirks.None,
+        };
     }
 
     /// <summary>A Deployment's pod name is NAME-RSHASH-SUFFIX; drop the last two segments when present.</summary>

@@ -6,7 +6,7 @@ namespace Mesh.XdsGateway.Protocol;
 /// <summary>
 /// A connected node's identity, parsed from the first request's <c>node</c> (X-03): the Istio id
 /// <c>TYPE~IP~POD.NAMESPACE~NAMESPACE.svc.DOMAIN</c> plus metadata (NAMESPACE, LABELS,
-/// WORKLOAD_NAME, GENERATOR=grpc for proxyless gRPC).
+/// WORKLOAD_NAME, GENERATOR=grpc for proxyless gRPC) and the client's user agent.
 /// </summary>
 public sealed record ProxyNode(
     string Id,
@@ -16,4 +16,17 @@ public sealed record ProxyNode(
     string Namespace,
     string DnsDomain,
     string WorkloadName,
-    ImmutableSortedDictionary<string, string> Labels);
+    ImmutableSortedDictionary<string, string> Labels)
+{
+    /// <summary>The node's <c>user_agent_name</c> (empty when not sent).</summary>
+    public string UserAgentName { get; init; } = "";
+
+    /// <summary>The node's <c>user_agent_version</c> (empty when not sent).</summary>
+    public string UserAgentVersion { get; init; } = "";
+
+    /// <summary>Name and version joined by a space (empty when the node sent neither).</summary>
+    public string UserAgent => UserAgentVersion.Length == 0 ? UserAgentName : UserAgentName.Length == 0 ? UserAgentVersion : UserAgentName + " " + UserAgentVersion;
+
+    /// <summary>What this client's version is known to mishandle (proxyless gRPC only), withheld from its resources.</summary>
+    public ClientQuirks Quirks { get; init; }
+}

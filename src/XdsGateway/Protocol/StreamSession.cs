@@ -40,6 +40,11 @@ internal static partial class StreamSession
             {
                 callbacks.OnStreamOpened(node, delta);
                 LogConnected(logger, node.Id, delta ? "delta" : "sotw", node.Namespace);
+                if (node.Quirks != Mesh.Model.Translation.ClientQuirks.None)
+                {
+                    var withheld = string.Join(", ", Mesh.Model.Translation.ProxylessClients.Withheld(node.Quirks));
+                    LogWithheld(logger, node.Id, node.UserAgent, withheld);
+                }
                 try
                 {
                     // Hand the first request over without keeping a reference for the stream's lifetime.
@@ -62,6 +67,9 @@ internal static partial class StreamSession
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Proxy {ProxyId} connected ({Variant}) in namespace {Namespace}")]
     private static partial void LogConnected(ILogger logger, string proxyId, string variant, string @namespace);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Proxy {ProxyId} is {UserAgent}, a version known to mishandle {Features}: left out of its resources")]
+    private static partial void LogWithheld(ILogger logger, string proxyId, string userAgent, string features);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Proxy {ProxyId} disconnected")]
     private static partial void LogDisconnected(ILogger logger, string proxyId);

@@ -384,6 +384,100 @@ public sealed class GrainProxyWatchTests : IAsyncLifetime, IDisposable
         Assert.Equal(whole + 1, _watcher.WholeResolutions);
     }
 
+    /// <summary>
+    /// Issue 15 item 4 (G-04): in one scope, a C-core 1.51 client gets its routes without
+    /// max_stream_duration (it fires them early), built once for every such stream and patched when the
+    /// route changes, while a grpc-js client of the same scope gets the route as built.
+    /// </summary>
+    [Fact]
+    public async Task RouteTimeouts_AreWithheldFromCCore151Only_SharedByItsStreams_AndFollowChanges_G04()
+    {
+        var name = ResourceNames.HostPort(HostA, 80);
+        _grains.SetService(HostA, TestResources.Cluster(V1), TestResources.Cluster(V2), TestResources.Endpoint(V1), TestResources.Endpoint(V2),
+            TestResources.Listener(name), TimedRoute(name, TimeSpan.FromMilliseconds(300)));
+        await using var core = await OpenProxylessAsync();
+        var cores = new List<GrainProxyWatch>();
+        var js = (GrainProxyWatch)await _watcher.OpenAsync(Client(20, "gRPC Node Pure JS", "1.14.7"), CancellationToken.None);
+        await using var jsWatch = js;
+        foreach (var n in new[] { 21, 22 })
+        {
+            cores.Add((GrainProxyWatch)await _watcher.OpenAsync(Client(n, "gRPC C-core linux Python", "C-core 29.0.0 Python 1.51.1"), CancellationToken.None));
+        }
+        try
+        {
+            foreach (var w in cores.Append(js))
+            {
+                w.SetSubscription(TypeUrls.Route, Subscription.Of([name]));
+            }
+
+            var forJs = (await ResolveCompleteAsync(js, TypeUrls.Route)).Resources[name];
+            var forCore = (await ResolveCompleteAsync(cores[0], TypeUrls.Route)).Resources[name];
+            Assert.Equal(TimeSpan.FromMilliseconds(300), MaxStreamDuration(forJs));
+            Assert.Null(MaxStreamDuration(forCore));
+            Assert.Same(forCore, (await ResolveCompleteAsync(cores[1], TypeUrls.Route)).Resources[name]);
+            Assert.Equal(ClientQuirks.None, core.Node.Quirks); // the helper's client sends no user agent: taken as is
+            core.SetSubscription(TypeUrls.Route, Subscription.Of([name]));
+            Assert.Same(forJs, (await ResolveCompleteAsync(core, TypeUrls.Route)).Resources[name]);
+
+            await _watcher.OnResourcesChangedAsync(new ResourceChange(HostA, [TimedRoute(name, TimeSpan.FromSeconds(2))], []));
+
+            var changedJs = (await ResolveCompleteAsync(js, TypeUrls.Route)).Resources[name];
+            var changedCore = (await ResolveCompleteAsync(cores[0], TypeUrls.Route)).Resources[name];
+            Assert.Equal(TimeSpan.FromSeconds(2), MaxStreamDuration(changedJs));
+            Assert.Null(MaxStreamDuration(changedCore));
+            Assert.NotEqual(forCore.Version, changedCore.Version); // the route changed otherwise too: the client gets the change
+            Assert.Same(changedCore, (await ResolveCompleteAsync(cores[1], TypeUrls.Route)).Resources[name]);
+        }
+        finally
+        {
+            foreach (var w in cores)
+            {
+                await w.DisposeAsync();
+            }
+        }
+    }
+
+    private static ProxyNode Client(int n, string userAgentName, string userAgentVersion) =>
+        new($"sidecar~10.0.4.{n}~client-{n}.shop~shop.svc.cluster.local", ProxyKind.Proxyless, $"10.0.4.{n}", $"client-{n}", Ns,
+            "shop.svc.cluster.local", "client", ImmutableSortedDictionary<string, string>.Empty)
+        {
+            UserAgentName = userAgentName,
+            UserAgentVersion = userAgentVersion,
+            Quirks = ProxylessClients.QuirksOf(userAgentName, userAgentVersion),
+        };
+
+    /// <summary>A route whose every other field follows the timeout too (a changed route is a changed resource for every client).</summary>
+    private static XdsResource TimedRoute(string name, TimeSpan timeout) =>
+        XdsResource.From(TypeUrls.Route, name, new Envoy.Config.Route.V3.RouteConfiguration
+        {
+            Name = name,
+            VirtualHosts =
+            {
+                new Envoy.Config.Route.V3.VirtualHost
+                {
+                    Name = name,
+                    Domains = { "*" },
+                    Routes =
+                    {
+                        new Envoy.Config.Route.V3.Route
+                        {
+                            Name = "timed",
+                            Match = new Envoy.Config.Route.V3.RouteMatch { Prefix = "/" },
+                            Route_ = new Envoy.Config.Route.V3.RouteAction
+                            {
+                                Cluster = V1,
+                                Timeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(timeout),
+                                MaxStreamDuration = new Envoy.Config.Route.V3.RouteAction.Types.MaxStreamDuration { MaxStreamDuration_ = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(timeout) },
+                            },
+                        },
+                    },
+                },
+            },
+        });
+
+    private static TimeSpan? MaxStreamDuration(XdsResource route) =>
+        Envoy.Config.Route.V3.RouteConfiguration.Parser.ParseFrom(route.Body.Span).VirtualHosts[0].Routes[0].Route_.MaxStreamDuration?.MaxStreamDuration_?.ToTimeSpan();
+
     /// <summary>Each type's (patched) set holds the names and versions a new stream of the same scope and subscriptions resolves whole.</summary>
     private async Task AssertAsWholeAsync(GrainProxyWatch watch)
     {

@@ -1,0 +1,88 @@
+using Envoy.Config.Route.V3;
+using Google.Protobuf.WellKnownTypes;
+using Mesh.Model.Translation;
+
+namespace Mesh.Model.Tests.Translation;
+
+/// <summary>Which proxyless client versions get what withheld (issue 15 item 4), and the adapted route.</summary>
+[Trait("Category", "BVT")]
+public sealed class ProxylessClientsTests
+{
+    [Theory]
+    [InlineData("gRPC C-core linux Python", "C-core 29.0.0 Python 1.51.1", 29)]
+    [InlineData("gRPC C-core linux", "C-core 24.0.0", 24)]
+    [InlineData("gRPC C-core linux Python", "C-core 41.0.0 Python 1.63.0", 41)]
+    [InlineData("gRPC Node Pure JS", "1.14.7", null)]
+    [InlineData("gRPC Go", "1.70.0", null)]
+    [InlineData("gRPC C-core linux", "C-core x.0", null)]
+    [InlineData("gRPC C-core linux", "C-core 29", null)]
+    [InlineData("", "", null)]
+    public void CoreMajor_ReadsCCoreVersionsOnly(string name, string version, int? major) =>
+        Assert.Equal(major, ProxylessClients.CoreMajor(name, version));
+
+    [Theory]
+    [InlineData("gRPC C-core linux Python", "C-core 29.0.0 Python 1.51.1", ClientQuirks.EarlyRouteTimeouts)]
+    [InlineData("gRPC C-core linux", "C-core 20.0.0", ClientQuirks.EarlyRouteTimeouts)]
+    [InlineData("gRPC C-core linux Python", "C-core 30.0.0 Python 1.52.0", ClientQuirks.None)]
+    [InlineData("gRPC Node Pure JS", "1.14.7", ClientQuirks.None)]
+    [InlineData("", "", ClientQuirks.None)]
+    public void QuirksOf_FollowTheVersion(string name, string version, ClientQuirks quirks) =>
+        Assert.Equal(quirks, ProxylessClients.QuirksOf(name, version));
+
+    [Fact]
+    public void Adapt_EarlyRouteTimeouts_DropsMaxStreamDurationOfEveryRoute_AndKeepsTheRest()
+    {
+        var route = XdsResource.From(TypeUrls.Route, "a.shop.svc.cluster.local:80", Config(
+            Timed("slow", TimeSpan.FromMilliseconds(300)), Timed("other", TimeSpan.FromSeconds(2)), Untimed("default"))) with { Rollout = "shop/r1" };
+
+        var adapted = ProxylessClients.Adapt(route, ClientQuirks.EarlyRouteTimeouts);
+
+        Assert.NotEqual(route.Version, adapted.Version);
+        Assert.Equal((route.TypeUrl, route.Name, route.Rollout), (adapted.TypeUrl, adapted.Name, adapted.Rollout));
+        var config = RouteConfiguration.Parser.ParseFrom(adapted.Body.Span);
+        Assert.All(config.VirtualHosts.SelectMany(h => h.Routes), r => Assert.Null(r.Route_.MaxStreamDuration));
+        Assert.Equal(["slow", "other", "default"], config.VirtualHosts.SelectMany(h => h.Routes).Select(r => r.Name));
+        Assert.Equal(Duration.FromTimeSpan(TimeSpan.FromMilliseconds(300)), config.VirtualHosts[0].Routes[0].Route_.Timeout);
+        Assert.Equal(adapted.Version, ProxylessClients.Adapt(route, ClientQuirks.EarlyRouteTimeouts).Version); // deterministic
+    }
+
+    [Fact]
+    public void Adapt_ReturnsTheSameInstance_WhenNothingIsWithheld()
+    {
+        var untimed = XdsResource.From(TypeUrls.Route, "a.shop.svc.cluster.local:80", Config(Untimed("default")));
+        var timed = XdsResource.From(TypeUrls.Route, "a.shop.svc.cluster.local:80", Config(Timed("slow", TimeSpan.FromSeconds(1))));
+        var cluster = XdsResource.From(TypeUrls.Cluster, "outbound|80||a.shop.svc.cluster.local", new Envoy.Config.Cluster.V3.Cluster { Name = "x" });
+        var absent = XdsResource.Absent(TypeUrls.Route, "a.shop.svc.cluster.local:80", "shop/r1");
+
+        Assert.Same(untimed, ProxylessClients.Adapt(untimed, ClientQuirks.EarlyRouteTimeouts));
+        Assert.Same(timed, ProxylessClients.Adapt(timed, ClientQuirks.None));
+        Assert.Same(cluster, ProxylessClients.Adapt(cluster, ClientQuirks.EarlyRouteTimeouts));
+        Assert.Same(absent, ProxylessClients.Adapt(absent, ClientQuirks.EarlyRouteTimeouts));
+    }
+
+    [Fact]
+    public void Withheld_NamesEachQuirksFeature() =>
+        Assert.Equal(["route_timeout"], ProxylessClients.Withheld(ClientQuirks.EarlyRouteTimeouts));
+
+    private static RouteConfiguration Config(params Route[] routes) =>
+        new() { Name = "a.shop.svc.cluster.local:80", VirtualHosts = { new VirtualHost { Name = "a", Domains = { "*" }, Routes = { routes } } } };
+
+    private static Route Timed(string name, TimeSpan timeout) => new()
+    {
+        Name = name,
+        Match = new RouteMatch { Prefix = "/" + name },
+        Route_ = new RouteAction
+        {
+            Cluster = "outbound|80||a.shop.svc.cluster.local",
+            Timeout = Duration.FromTimeSpan(timeout),
+            MaxStreamDuration = new RouteAction.Types.MaxStreamDuration { MaxStreamDuration_ = Duration.FromTimeSpan(timeout) },
+        },
+    };
+
+    private static Route Untimed(string name) => new()
+    {
+        Name = name,
+        Match = new RouteMatch { Prefix = "/" },
+        Route_ = new RouteAction { Cluster = "outbound|80||a.shop.svc.cluster.local", Timeout = new Duration() },
+    };
+}
