@@ -214,6 +214,129 @@ public sealed class ProxylessTrafficPolicyTests(ITestOutputHelper log)
         }
     }
 
+    /// <summary>
+    /// A50 with grpc-js: Istio's <c>outlierDetection</c> (3 consecutive errors, 1 s interval) ejects
+    /// a backend that fails every call, as failure-percentage ejection (what gRPC applies). Without
+    /// the rule, half the calls keep failing; with it, every call ends up on the healthy backend.
+    /// C-core 1.51 in the same namespace takes the same cluster without a NACK.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task OutlierDetection_EjectsAFailingBackend_GrpcJs()
+    {
+        await using var processes = new TestProcesses(log);
+        using var manifests = new TempManifestDir();
+        var backends = processes.Add(await BackendProcess.StartAsync(V1, V2));
+        manifests.Write("echo-serviceentry.yaml", EchoMesh.ServiceEntry((backends.Port(V1), "v1"), (backends.Port(V2), "v2")));
+        // No retries: a failed call must show, not be retried on the other backend.
+        manifests.Write("echo-virtualservice.yaml", $$"""
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: echo, namespace: {{EchoMesh.Namespace}}}
+            spec:
+              hosts: [{{EchoMesh.Host}}]
+              http:
+              - retries: {attempts: 0}
+                route:
+                - destination: {host: {{EchoMesh.Host}}}
+            """);
+        manifests.Write("echo-destinationrule.yaml", DestinationRule("connectionPool: {http: {http2MaxRequests: 1000}}"));
+        var silo = processes.Add(await SiloProcess.StartAsync(manifests.Path));
+        var js = processes.Add(await XdsClientProcess.StartAsync(silo.XdsPort, EchoMesh.Target, nodeId: JsNode, client: GrpcClient.GrpcJs));
+        var core = processes.Add(await XdsClientProcess.StartAsync(silo.XdsPort, EchoMesh.Target));
+        await Eventually.UntilAsync("grpc-js's first 20 RPCs to succeed", FirstAnswers, () => js.CountAsync(20, Batch), c => c.Answered == 20 && c.Failed == 0);
+        await Eventually.UntilAsync("C-core's first 20 RPCs to succeed", FirstAnswers, () => core.CountAsync(20, Batch), c => c.Answered == 20 && c.Failed == 0);
+        var failing = ("x-echo-fail-on", V2);
+
+        for (var round = 0; round < 3; round++)
+        {
+            var unprotected = await js.CountAsync(40, Batch, failing);
+            Assert.True(unprotected.Errors.GetValueOrDefault("UNAVAILABLE") >= 10 && unprotected.Of(V1) >= 10,
+                $"round {round}: without outlier detection, round robin keeps sending about half the calls to the failing backend; got {unprotected}");
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+
+        manifests.Write("echo-destinationrule.yaml", DestinationRule("outlierDetection: {consecutive5xxErrors: 3, interval: 1s, baseEjectionTime: 60s, maxEjectionPercent: 100}"));
+        var ejected = await Eventually.UntilAsync("the failing backend to be ejected (40 calls, all on the healthy one)", TimeSpan.FromSeconds(60),
+            async () =>
+            {
+                var counts = await js.CountAsync(40, Batch, failing);
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+                return counts;
+            },
+            c => c.Of(V1) == 40);
+        Assert.Equal(0, ejected.Failed);
+        foreach (var node in new[] { XdsClientProcess.DefaultNodeId, JsNode })
+        {
+            await AssertNoNackAsync(silo, node);
+        }
+        Assert.False(core.HasExited, "C-core must take the cluster");
+    }
+
+    /// <summary>
+    /// Locality failover (Istio's default with outlier detection) with real clients in locality
+    /// r1/a: without outlier detection calls spread over both localities; with it, every call goes to
+    /// the local backend; when the local backend goes away, calls fail over to r1/b. C-core and
+    /// grpc-js both follow the priorities Mesh set for their locality.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task LocalityFailover_LocalFirst_ThenTheNextZoneWhenTheLocalEndpointsGoAway()
+    {
+        await using var processes = new TestProcesses(log);
+        using var manifests = new TempManifestDir();
+        const string Local = "local-a";
+        const string Remote = "remote-b";
+        var local = await BackendProcess.StartAsync(Local);
+        var remote = processes.Add(await BackendProcess.StartAsync(Remote));
+        try
+        {
+            manifests.Write("echo-serviceentry.yaml", $$"""
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: echo, namespace: {{EchoMesh.Namespace}}}
+                spec:
+                  hosts: [{{EchoMesh.Host}}]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports: [{number: {{EchoMesh.Port}}, name: grpc, protocol: GRPC}]
+                  endpoints:
+                  - {address: 127.0.0.1, ports: {grpc: {{local.Port(Local)}}}, locality: r1/a}
+                  - {address: 127.0.0.1, ports: {grpc: {{remote.Port(Remote)}}}, locality: r1/b}
+                """);
+            manifests.Write("echo-destinationrule.yaml", DestinationRule("connectionPool: {http: {http2MaxRequests: 1000}}"));
+            var silo = processes.Add(await SiloProcess.StartAsync(manifests.Path));
+            var clients = new[]
+            {
+                ("C-core", processes.Add(await XdsClientProcess.StartAsync(silo.XdsPort, EchoMesh.Target, locality: "r1/a"))),
+                ("grpc-js", processes.Add(await XdsClientProcess.StartAsync(silo.XdsPort, EchoMesh.Target, nodeId: JsNode, client: GrpcClient.GrpcJs, locality: "r1/a"))),
+            };
+            foreach (var (name, client) in clients)
+            {
+                var spread = await Eventually.UntilAsync($"{name}: calls to reach both localities", FirstAnswers, () => client.CountAsync(40, Batch), c => c.Of(Local) > 0 && c.Of(Remote) > 0);
+                Assert.Equal(0, spread.Failed);
+            }
+
+            manifests.Write("echo-destinationrule.yaml", DestinationRule("outlierDetection: {consecutive5xxErrors: 5}"));
+            foreach (var (name, client) in clients)
+            {
+                await Eventually.UntilAsync($"{name}: every call to the local backend (priority 0 for r1/a)", TimeSpan.FromSeconds(30), () => client.CountAsync(40, Batch), c => c.Of(Local) == 40);
+            }
+
+            await local.DisposeAsync();
+            foreach (var (name, client) in clients)
+            {
+                await Eventually.UntilAsync($"{name}: calls to fail over to r1/b once the local backend is gone", TimeSpan.FromSeconds(60), () => client.CountAsync(40, Batch), c => c.Of(Remote) == 40);
+            }
+            foreach (var node in new[] { XdsClientProcess.DefaultNodeId, JsNode })
+            {
+                await AssertNoNackAsync(silo, node);
+            }
+        }
+        finally
+        {
+            await local.DisposeAsync();
+        }
+    }
+
     private const string JsNode = "sidecar~127.0.0.2~js-1.default~default.svc.cluster.local";
 
     private static string DestinationRule(string trafficPolicy) => $$"""

@@ -29,7 +29,8 @@ public static partial class ConfigWarnings
     public static string ClientsOf(ConfigError warning)
     {
         ArgumentNullException.ThrowIfNull(warning);
-        return warning.Reason.StartsWith(Translation.ProxylessSupport.Prefix, StringComparison.Ordinal) ? "proxyless" : "all";
+        return warning.Reason.StartsWith(Translation.ProxylessSupport.Prefix, StringComparison.Ordinal)
+            || warning.Reason.StartsWith(Translation.ProxylessSupport.OtherwisePrefix, StringComparison.Ordinal) ? "proxyless" : "all";
     }
 
     /// <summary>A field path without list indexes (<c>spec.http[3].fault</c> → <c>spec.http[].fault</c>), the metric label.</summary>

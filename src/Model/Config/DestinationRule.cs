@@ -29,8 +29,11 @@ public sealed record TrafficPolicy(LoadBalancerKind? LoadBalancer)
     /// <summary><c>loadBalancer.warmup</c> (or the deprecated <c>warmupDurationSecs</c>).</summary>
     public Warmup? Warmup { get; init; }
 
-    /// <summary>True when the policy sets a load-balancer block (simple, consistentHash or warmup).</summary>
-    public bool HasLoadBalancer => LoadBalancer is not null || ConsistentHash is not null || Warmup is not null;
+    /// <summary><c>loadBalancer.localityLbSetting</c>: locality-aware priorities (failover) or weights (distribute).</summary>
+    public LocalityLbSetting? LocalityLb { get; init; }
+
+    /// <summary>True when the policy sets a load-balancer block (simple, consistentHash, warmup or localityLbSetting).</summary>
+    public bool HasLoadBalancer => LoadBalancer is not null || ConsistentHash is not null || Warmup is not null || LocalityLb is not null;
 
     public ConnectionPool? ConnectionPool { get; init; }
 
@@ -56,6 +59,22 @@ public sealed record ConsistentHash(
 
 /// <summary>A hash cookie: name, path and ttl (a cookie with a ttl is generated when absent).</summary>
 public sealed record HttpCookie(string Name, string? Path, TimeSpan? Ttl);
+
+/// <summary>
+/// Istio <c>LocalityLoadBalancerSetting</c>. <see cref="Enabled"/> null means enabled (as the
+/// mesh default); <c>distribute</c> and <c>failover</c> exclude each other.
+/// </summary>
+public sealed record LocalityLbSetting(
+    bool? Enabled,
+    ImmutableArray<LocalityDistribute> Distribute,
+    ImmutableArray<LocalityFailover> Failover,
+    ImmutableArray<string> FailoverPriority);
+
+/// <summary>Traffic from proxies in <see cref="From"/> (<c>region/zone/subzone</c>, a trailing <c>*</c>) goes to <see cref="To"/>'s localities by percent.</summary>
+public sealed record LocalityDistribute(string From, ImmutableSortedDictionary<string, int> To);
+
+/// <summary>Proxies in region <see cref="From"/> fail over to region <see cref="To"/> before any other region.</summary>
+public sealed record LocalityFailover(string From, string To);
 
 /// <summary>Istio <c>WarmupConfiguration</c> (slow start).</summary>
 public sealed record Warmup(TimeSpan Duration, double? MinimumPercent, double? Aggression);

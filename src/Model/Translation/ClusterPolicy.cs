@@ -8,7 +8,7 @@ namespace Mesh.Model.Translation;
 /// a subset's blocks (load balancer, connection pool, outlier detection) each replace the parent's
 /// block, and a subset's own port entry replaces them all.
 /// </summary>
-public sealed record ClusterPolicy(LoadBalancerKind Simple, ConsistentHash? Hash, Warmup? Warmup, ConnectionPool? Pool, OutlierDetection? Outlier)
+public sealed record ClusterPolicy(LoadBalancerKind Simple, ConsistentHash? Hash, Warmup? Warmup, ConnectionPool? Pool, OutlierDetection? Outlier, LocalityLbSetting? Locality = null)
 {
     /// <summary>No DestinationRule: round robin (Mesh's default; Istio's is LEAST_REQUEST), no pool limits beyond Istio's defaults.</summary>
     public static ClusterPolicy Default { get; } = new(LoadBalancerKind.RoundRobin, null, null, null, null);
@@ -41,7 +41,7 @@ public sealed record ClusterPolicy(LoadBalancerKind Simple, ConsistentHash? Hash
         if (policy.HasLoadBalancer)
         {
             var simple = policy.LoadBalancer is null or LoadBalancerKind.Unspecified ? LoadBalancerKind.RoundRobin : policy.LoadBalancer.Value;
-            result = result with { Simple = simple, Hash = policy.ConsistentHash, Warmup = policy.Warmup };
+            result = result with { Simple = simple, Hash = policy.ConsistentHash, Warmup = policy.Warmup, Locality = policy.LocalityLb };
         }
         if (policy.ConnectionPool is { } pool)
         {

@@ -114,6 +114,12 @@ internal static class ClusterTrafficPolicy
                 HealthyPanicThreshold = new Envoy.Type.V3.Percent { Value = outlier.MinHealthPercent ?? 0 },
             };
         }
+        if (LocalityLoadBalancing.Plan(policy) is { WeightsLocalities: true })
+        {
+            // As Istio: a distribute rule or an explicit failover weighs localities.
+            cluster.CommonLbConfig ??= new Cluster.Types.CommonLbConfig();
+            cluster.CommonLbConfig.LocalityWeightedLbConfig = new Cluster.Types.CommonLbConfig.Types.LocalityWeightedLbConfig();
+        }
     }
 
     /// <summary>

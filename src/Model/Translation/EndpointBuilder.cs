@@ -69,7 +69,10 @@ public static class EndpointBuilder
             group.LoadBalancingWeight = (uint)Math.Min(uint.MaxValue, (ulong)group.LoadBalancingWeight!.Value + weight);
         }
         var assignment = new ClusterLoadAssignment { ClusterName = spec.Name, Endpoints = { byLocality.Values } };
-        return XdsResource.From(TypeUrls.Endpoint, spec.Name, assignment);
+        var resource = XdsResource.From(TypeUrls.Endpoint, spec.Name, assignment);
+        // Locality-aware balancing depends on the proxy: the plan travels with the resource and each
+        // gateway applies it per proxy locality.
+        return LocalityLoadBalancing.Plan(spec.Policy) is { } plan ? LocalityLoadBalancing.WithPlan(resource, plan) : resource;
     }
 
     /// <summary>Locality order: region, zone, sub-zone, ordinal.</summary>

@@ -15,6 +15,13 @@ public enum ClientQuirks
     /// DEADLINE_EXCEEDED): route timeouts are left out of its RouteConfigurations.
     /// </summary>
     EarlyRouteTimeouts = 1,
+
+    /// <summary>
+    /// Every gRPC client: outlier detection ejects only by success rate or failure percentage
+    /// (gRFC A50), never by Istio's consecutive errors, so a cluster's consecutive-error detection
+    /// reaches it as failure-percentage ejection (<see cref="ProxylessClients.Adapt"/>).
+    /// </summary>
+    NoConsecutiveErrorEjection = 2,
 }
 
 /// <summary>
@@ -28,10 +35,16 @@ public static class ProxylessClients
     /// <summary>The newest C-core major version (core numbering: 29 is gRPC 1.51) known to fire route timeouts early.</summary>
     public const int EarlyRouteTimeoutsThroughCoreMajor = 29;
 
-    /// <summary>The quirks of a client, <see cref="ClientQuirks.None"/> for a client Mesh knows nothing wrong with (or does not recognize).</summary>
+    /// <summary>
+    /// A failure share above which a gRPC client ejects an endpoint, standing in for Istio's
+    /// consecutive errors: more than half of at least that many calls in an interval failed.
+    /// </summary>
+    public const uint FailurePercentageThreshold = 50;
+
+    /// <summary>The quirks of a proxyless gRPC client (<see cref="ClientQuirks.NoConsecutiveErrorEjection"/> for every one, the rest by version).</summary>
     public static ClientQuirks QuirksOf(string? userAgentName, string? userAgentVersion)
     {
-        var quirks = ClientQuirks.None;
+        var quirks = ClientQuirks.NoConsecutiveErrorEjection;
         if (CoreMajor(userAgentName, userAgentVersion) is { } major && major <= EarlyRouteTimeoutsThroughCoreMajor)
         {
             quirks |= ClientQuirks.EarlyRouteTimeouts;
@@ -66,13 +79,21 @@ public static class ProxylessClients
 
     /// <summary>
     /// <paramref name="resource"/> as a client with <paramref name="quirks"/> gets it: the same
-    /// instance when nothing it holds is withheld, else a new resource (own content hash) without
-    /// the withheld fields. Only RouteConfigurations are adapted today.
+    /// instance when nothing changes for it, else a new resource (own content hash): routes without
+    /// what the client mishandles, clusters with outlier detection it applies.
     /// </summary>
     public static XdsResource Adapt(XdsResource resource, ClientQuirks quirks)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        if (!quirks.HasFlag(ClientQuirks.EarlyRouteTimeouts) || resource.TypeUrl != TypeUrls.Route || resource.IsAbsent)
+        if (resource.IsAbsent)
+        {
+            return resource;
+        }
+        if (resource.TypeUrl == TypeUrls.Cluster && quirks.HasFlag(ClientQuirks.NoConsecutiveErrorEjection))
+        {
+            return WithFailurePercentage(resource);
+        }
+        if (!quirks.HasFlag(ClientQuirks.EarlyRouteTimeouts) || resource.TypeUrl != TypeUrls.Route)
         {
             return resource;
         }
@@ -87,5 +108,35 @@ public static class ProxylessClients
             }
         }
         return changed ? XdsResource.From(resource.TypeUrl, resource.Name, config) with { Rollout = resource.Rollout } : resource;
+    }
+
+    /// <summary>
+    /// Istio's consecutive-error outlier detection (consecutive 5xx, Envoy's default of 5 when
+    /// unset, and gateway errors) as gRPC applies ejection: by failure percentage over each
+    /// interval, with the smallest consecutive count as the calls an endpoint must have had, at
+    /// least one endpoint with that many, and always enforced. Interval, ejection time and maximum
+    /// ejection percent are shared with Envoy's fields.
+    /// </summary>
+    private static XdsResource WithFailurePercentage(XdsResource resource)
+    {
+        var cluster = Envoy.Config.Cluster.V3.Cluster.Parser.ParseFrom(resource.Body.Span);
+        if (cluster.OutlierDetection is not { } outlier || outlier.EnforcingFailurePercentage is not null)
+        {
+            return resource;
+        }
+        uint? volume = (outlier.EnforcingConsecutive5Xx ?? 100) > 0 ? outlier.Consecutive5Xx ?? 5 : null;
+        if ((outlier.EnforcingConsecutiveGatewayFailure ?? 0) > 0 && (outlier.ConsecutiveGatewayFailure ?? 5) is var gateway && (volume is null || gateway < volume))
+        {
+            volume = gateway;
+        }
+        if (volume is not > 0)
+        {
+            return resource;
+        }
+        outlier.FailurePercentageThreshold = FailurePercentageThreshold;
+        outlier.EnforcingFailurePercentage = 100;
+        outlier.FailurePercentageMinimumHosts = 1;
+        outlier.FailurePercentageRequestVolume = volume;
+        return XdsResource.From(resource.TypeUrl, resource.Name, cluster) with { Rollout = resource.Rollout };
     }
 }

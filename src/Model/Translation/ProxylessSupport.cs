@@ -14,6 +14,9 @@ public static class ProxylessSupport
     /// <summary>The reason prefix of every proxyless omission (the rest says why).</summary>
     public const string Prefix = "not applied to proxyless gRPC clients: ";
 
+    /// <summary>The reason prefix of a field proxyless clients get in another form (the rest says how).</summary>
+    public const string OtherwisePrefix = "applied otherwise to proxyless gRPC clients: ";
+
     /// <summary>The <c>retryOn</c> conditions gRPC retries on (gRFC A44); it ignores the others.</summary>
     public static readonly IReadOnlySet<string> RetryOn = new HashSet<string>(StringComparer.Ordinal) { "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable" };
 
@@ -92,7 +95,7 @@ public static class ProxylessSupport
             }
             if (policy.OutlierDetection is not null)
             {
-                yield return (at + ".outlierDetection", Prefix + "gRPC ejects only by success rate and failure percentage (gRFC A50), which Istio's consecutive-error detection does not set");
+                yield return (at + ".outlierDetection", OtherwisePrefix + "gRPC ejects only by failure percentage or success rate (gRFC A50), not after consecutive errors: they eject an endpoint when more than half of at least consecutive5xxErrors (or consecutiveGatewayErrors) calls in an interval failed");
             }
             if (policy.ConnectionPool is { } pool && (pool.Tcp is not null || pool.Http is { } http && (http with { Http2MaxRequests = null }) != EmptyHttpPool))
             {

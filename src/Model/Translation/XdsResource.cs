@@ -12,6 +12,13 @@ public sealed record XdsResource(string TypeUrl, string Name, string Version, Re
     /// <summary>The rollout whose candidate this variant is; null for the baseline.</summary>
     public string? Rollout { get; init; }
 
+    /// <summary>
+    /// A load assignment's locality plan (<see cref="LocalityLbPlan.Encode"/>), null for none: each
+    /// gateway applies it per proxy locality before sending (<see cref="LocalityLoadBalancing.Adapt"/>);
+    /// <see cref="Version"/> covers it.
+    /// </summary>
+    public string? LocalityLb { get; init; }
+
     /// <summary>A candidate's marker that the resource does not exist in the candidate.</summary>
     public bool IsAbsent => Rollout is not null && Version.Length == 0;
 

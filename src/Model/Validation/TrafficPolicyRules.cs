@@ -30,6 +30,10 @@ internal static class TrafficPolicyRules
         {
             Warmup(warmup, field + ".loadBalancer.warmup", context);
         }
+        if (policy.LocalityLb is { } locality)
+        {
+            LocalityLb(locality, field + ".loadBalancer.localityLbSetting", context);
+        }
         if (policy.ConnectionPool is { } pool)
         {
             ConnectionPool(pool, field + ".connectionPool", context);
@@ -146,6 +150,138 @@ internal static class TrafficPolicyRules
                 context.Add($"{field}.{name}", string.Create(CultureInfo.InvariantCulture, $"percentage {value} is not in range 0..100"));
             }
         }
+    }
+
+    /// <summary>Istio's <c>ValidateLocalityLbSetting</c>: its checks and messages, with the field of each.</summary>
+    private static void LocalityLb(LocalityLbSetting setting, string field, ValidationContext context)
+    {
+        var distribute = setting.Distribute.IsDefault ? [] : setting.Distribute;
+        var failover = setting.Failover.IsDefault ? [] : setting.Failover;
+        var priority = setting.FailoverPriority.IsDefault ? [] : setting.FailoverPriority;
+        if (distribute.Length > 0 && failover.Length > 0)
+        {
+            context.Add(field, "can not simultaneously specify 'distribute' and 'failover'");
+            return;
+        }
+        if (failover.Length > 0 && priority.FirstOrDefault(l => l is NodeObject.RegionLabel or NodeObject.ZoneLabel or NodeObject.SubZoneLabel) is { } topology)
+        {
+            context.Add(field + ".failoverPriority", $"can not simultaneously set 'failover' and topology label '{topology}' in 'failover_priority'");
+            return;
+        }
+        for (var i = 0; i < distribute.Length; i++)
+        {
+            var at = string.Create(CultureInfo.InvariantCulture, $"{field}.distribute[{i}].to");
+            if (distribute[i].To.Values.Any(w => w is <= 0 or > 100))
+            {
+                context.Add(at, "locality weight must be in range [1, 100]");
+                return;
+            }
+            if (distribute[i].To.Values.Sum() is var total && total != 100)
+            {
+                context.Add(at, string.Create(CultureInfo.InvariantCulture, $"total locality weight {total} != 100"));
+                return;
+            }
+            if (LocalitiesError(distribute[i].To.Keys) is { } error)
+            {
+                context.Add(at, error);
+            }
+        }
+        if (LocalitiesError(distribute.Select(d => d.From)) is { } fromError)
+        {
+            context.Add(field + ".distribute", fromError);
+        }
+        for (var i = 0; i < failover.Length; i++)
+        {
+            var (from, to) = (failover[i].From, failover[i].To);
+            var at = string.Create(CultureInfo.InvariantCulture, $"{field}.failover[{i}]");
+            if (from == to)
+            {
+                context.Add(at, "locality lb failover settings must specify different regions");
+            }
+            if (from.Contains('/', StringComparison.Ordinal) || to.Contains('/', StringComparison.Ordinal))
+            {
+                context.Add(at, "locality lb failover only specify region");
+            }
+            if (from.Contains('*', StringComparison.Ordinal) || to.Contains('*', StringComparison.Ordinal))
+            {
+                context.Add(at, "locality lb failover region should not contain '*' wildcard");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Istio's <c>validateLocalities</c>: <c>region[/zone[/subzone]]</c>, no empty part, at most one
+    /// <c>*</c> and only at the end, and no locality that an earlier one already covers.
+    /// </summary>
+    private static string? LocalitiesError(IEnumerable<string> localities)
+    {
+        var seen = new Dictionary<string, Dictionary<string, HashSet<string>>>(StringComparer.Ordinal);
+        foreach (var locality in localities)
+        {
+            var stars = locality.Count(c => c == '*');
+            if (stars > 1 || (stars == 1 && !locality.EndsWith('*')))
+            {
+                return $"locality {locality} wildcard '*' number can not exceed 1 and must be in the end";
+            }
+            if (seen.ContainsKey("*"))
+            {
+                return $"locality {locality} overlap with previous specified ones";
+            }
+            var parts = locality.Split('/', 3);
+            if (parts.Any(p => p.Length == 0))
+            {
+                return $"locality {locality} must not contain empty region/zone/subzone info";
+            }
+            var overlap = $"locality {locality} overlap with previous specified ones";
+            var region = parts[0];
+            switch (parts.Length)
+            {
+                case 1:
+                    if (!seen.TryAdd(region, new(StringComparer.Ordinal) { ["*"] = ["*"] }))
+                    {
+                        return overlap;
+                    }
+                    break;
+                case 2:
+                    if (seen.TryGetValue(region, out var zones))
+                    {
+                        if (zones.ContainsKey("*") || !zones.TryAdd(parts[1], ["*"]))
+                        {
+                            return overlap;
+                        }
+                    }
+                    else
+                    {
+                        seen[region] = new(StringComparer.Ordinal) { [parts[1]] = ["*"] };
+                    }
+                    break;
+                default:
+                    if (seen.TryGetValue(region, out var regionZones))
+                    {
+                        if (regionZones.ContainsKey("*"))
+                        {
+                            return overlap;
+                        }
+                        if (regionZones.TryGetValue(parts[1], out var subZones))
+                        {
+                            if (subZones.Contains("*") || !subZones.Add(parts[2]))
+                            {
+                                return overlap;
+                            }
+                        }
+                        else
+                        {
+                            regionZones[parts[1]] = [parts[2]];
+                        }
+                    }
+                    else
+                    {
+                        seen[region] = new(StringComparer.Ordinal) { [parts[1]] = [parts[2]] };
+                    }
+                    break;
+            }
+        }
+        return null;
     }
 
     private static void NonNegative(int? value, string field, ValidationContext context)

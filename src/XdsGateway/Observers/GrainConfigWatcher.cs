@@ -38,13 +38,45 @@ public sealed partial class GrainConfigWatcher(
     /// <summary>Equal resolved sets shared across this gateway's streams.</summary>
     internal ResolutionInterner Interner { get; } = new();
 
-    // A resource adapted to a client version's quirks, per resource instance: every stream of that
-    // version shares the adapted bytes, which go when the resource does.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<ClientQuirks, System.Runtime.CompilerServices.ConditionalWeakTable<XdsResource, XdsResource>> _adapted = new();
+    // Resources adapted to a client (its quirks, its locality), per resource instance: every stream
+    // of the same kind shares the adapted bytes, which go when the resource does.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ClientQuirks, System.Runtime.CompilerServices.ConditionalWeakTable<XdsResource, XdsResource>> _byQuirks = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Mesh.Model.Services.Locality, System.Runtime.CompilerServices.ConditionalWeakTable<XdsResource, XdsResource>> _byLocality = new();
 
-    /// <summary><paramref name="resource"/> as clients with <paramref name="quirks"/> take it (<see cref="ProxylessClients.Adapt"/>), built once per resource.</summary>
-    internal XdsResource Adapt(XdsResource resource, ClientQuirks quirks) =>
-        _adapted.GetOrAdd(quirks, static _ => new()).GetValue(resource, r => ProxylessClients.Adapt(r, quirks));
+    /// <summary>
+    /// <paramref name="resource"/> as <paramref name="node"/> takes it, built once per resource and
+    /// kind of client: a load assignment with a locality plan for the node's locality
+    /// (<see cref="LocalityLoadBalancing.Adapt"/>), a route or cluster for a proxyless client's
+    /// quirks (<see cref="ProxylessClients.Adapt"/>); the resource itself otherwise.
+    /// </summary>
+    internal XdsResource Adapt(XdsResource resource, ProxyNode node)
+    {
+        if (resource.TypeUrl == TypeUrls.Endpoint)
+        {
+            return resource.LocalityLb is null ? resource : ForLocality(resource, node.Locality);
+        }
+        return node.Quirks == ClientQuirks.None || resource.TypeUrl is not (TypeUrls.Route or TypeUrls.Cluster) ? resource : ForQuirks(resource, node.Quirks);
+    }
+
+    private XdsResource ForLocality(XdsResource resource, Mesh.Model.Services.Locality locality)
+    {
+        var table = _byLocality.GetOrAdd(locality, static _ => new());
+        return table.TryGetValue(resource, out var adapted) ? adapted : Build(table, resource, locality);
+
+        // Apart, so the closure is allocated only when the adapted resource is built.
+        static XdsResource Build(System.Runtime.CompilerServices.ConditionalWeakTable<XdsResource, XdsResource> table, XdsResource resource, Mesh.Model.Services.Locality locality) =>
+            table.GetValue(resource, r => LocalityLoadBalancing.Adapt(r, locality));
+    }
+
+    private XdsResource ForQuirks(XdsResource resource, ClientQuirks quirks)
+    {
+        var table = _byQuirks.GetOrAdd(quirks, static _ => new());
+        return table.TryGetValue(resource, out var adapted) ? adapted : Build(table, resource, quirks);
+
+        static XdsResource Build(System.Runtime.CompilerServices.ConditionalWeakTable<XdsResource, XdsResource> table, XdsResource resource, ClientQuirks quirks) =>
+            table.GetValue(resource, r => ProxylessClients.Adapt(r, quirks));
+    }
+
     private ITimer? _renewal;
     private ITimer? _reportFlush;
     private volatile bool _ready;

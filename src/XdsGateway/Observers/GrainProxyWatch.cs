@@ -230,7 +230,7 @@ public sealed class GrainProxyWatch : IProxyWatch
         var workload = Workload.Snapshot;
         var sub = Volatile.Read(ref _subscriptions[Slot(typeUrl)]) ?? Subscription.None;
         var cohort = _cohort;
-        var key = ResolutionCache.Key.Of(typeUrl, sub, workload, cohort, Node.Quirks);
+        var key = ResolutionCache.Key.Of(typeUrl, sub, workload, cohort, Node);
         if (scope is null)
         {
             return ValueTask.FromResult(_owner.Interner.Intern(typeUrl, Compute(typeUrl, sub, null, workload, cohort)));
@@ -314,7 +314,7 @@ public sealed class GrainProxyWatch : IProxyWatch
             memo = null;
         }
         var cohort = _cohort;
-        var key = (baseline, typeUrl, Scope, cohort, Node.Quirks, (membership ? (wildcard ? "*\n" : "=\n") : "") + (names.Count == 1 ? names[0] : string.Join('\n', names)));
+        var key = (baseline, typeUrl, Scope, cohort, Node.Quirks, Node.Locality, (membership ? (wildcard ? "*\n" : "=\n") : "") + (names.Count == 1 ? names[0] : string.Join('\n', names)));
         if (memo is null || !memo.TryGetValue(key, out var patched))
         {
             patched = Patch(typeUrl, baseline, names, membership, cohort);
@@ -398,8 +398,8 @@ public sealed class GrainProxyWatch : IProxyWatch
         }
         return typeUrl switch
         {
-            TypeUrls.Cluster => FindCluster(index, workload, name, cohort, out _),
-            TypeUrls.Endpoint => FromService(TypeUrls.Endpoint, name, cohort),
+            TypeUrls.Cluster => Adapted(FindCluster(index, workload, name, cohort, out _)),
+            TypeUrls.Endpoint => Adapted(FromService(TypeUrls.Endpoint, name, cohort)),
             TypeUrls.Listener => index?.Find(TypeUrls.Listener, name, cohort)
                 ?? workload?.Listeners.FirstOrDefault(l => l.Name == name)
                 ?? FromService(TypeUrls.Listener, name, cohort),
@@ -408,9 +408,9 @@ public sealed class GrainProxyWatch : IProxyWatch
         };
     }
 
-    /// <summary>A route as this client's version takes it (<see cref="ProxylessClients.Adapt"/>), adapted once per resource for every such stream.</summary>
-    private XdsResource? Adapted(XdsResource? route) =>
-        route is null || Node.Quirks == ClientQuirks.None ? route : _owner.Adapt(route, Node.Quirks);
+    /// <summary>A resource as this client takes it (<see cref="GrainConfigWatcher.Adapt"/>), adapted once per resource for every such stream.</summary>
+    private XdsResource? Adapted(XdsResource? resource) =>
+        resource is null ? null : _owner.Adapt(resource, Node);
 
     private ResolvedResources Compute(string typeUrl, Subscription sub, ScopeIndex? index, WorkloadSnapshot? workload, RolloutCohort cohort)
     {
@@ -446,7 +446,7 @@ public sealed class GrainProxyWatch : IProxyWatch
                 case TypeUrls.Cluster:
                     foreach (var name in index!.ClusterNamesFor(cohort))
                     {
-                        var r = FindCluster(index, workload, name, cohort, out var pending);
+                        var r = Adapted(FindCluster(index, workload, name, cohort, out var pending));
                         complete &= !pending;
                         if (r is not null)
                         {

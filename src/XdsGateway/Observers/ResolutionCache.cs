@@ -106,28 +106,29 @@ internal sealed class ResolutionCache
     /// shared set instance; every empty set is one), the staged rollouts whose candidates the stream
     /// gets and, for listeners and clusters, the workload's inbound side of that type by content. The workloads of a namespace with the same ports have
     /// equal inbound listeners and clusters: they share their scope's sets (keyed by the snapshot
-    /// instance, each workload resolved its 120 clusters on its own, 5,000 times per gateway). For
-    /// routes, the client's quirks: a client version that gets route timeouts withheld resolves
-    /// its own set.
+    /// instance, each workload resolved its 120 clusters on its own, 5,000 times per gateway). What
+    /// the gateway adapts per client: for routes and clusters the client's quirks (a client version
+    /// that gets route timeouts withheld resolves its own set), for load assignments its locality.
     /// </summary>
-    public readonly record struct Key(string TypeUrl, bool Wildcard, ImmutableHashSet<string> Names, Inbound Inbound, RolloutCohort Cohort, ClientQuirks Quirks = ClientQuirks.None)
+    public readonly record struct Key(string TypeUrl, bool Wildcard, ImmutableHashSet<string> Names, Inbound Inbound, RolloutCohort Cohort, ClientQuirks Quirks = ClientQuirks.None, Model.Services.Locality? Locality = null)
     {
-        public static Key Of(string typeUrl, Subscription subscription, WorkloadSnapshot? workload, RolloutCohort cohort, ClientQuirks quirks = ClientQuirks.None) =>
+        public static Key Of(string typeUrl, Subscription subscription, WorkloadSnapshot? workload, RolloutCohort cohort, ProxyNode? node = null) =>
             new(typeUrl, subscription.Wildcard, subscription.Names.Count == 0 ? NameSets.Empty : subscription.Names, typeUrl switch
             {
                 TypeUrls.Listener => new Inbound(workload is { Ready: true }, workload?.Listeners ?? []),
                 TypeUrls.Cluster => new Inbound(workload is { Ready: true }, workload?.Clusters ?? []),
                 _ => default,
-            }, cohort, typeUrl == TypeUrls.Route ? quirks : ClientQuirks.None);
+            }, cohort, typeUrl is TypeUrls.Route or TypeUrls.Cluster ? node?.Quirks ?? ClientQuirks.None : ClientQuirks.None,
+            typeUrl == TypeUrls.Endpoint ? node?.Locality : null);
 
         // The type by value: a type URL parsed from a request is a string of its own (keyed by
         // reference, no two streams ever shared a set). Cohorts are interned: by reference.
         public bool Equals(Key other) =>
             string.Equals(TypeUrl, other.TypeUrl, StringComparison.Ordinal) && Wildcard == other.Wildcard
-            && ReferenceEquals(Names, other.Names) && Inbound.Equals(other.Inbound) && ReferenceEquals(Cohort, other.Cohort) && Quirks == other.Quirks;
+            && ReferenceEquals(Names, other.Names) && Inbound.Equals(other.Inbound) && ReferenceEquals(Cohort, other.Cohort) && Quirks == other.Quirks && Equals(Locality, other.Locality);
 
         public override int GetHashCode() =>
-            HashCode.Combine(TypeUrls.IndexOf(TypeUrl), Wildcard, RuntimeHelpers.GetHashCode(Names), Inbound.GetHashCode(), RuntimeHelpers.GetHashCode(Cohort), Quirks);
+            HashCode.Combine(TypeUrls.IndexOf(TypeUrl), Wildcard, RuntimeHelpers.GetHashCode(Names), Inbound.GetHashCode(), RuntimeHelpers.GetHashCode(Cohort), HashCode.Combine(Quirks, Locality));
     }
 
     /// <summary>

@@ -82,6 +82,7 @@ public static class NodeIdParser
             GetString(metadata, WorkloadNameKey, id) ?? WorkloadFromPod(pod),
             GetLabels(metadata, id))
         {
+            Locality = node.Locality is { } locality ? new Mesh.Model.Services.Locality(locality.Region, locality.Zone, locality.SubZone) : Mesh.Model.Services.Locality.None,
             UserAgentName = node.UserAgentName,
             UserAgentVersion = node.UserAgentVersion,
             Quirks = kind == ProxyKind.Proxyless ? ProxylessClients.QuirksOf(node.UserAgentName, node.UserAgentVersion) : ClientQuirks.None,

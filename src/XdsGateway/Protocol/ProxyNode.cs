@@ -27,6 +27,9 @@ public sealed record ProxyNode(
     /// <summary>Name and version joined by a space (empty when the node sent neither).</summary>
     public string UserAgent => UserAgentVersion.Length == 0 ? UserAgentName : UserAgentName.Length == 0 ? UserAgentVersion : UserAgentName + " " + UserAgentVersion;
 
+    /// <summary>The node's <c>locality</c> (region, zone, sub-zone; empty parts when not sent): what locality-aware load balancing is relative to.</summary>
+    public Mesh.Model.Services.Locality Locality { get; init; } = Mesh.Model.Services.Locality.None;
+
     /// <summary>What this client's version is known to mishandle (proxyless gRPC only), withheld from its resources.</summary>
     public ClientQuirks Quirks { get; init; }
 }

@@ -40,7 +40,7 @@ internal static partial class StreamSession
             {
                 callbacks.OnStreamOpened(node, delta);
                 LogConnected(logger, node.Id, delta ? "delta" : "sotw", node.Namespace);
-                if (node.Quirks != Mesh.Model.Translation.ClientQuirks.None)
+                if (Mesh.Model.Translation.ProxylessClients.Withheld(node.Quirks).Any())
                 {
                     var withheld = string.Join(", ", Mesh.Model.Translation.ProxylessClients.Withheld(node.Quirks));
                     LogWithheld(logger, node.Id, node.UserAgent, withheld);

@@ -44,7 +44,7 @@ internal sealed class XdsClientProcess : IAsyncDisposable
 
     /// <summary>Starts the client; set <c>MESH_E2E_GRPC_TRACE</c> (e.g. <c>xds_client,xds_resolver</c>) for gRPC's own traces.</summary>
     public static async Task<XdsClientProcess> StartAsync(
-        int xdsPort, string target, string nodeId = DefaultNodeId, string nodeNamespace = "default", IReadOnlyDictionary<string, string>? labels = null, GrpcClient client = GrpcClient.CCore)
+        int xdsPort, string target, string nodeId = DefaultNodeId, string nodeNamespace = "default", IReadOnlyDictionary<string, string>? labels = null, GrpcClient client = GrpcClient.CCore, string? locality = null)
     {
         var bootstrap = Path.Combine(Path.GetTempPath(), $"mesh-e2e-bootstrap-{Guid.NewGuid():N}.json");
         var environment = new Dictionary<string, string>();
@@ -72,6 +72,7 @@ internal sealed class XdsClientProcess : IAsyncDisposable
                 "--node-id", nodeId,
                 "--namespace", nodeNamespace,
                 .. (labels ?? new Dictionary<string, string>()).SelectMany(l => new[] { "--label", $"{l.Key}={l.Value}" }),
+                .. locality is null ? [] : new[] { "--locality", locality },
             ],
             environment);
         try

@@ -7,6 +7,7 @@ Request metadata changes the answer, for the traffic-policy tests:
   x-echo-sleep-ms: N     answer after N milliseconds
   x-echo-fail-first: K   the first call carrying key K fails with UNAVAILABLE; later calls with K
                          succeed and answer NAME#A, A being how many calls with K this server saw
+  x-echo-fail-on: NAME   the server named NAME fails every such call with UNAVAILABLE
 Prints "READY" once every server listens. Exits when stdin closes (so a crashed test never
 leaks it) or on SIGTERM/SIGINT.
 
@@ -45,6 +46,8 @@ class _WhoHandler(grpc.GenericRpcHandler):
         sleep_ms = metadata.get("x-echo-sleep-ms")
         if sleep_ms:
             time.sleep(int(sleep_ms) / 1000.0)
+        if metadata.get("x-echo-fail-on") == self._name:
+            context.abort(grpc.StatusCode.UNAVAILABLE, f"{self._name}: fails every call asking it to")
         key = metadata.get("x-echo-fail-first")
         if key:
             with self._lock:

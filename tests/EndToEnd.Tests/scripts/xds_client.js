@@ -27,7 +27,7 @@
  * Exits when stdin closes. Diagnostics go to stderr.
  *
  * Options (as xds_client.py): --target T (required), --xds-port N, --bootstrap PATH,
- * --node-id ID, --namespace NS, --label KEY=VALUE (repeatable).
+ * --node-id ID, --namespace NS, --label KEY=VALUE (repeatable), --locality REGION/ZONE/SUBZONE.
  *
  * Run with node >= 18 and the packages of package.json beside this file installed elsewhere, e.g.
  *   npm ci --prefix /tmp/mesh-e2e-node     (with package.json and package-lock.json copied there)
@@ -150,7 +150,7 @@ function parseCountOptions(options) {
 // ---- Arguments and bootstrap (as xds_client.py's argparse) ----------------------------------
 
 const USAGE = 'usage: xds_client.js [-h] --target TARGET [--xds-port XDS_PORT] [--bootstrap BOOTSTRAP]\n' +
-  '                     [--node-id NODE_ID] [--namespace NAMESPACE] [--label LABEL]';
+  '                     [--node-id NODE_ID] [--namespace NAMESPACE] [--label LABEL] [--locality LOCALITY]';
 
 function usageError(message) {
   process.stderr.write(`${USAGE}\nxds_client.js: error: ${message}\n`);
@@ -158,10 +158,10 @@ function usageError(message) {
 }
 
 function parseArgs(argv) {
-  const args = { target: null, xdsPort: null, bootstrap: null, nodeId: DEFAULT_NODE_ID, namespace: 'default', label: [] };
+  const args = { target: null, xdsPort: null, bootstrap: null, nodeId: DEFAULT_NODE_ID, namespace: 'default', label: [], locality: null };
   const options = {
     '--target': 'target', '--xds-port': 'xdsPort', '--bootstrap': 'bootstrap',
-    '--node-id': 'nodeId', '--namespace': 'namespace', '--label': 'label',
+    '--node-id': 'nodeId', '--namespace': 'namespace', '--label': 'label', '--locality': 'locality',
   };
   for (let i = 0; i < argv.length; i++) {
     let option = argv[i];
@@ -205,6 +205,16 @@ function parseArgs(argv) {
   return args;
 }
 
+function localityOf(text) {
+  const locality = {};
+  (text || '').split('/').forEach((part, i) => {
+    if (part && i < 3) {
+      locality[['region', 'zone', 'sub_zone'][i]] = part;
+    }
+  });
+  return locality;
+}
+
 function writeBootstrap(args) {
   const bootstrap = {
     xds_servers: [{
@@ -215,8 +225,8 @@ function writeBootstrap(args) {
     node: {
       id: args.nodeId,
       // grpc-js-xds (1.14) rejects a bootstrap whose node has no locality ("locality field
-      // missing in node element"); C-core does not need it. Empty: no region/zone/sub_zone.
-      locality: {},
+      // missing in node element"); C-core does not need it. Empty unless --locality REGION/ZONE/SUBZONE.
+      locality: localityOf(args.locality),
       metadata: { GENERATOR: 'grpc', NAMESPACE: args.namespace },
     },
   };

@@ -52,6 +52,9 @@ def write_bootstrap(args):
     }
     if args.label:
         bootstrap["node"]["metadata"]["LABELS"] = dict(label.split("=", 1) for label in args.label)
+    if args.locality:
+        parts = args.locality.split("/")
+        bootstrap["node"]["locality"] = {k: v for k, v in zip(("region", "zone", "sub_zone"), parts) if v}
     if args.bootstrap:
         path = args.bootstrap
         with open(path, "w", encoding="utf-8") as f:
@@ -91,6 +94,7 @@ def parse_args():
     parser.add_argument("--node-id", default="sidecar~127.0.0.1~client-1.default~default.svc.cluster.local")
     parser.add_argument("--namespace", default="default")
     parser.add_argument("--label", action="append", default=[], help="KEY=VALUE node label (metadata LABELS), repeatable")
+    parser.add_argument("--locality", help="REGION[/ZONE[/SUBZONE]]: the node's locality")
     args = parser.parse_args()
     if args.xds_port is None and not args.bootstrap:
         parser.error("give --xds-port (and optionally --bootstrap PATH to write), or --bootstrap PATH to use")

@@ -26,8 +26,8 @@ public sealed class ProxylessClientsTests
     [InlineData("gRPC C-core linux Python", "C-core 30.0.0 Python 1.52.0", ClientQuirks.None)]
     [InlineData("gRPC Node Pure JS", "1.14.7", ClientQuirks.None)]
     [InlineData("", "", ClientQuirks.None)]
-    public void QuirksOf_FollowTheVersion(string name, string version, ClientQuirks quirks) =>
-        Assert.Equal(quirks, ProxylessClients.QuirksOf(name, version));
+    public void QuirksOf_FollowTheVersion_AndEveryGrpcClientEjectsByFailurePercentage(string name, string version, ClientQuirks byVersion) =>
+        Assert.Equal(byVersion | ClientQuirks.NoConsecutiveErrorEjection, ProxylessClients.QuirksOf(name, version));
 
     [Fact]
     public void Adapt_EarlyRouteTimeouts_DropsMaxStreamDurationOfEveryRoute_AndKeepsTheRest()
@@ -63,6 +63,28 @@ public sealed class ProxylessClientsTests
     [Fact]
     public void Withheld_NamesEachQuirksFeature() =>
         Assert.Equal(["route_timeout"], ProxylessClients.Withheld(ClientQuirks.EarlyRouteTimeouts));
+
+    /// <summary>gRFC A50: gRPC clients eject by failure percentage; Istio's consecutive errors reach them as that, Envoy's fields untouched.</summary>
+    [Fact]
+    public void Adapt_Cluster_ConsecutiveErrorsBecomeFailurePercentage_ForGrpcClients()
+    {
+        var outlier = new Envoy.Config.Cluster.V3.OutlierDetection { EnforcingSuccessRate = 0, Consecutive5Xx = 3, EnforcingConsecutive5Xx = 100, ConsecutiveGatewayFailure = 2, EnforcingConsecutiveGatewayFailure = 100 };
+        var cluster = XdsResource.From(TypeUrls.Cluster, "c", new Envoy.Config.Cluster.V3.Cluster { Name = "c", OutlierDetection = outlier });
+
+        var adapted = Envoy.Config.Cluster.V3.Cluster.Parser.ParseFrom(ProxylessClients.Adapt(cluster, ClientQuirks.NoConsecutiveErrorEjection).Body.Span).OutlierDetection;
+
+        Assert.Equal((50u, 100u, 1u, 2u), (adapted.FailurePercentageThreshold!.Value, adapted.EnforcingFailurePercentage!.Value, adapted.FailurePercentageMinimumHosts!.Value, adapted.FailurePercentageRequestVolume!.Value));
+        Assert.Equal((3u, 0u), (adapted.Consecutive5Xx!.Value, adapted.EnforcingSuccessRate!.Value));
+
+        // Envoy's default of 5 consecutive 5xx when the rule sets none; nothing without outlier detection or for an Envoy.
+        var defaults = XdsResource.From(TypeUrls.Cluster, "c", new Envoy.Config.Cluster.V3.Cluster { Name = "c", OutlierDetection = new Envoy.Config.Cluster.V3.OutlierDetection { EnforcingSuccessRate = 0 } });
+        Assert.Equal(5u, Envoy.Config.Cluster.V3.Cluster.Parser.ParseFrom(ProxylessClients.Adapt(defaults, ClientQuirks.NoConsecutiveErrorEjection).Body.Span).OutlierDetection.FailurePercentageRequestVolume);
+        var plain = XdsResource.From(TypeUrls.Cluster, "c", new Envoy.Config.Cluster.V3.Cluster { Name = "c" });
+        Assert.Same(plain, ProxylessClients.Adapt(plain, ClientQuirks.NoConsecutiveErrorEjection));
+        Assert.Same(cluster, ProxylessClients.Adapt(cluster, ClientQuirks.None));
+        var disabled = XdsResource.From(TypeUrls.Cluster, "c", new Envoy.Config.Cluster.V3.Cluster { Name = "c", OutlierDetection = new Envoy.Config.Cluster.V3.OutlierDetection { Consecutive5Xx = 0, EnforcingConsecutive5Xx = 0 } });
+        Assert.Same(disabled, ProxylessClients.Adapt(disabled, ClientQuirks.NoConsecutiveErrorEjection));
+    }
 
     private static RouteConfiguration Config(params Route[] routes) =>
         new() { Name = "a.shop.svc.cluster.local:80", VirtualHosts = { new VirtualHost { Name = "a", Domains = { "*" }, Routes = { routes } } } };

@@ -437,6 +437,72 @@ public sealed class GrainProxyWatchTests : IAsyncLifetime, IDisposable
         }
     }
 
+    /// <summary>
+    /// Locality failover (issue 15): a load assignment carrying a locality plan reaches each stream
+    /// with the priorities of its own locality, built once per locality and shared by the streams
+    /// there; a change re-applies it; an assignment without a plan is the same instance for all.
+    /// </summary>
+    [Fact]
+    public async Task LoadAssignmentWithALocalityPlan_HasThePrioritiesOfEachStreamsLocality_SharedPerLocality()
+    {
+        var zoneA = new Mesh.Model.Services.Locality("r1", "a", "");
+        var zoneB = new Mesh.Model.Services.Locality("r1", "b", "");
+        _grains.SetService(HostA, TestResources.Cluster(V1), TestResources.Cluster(V2), LocalityAssignment(V1, 1), TestResources.Endpoint(V2),
+            TestResources.Listener(ResourceNames.HostPort(HostA, 80)), TestResources.Route(ResourceNames.HostPort(HostA, 80)));
+        await using var helper = await OpenProxylessAsync(); // sets the scope
+        var watches = new List<GrainProxyWatch>();
+        try
+        {
+            foreach (var (n, locality) in new[] { (30, zoneA), (31, zoneA), (32, zoneB) })
+            {
+                var node = Client(n, "gRPC Node Pure JS", "1.14.7") with { Locality = locality };
+                var w = (GrainProxyWatch)await _watcher.OpenAsync(node, CancellationToken.None);
+                watches.Add(w);
+                w.SetSubscription(TypeUrls.Endpoint, Subscription.Of([V1, V2]));
+            }
+
+            var inA = (await ResolveCompleteAsync(watches[0], TypeUrls.Endpoint)).Resources;
+            var inB = (await ResolveCompleteAsync(watches[2], TypeUrls.Endpoint)).Resources;
+            Assert.Equal(new Dictionary<string, uint> { ["a"] = 0, ["b"] = 1 }, Priorities(inA[V1]));
+            Assert.Equal(new Dictionary<string, uint> { ["a"] = 1, ["b"] = 0 }, Priorities(inB[V1]));
+            Assert.Same(inA[V1], (await ResolveCompleteAsync(watches[1], TypeUrls.Endpoint)).Resources[V1]);
+            Assert.Same(inA[V2], inB[V2]); // no plan: one resource for every locality
+
+            await _watcher.OnResourcesChangedAsync(new ResourceChange(HostA, [LocalityAssignment(V1, 2)], []));
+
+            var changedB = (await ResolveCompleteAsync(watches[2], TypeUrls.Endpoint)).Resources[V1];
+            Assert.NotEqual(inB[V1].Version, changedB.Version);
+            Assert.Equal(new Dictionary<string, uint> { ["a"] = 1, ["b"] = 0 }, Priorities(changedB));
+            Assert.Equal(2, Envoy.Config.Endpoint.V3.ClusterLoadAssignment.Parser.ParseFrom(changedB.Body.Span).Endpoints.First(e => e.Locality.Zone == "b").LbEndpoints.Count);
+        }
+        finally
+        {
+            foreach (var w in watches)
+            {
+                await w.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Endpoints in zones a and b of region r1 (zone b holds <paramref name="inB"/> of them), with the default failover plan.</summary>
+    private static XdsResource LocalityAssignment(string name, int inB)
+    {
+        var cla = new Envoy.Config.Endpoint.V3.ClusterLoadAssignment { ClusterName = name };
+        foreach (var (zone, count) in new[] { ("a", 1), ("b", inB) })
+        {
+            var group = new Envoy.Config.Endpoint.V3.LocalityLbEndpoints { Locality = new Envoy.Config.Core.V3.Locality { Region = "r1", Zone = zone }, LoadBalancingWeight = (uint)count };
+            for (var i = 0; i < count; i++)
+            {
+                group.LbEndpoints.Add(new Envoy.Config.Endpoint.V3.LbEndpoint { Endpoint = new Envoy.Config.Endpoint.V3.Endpoint { Address = new Envoy.Config.Core.V3.Address { SocketAddress = new Envoy.Config.Core.V3.SocketAddress { Address = $"10.9.{(zone == "a" ? 1 : 2)}.{i + 1}", PortValue = 80 } } } });
+            }
+            cla.Endpoints.Add(group);
+        }
+        return LocalityLoadBalancing.WithPlan(XdsResource.From(TypeUrls.Endpoint, name, cla), new LocalityLbPlan([], []));
+    }
+
+    private static Dictionary<string, uint> Priorities(XdsResource assignment) =>
+        Envoy.Config.Endpoint.V3.ClusterLoadAssignment.Parser.ParseFrom(assignment.Body.Span).Endpoints.ToDictionary(e => e.Locality.Zone, e => e.Priority);
+
     private static ProxyNode Client(int n, string userAgentName, string userAgentVersion) =>
         new($"sidecar~10.0.4.{n}~client-{n}.shop~shop.svc.cluster.local", ProxyKind.Proxyless, $"10.0.4.{n}", $"client-{n}", Ns,
             "shop.svc.cluster.local", "client", ImmutableSortedDictionary<string, string>.Empty)

@@ -11,6 +11,7 @@ public readonly struct XdsResourceSurrogate
     [Id(2)] public string Version { get; init; }
     [Id(3)] public ReadOnlyMemory<byte> Body { get; init; }
     [Id(4)] public string? Rollout { get; init; }
+    [Id(5)] public string? LocalityLb { get; init; }
 }
 
 /// <summary>Converts <see cref="XdsResource"/> to and from its surrogate.</summary>
@@ -18,8 +19,8 @@ public readonly struct XdsResourceSurrogate
 public sealed class XdsResourceSurrogateConverter : IConverter<XdsResource, XdsResourceSurrogate>
 {
     public XdsResource ConvertFromSurrogate(in XdsResourceSurrogate surrogate) =>
-        new(surrogate.TypeUrl, surrogate.Name, surrogate.Version, surrogate.Body) { Rollout = surrogate.Rollout };
+        new(surrogate.TypeUrl, surrogate.Name, surrogate.Version, surrogate.Body) { Rollout = surrogate.Rollout, LocalityLb = surrogate.LocalityLb };
 
     public XdsResourceSurrogate ConvertToSurrogate(in XdsResource value) =>
-        new() { TypeUrl = value.TypeUrl, Name = value.Name, Version = value.Version, Body = value.Body, Rollout = value.Rollout };
+        new() { TypeUrl = value.TypeUrl, Name = value.Name, Version = value.Version, Body = value.Body, Rollout = value.Rollout, LocalityLb = value.LocalityLb };
 }

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Mesh.Model.Config.Parsing;
 
 /// <summary>Reads an Istio <c>DestinationRule</c>: host, subsets and their traffic policies.</summary>
@@ -56,6 +58,7 @@ internal static class DestinationRuleReader
         {
             ConsistentHash = consistentHash,
             Warmup = ReadWarmup(loadBalancer),
+            LocalityLb = ReadLocalityLb(loadBalancer.Field("localityLbSetting")),
             ConnectionPool = ReadConnectionPool(policy.Field("connectionPool")),
             OutlierDetection = ReadOutlierDetection(policy.Field("outlierDetection")),
             PortLevelSettings = portLevel || !policy.Field("portLevelSettings").Exists ? [] : [.. policy.Field("portLevelSettings").Items().Select(ReadPortPolicy)],
@@ -112,6 +115,35 @@ internal static class DestinationRuleReader
             return new Warmup(duration.Duration() ?? TimeSpan.Zero, warmup.Field("minimumPercent").Double(), warmup.Field("aggression").Double());
         }
         return seconds.Duration() is { } window ? new Warmup(window, null, null) : null;
+    }
+
+    private static LocalityLbSetting? ReadLocalityLb(YamlCursor setting)
+    {
+        if (!setting.Exists)
+        {
+            return null;
+        }
+        var priority = setting.Field("failoverPriority");
+        var result = new LocalityLbSetting(
+            setting.Field("enabled").Bool(),
+            [.. setting.Field("distribute").Items().Select(d => new LocalityDistribute(d.Field("from").String() ?? "", ReadWeights(d.Field("to"))))],
+            [.. setting.Field("failover").Items().Select(f => new LocalityFailover(f.Field("from").String() ?? "", f.Field("to").String() ?? ""))],
+            [.. priority.Items().Select(p => p.String() ?? "")]);
+        if (priority.Exists)
+        {
+            priority.NotTranslated(); // validated as Istio; label-based priorities are not applied yet
+        }
+        return result;
+    }
+
+    private static ImmutableSortedDictionary<string, int> ReadWeights(YamlCursor to)
+    {
+        var weights = ImmutableSortedDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
+        foreach (var (key, value) in to.Entries())
+        {
+            weights[key] = value.Int() ?? 0;
+        }
+        return weights.ToImmutable();
     }
 
     private static ConnectionPool? ReadConnectionPool(YamlCursor pool)
