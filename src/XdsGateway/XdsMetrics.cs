@@ -39,6 +39,7 @@ public sealed class XdsMetrics : IXdsCallbacks
     private readonly Histogram<double> _learnToPush;
     private long _connections;
     private readonly Counter<long> _withheld;
+    private readonly Counter<long> _adapted;
     private readonly Counter<long> _rolloutNacks;
 
     public XdsMetrics(IMeterFactory meterFactory)
@@ -87,6 +88,8 @@ public sealed class XdsMetrics : IXdsCallbacks
             description: "New streams that kept their connect slot for Xds:ConnectSlotHold without settling (the slot went to the next stream).");
         _withheld = Meter.CreateCounter<long>("xds_withheld_features",
             description: "Streams of proxyless gRPC clients whose version is known to mishandle a feature, which Mesh then leaves out of their resources, by feature (route_timeout) and client (C-core major version).");
+        _adapted = Meter.CreateCounter<long>("xds_adapted_resources",
+            description: "Resources a gateway built for a kind of client, once per resource version and kind, by reason: locality (a load assignment's locality plan applied for one proxy locality) or client (a route or cluster adapted to a proxyless client's version or gRPC's semantics).");
         Meter.CreateObservableGauge("xds_connections", () => Interlocked.Read(ref _connections), description: "Open streams.");
     }
 
@@ -127,6 +130,9 @@ public sealed class XdsMetrics : IXdsCallbacks
     public void OnGrainLoadFailure(string grain) => _loadFailures.Add(1, new KeyValuePair<string, object?>("grain", grain));
 
     /// <summary>A lease renewal found the grain's resources differ from those held and fetched them.</summary>
+    /// <summary>The gateway built a resource adapted to a kind of client (not an <see cref="IXdsCallbacks"/> event: the grain watcher's).</summary>
+    public void OnAdapted(string reason) => _adapted.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
     public void OnRenewalRefetch(string grain) => _renewalRefetches.Add(1, new KeyValuePair<string, object?>("grain", grain));
 
     /// <summary>A status flush reported <paramref name="proxies"/> proxies in <paramref name="calls"/> status shard calls (not an <see cref="IXdsCallbacks"/> event: it is the grain watcher's).</summary>

@@ -320,6 +320,10 @@ public sealed class ProxylessTrafficPolicyTests(ITestOutputHelper log)
             {
                 await Eventually.UntilAsync($"{name}: every call to the local backend (priority 0 for r1/a)", TimeSpan.FromSeconds(30), () => client.CountAsync(40, Batch), c => c.Of(Local) == 40);
             }
+            var syncz = await silo.GetJsonAsync("/debug/syncz");
+            Assert.All(syncz.EnumerateArray(), p => Assert.Equal("r1/a", p.GetProperty("locality").GetString()));
+            var (_, metrics) = await silo.GetAsync("/metrics");
+            Assert.Contains("xds_adapted_resources_total{reason=\"locality\"}", metrics, StringComparison.Ordinal);
 
             await local.DisposeAsync();
             foreach (var (name, client) in clients)

@@ -59,6 +59,7 @@ public static class GatewayDebugEndpoints
                 ["kind"] = w.Node.Kind.ToString().ToLowerInvariant(),
                 ["workload"] = w.Node.WorkloadName,
                 ["userAgent"] = w.Node.UserAgent,
+                ["locality"] = string.Join('/', new[] { w.Node.Locality.Region, w.Node.Locality.Zone, w.Node.Locality.SubZone }.Reverse().SkipWhile(p => p.Length == 0).Reverse()),
                 ["withheld"] = new JsonArray([.. ProxylessClients.Withheld(w.Node.Quirks).Select(f => (JsonNode)f)]),
                 ["workloadKey"] = w.WorkloadKey,
                 ["scope"] = w.ScopeKey,

@@ -61,20 +61,32 @@ public sealed partial class GrainConfigWatcher(
     private XdsResource ForLocality(XdsResource resource, Mesh.Model.Services.Locality locality)
     {
         var table = _byLocality.GetOrAdd(locality, static _ => new());
-        return table.TryGetValue(resource, out var adapted) ? adapted : Build(table, resource, locality);
+        return table.TryGetValue(resource, out var adapted) ? adapted : Build(table, resource, locality, metrics);
 
         // Apart, so the closure is allocated only when the adapted resource is built.
-        static XdsResource Build(System.Runtime.CompilerServices.ConditionalWeakTable<XdsResource, XdsResource> table, XdsResource resource, Mesh.Model.Services.Locality locality) =>
-            table.GetValue(resource, r => LocalityLoadBalancing.Adapt(r, locality));
+        static XdsResource Build(System.Runtime.CompilerServices.ConditionalWeakTable<XdsResource, XdsResource> table, XdsResource resource, Mesh.Model.Services.Locality locality, XdsMetrics metrics) =>
+            table.GetValue(resource, r =>
+            {
+                metrics.OnAdapted("locality");
+                return LocalityLoadBalancing.Adapt(r, locality);
+            });
     }
 
     private XdsResource ForQuirks(XdsResource resource, ClientQuirks quirks)
     {
         var table = _byQuirks.GetOrAdd(quirks, static _ => new());
-        return table.TryGetValue(resource, out var adapted) ? adapted : Build(table, resource, quirks);
+        return table.TryGetValue(resource, out var adapted) ? adapted : Build(table, resource, quirks, metrics);
 
-        static XdsResource Build(System.Runtime.CompilerServices.ConditionalWeakTable<XdsResource, XdsResource> table, XdsResource resource, ClientQuirks quirks) =>
-            table.GetValue(resource, r => ProxylessClients.Adapt(r, quirks));
+        static XdsResource Build(System.Runtime.CompilerServices.ConditionalWeakTable<XdsResource, XdsResource> table, XdsResource resource, ClientQuirks quirks, XdsMetrics metrics) =>
+            table.GetValue(resource, r =>
+            {
+                var adapted = ProxylessClients.Adapt(r, quirks);
+                if (!ReferenceEquals(adapted, r))
+                {
+                    metrics.OnAdapted("client");
+                }
+                return adapted;
+            });
     }
 
     private ITimer? _renewal;
