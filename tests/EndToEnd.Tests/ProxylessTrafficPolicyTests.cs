@@ -341,6 +341,43 @@ public sealed class ProxylessTrafficPolicyTests(ITestOutputHelper log)
         }
     }
 
+    /// <summary>
+    /// A29: a DestinationRule's TLS (certificates over SDS) would be a NACK for gRPC, which takes
+    /// certificates from its own providers: the gateway leaves the transport socket out for gRPC
+    /// clients, so C-core and grpc-js keep answering (plaintext backends) and NACK nothing; the rule
+    /// is reported for them.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task DestinationRuleTls_IsLeftOutForGrpcClients_NoNack()
+    {
+        await using var processes = new TestProcesses(log);
+        using var manifests = new TempManifestDir();
+        var backends = processes.Add(await BackendProcess.StartAsync(V1, V2));
+        manifests.Write("echo-serviceentry.yaml", EchoMesh.ServiceEntry((backends.Port(V1), "v1"), (backends.Port(V2), "v2")));
+        manifests.Write("echo-destinationrule.yaml", DestinationRule("tls: {mode: ISTIO_MUTUAL}"));
+        var silo = processes.Add(await SiloProcess.StartAsync(manifests.Path));
+        var js = processes.Add(await XdsClientProcess.StartAsync(silo.XdsPort, EchoMesh.Target, nodeId: JsNode, client: GrpcClient.GrpcJs));
+        var core = processes.Add(await XdsClientProcess.StartAsync(silo.XdsPort, EchoMesh.Target));
+        foreach (var (name, client) in new[] { ("grpc-js", js), ("C-core", core) })
+        {
+            await Eventually.UntilAsync($"{name}: 20 RPCs under an ISTIO_MUTUAL rule", FirstAnswers, () => client.CountAsync(20, Batch), c => c.Answered == 20);
+        }
+
+        manifests.Write("echo-destinationrule.yaml", DestinationRule("tls: {mode: SIMPLE, sni: echo.example.com}, outlierDetection: {consecutive5xxErrors: 5}"));
+        await Task.Delay(TimeSpan.FromSeconds(2)); // the change reaches both clients
+        foreach (var (name, client) in new[] { ("grpc-js", js), ("C-core", core) })
+        {
+            var answered = await client.CountAsync(20, Batch);
+            Assert.True(answered.Answered == 20, $"{name}: calls under a SIMPLE rule; got {answered}");
+        }
+        foreach (var node in new[] { XdsClientProcess.DefaultNodeId, JsNode })
+        {
+            await AssertNoNackAsync(silo, node);
+        }
+        var ingest = await silo.GetJsonAsync("/debug/ingestz");
+        Assert.Contains(ingest.GetProperty("warnings").EnumerateArray(), w => w.GetProperty("field").GetString() == "spec.trafficPolicy.tls");
+    }
+
     private const string JsNode = "sidecar~127.0.0.2~js-1.default~default.svc.cluster.local";
 
     private static string DestinationRule(string trafficPolicy) => $$"""

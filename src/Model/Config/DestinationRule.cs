@@ -39,6 +39,9 @@ public sealed record TrafficPolicy(LoadBalancerKind? LoadBalancer)
 
     public OutlierDetection? OutlierDetection { get; init; }
 
+    /// <summary><c>tls</c>: how the proxy talks TLS to the destination.</summary>
+    public ClientTls? Tls { get; init; }
+
     /// <summary><c>portLevelSettings</c>: a whole policy per port (never nested).</summary>
     public ImmutableArray<PortTrafficPolicy> PortLevelSettings { get; init; } = [];
 }
@@ -109,6 +112,27 @@ public sealed record OutlierDetection(
     TimeSpan? BaseEjectionTime,
     int? MaxEjectionPercent,
     int? MinHealthPercent);
+
+/// <summary>Istio <c>ClientTLSSettings</c>.</summary>
+public sealed record ClientTls(
+    ClientTlsMode Mode,
+    string? ClientCertificate,
+    string? PrivateKey,
+    string? CaCertificates,
+    string? CaCrl,
+    string? CredentialName,
+    ImmutableArray<string> SubjectAltNames,
+    string? Sni,
+    bool InsecureSkipVerify);
+
+/// <summary><c>ClientTLSSettings.mode</c>.</summary>
+public enum ClientTlsMode
+{
+    Disable,
+    Simple,
+    Mutual,
+    IstioMutual,
+}
 
 /// <summary><c>trafficPolicy.loadBalancer.simple</c>.</summary>
 public enum LoadBalancerKind

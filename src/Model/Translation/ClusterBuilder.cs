@@ -96,7 +96,8 @@ public static class ClusterBuilder
             };
         }
         ClusterTrafficPolicy.Apply(cluster, policy);
-        AddProtocolOptions(cluster, spec.Port.Protocol, policy.Pool);
+        cluster.TransportSocket = ClusterTls.TransportSocket(policy.Tls, spec.Name, ClusterTrafficPolicy.IsHttp2(spec.Port.Protocol, policy.Pool));
+        AddProtocolOptions(cluster, spec.Port.Protocol, policy.Pool, policy.Tls);
         return XdsResource.From(TypeUrls.Cluster, spec.Name, cluster);
     }
 
@@ -109,9 +110,9 @@ public static class ClusterBuilder
     };
 
     // One key only, so map order cannot vary (STYLE 8).
-    private static void AddProtocolOptions(Cluster cluster, Protocol protocol, ConnectionPool? pool = null)
+    private static void AddProtocolOptions(Cluster cluster, Protocol protocol, ConnectionPool? pool = null, ClientTls? tls = null)
     {
-        if (ClusterTrafficPolicy.ProtocolOptions(protocol, pool) is { } options)
+        if (ClusterTrafficPolicy.ProtocolOptions(protocol, pool, tls) is { } options)
         {
             cluster.TypedExtensionProtocolOptions.Add(EnvoyFilters.HttpProtocolOptionsKey, Any.Pack(options));
         }

@@ -5,10 +5,10 @@ namespace Mesh.Model.Translation;
 /// <summary>
 /// The traffic policy one outbound cluster (a port, maybe a subset) is built with, merged as Istio
 /// merges a DestinationRule: a <c>portLevelSettings</c> entry replaces the whole policy for its port;
-/// a subset's blocks (load balancer, connection pool, outlier detection) each replace the parent's
+/// a subset's blocks (load balancer, connection pool, outlier detection, TLS) each replace the parent's
 /// block, and a subset's own port entry replaces them all.
 /// </summary>
-public sealed record ClusterPolicy(LoadBalancerKind Simple, ConsistentHash? Hash, Warmup? Warmup, ConnectionPool? Pool, OutlierDetection? Outlier, LocalityLbSetting? Locality = null)
+public sealed record ClusterPolicy(LoadBalancerKind Simple, ConsistentHash? Hash, Warmup? Warmup, ConnectionPool? Pool, OutlierDetection? Outlier, LocalityLbSetting? Locality = null, ClientTls? Tls = null)
 {
     /// <summary>No DestinationRule: round robin (Mesh's default; Istio's is LEAST_REQUEST), no pool limits beyond Istio's defaults.</summary>
     public static ClusterPolicy Default { get; } = new(LoadBalancerKind.RoundRobin, null, null, null, null);
@@ -50,6 +50,10 @@ public sealed record ClusterPolicy(LoadBalancerKind Simple, ConsistentHash? Hash
         if (policy.OutlierDetection is { } outlier)
         {
             result = result with { Outlier = outlier };
+        }
+        if (policy.Tls is { } tls)
+        {
+            result = result with { Tls = tls };
         }
         return result;
     }

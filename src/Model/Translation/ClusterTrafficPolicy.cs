@@ -127,10 +127,11 @@ internal static class ClusterTrafficPolicy
     /// the client's protocol for <c>useClientProtocol</c>, and the pool's idle timeout, request and
     /// duration limits. Null when nothing differs from Envoy's defaults.
     /// </summary>
-    public static Upstream.HttpProtocolOptions? ProtocolOptions(Protocol protocol, ConnectionPool? pool)
+    public static Upstream.HttpProtocolOptions? ProtocolOptions(Protocol protocol, ConnectionPool? pool, ClientTls? tls = null)
     {
         var http = pool?.Http;
-        var http2 = protocol.IsHttp2() || string.Equals(http?.H2UpgradePolicy, "UPGRADE", StringComparison.Ordinal);
+        var http2 = IsHttp2(protocol, pool);
+        var (autoSni, autoSan) = ClusterTls.Auto(tls);
         var common = new HttpProtocolOptions();
         var hasCommon = false;
         if (http?.IdleTimeout is { } idle)
@@ -148,7 +149,7 @@ internal static class ClusterTrafficPolicy
             common.MaxConnectionDuration = Duration.FromTimeSpan(duration);
             hasCommon = true;
         }
-        if (!http2 && !hasCommon && http?.UseClientProtocol != true)
+        if (!http2 && !hasCommon && http?.UseClientProtocol != true && !autoSni)
         {
             return null;
         }
@@ -158,6 +159,10 @@ internal static class ClusterTrafficPolicy
             http2Options.MaxConcurrentStreams = (uint)streams;
         }
         var options = new Upstream.HttpProtocolOptions { CommonHttpProtocolOptions = hasCommon ? common : null };
+        if (autoSni)
+        {
+            options.UpstreamHttpProtocolOptions = new UpstreamHttpProtocolOptions { AutoSni = true, AutoSanValidation = autoSan };
+        }
         if (http?.UseClientProtocol == true)
         {
             options.UseDownstreamProtocolConfig = new Upstream.HttpProtocolOptions.Types.UseDownstreamHttpConfig
@@ -174,6 +179,10 @@ internal static class ClusterTrafficPolicy
         }
         return options;
     }
+
+    /// <summary>Whether the cluster speaks HTTP/2 upstream: a gRPC or HTTP/2 port, or <c>h2UpgradePolicy: UPGRADE</c>.</summary>
+    public static bool IsHttp2(Protocol protocol, ConnectionPool? pool) =>
+        protocol.IsHttp2() || string.Equals(pool?.Http?.H2UpgradePolicy, "UPGRADE", StringComparison.Ordinal);
 
     private static Envoy.Config.Cluster.V3.OutlierDetection Outlier(Config.OutlierDetection outlier)
     {

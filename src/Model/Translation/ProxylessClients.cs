@@ -17,11 +17,13 @@ public enum ClientQuirks
     EarlyRouteTimeouts = 1,
 
     /// <summary>
-    /// Every gRPC client: outlier detection ejects only by success rate or failure percentage
-    /// (gRFC A50), never by Istio's consecutive errors, so a cluster's consecutive-error detection
-    /// reaches it as failure-percentage ejection (<see cref="ProxylessClients.Adapt"/>).
+    /// Every gRPC client (<see cref="ProxylessClients.Adapt"/>): outlier detection ejects only by
+    /// success rate or failure percentage (gRFC A50), never by Istio's consecutive errors, so a
+    /// cluster's consecutive-error detection reaches it as failure-percentage ejection; and TLS
+    /// takes certificate providers (A29), never SDS, so a cluster's TLS transport socket (its
+    /// certificates over SDS) is left out of what it gets.
     /// </summary>
-    NoConsecutiveErrorEjection = 2,
+    Grpc = 2,
 }
 
 /// <summary>
@@ -41,10 +43,10 @@ public static class ProxylessClients
     /// </summary>
     public const uint FailurePercentageThreshold = 50;
 
-    /// <summary>The quirks of a proxyless gRPC client (<see cref="ClientQuirks.NoConsecutiveErrorEjection"/> for every one, the rest by version).</summary>
+    /// <summary>The quirks of a proxyless gRPC client (<see cref="ClientQuirks.Grpc"/> for every one, the rest by version).</summary>
     public static ClientQuirks QuirksOf(string? userAgentName, string? userAgentVersion)
     {
-        var quirks = ClientQuirks.NoConsecutiveErrorEjection;
+        var quirks = ClientQuirks.Grpc;
         if (CoreMajor(userAgentName, userAgentVersion) is { } major && major <= EarlyRouteTimeoutsThroughCoreMajor)
         {
             quirks |= ClientQuirks.EarlyRouteTimeouts;
@@ -89,9 +91,9 @@ public static class ProxylessClients
         {
             return resource;
         }
-        if (resource.TypeUrl == TypeUrls.Cluster && quirks.HasFlag(ClientQuirks.NoConsecutiveErrorEjection))
+        if (resource.TypeUrl == TypeUrls.Cluster && quirks.HasFlag(ClientQuirks.Grpc))
         {
-            return WithFailurePercentage(resource);
+            return ForGrpc(resource);
         }
         if (!quirks.HasFlag(ClientQuirks.EarlyRouteTimeouts) || resource.TypeUrl != TypeUrls.Route)
         {
@@ -117,12 +119,24 @@ public static class ProxylessClients
     /// least one endpoint with that many, and always enforced. Interval, ejection time and maximum
     /// ejection percent are shared with Envoy's fields.
     /// </summary>
-    private static XdsResource WithFailurePercentage(XdsResource resource)
+    private static XdsResource ForGrpc(XdsResource resource)
     {
         var cluster = Envoy.Config.Cluster.V3.Cluster.Parser.ParseFrom(resource.Body.Span);
+        var changed = false;
+        if (cluster.TransportSocket is not null)
+        {
+            cluster.TransportSocket = null;
+            changed = true;
+        }
+        changed |= WithFailurePercentage(cluster);
+        return changed ? XdsResource.From(resource.TypeUrl, resource.Name, cluster) with { Rollout = resource.Rollout } : resource;
+    }
+
+    private static bool WithFailurePercentage(Envoy.Config.Cluster.V3.Cluster cluster)
+    {
         if (cluster.OutlierDetection is not { } outlier || outlier.EnforcingFailurePercentage is not null)
         {
-            return resource;
+            return false;
         }
         uint? volume = (outlier.EnforcingConsecutive5Xx ?? 100) > 0 ? outlier.Consecutive5Xx ?? 5 : null;
         if ((outlier.EnforcingConsecutiveGatewayFailure ?? 0) > 0 && (outlier.ConsecutiveGatewayFailure ?? 5) is var gateway && (volume is null || gateway < volume))
@@ -131,12 +145,12 @@ public static class ProxylessClients
         }
         if (volume is not > 0)
         {
-            return resource;
+            return false;
         }
         outlier.FailurePercentageThreshold = FailurePercentageThreshold;
         outlier.EnforcingFailurePercentage = 100;
         outlier.FailurePercentageMinimumHosts = 1;
         outlier.FailurePercentageRequestVolume = volume;
-        return XdsResource.From(resource.TypeUrl, resource.Name, cluster) with { Rollout = resource.Rollout };
+        return true;
     }
 }

@@ -89,6 +89,10 @@ public static class ProxylessSupport
             {
                 yield return (at + ".loadBalancer.simple", Prefix + "gRPC has no random or least-request balancer (C-core NACKs them); they balance round robin");
             }
+            if (ClusterTls.Originates(policy.Tls))
+            {
+                yield return (at + ".tls", Prefix + "gRPC takes TLS certificates from certificate providers (gRFC A29), not over SDS; they connect without TLS until Mesh serves their certificates");
+            }
             if (policy.Warmup is not null)
             {
                 yield return (at + ".loadBalancer.warmup", Prefix + "gRPC has no slow start");

@@ -42,6 +42,47 @@ internal static class TrafficPolicyRules
         {
             Outlier(outlier, field + ".outlierDetection", context);
         }
+        if (policy.Tls is { } tls)
+        {
+            Tls(tls, field + ".tls", context);
+        }
+    }
+
+    /// <summary>Istio's <c>ValidateTLS</c> for a client's TLS settings.</summary>
+    private static void Tls(ClientTls tls, string field, ValidationContext context)
+    {
+        static bool Set(string? value) => !string.IsNullOrEmpty(value);
+        var sans = !tls.SubjectAltNames.IsDefaultOrEmpty;
+        if (tls.InsecureSkipVerify)
+        {
+            if (tls.Mode == ClientTlsMode.Simple && (Set(tls.CaCertificates) || Set(tls.CredentialName) || sans))
+            {
+                context.Add(field, "cannot specify CaCertificates or CredentialName or SubjectAltNames when InsecureSkipVerify is set true");
+            }
+            if (tls.Mode == ClientTlsMode.Mutual && (Set(tls.CaCertificates) || sans))
+            {
+                context.Add(field, "cannot specify CaCertificates or SubjectAltNames when InsecureSkipVerify is set true");
+            }
+        }
+        if (tls.Mode is ClientTlsMode.Simple or ClientTlsMode.Mutual && Set(tls.CredentialName))
+        {
+            if (Set(tls.ClientCertificate) || Set(tls.CaCertificates) || Set(tls.PrivateKey) || Set(tls.CaCrl))
+            {
+                context.Add(field, "cannot specify client certificates or CA certificate or CA CRL If credentialName is set");
+            }
+            return;
+        }
+        if (tls.Mode == ClientTlsMode.Mutual)
+        {
+            if (!Set(tls.ClientCertificate))
+            {
+                context.Add(field + ".clientCertificate", "client certificate required for mutual tls");
+            }
+            if (!Set(tls.PrivateKey))
+            {
+                context.Add(field + ".privateKey", "private key required for mutual tls");
+            }
+        }
     }
 
     private static void ConsistentHash(ConsistentHash hash, string field, ValidationContext context)

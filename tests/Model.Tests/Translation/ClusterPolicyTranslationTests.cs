@@ -140,4 +140,78 @@ public sealed class ClusterPolicyTranslationTests
         var slow = cluster.LoadBalancingPolicy.Policies.Single().TypedExtensionConfig.TypedConfig.Unpack<Lb.RoundRobin.V3.RoundRobin>().SlowStartConfig;
         Assert.Equal((TimeSpan.FromSeconds(45), 20.0, 2.0), (slow.SlowStartWindow.ToTimeSpan(), slow.MinWeightPercent.Value, slow.Aggression.DefaultValue));
     }
+
+    private static Envoy.Extensions.TransportSockets.Tls.V3.UpstreamTlsContext? Tls(Cluster cluster) =>
+        cluster.TransportSocket is null ? null : cluster.TransportSocket.TypedConfig.Unpack<Envoy.Extensions.TransportSockets.Tls.V3.UpstreamTlsContext>();
+
+    private static HttpProtocolOptions? ProtocolOptions(Cluster cluster) =>
+        cluster.TypedExtensionProtocolOptions.TryGetValue("envoy.extensions.upstreams.http.v3.HttpProtocolOptions", out var any) ? any.Unpack<HttpProtocolOptions>() : null;
+
+    /// <summary>ISTIO_MUTUAL as Istio: the workload certificate and mesh root over SDS from the agent, SNI the cluster name, in-mesh ALPN, the SANs to match.</summary>
+    [Fact]
+    public void IstioMutual_SdsDefaultAndRootCa_SniIsTheClusterName_InMeshAlpn()
+    {
+        var tls = Tls(Clusters(Dr("trafficPolicy: {tls: {mode: ISTIO_MUTUAL, subjectAltNames: [spiffe://cluster.local/ns/bookinfo/sa/details]}}"))[Top])!;
+
+        Assert.Equal(Top, tls.Sni);
+        var common = tls.CommonTlsContext;
+        Assert.Equal(["default"], common.TlsCertificateSdsSecretConfigs.Select(s => s.Name));
+        Assert.Equal("sds-grpc", common.TlsCertificateSdsSecretConfigs[0].SdsConfig.ApiConfigSource.GrpcServices[0].EnvoyGrpc.ClusterName);
+        Assert.Equal("ROOTCA", common.CombinedValidationContext.ValidationContextSdsSecretConfig.Name);
+#pragma warning disable CS0612
+        Assert.Equal(["spiffe://cluster.local/ns/bookinfo/sa/details"], common.CombinedValidationContext.DefaultValidationContext.MatchSubjectAltNames.Select(m => m.Exact));
+#pragma warning restore CS0612
+        Assert.Equal(["istio-peer-exchange", "istio"], common.AlpnProtocols);
+        Assert.Equal(Envoy.Extensions.TransportSockets.Tls.V3.TlsParameters.Types.TlsProtocol.Tlsv12, common.TlsParams.TlsMinimumProtocolVersion);
+    }
+
+    [Fact]
+    public void Simple_WithCaAndSni_FileRoot_NoAutoSni_WithoutSni_AutoSniAndSanValidation()
+    {
+        var withSni = Clusters(Dr("trafficPolicy: {tls: {mode: SIMPLE, caCertificates: /etc/certs/ca.pem, sni: details.example.com}}"))[Top];
+        var tls = Tls(withSni)!;
+        Assert.Equal(("details.example.com", "file-root:/etc/certs/ca.pem"), (tls.Sni, tls.CommonTlsContext.CombinedValidationContext.ValidationContextSdsSecretConfig.Name));
+        Assert.Empty(tls.CommonTlsContext.TlsCertificateSdsSecretConfigs);
+        Assert.Null(ProtocolOptions(withSni)?.UpstreamHttpProtocolOptions);
+
+        var auto = Clusters(Dr("trafficPolicy: {tls: {mode: SIMPLE}}"))[Top];
+        Assert.Equal("file-root:system", Tls(auto)!.CommonTlsContext.CombinedValidationContext.ValidationContextSdsSecretConfig.Name);
+        var upstream = ProtocolOptions(auto)!.UpstreamHttpProtocolOptions;
+        Assert.Equal((true, true), (upstream.AutoSni, upstream.AutoSanValidation));
+        Assert.NotNull(ProtocolOptions(auto)!.ExplicitHttpConfig.HttpProtocolOptions); // HTTP/1 port: the options still name the protocol
+    }
+
+    [Fact]
+    public void Mutual_FileCertificate_InsecureSkipVerify_EmptyValidation_Http2Alpn()
+    {
+        var clusters = ClusterBuilder.BuildOutbound(Bookinfo.RatingsInput() with { DestinationRule = Dr("trafficPolicy: {tls: {mode: MUTUAL, clientCertificate: /c.pem, privateKey: /k.pem, insecureSkipVerify: true}}") with { Host = "ratings" } })
+            .ToDictionary(c => c.Name, c => Cluster.Parser.ParseFrom(c.Body.Span));
+        var grpc = Tls(clusters["outbound|9090||ratings.bookinfo.svc.cluster.local"])!;
+
+        Assert.Equal(["file-cert:/c.pem~/k.pem"], grpc.CommonTlsContext.TlsCertificateSdsSecretConfigs.Select(s => s.Name));
+        Assert.NotNull(grpc.CommonTlsContext.ValidationContext);
+        Assert.Null(grpc.CommonTlsContext.CombinedValidationContext);
+        Assert.Equal(["h2"], grpc.CommonTlsContext.AlpnProtocols);
+        Assert.Empty(Tls(clusters["outbound|9080||ratings.bookinfo.svc.cluster.local"])!.CommonTlsContext.AlpnProtocols);
+    }
+
+    [Fact]
+    public void Disable_OrCredentialName_NoTransportSocket_TheCredentialIsReported_SubsetTlsReplacesTheParents()
+    {
+        var rule = Dr("""
+            trafficPolicy: {tls: {mode: SIMPLE, credentialName: details-secret}}
+            subsets:
+            - name: v1
+              labels: {version: v1}
+              trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
+            """);
+        var clusters = Clusters(rule);
+
+        Assert.Null(clusters[Top].TransportSocket);
+        Assert.Contains("spec.trafficPolicy.tls.credentialName", rule.Unsupported);
+        Assert.Equal(V1, Tls(clusters[V1])!.Sni);
+        Assert.Null(Clusters(Dr("trafficPolicy: {tls: {mode: DISABLE}}"))[Top].TransportSocket);
+        // Proxyless clients never get it: reported for them.
+        Assert.Contains(ConfigWarnings.Of(rule, "test.yaml"), w => w.Field == "spec.subsets[0].trafficPolicy.tls" && ConfigWarnings.ClientsOf(w) == "proxyless");
+    }
 }

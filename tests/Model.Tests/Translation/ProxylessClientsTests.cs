@@ -27,7 +27,7 @@ public sealed class ProxylessClientsTests
     [InlineData("gRPC Node Pure JS", "1.14.7", ClientQuirks.None)]
     [InlineData("", "", ClientQuirks.None)]
     public void QuirksOf_FollowTheVersion_AndEveryGrpcClientEjectsByFailurePercentage(string name, string version, ClientQuirks byVersion) =>
-        Assert.Equal(byVersion | ClientQuirks.NoConsecutiveErrorEjection, ProxylessClients.QuirksOf(name, version));
+        Assert.Equal(byVersion | ClientQuirks.Grpc, ProxylessClients.QuirksOf(name, version));
 
     [Fact]
     public void Adapt_EarlyRouteTimeouts_DropsMaxStreamDurationOfEveryRoute_AndKeepsTheRest()
@@ -71,19 +71,32 @@ public sealed class ProxylessClientsTests
         var outlier = new Envoy.Config.Cluster.V3.OutlierDetection { EnforcingSuccessRate = 0, Consecutive5Xx = 3, EnforcingConsecutive5Xx = 100, ConsecutiveGatewayFailure = 2, EnforcingConsecutiveGatewayFailure = 100 };
         var cluster = XdsResource.From(TypeUrls.Cluster, "c", new Envoy.Config.Cluster.V3.Cluster { Name = "c", OutlierDetection = outlier });
 
-        var adapted = Envoy.Config.Cluster.V3.Cluster.Parser.ParseFrom(ProxylessClients.Adapt(cluster, ClientQuirks.NoConsecutiveErrorEjection).Body.Span).OutlierDetection;
+        var adapted = Envoy.Config.Cluster.V3.Cluster.Parser.ParseFrom(ProxylessClients.Adapt(cluster, ClientQuirks.Grpc).Body.Span).OutlierDetection;
 
         Assert.Equal((50u, 100u, 1u, 2u), (adapted.FailurePercentageThreshold!.Value, adapted.EnforcingFailurePercentage!.Value, adapted.FailurePercentageMinimumHosts!.Value, adapted.FailurePercentageRequestVolume!.Value));
         Assert.Equal((3u, 0u), (adapted.Consecutive5Xx!.Value, adapted.EnforcingSuccessRate!.Value));
 
         // Envoy's default of 5 consecutive 5xx when the rule sets none; nothing without outlier detection or for an Envoy.
         var defaults = XdsResource.From(TypeUrls.Cluster, "c", new Envoy.Config.Cluster.V3.Cluster { Name = "c", OutlierDetection = new Envoy.Config.Cluster.V3.OutlierDetection { EnforcingSuccessRate = 0 } });
-        Assert.Equal(5u, Envoy.Config.Cluster.V3.Cluster.Parser.ParseFrom(ProxylessClients.Adapt(defaults, ClientQuirks.NoConsecutiveErrorEjection).Body.Span).OutlierDetection.FailurePercentageRequestVolume);
+        Assert.Equal(5u, Envoy.Config.Cluster.V3.Cluster.Parser.ParseFrom(ProxylessClients.Adapt(defaults, ClientQuirks.Grpc).Body.Span).OutlierDetection.FailurePercentageRequestVolume);
         var plain = XdsResource.From(TypeUrls.Cluster, "c", new Envoy.Config.Cluster.V3.Cluster { Name = "c" });
-        Assert.Same(plain, ProxylessClients.Adapt(plain, ClientQuirks.NoConsecutiveErrorEjection));
+        Assert.Same(plain, ProxylessClients.Adapt(plain, ClientQuirks.Grpc));
         Assert.Same(cluster, ProxylessClients.Adapt(cluster, ClientQuirks.None));
         var disabled = XdsResource.From(TypeUrls.Cluster, "c", new Envoy.Config.Cluster.V3.Cluster { Name = "c", OutlierDetection = new Envoy.Config.Cluster.V3.OutlierDetection { Consecutive5Xx = 0, EnforcingConsecutive5Xx = 0 } });
-        Assert.Same(disabled, ProxylessClients.Adapt(disabled, ClientQuirks.NoConsecutiveErrorEjection));
+        Assert.Same(disabled, ProxylessClients.Adapt(disabled, ClientQuirks.Grpc));
+    }
+
+    [Fact]
+    public void Adapt_Cluster_DropsTheTlsTransportSocket_ForGrpcClients()
+    {
+        var cluster = XdsResource.From(TypeUrls.Cluster, "c", new Envoy.Config.Cluster.V3.Cluster
+        {
+            Name = "c",
+            TransportSocket = new Envoy.Config.Core.V3.TransportSocket { Name = ClusterTls.TransportSocketName, TypedConfig = Any.Pack(new Envoy.Extensions.TransportSockets.Tls.V3.UpstreamTlsContext { Sni = "c" }) },
+        });
+
+        Assert.Null(Envoy.Config.Cluster.V3.Cluster.Parser.ParseFrom(ProxylessClients.Adapt(cluster, ClientQuirks.Grpc).Body.Span).TransportSocket);
+        Assert.Same(cluster, ProxylessClients.Adapt(cluster, ClientQuirks.EarlyRouteTimeouts));
     }
 
     private static RouteConfiguration Config(params Route[] routes) =>

@@ -40,11 +40,11 @@ public class NodeIdParserTests
 
     /// <summary>The user agent of grpcio 1.51 as it sends it (captured from its first request); C-core 29 is gRPC 1.51, which fires route timeouts early.</summary>
     [Theory]
-    [InlineData("grpc", "gRPC C-core linux Python", "C-core 29.0.0 Python 1.51.1", ClientQuirks.EarlyRouteTimeouts | ClientQuirks.NoConsecutiveErrorEjection)]
-    [InlineData("grpc", "gRPC C-core linux Python", "C-core 30.1.0 Python 1.52.0", ClientQuirks.NoConsecutiveErrorEjection)]
-    [InlineData("grpc", "gRPC Node Pure JS", "1.14.7", ClientQuirks.NoConsecutiveErrorEjection)]
+    [InlineData("grpc", "gRPC C-core linux Python", "C-core 29.0.0 Python 1.51.1", ClientQuirks.EarlyRouteTimeouts | ClientQuirks.Grpc)]
+    [InlineData("grpc", "gRPC C-core linux Python", "C-core 30.1.0 Python 1.52.0", ClientQuirks.Grpc)]
+    [InlineData("grpc", "gRPC Node Pure JS", "1.14.7", ClientQuirks.Grpc)]
     [InlineData(null, "gRPC C-core linux Python", "C-core 29.0.0 Python 1.51.1", ClientQuirks.None)] // an Envoy is never adapted
-    [InlineData("grpc", "", "", ClientQuirks.NoConsecutiveErrorEjection)]
+    [InlineData("grpc", "", "", ClientQuirks.Grpc)]
     public void Parse_UserAgent_IsKept_AndQuirksFollowTheClientVersion_G01(string? generator, string name, string version, ClientQuirks quirks)
     {
         var node = NodeWith(SidecarId, m =>

@@ -61,6 +61,7 @@ internal static class DestinationRuleReader
             LocalityLb = ReadLocalityLb(loadBalancer.Field("localityLbSetting")),
             ConnectionPool = ReadConnectionPool(policy.Field("connectionPool")),
             OutlierDetection = ReadOutlierDetection(policy.Field("outlierDetection")),
+            Tls = ReadTls(policy.Field("tls")),
             PortLevelSettings = portLevel || !policy.Field("portLevelSettings").Exists ? [] : [.. policy.Field("portLevelSettings").Items().Select(ReadPortPolicy)],
         };
     }
@@ -144,6 +145,42 @@ internal static class DestinationRuleReader
             weights[key] = value.Int() ?? 0;
         }
         return weights.ToImmutable();
+    }
+
+    private static ClientTls? ReadTls(YamlCursor tls)
+    {
+        if (!tls.Exists)
+        {
+            return null;
+        }
+        var mode = tls.Field("mode");
+        var text = mode.String() ?? "DISABLE";
+        ClientTlsMode kind;
+        switch (text)
+        {
+            case "DISABLE": kind = ClientTlsMode.Disable; break;
+            case "SIMPLE": kind = ClientTlsMode.Simple; break;
+            case "MUTUAL": kind = ClientTlsMode.Mutual; break;
+            case "ISTIO_MUTUAL": kind = ClientTlsMode.IstioMutual; break;
+            default:
+                mode.Error($"unknown TLS mode '{text}', expected one of DISABLE, SIMPLE, MUTUAL, ISTIO_MUTUAL");
+                kind = ClientTlsMode.Disable;
+                break;
+        }
+        if (kind is ClientTlsMode.Simple or ClientTlsMode.Mutual && tls.Field("credentialName").Exists)
+        {
+            tls.Field("credentialName").NotTranslated(); // Mesh serves no SDS secrets yet: no TLS origination from a credential
+        }
+        return new ClientTls(
+            kind,
+            tls.Field("clientCertificate").String(),
+            tls.Field("privateKey").String(),
+            tls.Field("caCertificates").String(),
+            tls.Field("caCrl").String(),
+            tls.Field("credentialName").String(),
+            [.. tls.Field("subjectAltNames").Items().Select(n => n.String() ?? "")],
+            tls.Field("sni").String(),
+            tls.Field("insecureSkipVerify").Bool() ?? false);
     }
 
     private static ConnectionPool? ReadConnectionPool(YamlCursor pool)

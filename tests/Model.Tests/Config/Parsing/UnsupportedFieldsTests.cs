@@ -40,14 +40,15 @@ public sealed class UnsupportedFieldsTests
             spec:
               host: reviews
               trafficPolicy:
-                loadBalancer: {simple: ROUND_ROBIN}
-                tls: {mode: ISTIO_MUTUAL}
+                loadBalancer: {simple: ROUND_ROBIN, localityLbSetting: {failoverPriority: [topology.istio.io/subzone]}}
+                tls: {mode: SIMPLE, credentialName: reviews-ca}
               subsets:
               - name: v1
                 labels: {version: v1}
+              workloadSelector: {matchLabels: {app: productpage}}
             """);
 
-        Assert.Equal(["spec.trafficPolicy.tls"], dr.Unsupported.ToArray());
+        Assert.Equal(["spec.trafficPolicy.loadBalancer.localityLbSetting.failoverPriority", "spec.trafficPolicy.tls.credentialName", "spec.workloadSelector"], dr.Unsupported.Order(StringComparer.Ordinal).ToArray());
     }
 
     [Fact]
