@@ -378,6 +378,48 @@ public sealed class ProxylessTrafficPolicyTests(ITestOutputHelper log)
         Assert.Contains(ingest.GetProperty("warnings").EnumerateArray(), w => w.GetProperty("field").GetString() == "spec.trafficPolicy.tls");
     }
 
+    /// <summary>
+    /// A ServiceEntry with <c>resolution: DNS</c> (STRICT_DNS for Envoy, which gRPC rejects) reaches
+    /// C-core and grpc-js as LOGICAL_DNS of its first name (A37): both resolve <c>localhost</c>
+    /// themselves and reach that endpoint's backend, with no NACK.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task DnsServiceEntry_ReachesGrpcClientsAsLogicalDns_TheyResolveTheName()
+    {
+        await using var processes = new TestProcesses(log);
+        using var manifests = new TempManifestDir();
+        var backends = processes.Add(await BackendProcess.StartAsync(V1, V2));
+        manifests.Write("echo-serviceentry.yaml", $$"""
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: echo, namespace: {{EchoMesh.Namespace}}}
+            spec:
+              hosts: [{{EchoMesh.Host}}]
+              location: MESH_EXTERNAL
+              resolution: DNS
+              ports: [{number: {{EchoMesh.Port}}, name: grpc, protocol: GRPC}]
+              endpoints:
+              - address: localhost
+                ports: {grpc: {{backends.Port(V1)}} }
+              - address: localhost
+                ports: {grpc: {{backends.Port(V2)}} }
+            """);
+        var silo = processes.Add(await SiloProcess.StartAsync(manifests.Path));
+        var js = processes.Add(await XdsClientProcess.StartAsync(silo.XdsPort, EchoMesh.Target, nodeId: JsNode, client: GrpcClient.GrpcJs));
+        var core = processes.Add(await XdsClientProcess.StartAsync(silo.XdsPort, EchoMesh.Target));
+        foreach (var (name, client) in new[] { ("grpc-js", js), ("C-core", core) })
+        {
+            var first = await Eventually.UntilAsync($"{name}: 20 RPCs through the DNS cluster", FirstAnswers, () => client.CountAsync(20, Batch), c => c.Answered == 20);
+            Assert.True(first.Counts.Count == 1, $"{name}: one name resolved, one backend (the first endpoint); got {first}");
+        }
+        foreach (var node in new[] { XdsClientProcess.DefaultNodeId, JsNode })
+        {
+            await AssertNoNackAsync(silo, node);
+        }
+        var ingest = await silo.GetJsonAsync("/debug/ingestz");
+        Assert.Contains(ingest.GetProperty("warnings").EnumerateArray(), w => w.GetProperty("field").GetString() == "spec.endpoints");
+    }
+
     private const string JsNode = "sidecar~127.0.0.2~js-1.default~default.svc.cluster.local";
 
     private static string DestinationRule(string trafficPolicy) => $$"""

@@ -194,7 +194,8 @@ public sealed class RegistryIndex(MeshSettings settings)
         }
         var resolution = se.Resolution.ToUpperInvariant() switch
         {
-            "DNS" or "DNS_ROUND_ROBIN" => Resolution.Dns,
+            "DNS" => Resolution.Dns,
+            "DNS_ROUND_ROBIN" => Resolution.DnsRoundRobin,
             "NONE" => Resolution.None,
             _ => Resolution.Static,
         };

@@ -39,6 +39,18 @@ public enum ServiceOrigin
 public enum Resolution
 {
     Static,
+
+    /// <summary><c>DNS</c>: Envoy resolves every endpoint's name (STRICT_DNS), the host's own when there are none.</summary>
     Dns,
     None,
+
+    /// <summary><c>DNS_ROUND_ROBIN</c>: one name, one connection pool over its addresses (LOGICAL_DNS).</summary>
+    DnsRoundRobin,
+}
+
+/// <summary>Helpers on <see cref="Resolution"/>.</summary>
+public static class ResolutionExtensions
+{
+    /// <summary>DNS or DNS_ROUND_ROBIN: the cluster resolves names itself and carries its endpoints (no EDS).</summary>
+    public static bool IsDns(this Resolution resolution) => resolution is Resolution.Dns or Resolution.DnsRoundRobin;
 }

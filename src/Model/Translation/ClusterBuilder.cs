@@ -17,8 +17,12 @@ public static class ClusterBuilder
     public static ImmutableArray<XdsResource> BuildOutbound(ServiceTranslationInput input)
     {
         var passthrough = input.Service.Resolution == Resolution.None;
-        return [.. OutboundClusterSpec.For(input).Select(spec => Build(spec, input.Settings, passthrough))];
+        var dns = input.Service.Resolution.IsDns() ? EndpointBuilder.Sorted(input) : null;
+        return [.. OutboundClusterSpec.For(input).Select(spec => Build(spec, input.Settings, passthrough, dns is null ? null : (input.Service, dns)))];
     }
+
+    /// <summary>Istio's default <c>dnsRefreshRate</c> (the TTL of a record wins when Envoy respects it, as Istio sets).</summary>
+    public static readonly TimeSpan DnsRefreshRate = TimeSpan.FromSeconds(60);
 
     /// <summary>The names of <see cref="BuildOutbound"/>'s clusters (and of EndpointBuilder's load assignments), for <see cref="ScopeService.ClusterNames"/>.</summary>
     public static ImmutableArray<string> ClusterNames(ServiceTranslationInput input) =>
@@ -74,13 +78,29 @@ public static class ClusterBuilder
         return XdsResource.From(TypeUrls.Cluster, name, cluster);
     }
 
-    private static XdsResource Build(OutboundClusterSpec spec, MeshSettings settings, bool passthrough)
+    private static XdsResource Build(OutboundClusterSpec spec, MeshSettings settings, bool passthrough, (MeshService Service, List<ServiceEndpoint> Endpoints)? dns)
     {
         var policy = spec.Policy;
         Cluster cluster;
         if (passthrough || (policy.Simple == LoadBalancerKind.Passthrough && policy.Hash is null))
         {
             cluster = OriginalDst(spec.Name, settings);
+        }
+        else if (dns is { } resolved)
+        {
+            var logical = resolved.Service.Resolution == Resolution.DnsRoundRobin;
+            cluster = new Cluster
+            {
+                Name = spec.Name,
+                Type = logical ? Cluster.Types.DiscoveryType.LogicalDns : Cluster.Types.DiscoveryType.StrictDns,
+                ConnectTimeout = Duration.FromTimeSpan(settings.ConnectTimeout),
+                LbPolicy = Cluster.Types.LbPolicy.RoundRobin,
+                LoadBalancingPolicy = ClusterTrafficPolicy.LoadBalancing(policy),
+                DnsLookupFamily = Cluster.Types.DnsLookupFamily.V4Only,
+                RespectDnsTtl = true,
+                DnsRefreshRate = Duration.FromTimeSpan(DnsRefreshRate),
+                LoadAssignment = DnsAssignment(spec, resolved.Service, resolved.Endpoints, logical),
+            };
         }
         else
         {
@@ -99,6 +119,38 @@ public static class ClusterBuilder
         cluster.TransportSocket = ClusterTls.TransportSocket(policy.Tls, spec.Name, ClusterTrafficPolicy.IsHttp2(spec.Port.Protocol, policy.Pool));
         AddProtocolOptions(cluster, spec.Port.Protocol, policy.Pool, policy.Tls);
         return XdsResource.From(TypeUrls.Cluster, spec.Name, cluster);
+    }
+
+    /// <summary>
+    /// A DNS cluster's endpoints, as Istio: the ServiceEntry's endpoints (names or addresses) its
+    /// port and subset select, or the host itself on the port when it lists none. LOGICAL_DNS takes
+    /// one name (Envoy's rule): the first.
+    /// </summary>
+    private static ClusterLoadAssignment DnsAssignment(OutboundClusterSpec spec, MeshService service, List<ServiceEndpoint> endpoints, bool logical)
+    {
+        var assignment = EndpointBuilder.Assignment(spec, endpoints);
+        if (endpoints.Count == 0)
+        {
+            assignment.Endpoints.Add(new LocalityLbEndpoints
+            {
+                LbEndpoints = { new LbEndpoint { Endpoint = new Endpoint { Address = EnvoyFilters.SocketAddress(service.Hostname, spec.Port.Port) }, LoadBalancingWeight = 1 } },
+                LoadBalancingWeight = 1,
+            });
+        }
+        if (logical && assignment.Endpoints.Count > 0)
+        {
+            var first = assignment.Endpoints[0];
+            while (first.LbEndpoints.Count > 1)
+            {
+                first.LbEndpoints.RemoveAt(first.LbEndpoints.Count - 1);
+            }
+            first.LoadBalancingWeight = first.LbEndpoints[0].LoadBalancingWeight;
+            while (assignment.Endpoints.Count > 1)
+            {
+                assignment.Endpoints.RemoveAt(assignment.Endpoints.Count - 1);
+            }
+        }
+        return assignment;
     }
 
     private static Cluster OriginalDst(string name, MeshSettings settings) => new()

@@ -15,14 +15,29 @@ public static class EndpointBuilder
     /// <summary>Load assignments named like <see cref="ClusterBuilder.BuildOutbound"/>'s clusters, in the same order.</summary>
     public static ImmutableArray<XdsResource> Build(ServiceTranslationInput input)
     {
-        // Sorted once, by a total order, so the kept duplicate and every repeated field are stable.
-        var endpoints = input.Endpoints.IsDefault
-            ? []
-            : input.Endpoints.Order(EndpointOrder.Instance).ToList();
+        if (input.Service.Resolution.IsDns())
+        {
+            return []; // a DNS cluster carries its endpoints (ClusterBuilder)
+        }
+        var endpoints = Sorted(input);
         return [.. OutboundClusterSpec.For(input).Select(spec => Build(spec, endpoints))];
     }
 
+    /// <summary>The endpoints in a total order, so the kept duplicate and every repeated field are stable.</summary>
+    internal static List<ServiceEndpoint> Sorted(ServiceTranslationInput input) =>
+        input.Endpoints.IsDefault ? [] : input.Endpoints.Order(EndpointOrder.Instance).ToList();
+
     private static XdsResource Build(OutboundClusterSpec spec, List<ServiceEndpoint> sorted)
+    {
+        var assignment = Assignment(spec, sorted);
+        var resource = XdsResource.From(TypeUrls.Endpoint, spec.Name, assignment);
+        // Locality-aware balancing depends on the proxy: the plan travels with the resource and each
+        // gateway applies it per proxy locality.
+        return LocalityLoadBalancing.Plan(spec.Policy) is { } plan ? LocalityLoadBalancing.WithPlan(resource, plan) : resource;
+    }
+
+    /// <summary>The load assignment of one cluster: the endpoints its port and subset select, by locality.</summary>
+    internal static ClusterLoadAssignment Assignment(OutboundClusterSpec spec, List<ServiceEndpoint> sorted)
     {
         var seen = new HashSet<(string, int)>();
         var byLocality = new SortedDictionary<Services.Locality, LocalityLbEndpoints>(LocalityOrder.Instance);
@@ -68,11 +83,7 @@ public static class EndpointBuilder
             // G-06: gRPC ignores localities without a weight; the sum keeps Envoy's per-endpoint balance.
             group.LoadBalancingWeight = (uint)Math.Min(uint.MaxValue, (ulong)group.LoadBalancingWeight!.Value + weight);
         }
-        var assignment = new ClusterLoadAssignment { ClusterName = spec.Name, Endpoints = { byLocality.Values } };
-        var resource = XdsResource.From(TypeUrls.Endpoint, spec.Name, assignment);
-        // Locality-aware balancing depends on the proxy: the plan travels with the resource and each
-        // gateway applies it per proxy locality.
-        return LocalityLoadBalancing.Plan(spec.Policy) is { } plan ? LocalityLoadBalancing.WithPlan(resource, plan) : resource;
+        return new ClusterLoadAssignment { ClusterName = spec.Name, Endpoints = { byLocality.Values } };
     }
 
     /// <summary>Locality order: region, zone, sub-zone, ordinal.</summary>

@@ -128,6 +128,25 @@ public static class ProxylessClients
             cluster.TransportSocket = null;
             changed = true;
         }
+        if (cluster.Type == Envoy.Config.Cluster.V3.Cluster.Types.DiscoveryType.StrictDns)
+        {
+            // gRPC takes EDS, LOGICAL_DNS and aggregate clusters (gRFC A37): one name, the first.
+            cluster.Type = Envoy.Config.Cluster.V3.Cluster.Types.DiscoveryType.LogicalDns;
+            var localities = cluster.LoadAssignment.Endpoints;
+            while (localities.Count > 1)
+            {
+                localities.RemoveAt(localities.Count - 1);
+            }
+            if (localities.Count == 1)
+            {
+                while (localities[0].LbEndpoints.Count > 1)
+                {
+                    localities[0].LbEndpoints.RemoveAt(localities[0].LbEndpoints.Count - 1);
+                }
+                localities[0].LoadBalancingWeight = localities[0].LbEndpoints.FirstOrDefault()?.LoadBalancingWeight;
+            }
+            changed = true;
+        }
         changed |= WithFailurePercentage(cluster);
         return changed ? XdsResource.From(resource.TypeUrl, resource.Name, cluster) with { Rollout = resource.Rollout } : resource;
     }

@@ -39,6 +39,8 @@ public static class ProxylessSupport
     {
         VirtualService vs => VirtualServiceOmissions(vs),
         DestinationRule rule => DestinationRuleOmissions(rule),
+        ServiceEntry entry when entry.Resolution == "DNS" && (entry.Endpoints.IsDefault ? 0 : entry.Endpoints.Length) > 1 =>
+            [("spec.endpoints", Prefix + "gRPC resolves one name per cluster (LOGICAL_DNS, gRFC A37; it rejects STRICT_DNS): they use the first endpoint only")],
         _ => [],
     };
 

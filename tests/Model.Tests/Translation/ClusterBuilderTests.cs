@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Mesh.Testing;
 using Envoy.Config.Cluster.V3;
 using Mesh.Model.Config;
@@ -9,6 +10,41 @@ namespace Mesh.Model.Tests.Translation;
 public sealed class ClusterBuilderTests
 {
     private static Cluster Parse(XdsResource resource) => (Cluster)EnvoyJson.Parse(resource);
+
+    private static ServiceTranslationInput External(Resolution resolution, params ServiceEndpoint[] endpoints)
+    {
+        var db = Bookinfo.DatabaseInput();
+        return db with { Service = db.Service with { Resolution = resolution }, Endpoints = [.. endpoints] };
+    }
+
+    private static ServiceEndpoint Named(string address, int port, string version) =>
+        new(address, new SortedDictionary<int, int> { [3306] = port }.ToImmutableSortedDictionary(), new SortedDictionary<string, string> { ["version"] = version }.ToImmutableSortedDictionary(),
+            Locality.None, 1, EndpointHealth.Healthy, null, null);
+
+    /// <summary>ServiceEntry <c>resolution: DNS</c> as Istio: STRICT_DNS carrying the endpoints by name (V4_ONLY, TTL respected), no EDS.</summary>
+    [Fact]
+    public void BuildOutbound_DnsResolution_StrictDnsWithTheNamedEndpointsInline_NoEds()
+    {
+        var input = External(Resolution.Dns, Named("db-1.example.com", 3306, "v1"), Named("db-2.example.com", 3307, "v2"));
+
+        var cluster = Parse(ClusterBuilder.BuildOutbound(input).Single());
+        Assert.Equal((Cluster.Types.DiscoveryType.StrictDns, Cluster.Types.DnsLookupFamily.V4Only, true), (cluster.Type, cluster.DnsLookupFamily, cluster.RespectDnsTtl));
+        Assert.Null(cluster.EdsClusterConfig);
+        Assert.Equal([("db-1.example.com", 3306u), ("db-2.example.com", 3307u)],
+            cluster.LoadAssignment.Endpoints.SelectMany(l => l.LbEndpoints).Select(e => (e.Endpoint.Address.SocketAddress.Address, e.Endpoint.Address.SocketAddress.PortValue)));
+        Assert.Empty(EndpointBuilder.Build(input));
+    }
+
+    [Fact]
+    public void BuildOutbound_DnsWithoutEndpoints_ResolvesTheHost_RoundRobinDnsTakesOneName()
+    {
+        var bare = Parse(ClusterBuilder.BuildOutbound(External(Resolution.Dns)).Single());
+        Assert.Equal((Bookinfo.Database, 3306u), (bare.LoadAssignment.Endpoints.Single().LbEndpoints.Single().Endpoint.Address.SocketAddress.Address, bare.LoadAssignment.Endpoints.Single().LbEndpoints.Single().Endpoint.Address.SocketAddress.PortValue));
+
+        var logical = Parse(ClusterBuilder.BuildOutbound(External(Resolution.DnsRoundRobin, Named("db-1.example.com", 3306, "v1"), Named("db-2.example.com", 3306, "v2"))).Single());
+        Assert.Equal(Cluster.Types.DiscoveryType.LogicalDns, logical.Type);
+        Assert.Equal("db-1.example.com", logical.LoadAssignment.Endpoints.Single().LbEndpoints.Single().Endpoint.Address.SocketAddress.Address);
+    }
 
     [Fact]
     public void BuildOutbound_ReviewsWithSubsets_OneClusterPerPortAndSubset()

@@ -99,6 +99,26 @@ public sealed class ProxylessClientsTests
         Assert.Same(cluster, ProxylessClients.Adapt(cluster, ClientQuirks.EarlyRouteTimeouts));
     }
 
+    [Fact]
+    public void Adapt_StrictDnsCluster_BecomesLogicalDnsOfItsFirstName_ForGrpcClients()
+    {
+        var assignment = new Envoy.Config.Endpoint.V3.ClusterLoadAssignment { ClusterName = "c" };
+        foreach (var name in new[] { "a.example.com", "b.example.com" })
+        {
+            assignment.Endpoints.Add(new Envoy.Config.Endpoint.V3.LocalityLbEndpoints
+            {
+                LoadBalancingWeight = 1,
+                LbEndpoints = { new Envoy.Config.Endpoint.V3.LbEndpoint { LoadBalancingWeight = 1, Endpoint = new Envoy.Config.Endpoint.V3.Endpoint { Address = new Envoy.Config.Core.V3.Address { SocketAddress = new Envoy.Config.Core.V3.SocketAddress { Address = name, PortValue = 443 } } } } },
+            });
+        }
+        var cluster = XdsResource.From(TypeUrls.Cluster, "c", new Envoy.Config.Cluster.V3.Cluster { Name = "c", Type = Envoy.Config.Cluster.V3.Cluster.Types.DiscoveryType.StrictDns, LoadAssignment = assignment });
+
+        var adapted = Envoy.Config.Cluster.V3.Cluster.Parser.ParseFrom(ProxylessClients.Adapt(cluster, ClientQuirks.Grpc).Body.Span);
+
+        Assert.Equal(Envoy.Config.Cluster.V3.Cluster.Types.DiscoveryType.LogicalDns, adapted.Type);
+        Assert.Equal("a.example.com", adapted.LoadAssignment.Endpoints.Single().LbEndpoints.Single().Endpoint.Address.SocketAddress.Address);
+    }
+
     private static RouteConfiguration Config(params Route[] routes) =>
         new() { Name = "a.shop.svc.cluster.local:80", VirtualHosts = { new VirtualHost { Name = "a", Domains = { "*" }, Routes = { routes } } } };
 

@@ -132,7 +132,8 @@ internal sealed partial class ServiceGrain(
         }
 
         var input = new ServiceTranslationInput(def, state.State.Endpoints, state.State.Routing.DestinationRule, state.State.Routing.VirtualServices, settings);
-        if (endpointsOnly && _view is not null && state.State.Candidate is null)
+        // A DNS cluster carries its endpoints: an endpoint change rebuilds it.
+        if (endpointsOnly && _view is not null && state.State.Candidate is null && !global::Mesh.Model.Services.ResolutionExtensions.IsDns(def.Resolution))
         {
             var (u, r) = _resources.Replace(EndpointTypes, EndpointBuilder.Build(input));
             return (u, r, false);
