@@ -22,7 +22,27 @@ public static partial class ConfigWarnings
         [
             .. unsupported.Select(field => new ConfigError(source, kind, obj.Meta.Namespace, obj.Meta.Name, field, NotTranslated)),
             .. Translation.ProxylessSupport.Omissions(obj).Select(o => new ConfigError(source, kind, obj.Meta.Namespace, obj.Meta.Name, o.Field, o.Reason)),
+            .. Pending(obj).Select(o => new ConfigError(source, kind, obj.Meta.Namespace, obj.Meta.Name, o.Field, o.Reason)),
         ];
+    }
+
+    /// <summary>Why a Gateway server's certificate from <c>credentialName</c> is not there yet.</summary>
+    public const string CredentialNotServed = "the listener asks for this secret over SDS (kubernetes://NAME), which Mesh does not serve yet: the router waits for it before serving this server";
+
+    /// <summary>Fields translated into config that needs what Mesh does not serve yet.</summary>
+    private static IEnumerable<(string Field, string Reason)> Pending(ConfigObject obj)
+    {
+        if (obj is not Gateway gateway || gateway.Servers.IsDefault)
+        {
+            yield break;
+        }
+        for (var i = 0; i < gateway.Servers.Length; i++)
+        {
+            if (gateway.Servers[i].Tls is { CredentialName.Length: > 0, Mode: ServerTlsMode.Simple or ServerTlsMode.Mutual or ServerTlsMode.OptionalMutual })
+            {
+                yield return (string.Create(System.Globalization.CultureInfo.InvariantCulture, $"spec.servers[{i}].tls.credentialName"), CredentialNotServed);
+            }
+        }
     }
 
     /// <summary>Which clients a warning concerns, the metric's <c>clients</c> label: <c>all</c> or <c>proxyless</c>.</summary>

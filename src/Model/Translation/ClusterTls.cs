@@ -107,7 +107,7 @@ public static class ClusterTls
         return new CommonTlsContext.Types.CombinedCertificateValidationContext { DefaultValidationContext = validation, ValidationContextSdsSecretConfig = root };
     }
 
-    private static SdsSecretConfig Sds(string name) => new()
+    internal static SdsSecretConfig Sds(string name) => new()
     {
         Name = name,
         SdsConfig = new ConfigSource

@@ -1,5 +1,6 @@
 using Envoy.Config.Listener.V3;
 using Envoy.Config.Route.V3;
+using Google.Protobuf.WellKnownTypes;
 using Mesh.Model.Config;
 
 namespace Mesh.Model.Translation;
@@ -7,8 +8,10 @@ namespace Mesh.Model.Translation;
 public static partial class ListenerBuilder
 {
     /// <summary>
-    /// A router (ingress gateway): per distinct Gateway server port a bound listener <c>0.0.0.0_PORT</c>
-    /// with route <c>http.PORT</c>, one virtual host per VirtualService host the port's servers admit,
+    /// A router (ingress gateway): per distinct Gateway server port a bound listener <c>0.0.0.0_PORT</c>:
+    /// a filter chain per HTTPS server that terminates TLS (matched by SNI, route
+    /// <c>https.PORT.PORTNAME.GATEWAY.NAMESPACE</c>) and one for the plain-text HTTP servers (route
+    /// <c>http.PORT</c>), each route with one virtual host per VirtualService host its servers admit,
     /// routes from the VirtualServices bound to those Gateways. <see cref="ScopeResources.ClusterNames"/>
     /// are the clusters the routes reference.
     /// </summary>
@@ -31,39 +34,80 @@ public static partial class ListenerBuilder
         {
             var port = group.Key;
             var listenerName = ResourceNames.OutboundListener(port);
-            var routeName = ResourceNames.GatewayRoute(port);
-            var listener = new Listener
-            {
-                Name = listenerName,
-                Address = EnvoyFilters.SocketAddress(AnyAddress, port),
-                BindToPort = true,
-                FilterChains = { new FilterChain { Filters = { EnvoyFilters.Network(EnvoyFilters.RdsManager($"outbound_{listenerName}", routeName)) } } },
-            };
-            listeners.Add(XdsResource.From(TypeUrls.Listener, listenerName, listener));
+            var listener = new Listener { Name = listenerName, Address = EnvoyFilters.SocketAddress(AnyAddress, port), BindToPort = true };
+            var servers = group.ToList();
 
-            var hosts = GatewayHosts(view, [.. group], virtualServices, port, diagnostics);
-            var config = new RouteConfiguration { Name = routeName };
-            foreach (var (host, hostRoutes) in hosts)
+            // HTTPS servers that terminate TLS: a filter chain each, chosen by SNI, with its own routes (as Istio names them).
+            foreach (var (gateway, server) in servers.Where(s => GatewayTls.Terminates(s.Server)))
             {
-                var name = ResourceNames.HostPort(host, port);
-                config.VirtualHosts.Add(new VirtualHost
+                var routeName = ResourceNames.GatewayHttpsRoute(port, server.Port.Name, gateway.Meta.Name, gateway.Meta.Namespace);
+                var chain = new FilterChain
                 {
-                    Name = name,
-                    Domains = { host == "*" ? ["*"] : [host, name] },
-                    Routes = { hostRoutes },
-                });
-                foreach (var action in hostRoutes.Where(r => r.Route_ is not null).Select(r => r.Route_))
-                {
-                    if (action.Cluster.Length > 0)
-                    {
-                        clusters.Add(action.Cluster);
-                    }
-                    clusters.UnionWith(action.WeightedClusters?.Clusters.Select(c => c.Name) ?? []);
-                }
+                    FilterChainMatch = new FilterChainMatch { TransportProtocol = "tls" },
+                    TransportSocket = GatewayTls.TransportSocket(server.Tls!),
+                    Filters = { EnvoyFilters.Network(EnvoyFilters.RdsManager($"outbound_{listenerName}", routeName)) },
+                };
+                chain.FilterChainMatch.ServerNames.Add(GatewayTls.ServerNames(server));
+                listener.FilterChains.Add(chain);
+                routes.Add(RouterRoutes(view, routeName, [(gateway, server)], virtualServices, port, redirect: [], clusters, diagnostics));
             }
-            routes.Add(XdsResource.From(TypeUrls.Route, routeName, config));
+            if (listener.FilterChains.Count > 0)
+            {
+                listener.ListenerFilters.Add(new ListenerFilter { Name = GatewayTls.InspectorName, TypedConfig = Any.Pack(new Envoy.Extensions.Filters.Listener.TlsInspector.V3.TlsInspector()) });
+            }
+
+            // Plain-text HTTP servers share one chain and route table; a server with httpsRedirect makes its hosts redirect to HTTPS.
+            var plain = servers.Where(s => GatewayTls.ServesPlainHttp(s.Server)).ToList();
+            if (plain.Count > 0)
+            {
+                var routeName = ResourceNames.GatewayRoute(port);
+                listener.FilterChains.Add(new FilterChain { Filters = { EnvoyFilters.Network(EnvoyFilters.RdsManager($"outbound_{listenerName}", routeName)) } });
+                routes.Add(RouterRoutes(view, routeName, plain, virtualServices, port, plain.Where(s => s.Server.Tls?.HttpsRedirect == true).ToList(), clusters, diagnostics));
+            }
+            if (listener.FilterChains.Count > 0)
+            {
+                listeners.Add(XdsResource.From(TypeUrls.Listener, listenerName, listener));
+            }
         }
         return new ScopeResources([.. listeners], [.. routes], [], [.. clusters], [], [.. diagnostics]);
+    }
+
+    /// <summary>
+    /// A route table of a router: one virtual host per VirtualService host the servers admit, with
+    /// the routes of the VirtualServices bound to their Gateways; a host a redirecting server admits
+    /// requires TLS (Envoy answers 301 to https), as Istio's <c>httpsRedirect</c>.
+    /// </summary>
+    private static XdsResource RouterRoutes(
+        RouterView view, string routeName, List<(Gateway Gateway, GatewayServer Server)> servers, List<VirtualService> virtualServices, int port,
+        List<(Gateway Gateway, GatewayServer Server)> redirect, SortedSet<string> clusters, List<string> diagnostics)
+    {
+        var hosts = GatewayHosts(view, servers, virtualServices, port, diagnostics);
+        var redirected = redirect.Count == 0 ? [] : GatewayHosts(view, redirect, virtualServices, port, []).Keys.ToHashSet(StringComparer.Ordinal);
+        var config = new RouteConfiguration { Name = routeName };
+        foreach (var (host, hostRoutes) in hosts)
+        {
+            var name = ResourceNames.HostPort(host, port);
+            var virtualHost = new VirtualHost
+            {
+                Name = name,
+                Domains = { host == "*" ? ["*"] : [host, name] },
+                Routes = { hostRoutes },
+            };
+            if (redirected.Contains(host))
+            {
+                virtualHost.RequireTls = VirtualHost.Types.TlsRequirementType.All;
+            }
+            config.VirtualHosts.Add(virtualHost);
+            foreach (var action in hostRoutes.Where(r => r.Route_ is not null).Select(r => r.Route_))
+            {
+                if (action.Cluster.Length > 0)
+                {
+                    clusters.Add(action.Cluster);
+                }
+                clusters.UnionWith(action.WeightedClusters?.Clusters.Select(c => c.Name) ?? []);
+            }
+        }
+        return XdsResource.From(TypeUrls.Route, routeName, config);
     }
 
     private static SortedDictionary<string, List<Route>> GatewayHosts(

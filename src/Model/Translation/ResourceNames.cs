@@ -31,6 +31,9 @@ public static class ResourceNames
     /// <summary>Router route for a gateway server port: <c>http.PORT</c>.</summary>
     public static string GatewayRoute(int port) => $"http.{port}";
 
+    /// <summary>The route of an HTTPS Gateway server that terminates TLS, as Istio names it: <c>https.PORT.PORTNAME.GATEWAY.NAMESPACE</c>.</summary>
+    public static string GatewayHttpsRoute(int port, string portName, string gateway, string ns) => $"https.{port}.{portName}.{gateway}.{ns}";
+
     /// <summary>Proxyless gRPC listener and route name: <c>FQDN:PORT</c>.</summary>
     public static string HostPort(string host, int port) => $"{host}:{port}";
 

@@ -26,6 +26,83 @@ internal static class GatewayValidator
             {
                 context.Check($"{field}.hosts[{h}]", HostRules.NamespaceSlashHost(server.Hosts[h], namespaceOptional: true));
             }
+            ServerTls(server, field, context);
         }
     }
+
+    /// <summary>Istio's <c>validateServer</c> TLS part and <c>validateTLSOptions</c>.</summary>
+    private static void ServerTls(GatewayServer server, string field, ValidationContext context)
+    {
+        var protocol = server.Port.Protocol.ToUpperInvariant();
+        var tlsPort = protocol is "HTTPS" or "TLS";
+        if (PortRules.ServerProtocol(server.Port.Protocol) is null)
+        {
+            if (tlsPort && server.Tls is null)
+            {
+                context.Add(field, "server must have TLS settings for HTTPS/TLS protocols");
+            }
+            else if (!tlsPort && server.Tls is { } plain)
+            {
+                var http = protocol is "HTTP" or "HTTP2" or "GRPC" or "GRPC-WEB";
+                if (!http)
+                {
+                    context.Add(field + ".tls", "server cannot have TLS settings for non HTTPS/TLS ports");
+                }
+                else if (plain.Mode != ServerTlsMode.Passthrough || Set(plain.CaCertificates) || Set(plain.PrivateKey) || Set(plain.ServerCertificate))
+                {
+                    context.Add(field + ".tls", "server cannot have TLS settings for plain text HTTP ports");
+                }
+            }
+        }
+        if (server.Tls is not { } tls)
+        {
+            return;
+        }
+        var at = field + ".tls";
+        if (tls.Mode == ServerTlsMode.IstioMutual)
+        {
+            foreach (var (value, what) in new[] { (tls.ServerCertificate, "server certificate"), (tls.PrivateKey, "private key"), (tls.CaCertificates, "CA bundle"), (tls.CredentialName, "credentialName") })
+            {
+                if (Set(value))
+                {
+                    context.Add(at, $"ISTIO_MUTUAL TLS cannot have associated {what}");
+                }
+            }
+            return;
+        }
+        if ((Set(tls.ServerCertificate) && Set(tls.PrivateKey) ? 1 : 0) + (Set(tls.CredentialName) ? 1 : 0) > 1)
+        {
+            context.Add(at, "only one of credential_name, credential_names, server_certificate/private_key, tls_certificates should be specified");
+        }
+        var terminates = tls.Mode is ServerTlsMode.Simple or ServerTlsMode.Mutual or ServerTlsMode.OptionalMutual;
+        if (terminates && !Set(tls.CredentialName))
+        {
+            var prefix = tls.Mode == ServerTlsMode.Simple ? "SIMPLE TLS" : "MUTUAL TLS";
+            if (tls.Mode != ServerTlsMode.Simple && !Set(tls.CaCertificates))
+            {
+                context.Add(at + ".caCertificates", $"{prefix} requires a client CA bundle");
+            }
+            if (!Set(tls.ServerCertificate))
+            {
+                context.Add(at + ".serverCertificate", $"{prefix} requires a server certificate");
+            }
+            if (!Set(tls.PrivateKey))
+            {
+                context.Add(at + ".privateKey", $"{prefix} requires a private key");
+            }
+        }
+        if (Set(tls.CaCrl))
+        {
+            if (Set(tls.CredentialName))
+            {
+                context.Add(at + ".caCrl", "CRL is not supported with credentialName. CRL has to be specified in the credential");
+            }
+            if (tls.Mode == ServerTlsMode.Simple)
+            {
+                context.Add(at + ".caCrl", "CRL is not supported with SIMPLE TLS");
+            }
+        }
+    }
+
+    private static bool Set(string? value) => !string.IsNullOrEmpty(value);
 }

@@ -12,10 +12,68 @@ internal static class GatewayReader
     private static GatewayServer ReadServer(YamlCursor server)
     {
         var port = server.Field("port");
+        var protocol = (port.Field("protocol").String() ?? "").ToUpperInvariant();
+        var tls = server.Field("tls");
+        var tlsMode = tls.Field("mode").String() ?? "PASSTHROUGH";
+        if (protocol == "TCP" || protocol == "TLS" || (protocol == "HTTPS" && tls.Exists && tlsMode is "PASSTHROUGH" or "AUTO_PASSTHROUGH"))
+        {
+            // Servers carrying TCP or passed-through TLS need VirtualService tcp/tls routes: not translated yet.
+            (tls.Exists ? tls.Field("mode") : port.Field("protocol")).NotTranslated();
+        }
         return new GatewayServer(
             server.Field("name").String(),
             new GatewayPort(port.Exists ? IstioReaders.RequiredInt(port.Field("number")) : Required(port), port.Field("protocol").String() ?? "", port.Field("name").String() ?? ""),
-            server.Field("hosts").Strings());
+            server.Field("hosts").Strings())
+        {
+            Tls = ReadTls(server.Field("tls")),
+        };
+    }
+
+    private static ServerTls? ReadTls(YamlCursor tls)
+    {
+        if (!tls.Exists)
+        {
+            return null;
+        }
+        var mode = tls.Field("mode");
+        var text = mode.String() ?? "PASSTHROUGH";
+        ServerTlsMode kind;
+        switch (text)
+        {
+            case "PASSTHROUGH": kind = ServerTlsMode.Passthrough; break;
+            case "SIMPLE": kind = ServerTlsMode.Simple; break;
+            case "MUTUAL": kind = ServerTlsMode.Mutual; break;
+            case "AUTO_PASSTHROUGH": kind = ServerTlsMode.AutoPassthrough; break;
+            case "ISTIO_MUTUAL": kind = ServerTlsMode.IstioMutual; break;
+            case "OPTIONAL_MUTUAL": kind = ServerTlsMode.OptionalMutual; break;
+            default:
+                mode.Error($"unknown TLS mode '{text}', expected one of PASSTHROUGH, SIMPLE, MUTUAL, AUTO_PASSTHROUGH, ISTIO_MUTUAL, OPTIONAL_MUTUAL");
+                kind = ServerTlsMode.Passthrough;
+                break;
+        }
+        if (kind == ServerTlsMode.AutoPassthrough)
+        {
+            mode.NotTranslated(); // multi-network east-west gateways: not supported by Mesh
+        }
+        foreach (var version in new[] { "minProtocolVersion", "maxProtocolVersion" })
+        {
+            if (tls.Field(version).String() is { } v && v is not ("TLS_AUTO" or "TLSV1_0" or "TLSV1_1" or "TLSV1_2" or "TLSV1_3"))
+            {
+                tls.Field(version).Error($"unknown TLS version '{v}', expected one of TLS_AUTO, TLSV1_0, TLSV1_1, TLSV1_2, TLSV1_3");
+            }
+        }
+        return new ServerTls(
+            tls.Field("httpsRedirect").Bool() ?? false,
+            kind,
+            tls.Field("serverCertificate").String(),
+            tls.Field("privateKey").String(),
+            tls.Field("caCertificates").String(),
+            tls.Field("caCrl").String(),
+            tls.Field("credentialName").String(),
+            [.. tls.Field("subjectAltNames").Items().Select(n => n.String() ?? "")],
+            tls.Field("minProtocolVersion").String(),
+            tls.Field("maxProtocolVersion").String(),
+            [.. tls.Field("cipherSuites").Items().Select(n => n.String() ?? "")]);
     }
 
     private static int Required(YamlCursor port)
