@@ -140,6 +140,9 @@ public enum StringMatchKind
     Exact,
     Prefix,
     Regex,
+
+    /// <summary>A header match that sets no match (<c>{}</c>) or regex <c>*</c>: the header is present (Istio's present_match).</summary>
+    Present,
 }
 
 /// <summary>A weighted destination of a route, with header edits that apply when it is chosen.</summary>

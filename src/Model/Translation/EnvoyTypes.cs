@@ -31,6 +31,8 @@ public static class EnvoyTypes
         Envoy.Extensions.LoadBalancingPolicies.RingHash.V3.RingHash.Descriptor, Envoy.Extensions.LoadBalancingPolicies.Maglev.V3.Maglev.Descriptor,
         Envoy.Extensions.LoadBalancingPolicies.RoundRobin.V3.RoundRobin.Descriptor, Envoy.Extensions.LoadBalancingPolicies.LeastRequest.V3.LeastRequest.Descriptor,
         Envoy.Extensions.LoadBalancingPolicies.Random.V3.Random.Descriptor,
+        Envoy.Extensions.TransportSockets.Tls.V3.UpstreamTlsContext.Descriptor, Envoy.Extensions.TransportSockets.Tls.V3.DownstreamTlsContext.Descriptor,
+        Envoy.Extensions.Filters.Listener.TlsInspector.V3.TlsInspector.Descriptor,
     ];
 
     public static readonly TypeRegistry Registry = TypeRegistry.FromMessages(Emitted);

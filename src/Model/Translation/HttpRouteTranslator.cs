@@ -178,12 +178,16 @@ internal static class HttpRouteTranslator
         {
             return;
         }
-        var header = headerForm switch
-        {
-            HeaderMatcherForm.Legacy => LegacyHeaderMatcher(name, value),
-            _ => new HeaderMatcher { Name = name, StringMatch = StringMatcher(value) },
-        };
+        var header = value.MatchKind == StringMatchKind.Present
+            ? new HeaderMatcher { Name = name, PresentMatch = true }
+            : headerForm switch
+            {
+                HeaderMatcherForm.Legacy => LegacyHeaderMatcher(name, value),
+                _ => new HeaderMatcher { Name = name, StringMatch = StringMatcher(value) },
+            };
         header.InvertMatch = invert;
+        // As Istio: an inverted value match also takes requests without the header (not possible with present_match).
+        header.TreatMissingHeaderAsEmpty = invert && value.MatchKind != StringMatchKind.Present && headerForm != HeaderMatcherForm.Legacy;
         match.Headers.Add(header);
     }
 

@@ -285,4 +285,20 @@ public sealed class HttpPolicyTranslationTests
         Assert.Equal(["spec.http[0].redirect", "spec.http[1].headers", "spec.http[1].rewrite"], warnings.Select(w => w.Field));
         Assert.All(warnings, w => Assert.Equal("proxyless", ConfigWarnings.ClientsOf(w)));
     }
+
+    /// <summary>Istio: a header match that sets nothing, or the regex <c>*</c>, is present_match; withoutHeaders inverts it, and an inverted value match also takes requests without the header.</summary>
+    [Fact]
+    public void HeaderPresence_EmptyOrStarIsPresentMatch_InvertedValueMatchTreatsMissingAsEmpty()
+    {
+        var vs = Vs("""
+              - match: [{headers: {x-user: {}}, withoutHeaders: {x-debug: {regex: "*"}, x-tier: {exact: free}}}]
+                route: [{destination: {host: details}}]
+            """);
+
+        var headers = Sidecar(vs)[0].Match.Headers.ToDictionary(h => h.Name);
+        Assert.Equal((true, false, false), (headers["x-user"].PresentMatch, headers["x-user"].InvertMatch, headers["x-user"].TreatMissingHeaderAsEmpty));
+        Assert.Equal((true, true, false), (headers["x-debug"].PresentMatch, headers["x-debug"].InvertMatch, headers["x-debug"].TreatMissingHeaderAsEmpty));
+        Assert.Equal(("free", true, true), (headers["x-tier"].StringMatch.Exact, headers["x-tier"].InvertMatch, headers["x-tier"].TreatMissingHeaderAsEmpty));
+        Assert.True(Proxyless(vs)[0].Match.Headers.Single(h => h.Name == "x-user").PresentMatch); // in gRFC A28's fields
+    }
 }

@@ -63,7 +63,7 @@ internal static class VirtualServiceReader
         new(
             match.Field("name").String(),
             ReadStringMatch(match.Field("uri")),
-            ReadStringMatches(match.Field("headers")),
+            ReadStringMatches(match.Field("headers"), headers: true, nullIsPresent: false),
             match.Field("port").Int(),
             match.Field("gateways").Strings())
         {
@@ -71,18 +71,31 @@ internal static class VirtualServiceReader
             Method = ReadStringMatch(match.Field("method")),
             Authority = ReadStringMatch(match.Field("authority")),
             QueryParams = ReadStringMatches(match.Field("queryParams")),
-            WithoutHeaders = ReadStringMatches(match.Field("withoutHeaders")),
+            WithoutHeaders = ReadStringMatches(match.Field("withoutHeaders"), headers: true, nullIsPresent: true),
             IgnoreUriCase = match.Field("ignoreUriCase").Bool() ?? false,
         };
 
-    private static ImmutableSortedDictionary<string, StringMatch> ReadStringMatches(YamlCursor map)
+    /// <summary>
+    /// Named string matches. For <paramref name="headers"/>, as Istio: a match that sets nothing
+    /// (<c>{}</c>) or the regex <c>*</c> asks for the header to be present.
+    /// </summary>
+    private static ImmutableSortedDictionary<string, StringMatch> ReadStringMatches(YamlCursor map, bool headers = false, bool nullIsPresent = false)
     {
         var matches = ImmutableSortedDictionary.CreateBuilder<string, StringMatch>(StringComparer.Ordinal);
         foreach (var (name, value) in map.Entries())
         {
-            if (ReadStringMatch(value) is { } m)
+            var isNull = value.Node is null or YamlDotNet.RepresentationModel.YamlScalarNode { Value: null or "" or "null" or "~" };
+            if (headers && isNull && !nullIsPresent)
             {
-                matches[name] = m;
+                value.Error($"header match {name} cannot be null");
+            }
+            else if (headers && (value.Node is YamlDotNet.RepresentationModel.YamlMappingNode { Children.Count: 0 } || isNull))
+            {
+                matches[name] = new StringMatch(StringMatchKind.Present, "");
+            }
+            else if (ReadStringMatch(value) is { } m)
+            {
+                matches[name] = headers && m is { MatchKind: StringMatchKind.Regex, Value: "*" } ? new StringMatch(StringMatchKind.Present, "") : m;
             }
         }
         return matches.ToImmutable();
