@@ -235,4 +235,32 @@ public sealed class ScopeGrainTests(ClusterFixture fixture) : IClassFixture<Clus
         var next = await observer.NextAsync<ScopeSnapshot>("the scope rebuilt with a's new route");
         Assert.NotEqual(first.Routes.Single().Version, next.Routes.Single().Version);
     }
+
+    /// <summary>
+    /// Issue 15: a VirtualService tcp route of a seen TCP service changes the sidecars' listener for
+    /// its port (weighted tcp_proxy), through the service's view: the scope is rebuilt, the HTTP
+    /// route untouched.
+    /// </summary>
+    [Fact]
+    public async Task TcpRouteChangeOfASeenService_RebuildsItsTcpListener()
+    {
+        var ns = NewNamespace();
+        var db = new MeshService($"db.{ns}.svc.cluster.local", ns, [new MeshServicePort("tcp", 5432, Protocol.Tcp, null)], ["10.96.7.7"],
+            ServiceOrigin.Kubernetes, Resolution.Static, ["*"], ImmutableSortedDictionary<string, string>.Empty.Add("app", "db"));
+        await fixture.DefineAsync(new NamespaceConfig(ns, [db], [], [], []));
+        var observer = new RecordingObserver();
+        var id = ScopeIdentity.Shared(ProxyKind.Sidecar, ns, null);
+        const string Listener = "10.96.7.7_5432";
+        var first = await SubscribeSettledAsync(id, observer, s => s.Listeners.Any(l => l.Name == Listener));
+
+        var vs = new VirtualService(ObjectMeta.Of("db", ns), [db.Hostname], [], [],
+            [new TcpRoute(5432, [new RouteDestination(new Destination(db.Hostname, "primary", null), 80), new RouteDestination(new Destination(db.Hostname, "replica", null), 20)])], []);
+        await fixture.Client.GetGrain<IServiceGrain>(ServiceKey.From(db.Hostname)).UpdateAsync(new ServiceUpdate { Routing = new ServiceRouting(null, [vs]) });
+
+        var next = await observer.NextAsync<ScopeSnapshot>("the scope rebuilt with db's tcp route");
+        var listener = Envoy.Config.Listener.V3.Listener.Parser.ParseFrom(next.Listeners.Single(l => l.Name == Listener).Body.Span);
+        var proxy = listener.FilterChains.Single().Filters.Single().TypedConfig.Unpack<Envoy.Extensions.Filters.Network.TcpProxy.V3.TcpProxy>();
+        Assert.Equal([("outbound|5432|primary|" + db.Hostname, 80u), ("outbound|5432|replica|" + db.Hostname, 20u)], proxy.WeightedClusters.Clusters.Select(c => (c.Name, c.Weight)));
+        Assert.NotEqual(first.Listeners.Single(l => l.Name == Listener).Version, next.Listeners.Single(l => l.Name == Listener).Version);
+    }
 }

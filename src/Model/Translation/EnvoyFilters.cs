@@ -95,6 +95,17 @@ internal static class EnvoyFilters
         TypedConfig = Any.Pack(new TcpProxy { StatPrefix = statPrefix, Cluster = cluster }),
     };
 
+    /// <summary>A tcp_proxy splitting connections over <paramref name="clusters"/> by weight (a VirtualService tcp route with several destinations).</summary>
+    public static Listeners.Filter WeightedTcpProxy(string statPrefix, IEnumerable<(string Name, uint Weight)> clusters)
+    {
+        var weighted = new TcpProxy.Types.WeightedCluster();
+        foreach (var (name, weight) in clusters)
+        {
+            weighted.Clusters.Add(new TcpProxy.Types.WeightedCluster.Types.ClusterWeight { Name = name, Weight = weight });
+        }
+        return new() { Name = TcpProxyName, TypedConfig = Any.Pack(new TcpProxy { StatPrefix = statPrefix, WeightedClusters = weighted }) };
+    }
+
     /// <summary>A tcp_proxy that tunnels the connection to <paramref name="cluster"/> as an HTTP CONNECT for <paramref name="hostname"/>, with <paramref name="headers"/> (command operators allowed).</summary>
     public static Listeners.Filter TcpTunnel(string statPrefix, string cluster, string hostname, IEnumerable<(string Key, string Value)> headers)
     {

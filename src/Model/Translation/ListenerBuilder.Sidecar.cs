@@ -248,13 +248,18 @@ public static partial class ListenerBuilder
                         continue;
                     }
                     var cluster = ResourceNames.OutboundCluster(port.Port, null, service.Hostname);
+                    // A VirtualService tcp route for the port picks the destinations (TcpRouteTranslator).
+                    var target = (service.TcpTargets.IsDefault ? [] : service.TcpTargets).FirstOrDefault(t => t.Port == port.Port);
+                    var proxy = target is null ? EnvoyFilters.TcpProxy(cluster, cluster)
+                        : target.Clusters.Length == 1 ? EnvoyFilters.TcpProxy(target.Clusters[0].Name, target.Clusters[0].Name)
+                        : EnvoyFilters.WeightedTcpProxy(cluster, target.Clusters.Select(c => (c.Name, (uint)c.Weight)));
                     var listener = new Listener
                     {
                         Name = name,
                         Address = EnvoyFilters.SocketAddress(vip, port.Port),
                         BindToPort = false,
                         TrafficDirection = TrafficDirection.Outbound,
-                        FilterChains = { new FilterChain { Filters = { EnvoyFilters.TcpProxy(cluster, cluster) } } },
+                        FilterChains = { new FilterChain { Filters = { proxy } } },
                     };
                     listeners.Add(XdsResource.From(TypeUrls.Listener, name, listener));
                 }

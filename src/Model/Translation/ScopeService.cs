@@ -11,12 +11,13 @@ public sealed record ScopeService(
     ImmutableArray<MeshServicePort> Ports,
     ImmutableArray<string> ClusterNames,
     ImmutableArray<PortVirtualHost> VirtualHosts,
-    ImmutableArray<string> RouteDestinations = default)
+    ImmutableArray<string> RouteDestinations = default,
+    ImmutableArray<TcpTarget> TcpTargets = default)
 {
     /// <summary>The view of one service that scopes use, built from the service's translation input.</summary>
     public static ScopeService From(ServiceTranslationInput input) => new(
         input.Service.Hostname, input.Service.Namespace, input.Service.Addresses, input.Service.Ports,
-        ClusterBuilder.ClusterNames(input), RouteBuilder.BuildVirtualHosts(input), DestinationsOf(input));
+        ClusterBuilder.ClusterNames(input), RouteBuilder.BuildVirtualHosts(input), DestinationsOf(input), TcpRouteTranslator.Targets(input));
 
     /// <summary>
     /// The other hosts its VirtualServices send traffic to (FQDNs, ordinal order): a fenced scope that

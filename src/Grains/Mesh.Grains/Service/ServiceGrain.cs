@@ -156,16 +156,24 @@ internal sealed partial class ServiceGrain(
         var viewVersion = ContentHash.OfVersions(
             vhosts.Select(v => new KeyValuePair<string, string>("vh:" + v.Name, v.Version))
                 .Concat(scopeService.ClusterNames.Select(c => new KeyValuePair<string, string>("c:" + c, "")))
+                .Concat(TcpEntries(scopeService))
                 .Concat(def.Addresses.Select(a => new KeyValuePair<string, string>("a:" + a, "")))
                 .Concat(def.Ports.Select(p => new KeyValuePair<string, string>($"p:{p.Port}", $"{p.Name}/{p.Protocol}/{p.TargetPort}")))
                 .Concat(candidateView is null ? [] : candidateView.VirtualHosts.Select(v => new KeyValuePair<string, string>("cvh:" + v.Name, v.Version))
                     .Concat(candidateView.ClusterNames.Select(n => new KeyValuePair<string, string>("cc:" + n, "")))
+                    .Concat(TcpEntries(candidateView).Select(e => new KeyValuePair<string, string>("c" + e.Key, e.Value)))
                     .Append(new KeyValuePair<string, string>("rollout", state.State.Candidate!.Rollout)))
                 .Append(new KeyValuePair<string, string>("ns", def.Namespace)));
         var viewChanged = _view?.Version != viewVersion;
         _view = new ServiceScopeView(Host, viewVersion, scopeService) { CandidateRollout = state.State.Candidate?.Rollout, Candidate = candidateView };
         return (updated, removed, viewChanged);
     }
+
+    /// <summary>A service's TCP targets as view-version entries: a changed tcp route changes the view.</summary>
+    private static IEnumerable<KeyValuePair<string, string>> TcpEntries(ScopeService service) =>
+        (service.TcpTargets.IsDefault ? [] : service.TcpTargets).Select(t => new KeyValuePair<string, string>(
+            "tcp:" + t.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            string.Join(',', t.Clusters.Select(c => c.Name + "=" + c.Weight.ToString(System.Globalization.CultureInfo.InvariantCulture)))));
 
     private static List<XdsResource> BuildAll(ServiceTranslationInput input) =>
         [.. ClusterBuilder.BuildOutbound(input)

@@ -14,7 +14,7 @@ internal static class VirtualServiceReader
             spec.Field("gateways").Strings(),
             [.. spec.Field("http").Items().Select(ReadHttpRoute)],
             // TCP routes are validated and followed for dependencies, but not translated to listeners yet: reported.
-            [.. spec.Field("tcp").NotTranslated().Items().Select(ReadTcpRoute)],
+            [.. spec.Field("tcp").Items().Select(ReadTcpRoute)],
             // exportTo is not applied to VirtualServices yet: left unread, so it is reported as unsupported.
             []);
     }

@@ -1,0 +1,52 @@
+using System.Collections.Immutable;
+using Mesh.Model.Services;
+
+namespace Mesh.Model.Translation;
+
+/// <summary>Where a sidecar's TCP listener for one of a service's ports sends connections: one cluster, or several by weight.</summary>
+public sealed record TcpTarget(int Port, ImmutableArray<TcpCluster> Clusters);
+
+/// <summary>A cluster of a TCP target and its weight (any non-negative numbers, split in proportion as Envoy does).</summary>
+public sealed record TcpCluster(string Name, int Weight);
+
+/// <summary>
+/// VirtualService <c>tcp</c> routes as Istio applies them on a sidecar's outbound TCP listeners: for
+/// each non-HTTP port of the service, the first route (VirtualServices by namespace and name, routes
+/// in order) whose match names that port or no port sends the connections to its destinations
+/// (host, subset and port; the listener's port when the destination names none).
+/// </summary>
+public static class TcpRouteTranslator
+{
+    /// <summary>The targets of the ports a tcp route changes (a port without one goes to its own cluster).</summary>
+    public static ImmutableArray<TcpTarget> Targets(ServiceTranslationInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var virtualServices = (input.VirtualServices.IsDefault ? [] : input.VirtualServices)
+            .Where(v => !v.Tcp.IsDefaultOrEmpty)
+            .OrderBy(v => v.Meta.Namespace, StringComparer.Ordinal).ThenBy(v => v.Meta.Name, StringComparer.Ordinal)
+            .ToList();
+        if (virtualServices.Count == 0)
+        {
+            return [];
+        }
+        var result = ImmutableArray.CreateBuilder<TcpTarget>();
+        foreach (var port in RouteBuilder.Ports(input.Service).Where(p => !p.Protocol.IsHttp()))
+        {
+            var found = virtualServices
+                .SelectMany(vs => vs.Tcp.Where(r => (r.Port is null || r.Port == port.Port) && !r.Route.IsDefaultOrEmpty).Select(r => (vs, r)))
+                .FirstOrDefault();
+            if (found.r is not { } route)
+            {
+                continue;
+            }
+            var clusters = route.Route
+                .Select(d => new TcpCluster(
+                    ResourceNames.OutboundCluster(d.Destination.Port ?? port.Port, d.Destination.Subset, Visibility.ResolveHost(d.Destination.Host, found.vs.Meta.Namespace, input.Settings.DomainSuffix)),
+                    route.Route.Length == 1 ? 1 : d.Weight ?? 0))
+                .Where(c => c.Weight > 0)
+                .ToImmutableArray();
+            result.Add(new TcpTarget(port.Port, clusters.IsEmpty ? [new TcpCluster(ResourceNames.OutboundCluster(port.Port, null, input.Service.Hostname), 1)] : clusters));
+        }
+        return result.ToImmutable();
+    }
+}
