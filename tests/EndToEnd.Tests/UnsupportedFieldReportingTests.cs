@@ -27,22 +27,20 @@ public sealed class UnsupportedFieldReportingTests
             metadata: {name: ratings, namespace: shop}
             spec:
               hosts: [ratings]
-              tls:
-              - match: [{sniHosts: [ratings]}]
-                route: [{destination: {host: ratings}}]
+              exportTo: ["."]
               http:
               - timeout: 7s
                 route: [{destination: {host: ratings}}]
             """);
         await using var mesh = await InProcessMesh.StartAsync(manifests.Path);
 
-        var warning = await WarningAsync(mesh, "spec.tls");
+        var warning = await WarningAsync(mesh, "spec.exportTo");
         Assert.NotNull(warning);
         Assert.Equal(("VirtualService", "shop", "ratings"), (warning.Value.GetProperty("kind").GetString(), warning.Value.GetProperty("namespace").GetString(), warning.Value.GetProperty("name").GetString()));
         Assert.Contains("not translated by Mesh", warning.Value.GetProperty("reason").GetString(), StringComparison.Ordinal);
         var metrics = await mesh.GetAsync("/metrics");
         Assert.Contains(metrics.Split('\n'), l => l.StartsWith("mesh_config_unsupported_fields_total{", StringComparison.Ordinal)
-            && l.Contains("field=\"spec.tls\"", StringComparison.Ordinal) && l.Contains("kind=\"VirtualService\"", StringComparison.Ordinal)
+            && l.Contains("field=\"spec.exportTo\"", StringComparison.Ordinal) && l.Contains("kind=\"VirtualService\"", StringComparison.Ordinal)
             && l.Contains("clients=\"all\"", StringComparison.Ordinal));
         using (var ingestz = JsonDocument.Parse(await mesh.GetAsync("/debug/ingestz")))
         {
@@ -51,9 +49,9 @@ public sealed class UnsupportedFieldReportingTests
         }
 
         manifests.Write("ratings.yaml", File.ReadAllText(Path.Combine(manifests.Path, "ratings.yaml"))
-            .Replace("  tls:\n  - match: [{sniHosts: [ratings]}]\n    route: [{destination: {host: ratings}}]\n", "", StringComparison.Ordinal));
-        await Eventually.UntilAsync("the warning to clear once spec.tls is removed", TimeSpan.FromSeconds(30),
-            () => WarningAsync(mesh, "spec.tls"), w => w is null);
+            .Replace("  exportTo: [\".\"]\n", "", StringComparison.Ordinal));
+        await Eventually.UntilAsync("the warning to clear once spec.exportTo is removed", TimeSpan.FromSeconds(30),
+            () => WarningAsync(mesh, "spec.exportTo"), w => w is null);
     }
 
     private static async Task<JsonElement?> WarningAsync(InProcessMesh mesh, string field)

@@ -16,6 +16,9 @@ public sealed record VirtualService(
 
     public override ConfigKind Kind => ConfigKind.VirtualService;
 
+    /// <summary><c>tls</c> routes: TLS connections chosen by SNI, passed through to destinations.</summary>
+    public ImmutableArray<TlsRoute> Tls { get; init; } = [];
+
     /// <summary>True when the VirtualService applies to sidecars (no gateways, or the reserved <c>mesh</c> gateway listed).</summary>
     public bool AppliesToMesh => Gateways.IsDefaultOrEmpty || Gateways.Contains(MeshGateway);
 }
@@ -160,6 +163,12 @@ public sealed record HttpRetry(int Attempts, TimeSpan? PerTryTimeout, string? Re
     /// <summary><c>retryRemoteLocalities</c>: retries may go to other localities.</summary>
     public bool? RetryRemoteLocalities { get; init; }
 }
+
+/// <summary>A <c>tls</c> route: SNI matches (any of) and destinations.</summary>
+public sealed record TlsRoute(ImmutableArray<TlsMatch> Match, ImmutableArray<RouteDestination> Route);
+
+/// <summary>A <c>tls</c> route match: the SNI names and optionally the destination port.</summary>
+public sealed record TlsMatch(ImmutableArray<string> SniHosts, int? Port);
 
 /// <summary>A <c>tcp</c> route: optional destination-port match and destinations.</summary>
 public sealed record TcpRoute(int? Port, ImmutableArray<RouteDestination> Route);

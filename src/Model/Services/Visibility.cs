@@ -66,7 +66,7 @@ public static class Visibility
 
     /// <summary>The hosts <paramref name="virtualServices"/> route to (HTTP and TCP destinations), as FQDNs, each once.</summary>
     public static IEnumerable<string> DestinationHosts(IEnumerable<VirtualService> virtualServices, string domainSuffix) =>
-        virtualServices.SelectMany(vs => vs.Http.SelectMany(h => h.Route).Concat(vs.Tcp.SelectMany(t => t.Route))
+        virtualServices.SelectMany(vs => vs.Http.SelectMany(h => h.Route).Concat(vs.Tcp.SelectMany(t => t.Route)).Concat((vs.Tls.IsDefault ? [] : vs.Tls).SelectMany(t => t.Route))
                 .Select(d => ResolveHost(d.Destination.Host, vs.Meta.Namespace, domainSuffix)))
             .Distinct(StringComparer.Ordinal);
 

@@ -247,24 +247,103 @@ public static partial class ListenerBuilder
                         diagnostics.Add($"Listener {name}: {service.Hostname} shares {vip}:{port.Port} with {owners[name]}; kept the latter.");
                         continue;
                     }
-                    var cluster = ResourceNames.OutboundCluster(port.Port, null, service.Hostname);
-                    // A VirtualService tcp route for the port picks the destinations (TcpRouteTranslator).
-                    var target = (service.TcpTargets.IsDefault ? [] : service.TcpTargets).FirstOrDefault(t => t.Port == port.Port);
-                    var proxy = target is null ? EnvoyFilters.TcpProxy(cluster, cluster)
-                        : target.Clusters.Length == 1 ? EnvoyFilters.TcpProxy(target.Clusters[0].Name, target.Clusters[0].Name)
-                        : EnvoyFilters.WeightedTcpProxy(cluster, target.Clusters.Select(c => (c.Name, (uint)c.Weight)));
                     var listener = new Listener
                     {
                         Name = name,
                         Address = EnvoyFilters.SocketAddress(vip, port.Port),
                         BindToPort = false,
                         TrafficDirection = TrafficDirection.Outbound,
-                        FilterChains = { new FilterChain { Filters = { proxy } } },
                     };
+                    // VirtualService tls routes: a chain per SNI route first; everything else takes the tcp target.
+                    AddSniChains(listener, service, port.Port, new HashSet<string>(StringComparer.OrdinalIgnoreCase));
+                    if (listener.FilterChains.Count > 0)
+                    {
+                        listener.ListenerFilters.Add(TlsInspector());
+                    }
+                    listener.FilterChains.Add(new FilterChain { Filters = { TcpTargetProxy(service, port.Port) } });
                     listeners.Add(XdsResource.From(TypeUrls.Listener, name, listener));
                 }
             }
         }
+        AddSniListeners(services, listeners, diagnostics);
+    }
+
+    /// <summary>
+    /// As Istio for services without addresses (a ServiceEntry of external TLS hosts): per TLS or
+    /// HTTPS port a listener <c>0.0.0.0_PORT</c> routing by SNI — each service's tls routes, then its
+    /// own host name to its own cluster — so such traffic gets the service's cluster (and policy)
+    /// rather than the passthrough catch-all. A port an HTTP listener holds is left to it.
+    /// </summary>
+    private static void AddSniListeners(List<ScopeService> services, List<XdsResource> listeners, List<string> diagnostics)
+    {
+        var tlsPorts = services
+            .Where(s => s.Addresses.IsDefaultOrEmpty)
+            .SelectMany(s => (s.Ports.IsDefault ? [] : s.Ports).Where(p => p.Protocol is Protocol.Tls or Protocol.Https).Select(p => (Service: s, Port: p.Port)))
+            .GroupBy(x => x.Port)
+            .OrderBy(g => g.Key);
+        foreach (var group in tlsPorts)
+        {
+            var name = ResourceNames.OutboundListener(group.Key);
+            if (listeners.Any(l => l.Name == name))
+            {
+                diagnostics.Add($"Listener {name}: TLS services {string.Join(", ", group.Select(x => x.Service.Hostname))} share port {group.Key} with HTTP services; their connections take the HTTP listener.");
+                continue;
+            }
+            var listener = new Listener
+            {
+                Name = name,
+                Address = EnvoyFilters.SocketAddress(AnyAddress, group.Key),
+                BindToPort = false,
+                TrafficDirection = TrafficDirection.Outbound,
+            };
+            var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (service, port) in group)
+            {
+                AddSniChains(listener, service, port, taken);
+                if (taken.Add(service.Hostname))
+                {
+                    var chain = new FilterChain { FilterChainMatch = new FilterChainMatch { TransportProtocol = "tls" }, Filters = { TcpTargetProxy(service, port) } };
+                    chain.FilterChainMatch.ServerNames.Add(service.Hostname);
+                    listener.FilterChains.Add(chain);
+                }
+            }
+            listener.ListenerFilters.Add(TlsInspector());
+            listeners.Add(XdsResource.From(TypeUrls.Listener, name, listener));
+        }
+    }
+
+    /// <summary>The filter chains of a service's tls routes on <paramref name="port"/> (names in <paramref name="taken"/> skipped); the listener needs the TLS inspector.</summary>
+    private static void AddSniChains(Listener listener, ScopeService service, int port, HashSet<string> taken)
+    {
+        foreach (var route in (service.SniRoutes.IsDefault ? [] : service.SniRoutes).Where(r => r.Port == port))
+        {
+            var names = route.SniHosts.Where(taken.Add).ToList();
+            if (names.Count == 0)
+            {
+                continue;
+            }
+            var statPrefix = route.Clusters[0].Name;
+            var chain = new FilterChain
+            {
+                FilterChainMatch = new FilterChainMatch { TransportProtocol = "tls" },
+                Filters = { route.Clusters.Length == 1 ? EnvoyFilters.TcpProxy(statPrefix, statPrefix) : EnvoyFilters.WeightedTcpProxy(statPrefix, route.Clusters.Select(c => (c.Name, (uint)c.Weight))) },
+            };
+            chain.FilterChainMatch.ServerNames.Add(names);
+            listener.FilterChains.Add(chain);
+        }
+    }
+
+    private static ListenerFilter TlsInspector() =>
+        new() { Name = GatewayTls.InspectorName, TypedConfig = Any.Pack(new Envoy.Extensions.Filters.Listener.TlsInspector.V3.TlsInspector()) };
+
+    /// <summary>The tcp_proxy of a service's port: its VirtualService tcp route's destinations (TcpRouteTranslator), else its own cluster.</summary>
+    private static Filter TcpTargetProxy(ScopeService service, int port)
+    {
+        var cluster = ResourceNames.OutboundCluster(port, null, service.Hostname);
+        var target = (service.TcpTargets.IsDefault ? [] : service.TcpTargets).FirstOrDefault(t => t.Port == port);
+        return target is null ? EnvoyFilters.TcpProxy(cluster, cluster)
+            : target.Clusters.Length == 1 ? EnvoyFilters.TcpProxy(target.Clusters[0].Name, target.Clusters[0].Name)
+            : EnvoyFilters.WeightedTcpProxy(cluster, target.Clusters.Select(c => (c.Name, (uint)c.Weight)));
     }
 
     /// <summary>The cluster of the lazy egress's tunnel port (<see cref="MeshSettings.LazyTunnelPort"/>), or null when its Service has none.</summary>

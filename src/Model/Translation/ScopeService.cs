@@ -12,12 +12,13 @@ public sealed record ScopeService(
     ImmutableArray<string> ClusterNames,
     ImmutableArray<PortVirtualHost> VirtualHosts,
     ImmutableArray<string> RouteDestinations = default,
-    ImmutableArray<TcpTarget> TcpTargets = default)
+    ImmutableArray<TcpTarget> TcpTargets = default,
+    ImmutableArray<SniRoute> SniRoutes = default)
 {
     /// <summary>The view of one service that scopes use, built from the service's translation input.</summary>
     public static ScopeService From(ServiceTranslationInput input) => new(
         input.Service.Hostname, input.Service.Namespace, input.Service.Addresses, input.Service.Ports,
-        ClusterBuilder.ClusterNames(input), RouteBuilder.BuildVirtualHosts(input), DestinationsOf(input), TcpRouteTranslator.Targets(input));
+        ClusterBuilder.ClusterNames(input), RouteBuilder.BuildVirtualHosts(input), DestinationsOf(input), TcpRouteTranslator.Targets(input), TcpRouteTranslator.SniRoutes(input));
 
     /// <summary>
     /// The other hosts its VirtualServices send traffic to (FQDNs, ordinal order): a fenced scope that

@@ -6,6 +6,9 @@ namespace Mesh.Model.Translation;
 /// <summary>Where a sidecar's TCP listener for one of a service's ports sends connections: one cluster, or several by weight.</summary>
 public sealed record TcpTarget(int Port, ImmutableArray<TcpCluster> Clusters);
 
+/// <summary>A VirtualService <c>tls</c> route on one port: connections whose SNI is one of <see cref="SniHosts"/> go to <see cref="Clusters"/>.</summary>
+public sealed record SniRoute(int Port, ImmutableArray<string> SniHosts, ImmutableArray<TcpCluster> Clusters);
+
 /// <summary>A cluster of a TCP target and its weight (any non-negative numbers, split in proportion as Envoy does).</summary>
 public sealed record TcpCluster(string Name, int Weight);
 
@@ -46,6 +49,55 @@ public static class TcpRouteTranslator
                 .Where(c => c.Weight > 0)
                 .ToImmutableArray();
             result.Add(new TcpTarget(port.Port, clusters.IsEmpty ? [new TcpCluster(ResourceNames.OutboundCluster(port.Port, null, input.Service.Hostname), 1)] : clusters));
+        }
+        return result.ToImmutable();
+    }
+
+    /// <summary>
+    /// VirtualService <c>tls</c> routes as Istio applies them on sidecars: for each non-HTTP port, a
+    /// filter chain per route match naming the port or none, chosen by SNI (a name taken by an
+    /// earlier route stays with it), passing the connection through to the route's destinations.
+    /// </summary>
+    public static ImmutableArray<SniRoute> SniRoutes(ServiceTranslationInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var virtualServices = (input.VirtualServices.IsDefault ? [] : input.VirtualServices)
+            .Where(v => !v.Tls.IsDefaultOrEmpty)
+            .OrderBy(v => v.Meta.Namespace, StringComparer.Ordinal).ThenBy(v => v.Meta.Name, StringComparer.Ordinal)
+            .ToList();
+        if (virtualServices.Count == 0)
+        {
+            return [];
+        }
+        var result = ImmutableArray.CreateBuilder<SniRoute>();
+        foreach (var port in RouteBuilder.Ports(input.Service).Where(p => !p.Protocol.IsHttp()))
+        {
+            var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var vs in virtualServices)
+            {
+                foreach (var route in vs.Tls.Where(r => !r.Route.IsDefaultOrEmpty))
+                {
+                    var names = route.Match.IsDefault ? [] : route.Match
+                        .Where(m => m.Port is null || m.Port == port.Port)
+                        .SelectMany(m => m.SniHosts.IsDefault ? [] : m.SniHosts)
+                        .Where(taken.Add)
+                        .ToImmutableArray();
+                    if (names.IsEmpty)
+                    {
+                        continue;
+                    }
+                    var clusters = route.Route
+                        .Select(d => new TcpCluster(
+                            ResourceNames.OutboundCluster(d.Destination.Port ?? port.Port, d.Destination.Subset, Visibility.ResolveHost(d.Destination.Host, vs.Meta.Namespace, input.Settings.DomainSuffix)),
+                            route.Route.Length == 1 ? 1 : d.Weight ?? 0))
+                        .Where(c => c.Weight > 0)
+                        .ToImmutableArray();
+                    if (!clusters.IsEmpty)
+                    {
+                        result.Add(new SniRoute(port.Port, names, clusters));
+                    }
+                }
+            }
         }
         return result.ToImmutable();
     }

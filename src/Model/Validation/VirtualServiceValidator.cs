@@ -36,9 +36,9 @@ internal static class VirtualServiceValidator
         {
             context.Check($"spec.gateways[{i}]", Gateway(vs.Gateways[i]));
         }
-        if (vs.Http.IsDefaultOrEmpty && vs.Tcp.IsDefaultOrEmpty)
+        if (vs.Http.IsDefaultOrEmpty && vs.Tcp.IsDefaultOrEmpty && vs.Tls.IsDefaultOrEmpty)
         {
-            context.Add("spec", "at least one http or tcp route is required");
+            context.Add("spec", "at least one http, tcp or tls route is required");
         }
         for (var i = 0; i < vs.Http.Length; i++)
         {
@@ -52,6 +52,52 @@ internal static class VirtualServiceValidator
                 context.Check($"spec.tcp[{i}].match[0].port", PortRules.Number(port));
             }
             RouteRules.Destinations(route.Route, $"spec.tcp[{i}].route", context);
+        }
+        for (var i = 0; i < (vs.Tls.IsDefault ? 0 : vs.Tls.Length); i++)
+        {
+            TlsRoute(vs, vs.Tls[i], $"spec.tls[{i}]", context);
+        }
+    }
+
+    /// <summary>Istio's <c>validateTLSRoute</c>: matches with SNI names each within the VirtualService's hosts, and destinations.</summary>
+    private static void TlsRoute(VirtualService vs, TlsRoute route, string field, ValidationContext context)
+    {
+        if (route.Match.IsDefaultOrEmpty)
+        {
+            context.Add(field + ".match", "TLS route must have at least one match condition");
+        }
+        for (var m = 0; m < (route.Match.IsDefault ? 0 : route.Match.Length); m++)
+        {
+            var match = route.Match[m];
+            var at = $"{field}.match[{m}]";
+            if (match.SniHosts.IsDefaultOrEmpty)
+            {
+                context.Add(at + ".sniHosts", "TLS match must have at least one SNI host");
+            }
+            for (var h = 0; h < (match.SniHosts.IsDefault ? 0 : match.SniHosts.Length); h++)
+            {
+                var sni = match.SniHosts[h];
+                if (HostRules.WildcardDomain(sni) is { } error)
+                {
+                    context.Add($"{at}.sniHosts[{h}]", error);
+                }
+                else if (!(vs.Hosts.IsDefault ? [] : vs.Hosts).Any(host => HostRules.IsSubsetOf(sni, host)))
+                {
+                    context.Add($"{at}.sniHosts[{h}]", $"SNI host \"{sni}\" is not a compatible subset of any of the virtual service hosts: [{string.Join(", ", vs.Hosts)}]");
+                }
+            }
+            if (match.Port is { } port)
+            {
+                context.Check(at + ".port", PortRules.Number(port));
+            }
+        }
+        if (route.Route.IsDefaultOrEmpty)
+        {
+            context.Add(field + ".route", "TLS route is required");
+        }
+        else
+        {
+            RouteRules.Destinations(route.Route, field + ".route", context);
         }
     }
 

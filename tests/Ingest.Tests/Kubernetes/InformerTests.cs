@@ -287,7 +287,7 @@ public sealed class InformerTests : IAsyncLifetime, IDisposable
     public async Task ServedVirtualService_CarriesItsWarnings_UntranslatedFieldsAndProxylessOmissions()
     {
         _server.Create(K8sObjects.VirtualService("a-untranslated", "ns", "a.ns.svc.cluster.local", """
-            "tls":[{"match":[{"sniHosts":["a.ns.svc.cluster.local"]}],"route":[{"destination":{"host":"a.ns.svc.cluster.local"}}]}],
+            "tls":[{"match":[{"sniHosts":["a.ns.svc.cluster.local"],"destinationSubnets":["10.0.0.0/8"]}],"route":[{"destination":{"host":"a.ns.svc.cluster.local"}}]}],
             "http":[{"route":[{"destination":{"host":"a.ns.svc.cluster.local"}}]}]
             """));
         // Every field read and translated for Envoy: its only warning is what proxyless clients go without.
@@ -300,7 +300,7 @@ public sealed class InformerTests : IAsyncLifetime, IDisposable
 
         Assert.Empty(informer.Status.Rejected);
         Assert.Equal(
-            [("a-untranslated", "spec.tls", "all"), ("b-proxyless-only", "spec.http[0].headers", "proxyless")],
+            [("a-untranslated", "spec.tls[0].match[0].destinationSubnets", "all"), ("b-proxyless-only", "spec.http[0].headers", "proxyless")],
             informer.Status.Warnings.Select(w => (w.Name, w.Field, ConfigWarnings.ClientsOf(w))));
     }
 

@@ -169,11 +169,16 @@ internal sealed partial class ServiceGrain(
         return (updated, removed, viewChanged);
     }
 
-    /// <summary>A service's TCP targets as view-version entries: a changed tcp route changes the view.</summary>
+    /// <summary>A service's TCP targets and SNI routes as view-version entries: a changed tcp or tls route changes the view.</summary>
     private static IEnumerable<KeyValuePair<string, string>> TcpEntries(ScopeService service) =>
         (service.TcpTargets.IsDefault ? [] : service.TcpTargets).Select(t => new KeyValuePair<string, string>(
-            "tcp:" + t.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            string.Join(',', t.Clusters.Select(c => c.Name + "=" + c.Weight.ToString(System.Globalization.CultureInfo.InvariantCulture)))));
+            "tcp:" + t.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), Clusters(t.Clusters)))
+        .Concat((service.SniRoutes.IsDefault ? [] : service.SniRoutes).Select((r, i) => new KeyValuePair<string, string>(
+            "tls:" + r.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            string.Join(',', r.SniHosts) + "->" + Clusters(r.Clusters))));
+
+    private static string Clusters(ImmutableArray<TcpCluster> clusters) =>
+        string.Join(',', clusters.Select(c => c.Name + "=" + c.Weight.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     private static List<XdsResource> BuildAll(ServiceTranslationInput input) =>
         [.. ClusterBuilder.BuildOutbound(input)

@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 
 namespace Mesh.Model.Config.Parsing;
 
-/// <summary>Reads an Istio <c>VirtualService</c>: hosts, gateways, HTTP and TCP routes.</summary>
+/// <summary>Reads an Istio <c>VirtualService</c>: hosts, gateways, HTTP, TCP and TLS routes.</summary>
 internal static class VirtualServiceReader
 {
     public static VirtualService Read(YamlCursor root, ObjectMeta meta)
@@ -13,11 +13,18 @@ internal static class VirtualServiceReader
             spec.Field("hosts").Strings(),
             spec.Field("gateways").Strings(),
             [.. spec.Field("http").Items().Select(ReadHttpRoute)],
-            // TCP routes are validated and followed for dependencies, but not translated to listeners yet: reported.
             [.. spec.Field("tcp").Items().Select(ReadTcpRoute)],
             // exportTo is not applied to VirtualServices yet: left unread, so it is reported as unsupported.
-            []);
+            [])
+        {
+            Tls = [.. spec.Field("tls").Items().Select(ReadTlsRoute)],
+        };
     }
+
+    private static TlsRoute ReadTlsRoute(YamlCursor route) => new(
+        // sniHosts and port are translated; sourceLabels, destinationSubnets, gateways stay unread (reported).
+        [.. route.Field("match").Items().Select(m => new TlsMatch(m.Field("sniHosts").Strings(), m.Field("port").Int()))],
+        [.. route.Field("route").Items().Select(ReadRouteDestination)]);
 
     private static HttpRoute ReadHttpRoute(YamlCursor route)
     {

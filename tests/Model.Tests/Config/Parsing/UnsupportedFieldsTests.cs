@@ -15,7 +15,7 @@ public sealed class UnsupportedFieldsTests
             spec:
               hosts: [reviews]
               tls:
-              - match: [{sniHosts: [reviews]}]
+              - match: [{sniHosts: [reviews], sourceLabels: {app: shop}}]
                 route: [{destination: {host: reviews}}]
               http:
               - retires: {attempts: 3}
@@ -23,11 +23,11 @@ public sealed class UnsupportedFieldsTests
                 route: [{destination: {host: reviews}}]
             """);
 
-        Assert.Equal(["spec.tls", "spec.http[0].retires", "spec.http[0].match[0].sourceNamespace"], vs.Unsupported.ToArray());
+        Assert.Equal(["spec.http[0].match[0].sourceNamespace", "spec.http[0].retires", "spec.tls[0].match[0].sourceLabels"], vs.Unsupported.Order(StringComparer.Ordinal).ToArray());
         var warnings = ConfigWarnings.Of(vs, "test.yaml");
         Assert.All(warnings, w => Assert.Equal((ConfigWarnings.NotTranslated, "all"), (w.Reason, ConfigWarnings.ClientsOf(w))));
-        Assert.Equal("VirtualService bookinfo/reviews (test.yaml): spec.tls: " + ConfigWarnings.NotTranslated, warnings[0].ToString());
-        Assert.Equal("spec.http[].match[].sourceNamespace", ConfigWarnings.FieldLabel(warnings[2].Field));
+        Assert.Equal("VirtualService bookinfo/reviews (test.yaml): spec.tls[0].match[0].sourceLabels: " + ConfigWarnings.NotTranslated, warnings.Single(w => w.Field.StartsWith("spec.tls", StringComparison.Ordinal)).ToString());
+        Assert.Equal("spec.http[].match[].sourceNamespace", ConfigWarnings.FieldLabel(warnings.Single(w => w.Field.EndsWith("sourceNamespace", StringComparison.Ordinal)).Field));
     }
 
     [Fact]
