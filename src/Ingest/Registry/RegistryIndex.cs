@@ -117,9 +117,21 @@ public sealed class RegistryIndex(MeshSettings settings)
 
         var drs = _drs.TryGetValue(host, out var d) ? d.Select(k => (DestinationRule)_objects[k]).ToList() : [];
         var dr = drs.FirstOrDefault(x => x.Meta.Namespace == def.Namespace) ?? drs.FirstOrDefault();
-        var vss = _meshVirtualServices.TryGetValue(host, out var v) ? v.Select(k => (VirtualService)_objects[k]).ToImmutableArray() : [];
+        var vss = _meshVirtualServices.TryGetValue(host, out var v) ? v.Select(k => Delegated((VirtualService)_objects[k], diagnostics)).ToImmutableArray() : [];
         var routing = new ServiceRouting(dr, vss);
         return new DesiredService(def, endpoints, routing, GoverningPolicy(routing));
+    }
+
+    /// <summary>A root VirtualService with its delegates' routes merged in (Istio's delegation); what cannot be merged is reported.</summary>
+    private VirtualService Delegated(VirtualService vs, List<ConfigError>? diagnostics)
+    {
+        var problems = new List<string>();
+        var merged = VirtualServiceDelegation.Merge(vs, (ns, name) => _objects.GetValueOrDefault(new ConfigKey(ConfigKind.VirtualService, ns, name)) as VirtualService, settings.DomainSuffix, problems);
+        foreach (var problem in problems)
+        {
+            diagnostics?.Add(new ConfigError("", vs.Kind.ToString(), vs.Meta.Namespace, vs.Meta.Name, "spec.http[].delegate", problem));
+        }
+        return merged;
     }
 
     /// <summary>One namespace's config, given the current definitions of the hosts defined in it, or null when the namespace holds nothing.</summary>
@@ -134,7 +146,7 @@ public sealed class RegistryIndex(MeshSettings settings)
             [.. definitionsInNamespace.OrderBy(s => s.Hostname, StringComparer.Ordinal)],
             [.. ordered.OfType<Sidecar>()],
             [.. ordered.OfType<Gateway>()],
-            [.. ordered.OfType<VirtualService>().Where(vs => !vs.Gateways.IsDefaultOrEmpty && vs.Gateways.Any(g => g != VirtualService.MeshGateway))],
+            [.. ordered.OfType<VirtualService>().Where(vs => !vs.Gateways.IsDefaultOrEmpty && vs.Gateways.Any(g => g != VirtualService.MeshGateway)).Select(vs => Delegated(vs, null))],
             [.. ordered.OfType<ServiceFence>()])
         {
             Fenced = _byNamespace.TryGetValue("", out var clusterScoped)
@@ -266,6 +278,14 @@ public sealed class RegistryIndex(MeshSettings settings)
                     dirty.Hosts.UnionWith(vs.Hosts.Select(h => Visibility.ResolveHost(h, ns, settings.DomainSuffix)));
                 }
                 dirty.Namespaces.Add(ns);
+                if (vs.Hosts.IsDefaultOrEmpty)
+                {
+                    // A delegate: what its roots route changes with it.
+                    foreach (var root in _objects.Values.OfType<VirtualService>().Where(r => VirtualServiceDelegation.Delegates(r).Contains((ns, vs.Meta.Name))))
+                    {
+                        Affected(root, dirty);
+                    }
+                }
                 break;
             case Sidecar or Gateway or ServiceFence:
                 dirty.Namespaces.Add(ns);

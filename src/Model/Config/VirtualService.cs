@@ -58,7 +58,13 @@ public sealed record HttpRoute(
 
     /// <summary><c>corsPolicy</c>.</summary>
     public CorsPolicy? Cors { get; init; }
+
+    /// <summary><c>delegate</c>: this route's traffic is routed by another (host-less) VirtualService's routes, merged under this one (<see cref="VirtualServiceDelegation"/>).</summary>
+    public DelegateTarget? Delegate { get; init; }
 }
+
+/// <summary>The VirtualService a route delegates to: its name and namespace (the root's when unset).</summary>
+public sealed record DelegateTarget(string Name, string? Namespace);
 
 /// <summary>One <c>match</c> entry; all of its conditions must hold.</summary>
 public sealed record HttpMatchRequest(

@@ -20,13 +20,13 @@ internal static class HttpRouteRules
     /// <summary>The largest direct response body Istio accepts (1 MB).</summary>
     private const int MaxDirectResponseBody = 1024 * 1024;
 
-    public static void Validate(HttpRoute route, string field, ValidationContext context)
+    public static void Validate(HttpRoute route, string field, ValidationContext context, bool inDelegate = false)
     {
         for (var i = 0; i < route.Match.Length; i++)
         {
             Match(route.Match[i], $"{field}.match[{i}]", context);
         }
-        Action(route, field, context);
+        Action(route, field, context, inDelegate);
         if (route.Timeout is { } timeout)
         {
             // Istio: a timeout is a duration of at least 1 ms in whole milliseconds (leave it out to disable).
@@ -78,10 +78,30 @@ internal static class HttpRouteRules
         }
     }
 
-    /// <summary>Exactly one of route, redirect and directResponse, and what each excludes (Istio's conflicts).</summary>
-    private static void Action(HttpRoute route, string field, ValidationContext context)
+    /// <summary>Exactly one of route, redirect and directResponse, and what each excludes (Istio's conflicts); a root route (delegate) none of route and redirect.</summary>
+    private static void Action(HttpRoute route, string field, ValidationContext context, bool inDelegate)
     {
         var forwards = !route.Route.IsDefaultOrEmpty;
+        if (route.Delegate is { } target)
+        {
+            if (inDelegate)
+            {
+                context.Add(field + ".delegate", "delegate HTTP route cannot contain delegate");
+            }
+            if (target.Name.Length == 0)
+            {
+                context.Add(field + ".delegate.name", "is required");
+            }
+            if (route.Redirect is not null)
+            {
+                context.Add(field, $"root HTTP route {route.Name} must not specify redirect");
+            }
+            if (forwards)
+            {
+                context.Add(field, $"root HTTP route {route.Name} must not specify route");
+            }
+            return;
+        }
         if (route.Redirect is { } redirect)
         {
             Conflict(forwards, "route", "redirect", field, context);

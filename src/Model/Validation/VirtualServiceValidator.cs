@@ -7,9 +7,22 @@ internal static class VirtualServiceValidator
 {
     public static void Validate(VirtualService vs, ValidationContext context)
     {
-        if (vs.Hosts.IsDefaultOrEmpty)
+        var isDelegate = vs.Hosts.IsDefaultOrEmpty;
+        if (isDelegate)
         {
-            context.Add("spec.hosts", "at least one host is required");
+            // As Istio: a VirtualService without hosts is a delegate, merged under the routes that name it.
+            if (!vs.Gateways.IsDefaultOrEmpty)
+            {
+                context.Add("spec.gateways", "delegate virtual service must have no gateways specified");
+            }
+            if (!vs.Tls.IsDefaultOrEmpty)
+            {
+                context.Add("spec.tls", "delegate virtual service must have no tls route specified");
+            }
+            if (!vs.Tcp.IsDefaultOrEmpty)
+            {
+                context.Add("spec.tcp", "delegate virtual service must have no tcp route specified");
+            }
         }
         else
         {
@@ -42,7 +55,7 @@ internal static class VirtualServiceValidator
         }
         for (var i = 0; i < vs.Http.Length; i++)
         {
-            HttpRouteRules.Validate(vs.Http[i], $"spec.http[{i}]", context);
+            HttpRouteRules.Validate(vs.Http[i], $"spec.http[{i}]", context, isDelegate);
         }
         for (var i = 0; i < vs.Tcp.Length; i++)
         {

@@ -182,4 +182,58 @@ public sealed class IncrementalRegistryTests
         Assert.Equal([Reviews], namespaces["bookinfo"]!.Services.Select(s => s.Hostname));
         Assert.DoesNotContain(Catalog, services.Keys);
     }
+
+    private static string Delegating(string host) => $$"""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: vs, namespace: bookinfo}
+        spec:
+          hosts: [{{host}}]
+          http:
+          - match:
+            - uri: {prefix: /api}
+            delegate: {name: api, namespace: shop}
+        ---
+
+        """;
+
+    private static string DelegateVs(string prefix) => $$"""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: api, namespace: shop}
+        spec:
+          http:
+          - match:
+            - uri:
+                prefix: {{prefix}}
+            route:
+            - destination: {host: catalog}
+        ---
+
+        """;
+
+    /// <summary>Delegation (issue 15): the host's routing holds the root with the delegate's routes merged in; a change of the delegate alone compiles the root's host again.</summary>
+    [Fact]
+    public void DelegateChange_RecompilesTheRootsHost_WithTheMergedRoutes()
+    {
+        var (registry, services, _) = LoadAll(Parse(Service("reviews", "bookinfo", "10.96.0.7") + Service("catalog", "shop", "10.96.1.1") + Delegating(Reviews) + DelegateVs("/api/v1")));
+        var merged = services[Reviews]!.Routing.VirtualServices.Single().Http.Single();
+        Assert.Equal(("/api/v1", Catalog), (merged.Match.Single().Uri!.Value, merged.Route.Single().Destination.Host));
+
+        var changed = Parse(DelegateVs("/api/v2")).Single();
+        var dirty = new DirtySet();
+        registry.Apply(changed.Key, changed, dirty);
+        var (recompiled, _) = registry.Compile(dirty, everything: false);
+
+        Assert.Contains(Reviews, recompiled.Keys);
+        Assert.Equal("/api/v2", recompiled[Reviews]!.Routing.VirtualServices.Single().Http.Single().Match.Single().Uri!.Value);
+
+        // A delegate route that does not narrow the root's match is dropped and reported.
+        var conflicting = Parse(DelegateVs("/other")).Single();
+        dirty = new DirtySet();
+        registry.Apply(conflicting.Key, conflicting, dirty);
+        var (dropped, _) = registry.Compile(dirty, everything: false);
+        Assert.Empty(dropped[Reviews]!.Routing.VirtualServices.Single().Http);
+        Assert.Contains(registry.Diagnostics, d => d.Name == "vs" && d.Reason.Contains("conflicts with the matches", StringComparison.Ordinal));
+    }
 }

@@ -28,15 +28,22 @@ public sealed class VirtualServiceValidatorTests
         Assert.Empty(errors);
     }
 
+    /// <summary>As Istio: a VirtualService without hosts is a delegate (valid), which must not bind gateways.</summary>
     [Fact]
-    public void Rejects_MissingHosts()
+    public void WithoutHosts_IsADelegate_WhichMayNotBindGateways()
     {
+        Assert.Empty(YamlFixtures.Validate(Vs("""
+              http:
+              - route: [{destination: {host: reviews}}]
+            """)));
+
         var errors = YamlFixtures.Validate(Vs("""
+              gateways: [edge]
               http:
               - route: [{destination: {host: reviews}}]
             """));
 
-        var error = YamlFixtures.SingleError(errors, "spec.hosts", "at least one host is required");
+        var error = YamlFixtures.SingleError(errors, "spec.gateways", "delegate virtual service must have no gateways specified");
         Assert.Equal(("VirtualService", "bookinfo", "reviews", YamlFixtures.Source), (error.Kind, error.Namespace, error.Name, error.Source));
     }
 
@@ -237,7 +244,7 @@ public sealed class VirtualServiceValidatorTests
               - route: []
             """);
 
-        Assert.Equal(["metadata.name", "spec.hosts", "spec.http[0]"], errors.Select(e => e.Field));
+        Assert.Equal(["metadata.name", "spec.http[0]"], errors.Select(e => e.Field)); // no hosts: a delegate, which is valid
         Assert.Contains("is not a valid DNS-1123 subdomain", errors[0].Reason, StringComparison.Ordinal);
     }
 }

@@ -63,6 +63,7 @@ internal static class VirtualServiceReader
             Mirrors = mirrors.ToImmutable(),
             SingleMirror = single,
             Cors = ReadCors(route.Field("corsPolicy")),
+            Delegate = route.Field("delegate") is { Exists: true } d ? new DelegateTarget(d.Field("name").String() ?? "", d.Field("namespace").String()) : null,
         };
     }
 
