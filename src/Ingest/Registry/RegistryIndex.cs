@@ -27,6 +27,9 @@ public sealed class RegistryIndex(MeshSettings settings)
     private readonly Dictionary<string, SortedSet<ConfigKey>> _drs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SortedSet<ConfigKey>> _meshVirtualServices = new(StringComparer.Ordinal);
 
+    // The wildcard hosts (*.example.com) of mesh VirtualServices: few, scanned for a host no VirtualService names.
+    private readonly HashSet<string> _wildcardVirtualServiceHosts = new(StringComparer.Ordinal);
+
     private static readonly IComparer<ConfigKey> DefinitionOrder = Comparer<ConfigKey>.Create((a, b) =>
     {
         var c = Rank(a.Kind).CompareTo(Rank(b.Kind));
@@ -117,9 +120,27 @@ public sealed class RegistryIndex(MeshSettings settings)
 
         var drs = _drs.TryGetValue(host, out var d) ? d.Select(k => (DestinationRule)_objects[k]).ToList() : [];
         var dr = drs.FirstOrDefault(x => x.Meta.Namespace == def.Namespace) ?? drs.FirstOrDefault();
-        var vss = _meshVirtualServices.TryGetValue(host, out var v) ? v.Select(k => Delegated((VirtualService)_objects[k], diagnostics)).ToImmutableArray() : [];
+        var vss = VirtualServicesOf(host).Select(k => Delegated((VirtualService)_objects[k], diagnostics)).ToImmutableArray();
         var routing = new ServiceRouting(dr, vss);
         return new DesiredService(def, endpoints, routing, GoverningPolicy(routing));
+    }
+
+    /// <summary>
+    /// The mesh VirtualServices that route <paramref name="host"/>: those naming it, else (as Istio,
+    /// where a more specific host wins) those whose wildcard host covers it (<c>*.example.com</c>).
+    /// </summary>
+    private SortedSet<ConfigKey> VirtualServicesOf(string host)
+    {
+        if (_meshVirtualServices.TryGetValue(host, out var exact) && exact.Count > 0)
+        {
+            return exact;
+        }
+        var covering = new SortedSet<ConfigKey>(NamespaceNameOrder);
+        foreach (var wildcard in _wildcardVirtualServiceHosts.Where(w => Visibility.IsSubsetOf(host, w)))
+        {
+            covering.UnionWith(_meshVirtualServices.TryGetValue(wildcard, out var keys) ? keys : []);
+        }
+        return covering;
     }
 
     /// <summary>A root VirtualService with its delegates' routes merged in (Istio's delegation); what cannot be merged is reported.</summary>
@@ -275,7 +296,13 @@ public sealed class RegistryIndex(MeshSettings settings)
             case VirtualService vs:
                 if (vs.AppliesToMesh)
                 {
-                    dirty.Hosts.UnionWith(vs.Hosts.Select(h => Visibility.ResolveHost(h, ns, settings.DomainSuffix)));
+                    var vsHosts = vs.Hosts.Select(h => Visibility.ResolveHost(h, ns, settings.DomainSuffix)).ToList();
+                    dirty.Hosts.UnionWith(vsHosts);
+                    // A wildcard host routes every defined host under it that no VirtualService names.
+                    foreach (var wildcard in vsHosts.Where(h => h.StartsWith('*')))
+                    {
+                        dirty.Hosts.UnionWith(_definers.Keys.Where(d => Visibility.IsSubsetOf(d, wildcard)));
+                    }
                 }
                 dirty.Namespaces.Add(ns);
                 if (vs.Hosts.IsDefaultOrEmpty)
@@ -343,6 +370,10 @@ public sealed class RegistryIndex(MeshSettings settings)
                 foreach (var h in vs.Hosts.Select(h => Visibility.ResolveHost(h, ns, settings.DomainSuffix)).Distinct(StringComparer.Ordinal))
                 {
                     Add(_meshVirtualServices, h, o.Key, NamespaceNameOrder);
+                    if (h.StartsWith('*'))
+                    {
+                        _wildcardVirtualServiceHosts.Add(h);
+                    }
                 }
                 break;
         }
@@ -399,6 +430,10 @@ public sealed class RegistryIndex(MeshSettings settings)
                 foreach (var h in vs.Hosts.Select(h => Visibility.ResolveHost(h, ns, settings.DomainSuffix)).Distinct(StringComparer.Ordinal))
                 {
                     Remove(_meshVirtualServices, h, o.Key);
+                    if (h.StartsWith('*') && !_meshVirtualServices.ContainsKey(h))
+                    {
+                        _wildcardVirtualServiceHosts.Remove(h);
+                    }
                 }
                 break;
         }

@@ -81,4 +81,26 @@ public static class Visibility
         // Istio expands only short names (no dot); anything with a dot is taken as an FQDN.
         return host.Contains('.', StringComparison.Ordinal) ? host.ToLowerInvariant() : $"{host}.{configNamespace}.svc.{domainSuffix}".ToLowerInvariant();
     }
+
+    /// <summary>
+    /// Istio's <c>host.Name.SubsetOf</c>: <paramref name="host"/> is <paramref name="of"/>, or falls
+    /// under it as a wildcard (<c>*.a.com</c> holds <c>b.a.com</c> and <c>*.b.a.com</c>; <c>*</c> holds all).
+    /// </summary>
+    public static bool IsSubsetOf(string host, string of)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(of);
+        if (string.Equals(host, of, StringComparison.OrdinalIgnoreCase) || of == "*")
+        {
+            return true;
+        }
+        if (!of.StartsWith('*'))
+        {
+            return false;
+        }
+        var suffix = of[1..];
+        return host.StartsWith('*')
+            ? host[1..].EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
+            : host.EndsWith(suffix, StringComparison.OrdinalIgnoreCase);
+    }
 }

@@ -65,23 +65,6 @@ internal static class HostRules
         && label[^1] != '-'
         && label.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
 
-    /// <summary>
-    /// Istio's <c>host.Name.SubsetOf</c>: <paramref name="host"/> is <paramref name="of"/>, or falls
-    /// under it as a wildcard (<c>*.a.com</c> holds <c>b.a.com</c> and <c>*.b.a.com</c>; <c>*</c> holds all).
-    /// </summary>
-    public static bool IsSubsetOf(string host, string of)
-    {
-        if (string.Equals(host, of, StringComparison.OrdinalIgnoreCase) || of == "*")
-        {
-            return true;
-        }
-        if (!of.StartsWith('*'))
-        {
-            return false;
-        }
-        var suffix = of[1..];
-        return host.StartsWith('*')
-            ? host[1..].EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
-            : host.EndsWith(suffix, StringComparison.OrdinalIgnoreCase);
-    }
+    /// <summary>Istio's <c>host.Name.SubsetOf</c> (<see cref="Services.Visibility.IsSubsetOf"/>).</summary>
+    public static bool IsSubsetOf(string host, string of) => Services.Visibility.IsSubsetOf(host, of);
 }

@@ -236,4 +236,54 @@ public sealed class IncrementalRegistryTests
         Assert.Empty(dropped[Reviews]!.Routing.VirtualServices.Single().Http);
         Assert.Contains(registry.Diagnostics, d => d.Name == "vs" && d.Reason.Contains("conflicts with the matches", StringComparison.Ordinal));
     }
+
+    private static string External(string name, string host) => $$"""
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: {{name}}, namespace: shop}
+        spec:
+          hosts: [{{host}}]
+          location: MESH_EXTERNAL
+          resolution: DNS
+          ports: [{number: 80, name: http, protocol: HTTP}]
+        ---
+
+        """;
+
+    private static string HostVs(string name, string host, int seconds) => $$"""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: {{name}}, namespace: shop}
+        spec:
+          hosts: ["{{host}}"]
+          http:
+          - timeout: {{seconds}}s
+            route:
+            - destination: {host: api.example.com}
+        ---
+
+        """;
+
+    /// <summary>Wildcard hosts (issue 15): a VirtualService for <c>*.example.com</c> routes every defined host under it that no VirtualService names (a named one wins, as the more specific host in Istio); adding or removing it recompiles those hosts.</summary>
+    [Fact]
+    public void WildcardVirtualService_RoutesTheHostsUnderIt_ThatNoVirtualServiceNames()
+    {
+        var (registry, services, _) = LoadAll(Parse(External("a", "a.example.com") + External("b", "b.example.com") + External("c", "c.other.com") + HostVs("exact", "a.example.com", 1)));
+        Assert.Equal(["exact"], services["a.example.com"]!.Routing.VirtualServices.Select(v => v.Meta.Name));
+        Assert.Empty(services["b.example.com"]!.Routing.VirtualServices);
+
+        var wildcard = Parse(HostVs("all", "*.example.com", 9)).Single();
+        var dirty = new DirtySet();
+        registry.Apply(wildcard.Key, wildcard, dirty);
+        var (recompiled, _) = registry.Compile(dirty, everything: false);
+
+        Assert.Equal(["all"], recompiled["b.example.com"]!.Routing.VirtualServices.Select(v => v.Meta.Name));
+        Assert.Equal(["exact"], recompiled["a.example.com"]!.Routing.VirtualServices.Select(v => v.Meta.Name));
+        Assert.DoesNotContain("c.other.com", recompiled.Keys);
+
+        dirty = new DirtySet();
+        registry.Apply(wildcard.Key, null, dirty);
+        (recompiled, _) = registry.Compile(dirty, everything: false);
+        Assert.Empty(recompiled["b.example.com"]!.Routing.VirtualServices);
+    }
 }
