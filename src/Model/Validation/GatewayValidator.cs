@@ -18,6 +18,14 @@ internal static class GatewayValidator
             var field = $"spec.servers[{i}]";
             context.Check(field + ".port.number", PortRules.Number(server.Port.Number));
             context.Check(field + ".port.protocol", PortRules.ServerProtocol(server.Port.Protocol));
+            if (server.Port.Name.Length == 0)
+            {
+                context.Add(field + ".port.name", "port name must be set");
+            }
+            else if (gateway.Servers.Take(i).Any(s => s.Port.Name == server.Port.Name))
+            {
+                context.Add(field + ".port.name", $"port names in servers must be unique: duplicate name {server.Port.Name}");
+            }
             if (server.Hosts.IsDefaultOrEmpty)
             {
                 context.Add(field + ".hosts", "at least one host is required");

@@ -117,6 +117,14 @@ internal static class ServiceEntryValidator
 
     private static void Endpoints(ServiceEntry entry, ValidationContext context)
     {
+        if (entry.Resolution is not ("NONE" or "STATIC") && (entry.Addresses.IsDefault ? [] : entry.Addresses).Any(a => a.Contains('/', StringComparison.Ordinal)))
+        {
+            context.Add("spec.addresses", "CIDR addresses are allowed only for NONE/STATIC resolution types");
+        }
+        if (entry.Resolution == "DNS_ROUND_ROBIN" && (entry.Endpoints.IsDefault ? 0 : entry.Endpoints.Length) > 1)
+        {
+            context.Add("spec.endpoints", "there must only be 0 or 1 endpoint for resolution mode DNS_ROUND_ROBIN");
+        }
         if (entry.Resolution == "NONE" && !entry.Endpoints.IsDefaultOrEmpty)
         {
             context.Add("spec.endpoints", "endpoints must not be set when resolution is NONE");

@@ -147,6 +147,11 @@ internal static class TrafficPolicyRules
             {
                 context.Add(field + ".tcp.idleTimeout", "must be non-negative");
             }
+            else if (tcp.IdleTimeout is { } set && (long)set.TotalMilliseconds != 0)
+            {
+                // As Istio: under 1 ms (0s included) disables the timeout; anything else is a duration.
+                Optional(set, field + ".tcp.idleTimeout", context);
+            }
             if (tcp.Keepalive is { } keepalive)
             {
                 NonNegative(keepalive.Probes, field + ".tcp.tcpKeepalive.probes", context);
