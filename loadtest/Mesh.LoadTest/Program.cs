@@ -29,6 +29,8 @@ internal static class Cli
           --deps D                   services each group sees (group j: s(j*D) .. s(j*D+D-1), wrapping), via a
                                      Sidecar per group; fan-in = G*D/S groups per service (default: all)
           --delta-share F            share of proxies speaking delta xDS, the rest SotW (default 1)
+          --zones Z                  proxies' node localities spread over region-1/zone-0..zone-(Z-1) (proxy i in
+                                     zone i mod Z): gateways resolve load assignments per locality (default 0: none)
           --timeout SECONDS          bound of every wait (default 120)
           --results DIR              where the .json, .md and .png reports go (default loadtest/results)
           --no-live                  no live status line (also off when output is redirected)
@@ -464,6 +466,7 @@ internal static class Cli
                 "--groups" => o with { Groups = a.Int() },
                 "--deps" => o with { Deps = a.Int() },
                 "--delta-share" => o with { DeltaShare = a.Num() },
+                "--zones" => o with { Zones = a.Int() },
                 "--timeout" => o with { Timeout = TimeSpan.FromSeconds(a.Num()) },
                 "--results" => o with { ResultsDir = a.Value() },
                 "--no-live" => o with { Live = false },

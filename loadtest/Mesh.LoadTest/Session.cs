@@ -215,9 +215,14 @@ internal sealed class Session : IAsyncDisposable
         var id = Shape.Identity(i);
         var gateways = Target!.Gateways;
         var (first, mode) = Placement(_groupRanks[i], gateways.Count, Options.DeltaShare);
+        var node = SimulatedProxyOptions.SidecarNode(id.Pod, id.Namespace, MeshShape.ProxyIp(i), id.Labels, id.WorkloadName);
+        if (Options.Zones > 0)
+        {
+            node.Locality = new Envoy.Config.Core.V3.Locality { Region = "region-1", Zone = "zone-" + (i % Options.Zones).ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        }
         return new SimulatedProxyOptions
         {
-            Node = SimulatedProxyOptions.SidecarNode(id.Pod, id.Namespace, MeshShape.ProxyIp(i), id.Labels, id.WorkloadName),
+            Node = node,
             Mode = mode,
             // Starts at gateway (rank mod G); its failover order rotates with it.
             Gateways = ProxySwarm.StartingAt(gateways, first),
