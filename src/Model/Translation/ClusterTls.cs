@@ -49,7 +49,7 @@ public static class ClusterTls
         if (tls.Mode == ClientTlsMode.IstioMutual)
         {
             common.TlsCertificateSdsSecretConfigs.Add(Sds(WorkloadCertificate));
-            common.CombinedValidationContext = Combined(tls, Sds(RootCertificate));
+            common.CombinedValidationContext = Combined(tls.SubjectAltNames, Sds(RootCertificate));
             if (context.Sni.Length == 0)
             {
                 context.Sni = clusterName;
@@ -73,7 +73,7 @@ public static class ClusterTls
             }
             else
             {
-                common.CombinedValidationContext = Combined(tls, Sds("file-root:" + (string.IsNullOrEmpty(tls.CaCertificates) ? "system" : tls.CaCertificates)));
+                common.CombinedValidationContext = Combined(tls.SubjectAltNames, Sds("file-root:" + (string.IsNullOrEmpty(tls.CaCertificates) ? "system" : tls.CaCertificates)));
                 if (!string.IsNullOrEmpty(tls.CaCrl))
                 {
                     common.CombinedValidationContext.DefaultValidationContext.Crl = new DataSource { Filename = tls.CaCrl };
@@ -93,10 +93,11 @@ public static class ClusterTls
             ? (true, tls.SubjectAltNames.IsDefaultOrEmpty && !tls.InsecureSkipVerify)
             : (false, false);
 
-    private static CommonTlsContext.Types.CombinedCertificateValidationContext Combined(ClientTls tls, SdsSecretConfig root)
+    /// <summary>The default validation (the SANs to match, exactly) combined with the root certificate <paramref name="root"/> over SDS.</summary>
+    internal static CommonTlsContext.Types.CombinedCertificateValidationContext Combined(System.Collections.Immutable.ImmutableArray<string> subjectAltNames, SdsSecretConfig root)
     {
         var validation = new CertificateValidationContext();
-        foreach (var san in tls.SubjectAltNames.IsDefault ? [] : tls.SubjectAltNames)
+        foreach (var san in subjectAltNames.IsDefault ? [] : subjectAltNames)
         {
             // As Istio: the untyped matcher, which checks a name against every SAN type (the typed
             // one needs each name's type, which a DestinationRule does not give).

@@ -1,6 +1,5 @@
 using Envoy.Config.Core.V3;
 using Envoy.Extensions.TransportSockets.Tls.V3;
-using Envoy.Type.Matcher.V3;
 using Google.Protobuf.WellKnownTypes;
 using Mesh.Model.Config;
 
@@ -61,14 +60,14 @@ public static class GatewayTls
         if (tls.Mode == ServerTlsMode.IstioMutual)
         {
             common.TlsCertificateSdsSecretConfigs.Add(Agent(ClusterTls.WorkloadCertificate));
-            common.CombinedValidationContext = Validation(tls, Agent(ClusterTls.RootCertificate));
+            common.CombinedValidationContext = ClusterTls.Combined(tls.SubjectAltNames, Agent(ClusterTls.RootCertificate));
         }
         else if (!string.IsNullOrEmpty(tls.CredentialName))
         {
             common.TlsCertificateSdsSecretConfigs.Add(ControlPlane("kubernetes://" + tls.CredentialName));
             if (mutual)
             {
-                common.CombinedValidationContext = Validation(tls, ControlPlane("kubernetes://" + tls.CredentialName + "-cacert"));
+                common.CombinedValidationContext = ClusterTls.Combined(tls.SubjectAltNames, ControlPlane("kubernetes://" + tls.CredentialName + "-cacert"));
             }
         }
         else
@@ -76,7 +75,7 @@ public static class GatewayTls
             common.TlsCertificateSdsSecretConfigs.Add(Agent($"file-cert:{tls.ServerCertificate}~{tls.PrivateKey}"));
             if (mutual)
             {
-                common.CombinedValidationContext = Validation(tls, Agent("file-root:" + tls.CaCertificates));
+                common.CombinedValidationContext = ClusterTls.Combined(tls.SubjectAltNames, Agent("file-root:" + tls.CaCertificates));
             }
         }
         return new TransportSocket { Name = ClusterTls.TransportSocketName, TypedConfig = Any.Pack(context) };
@@ -90,18 +89,6 @@ public static class GatewayTls
         "TLSV1_3" => TlsParameters.Types.TlsProtocol.Tlsv13,
         _ => null,
     };
-
-    private static CommonTlsContext.Types.CombinedCertificateValidationContext Validation(ServerTls tls, SdsSecretConfig root)
-    {
-        var validation = new CertificateValidationContext();
-        foreach (var san in tls.SubjectAltNames.IsDefault ? [] : tls.SubjectAltNames)
-        {
-#pragma warning disable CS0612 // as Istio: the untyped matcher (a Gateway gives no SAN types)
-            validation.MatchSubjectAltNames.Add(new StringMatcher { Exact = san });
-#pragma warning restore CS0612
-        }
-        return new CommonTlsContext.Types.CombinedCertificateValidationContext { DefaultValidationContext = validation, ValidationContextSdsSecretConfig = root };
-    }
 
     /// <summary>A secret the proxy's agent serves (workload identity, mounted files).</summary>
     private static SdsSecretConfig Agent(string name) => ClusterTls.Sds(name);

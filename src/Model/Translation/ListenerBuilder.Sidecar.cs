@@ -247,13 +247,7 @@ public static partial class ListenerBuilder
                         diagnostics.Add($"Listener {name}: {service.Hostname} shares {vip}:{port.Port} with {owners[name]}; kept the latter.");
                         continue;
                     }
-                    var listener = new Listener
-                    {
-                        Name = name,
-                        Address = EnvoyFilters.SocketAddress(vip, port.Port),
-                        BindToPort = false,
-                        TrafficDirection = TrafficDirection.Outbound,
-                    };
+                    var listener = OutboundTcpListener(name, vip, port.Port);
                     // VirtualService tls routes: a chain per SNI route first; everything else takes the tcp target.
                     AddSniChains(listener, service, port.Port, new HashSet<string>(StringComparer.OrdinalIgnoreCase));
                     if (listener.FilterChains.Count > 0)
@@ -289,13 +283,7 @@ public static partial class ListenerBuilder
                 diagnostics.Add($"Listener {name}: TLS services {string.Join(", ", group.Select(x => x.Service.Hostname))} share port {group.Key} with HTTP services; their connections take the HTTP listener.");
                 continue;
             }
-            var listener = new Listener
-            {
-                Name = name,
-                Address = EnvoyFilters.SocketAddress(AnyAddress, group.Key),
-                BindToPort = false,
-                TrafficDirection = TrafficDirection.Outbound,
-            };
+            var listener = OutboundTcpListener(name, AnyAddress, group.Key);
             var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var (service, port) in group)
             {
@@ -322,16 +310,28 @@ public static partial class ListenerBuilder
             {
                 continue;
             }
-            var statPrefix = route.Clusters[0].Name;
             var chain = new FilterChain
             {
                 FilterChainMatch = new FilterChainMatch { TransportProtocol = "tls" },
-                Filters = { route.Clusters.Length == 1 ? EnvoyFilters.TcpProxy(statPrefix, statPrefix) : EnvoyFilters.WeightedTcpProxy(statPrefix, route.Clusters.Select(c => (c.Name, (uint)c.Weight))) },
+                Filters = { TcpProxyTo(route.Clusters[0].Name, route.Clusters) },
             };
             chain.FilterChainMatch.ServerNames.Add(names);
             listener.FilterChains.Add(chain);
         }
     }
+
+    /// <summary>An outbound listener for captured connections to <paramref name="ip"/>:<paramref name="port"/> (not bound), its filter chains to add.</summary>
+    private static Listener OutboundTcpListener(string name, string ip, int port) => new()
+    {
+        Name = name,
+        Address = EnvoyFilters.SocketAddress(ip, port),
+        BindToPort = false,
+        TrafficDirection = TrafficDirection.Outbound,
+    };
+
+    /// <summary>A tcp_proxy to one cluster, or split by weight over several.</summary>
+    private static Filter TcpProxyTo(string statPrefix, ImmutableArray<TcpCluster> clusters) =>
+        clusters.Length == 1 ? EnvoyFilters.TcpProxy(clusters[0].Name, clusters[0].Name) : EnvoyFilters.WeightedTcpProxy(statPrefix, clusters.Select(c => (c.Name, (uint)c.Weight)));
 
     private static ListenerFilter TlsInspector() =>
         new() { Name = GatewayTls.InspectorName, TypedConfig = Any.Pack(new Envoy.Extensions.Filters.Listener.TlsInspector.V3.TlsInspector()) };
@@ -341,9 +341,7 @@ public static partial class ListenerBuilder
     {
         var cluster = ResourceNames.OutboundCluster(port, null, service.Hostname);
         var target = (service.TcpTargets.IsDefault ? [] : service.TcpTargets).FirstOrDefault(t => t.Port == port);
-        return target is null ? EnvoyFilters.TcpProxy(cluster, cluster)
-            : target.Clusters.Length == 1 ? EnvoyFilters.TcpProxy(target.Clusters[0].Name, target.Clusters[0].Name)
-            : EnvoyFilters.WeightedTcpProxy(cluster, target.Clusters.Select(c => (c.Name, (uint)c.Weight)));
+        return target is null ? EnvoyFilters.TcpProxy(cluster, cluster) : TcpProxyTo(cluster, target.Clusters);
     }
 
     /// <summary>The cluster of the lazy egress's tunnel port (<see cref="MeshSettings.LazyTunnelPort"/>), or null when its Service has none.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Mesh.Model.Config;
 using Mesh.Model.Services;
 
 namespace Mesh.Model.Translation;
@@ -24,10 +25,7 @@ public static class TcpRouteTranslator
     public static ImmutableArray<TcpTarget> Targets(ServiceTranslationInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var virtualServices = (input.VirtualServices.IsDefault ? [] : input.VirtualServices)
-            .Where(v => !v.Tcp.IsDefaultOrEmpty)
-            .OrderBy(v => v.Meta.Namespace, StringComparer.Ordinal).ThenBy(v => v.Meta.Name, StringComparer.Ordinal)
-            .ToList();
+        var virtualServices = Ordered(input, v => !v.Tcp.IsDefaultOrEmpty);
         if (virtualServices.Count == 0)
         {
             return [];
@@ -42,12 +40,7 @@ public static class TcpRouteTranslator
             {
                 continue;
             }
-            var clusters = route.Route
-                .Select(d => new TcpCluster(
-                    ResourceNames.OutboundCluster(d.Destination.Port ?? port.Port, d.Destination.Subset, Visibility.ResolveHost(d.Destination.Host, found.vs.Meta.Namespace, input.Settings.DomainSuffix)),
-                    route.Route.Length == 1 ? 1 : d.Weight ?? 0))
-                .Where(c => c.Weight > 0)
-                .ToImmutableArray();
+            var clusters = Clusters(route.Route, found.vs.Meta.Namespace, port.Port, input.Settings.DomainSuffix);
             result.Add(new TcpTarget(port.Port, clusters.IsEmpty ? [new TcpCluster(ResourceNames.OutboundCluster(port.Port, null, input.Service.Hostname), 1)] : clusters));
         }
         return result.ToImmutable();
@@ -61,10 +54,7 @@ public static class TcpRouteTranslator
     public static ImmutableArray<SniRoute> SniRoutes(ServiceTranslationInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var virtualServices = (input.VirtualServices.IsDefault ? [] : input.VirtualServices)
-            .Where(v => !v.Tls.IsDefaultOrEmpty)
-            .OrderBy(v => v.Meta.Namespace, StringComparer.Ordinal).ThenBy(v => v.Meta.Name, StringComparer.Ordinal)
-            .ToList();
+        var virtualServices = Ordered(input, v => !v.Tls.IsDefaultOrEmpty);
         if (virtualServices.Count == 0)
         {
             return [];
@@ -86,12 +76,7 @@ public static class TcpRouteTranslator
                     {
                         continue;
                     }
-                    var clusters = route.Route
-                        .Select(d => new TcpCluster(
-                            ResourceNames.OutboundCluster(d.Destination.Port ?? port.Port, d.Destination.Subset, Visibility.ResolveHost(d.Destination.Host, vs.Meta.Namespace, input.Settings.DomainSuffix)),
-                            route.Route.Length == 1 ? 1 : d.Weight ?? 0))
-                        .Where(c => c.Weight > 0)
-                        .ToImmutableArray();
+                    var clusters = Clusters(route.Route, vs.Meta.Namespace, port.Port, input.Settings.DomainSuffix);
                     if (!clusters.IsEmpty)
                     {
                         result.Add(new SniRoute(port.Port, names, clusters));
@@ -101,4 +86,17 @@ public static class TcpRouteTranslator
         }
         return result.ToImmutable();
     }
+
+    /// <summary>The service's VirtualServices that <paramref name="has"/> selects, by namespace and name.</summary>
+    private static List<VirtualService> Ordered(ServiceTranslationInput input, Func<VirtualService, bool> has) =>
+        [.. (input.VirtualServices.IsDefault ? [] : input.VirtualServices).Where(has)
+            .OrderBy(v => v.Meta.Namespace, StringComparer.Ordinal).ThenBy(v => v.Meta.Name, StringComparer.Ordinal)];
+
+    /// <summary>A route's destinations as clusters (the listener's port when one names none), weights as given (one destination takes all), zero weights left out.</summary>
+    private static ImmutableArray<TcpCluster> Clusters(ImmutableArray<RouteDestination> route, string ns, int port, string domainSuffix) =>
+        [.. route
+            .Select(d => new TcpCluster(
+                ResourceNames.OutboundCluster(d.Destination.Port ?? port, d.Destination.Subset, Visibility.ResolveHost(d.Destination.Host, ns, domainSuffix)),
+                route.Length == 1 ? 1 : d.Weight ?? 0))
+            .Where(c => c.Weight > 0)];
 }
