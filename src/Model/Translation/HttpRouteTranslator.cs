@@ -178,6 +178,7 @@ internal static class HttpRouteTranslator
         {
             return;
         }
+        name = name.ToLowerInvariant(); // HTTP/2 and gRPC carry header names in lowercase
         var header = value.MatchKind == StringMatchKind.Present
             ? new HeaderMatcher { Name = name, PresentMatch = true }
             : headerForm switch

@@ -346,6 +346,24 @@ internal static class HttpRouteRules
             : $"'{name}' is not a valid header name";
     }
 
+    /// <summary>
+    /// Istio's <c>ValidateHTTPHeaderNameOrJwtClaimRoute</c> for a matched header: an RFC 7230 token
+    /// in any case (translation lowercases it, as HTTP/2 and gRPC carry it), a pseudo-header, or a
+    /// JWT claim route (<c>@request.auth.claims…</c>, which its own rule covers).
+    /// </summary>
+    private static string? MatchedHeaderNameRule(string name)
+    {
+        if (name.Length == 0)
+        {
+            return "header name must not be empty";
+        }
+        if (name is ":method" or ":scheme" or ":authority" or ":path" or ":status" || name.StartsWith("@request.auth.claims", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        return name.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c)) ? null : $"header name {name} is not a valid header name";
+    }
+
     private static void Match(HttpMatchRequest match, string field, ValidationContext context)
     {
         if (match.Uri is { } uri)
@@ -354,18 +372,18 @@ internal static class HttpRouteRules
         }
         foreach (var (name, header) in match.Headers)
         {
-            if (name.Length == 0)
+            if (MatchedHeaderNameRule(name) is { } error)
             {
-                context.Add(field + ".headers", "header name must not be empty");
-            }
-            else if (!string.Equals(name, name.ToLowerInvariant(), StringComparison.Ordinal))
-            {
-                context.Add($"{field}.headers.{name}", $"header name '{name}' must be lowercase");
+                context.Add(name.Length == 0 ? field + ".headers" : $"{field}.headers.{name}", error);
             }
             StringMatchRule(header, $"{field}.headers.{name}", context);
         }
         foreach (var (name, header) in match.WithoutHeaders)
         {
+            if (MatchedHeaderNameRule(name) is { } error)
+            {
+                context.Add(name.Length == 0 ? field + ".withoutHeaders" : $"{field}.withoutHeaders.{name}", error);
+            }
             StringMatchRule(header, $"{field}.withoutHeaders.{name}", context);
         }
         foreach (var (name, query) in match.QueryParams)
