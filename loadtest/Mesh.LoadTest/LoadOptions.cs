@@ -25,6 +25,9 @@ internal sealed record LoadOptions
     /// <summary>Share of proxies speaking delta xDS (the rest SotW), spread evenly.</summary>
     public double DeltaShare { get; init; } = 1;
 
+    /// <summary>Share of proxies that are proxyless gRPC clients (GENERATOR=grpc, resolving the listeners of the services they see), spread evenly; the rest are Envoy sidecars.</summary>
+    public double ProxylessShare { get; init; }
+
     /// <summary>Zones the proxies' node localities spread over (region-1/zone-(i mod Z)); 0: no locality, as before.</summary>
     public int Zones { get; init; }
 
@@ -195,6 +198,7 @@ internal sealed record LoadOptions
         : Changes < 0 ? "--changes must not be negative"
         : DeltaShare is < 0 or > 1 ? "--delta-share must be 0..1"
         : Zones < 0 ? "--zones must not be negative"
+        : ProxylessShare is < 0 or > 1 ? "--proxyless-share must be 0..1"
         : ConfigKind is not ("vs" or "dr" or "both") ? "--kind must be vs, dr or both"
         : KillGateway < 0 || KillGateway >= GatewayCount ? "--kill-gateway must be 0..gateways-1"
         : ChangesDuringOutage < 0 ? "--changes-during-outage must not be negative"

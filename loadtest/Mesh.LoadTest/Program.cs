@@ -29,6 +29,8 @@ internal static class Cli
           --deps D                   services each group sees (group j: s(j*D) .. s(j*D+D-1), wrapping), via a
                                      Sidecar per group; fan-in = G*D/S groups per service (default: all)
           --delta-share F            share of proxies speaking delta xDS, the rest SotW (default 1)
+          --proxyless-share F        share of proxies that are proxyless gRPC clients resolving the listener of every
+                                     service they see (connect and eds-churn only; default 0)
           --zones Z                  proxies' node localities spread over region-1/zone-0..zone-(Z-1) (proxy i in
                                      zone i mod Z): gateways resolve load assignments per locality (default 0: none)
           --timeout SECONDS          bound of every wait (default 120)
@@ -187,6 +189,11 @@ internal static class Cli
         }
         if (!TryParse(() => Parse(args.Skip(1).ToList(), command), o => o.Problem(), usage, out var options))
         {
+            return 2;
+        }
+        if (options.ProxylessShare > 0 && command is not ("connect" or "eds-churn"))
+        {
+            Console.Error.WriteLine($"--proxyless-share works with connect and eds-churn: {command} checks the sidecars' route 80, which proxyless clients do not hold");
             return 2;
         }
         if (command == "reconnect-storm" && !options.Cluster)
@@ -467,6 +474,7 @@ internal static class Cli
                 "--deps" => o with { Deps = a.Int() },
                 "--delta-share" => o with { DeltaShare = a.Num() },
                 "--zones" => o with { Zones = a.Int() },
+                "--proxyless-share" => o with { ProxylessShare = a.Num() },
                 "--timeout" => o with { Timeout = TimeSpan.FromSeconds(a.Num()) },
                 "--results" => o with { ResultsDir = a.Value() },
                 "--no-live" => o with { Live = false },

@@ -115,7 +115,7 @@ internal static class Report
             """);
 
     private static string FlatParameters(LoadOptions o) => string.Create(CultureInfo.InvariantCulture, $"""
-        Parameters: proxies {o.Proxies}, ramp {o.Ramp}/s, services {o.Services}, endpoints {o.Endpoints}, delta share {o.DeltaShare}, zones {o.Zones},
+        Parameters: proxies {o.Proxies}, ramp {o.Ramp}/s, services {o.Services}, endpoints {o.Endpoints}, delta share {o.DeltaShare}, proxyless share {o.ProxylessShare}, zones {o.Zones},
         groups {o.Groups}, deps {(o.Deps?.ToString(CultureInfo.InvariantCulture) ?? "all")} (fan-in {o.FanIn:0.##} groups per service),
         rate {o.Rate}/s, changes {o.Changes}, churned services {o.ChurnedServices}, visible fraction {o.VisibleFraction}, timeout {o.Timeout.TotalSeconds} s.
         """);
@@ -123,7 +123,7 @@ internal static class Report
     private static string NamespacedParameters(LoadOptions o) => string.Create(CultureInfo.InvariantCulture, $"""
         Parameters: namespaced mesh, {o.Namespaces} namespaces × {o.ServicesPerNamespace} services and {o.WorkloadsPerNamespace} workloads × {o.ProxiesPerWorkload} proxies
         (proxies {o.Proxies}), plus namespace shared with {o.SharedServices} services every proxy sees; each namespace's Sidecar: ./* and shared/*;
-        ramp {o.Ramp}/s, endpoints {o.Endpoints}, delta share {o.DeltaShare}, zones {o.Zones}, rate {o.Rate}/s, changes {o.Changes},
+        ramp {o.Ramp}/s, endpoints {o.Endpoints}, delta share {o.DeltaShare}, proxyless share {o.ProxylessShare}, zones {o.Zones}, rate {o.Rate}/s, changes {o.Changes},
         churn {o.Churn} ({o.ChurnedServices} services), timeout {o.Timeout.TotalSeconds} s.
         """);
 

@@ -20,6 +20,10 @@ internal sealed class Session : IAsyncDisposable
     private readonly Dictionary<string, int[]> _seers = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _problems = new();
     private readonly int[] _groupRanks;
+    private readonly IReadOnlyList<string>[] _listenerNames;
+
+    /// <summary>Whether proxy <paramref name="i"/> is a proxyless gRPC client (<see cref="LoadOptions.ProxylessShare"/>, spread evenly by index).</summary>
+    private bool IsProxyless(int i) => Options.ProxylessShare > 0 && LoadOptions.Picked(i, Options.ProxylessShare);
     private long _unsubscribedEds;
     private volatile bool _recording;
 
@@ -30,13 +34,17 @@ internal sealed class Session : IAsyncDisposable
         Shape = MeshShape.For(options);
         Generator = new MeshGenerator(dir, Shape, options.Endpoints);
         var services = Shape.Services;
-        var visible = Groups.Select(g => (g.Services ?? Enumerable.Range(0, services.Count)).Select(i => services[i].Cluster).ToHashSet(StringComparer.Ordinal)).ToList();
+        var seen = Groups.Select(g => (g.Services ?? Enumerable.Range(0, services.Count)).Select(i => services[i]).ToList()).ToList();
+        var visible = seen.Select(v => v.Select(s => s.Cluster).ToHashSet(StringComparer.Ordinal)).ToList();
         var required = visible.Select(v => new RequiredConfig(v)).ToList();
+        // A proxyless client resolves the listener of every service its group sees: it must hold those listeners and routes.
+        _listenerNames = [.. seen.Select(v => (IReadOnlyList<string>)[.. v.Select(s => ResourceNames.HostPort(s.Host, 80))])];
+        var requiredProxyless = options.ProxylessShare > 0 ? [.. visible.Select((v, g) => new RequiredConfig(v, _listenerNames[g]))] : required;
         _states = new ProxyState[options.Proxies];
         for (var i = 0; i < _states.Length; i++)
         {
             var g = Shape.GroupOf(i);
-            _states[i] = new ProxyState(g, visible[g], required[g]);
+            _states[i] = new ProxyState(g, visible[g], IsProxyless(i) ? requiredProxyless[g] : required[g]);
         }
         _groupRanks = GroupRanks([.. _states.Select(s => s.Group)]);
         var byGroup = Enumerable.Range(0, _states.Length).GroupBy(i => _states[i].Group).ToDictionary(g => g.Key, g => g.ToArray());
@@ -215,7 +223,10 @@ internal sealed class Session : IAsyncDisposable
         var id = Shape.Identity(i);
         var gateways = Target!.Gateways;
         var (first, mode) = Placement(_groupRanks[i], gateways.Count, Options.DeltaShare);
-        var node = SimulatedProxyOptions.SidecarNode(id.Pod, id.Namespace, MeshShape.ProxyIp(i), id.Labels, id.WorkloadName);
+        var proxyless = IsProxyless(i);
+        var node = proxyless
+            ? SimulatedProxyOptions.ProxylessNode(id.Pod, id.Namespace, MeshShape.ProxyIp(i))
+            : SimulatedProxyOptions.SidecarNode(id.Pod, id.Namespace, MeshShape.ProxyIp(i), id.Labels, id.WorkloadName);
         if (Options.Zones > 0)
         {
             node.Locality = new Envoy.Config.Core.V3.Locality { Region = "region-1", Zone = "zone-" + (i % Options.Zones).ToString(System.Globalization.CultureInfo.InvariantCulture) };
@@ -224,6 +235,7 @@ internal sealed class Session : IAsyncDisposable
         {
             Node = node,
             Mode = mode,
+            ListenerNames = proxyless ? _listenerNames[_states[i].Group] : null,
             // Starts at gateway (rank mod G); its failover order rotates with it.
             Gateways = ProxySwarm.StartingAt(gateways, first),
             MaxConnectAttempts = 50,
@@ -300,15 +312,22 @@ internal sealed class RequiredConfig
 {
     private readonly Dictionary<string, int>[] _slots = [.. TypeUrls.PushOrder.Select(_ => new Dictionary<string, int>(StringComparer.Ordinal))];
 
-    public RequiredConfig(IEnumerable<string> clusters)
+    /// <summary>A sidecar's (listener 0.0.0.0_80, route 80), or with <paramref name="proxylessListeners"/> a proxyless client's (each <c>host:80</c> listener and route).</summary>
+    public RequiredConfig(IEnumerable<string> clusters, IEnumerable<string>? proxylessListeners = null)
     {
         foreach (var c in clusters)
         {
             Add(TypeUrls.Cluster, c);
             Add(TypeUrls.Endpoint, c);
         }
-        Add(TypeUrls.Listener, "0.0.0.0_80");
-        Add(TypeUrls.Route, "80");
+        foreach (var name in proxylessListeners ?? ["0.0.0.0_80"])
+        {
+            Add(TypeUrls.Listener, name);
+        }
+        foreach (var name in proxylessListeners ?? ["80"])
+        {
+            Add(TypeUrls.Route, name);
+        }
     }
 
     /// <summary>Resources required.</summary>
