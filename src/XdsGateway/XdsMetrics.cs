@@ -129,10 +129,10 @@ public sealed class XdsMetrics : IXdsCallbacks
     /// <summary>A fetch from a grain failed (not an <see cref="IXdsCallbacks"/> event: it is the grain watcher's).</summary>
     public void OnGrainLoadFailure(string grain) => _loadFailures.Add(1, new KeyValuePair<string, object?>("grain", grain));
 
-    /// <summary>A lease renewal found the grain's resources differ from those held and fetched them.</summary>
     /// <summary>The gateway built a resource adapted to a kind of client (not an <see cref="IXdsCallbacks"/> event: the grain watcher's).</summary>
     public void OnAdapted(string reason) => _adapted.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
+    /// <summary>A lease renewal found the grain's resources differ from those held and fetched them.</summary>
     public void OnRenewalRefetch(string grain) => _renewalRefetches.Add(1, new KeyValuePair<string, object?>("grain", grain));
 
     /// <summary>A status flush reported <paramref name="proxies"/> proxies in <paramref name="calls"/> status shard calls (not an <see cref="IXdsCallbacks"/> event: it is the grain watcher's).</summary>

@@ -2,6 +2,7 @@ using Envoy.Config.Core.V3;
 using Envoy.Extensions.TransportSockets.Tls.V3;
 using Google.Protobuf.WellKnownTypes;
 using Mesh.Model.Config;
+using Mesh.Model.Services;
 
 namespace Mesh.Model.Translation;
 
@@ -20,14 +21,14 @@ public static class GatewayTls
     {
         ArgumentNullException.ThrowIfNull(server);
         return server.Tls is { Mode: ServerTlsMode.Simple or ServerTlsMode.Mutual or ServerTlsMode.OptionalMutual or ServerTlsMode.IstioMutual }
-            && server.Port.Protocol.Equals("HTTPS", StringComparison.OrdinalIgnoreCase);
+            && ProtocolExtensions.Parse(server.Port.Protocol) == Protocol.Https;
     }
 
     /// <summary>A plain-text HTTP server (its <c>tls</c>, if any, only redirects to HTTPS).</summary>
     public static bool ServesPlainHttp(GatewayServer server)
     {
         ArgumentNullException.ThrowIfNull(server);
-        return !Terminates(server) && server.Port.Protocol.ToUpperInvariant() is "HTTP" or "HTTP2" or "GRPC" or "GRPC-WEB";
+        return !Terminates(server) && ProtocolExtensions.Parse(server.Port.Protocol)?.IsHttp() == true;
     }
 
     /// <summary>The SNI names a terminating server's chain matches: its hosts without namespace; none (any name) when one is <c>*</c>.</summary>

@@ -136,10 +136,7 @@ public static class LocalityLoadBalancing
     {
         ArgumentNullException.ThrowIfNull(locality);
         ArgumentNullException.ThrowIfNull(rule);
-        var parts = rule.Split('/', 3);
-        var region = parts[0];
-        var zone = parts.Length > 1 ? parts[1] : "";
-        var subZone = parts.Length > 2 ? parts[2] : "";
+        var (region, zone, subZone) = Locality.Parse(rule);
         return (region == "*" || locality.Region == region)
             && (zone is "*" or "" || locality.Zone == zone)
             && (subZone is "*" or "" || locality.SubZone == subZone);

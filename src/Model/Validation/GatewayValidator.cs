@@ -1,4 +1,5 @@
 using Mesh.Model.Config;
+using Mesh.Model.Services;
 
 namespace Mesh.Model.Validation;
 
@@ -41,8 +42,8 @@ internal static class GatewayValidator
     /// <summary>Istio's <c>validateServer</c> TLS part and <c>validateTLSOptions</c>.</summary>
     private static void ServerTls(GatewayServer server, string field, ValidationContext context)
     {
-        var protocol = server.Port.Protocol.ToUpperInvariant();
-        var tlsPort = protocol is "HTTPS" or "TLS";
+        var protocol = ProtocolExtensions.Parse(server.Port.Protocol);
+        var tlsPort = protocol is Protocol.Https or Protocol.Tls;
         if (PortRules.ServerProtocol(server.Port.Protocol) is null)
         {
             if (tlsPort && server.Tls is null)
@@ -51,8 +52,7 @@ internal static class GatewayValidator
             }
             else if (!tlsPort && server.Tls is { } plain)
             {
-                var http = protocol is "HTTP" or "HTTP2" or "GRPC" or "GRPC-WEB";
-                if (!http)
+                if (protocol?.IsHttp() != true)
                 {
                     context.Add(field + ".tls", "server cannot have TLS settings for non HTTPS/TLS ports");
                 }

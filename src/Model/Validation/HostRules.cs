@@ -64,7 +64,4 @@ internal static class HostRules
         && label[0] != '-'
         && label[^1] != '-'
         && label.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
-
-    /// <summary>Istio's <c>host.Name.SubsetOf</c> (<see cref="Services.Visibility.IsSubsetOf"/>).</summary>
-    public static bool IsSubsetOf(string host, string of) => Services.Visibility.IsSubsetOf(host, of);
 }

@@ -94,7 +94,7 @@ internal static class VirtualServiceValidator
                 {
                     context.Add($"{at}.sniHosts[{h}]", error);
                 }
-                else if (!(vs.Hosts.IsDefault ? [] : vs.Hosts).Any(host => HostRules.IsSubsetOf(sni, host)))
+                else if (!(vs.Hosts.IsDefault ? [] : vs.Hosts).Any(host => Services.Visibility.IsSubsetOf(sni, host)))
                 {
                     context.Add($"{at}.sniHosts[{h}]", $"SNI host \"{sni}\" is not a compatible subset of any of the virtual service hosts: [{string.Join(", ", vs.Hosts)}]");
                 }

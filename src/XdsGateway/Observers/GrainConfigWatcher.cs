@@ -58,34 +58,35 @@ public sealed partial class GrainConfigWatcher(
         return node.Quirks == ClientQuirks.None || resource.TypeUrl is not (TypeUrls.Route or TypeUrls.Cluster) ? resource : ForQuirks(resource, node.Quirks);
     }
 
-    private XdsResource ForLocality(XdsResource resource, Mesh.Model.Services.Locality locality)
+    private XdsResource ForLocality(XdsResource resource, Mesh.Model.Services.Locality locality) =>
+        AdaptOnce(_byLocality, locality, resource, static (r, l) => LocalityLoadBalancing.Adapt(r, l), "locality");
+
+    private XdsResource ForQuirks(XdsResource resource, ClientQuirks quirks) =>
+        AdaptOnce(_byQuirks, quirks, resource, static (r, q) => ProxylessClients.Adapt(r, q), "client");
+
+    /// <summary>
+    /// <paramref name="resource"/> adapted for <paramref name="kind"/>, built at most once per resource
+    /// instance and kind (counted when it differs); the lookup allocates nothing once built.
+    /// </summary>
+    private XdsResource AdaptOnce<TKind>(
+        System.Collections.Concurrent.ConcurrentDictionary<TKind, System.Runtime.CompilerServices.ConditionalWeakTable<XdsResource, XdsResource>> tables,
+        TKind kind, XdsResource resource, Func<XdsResource, TKind, XdsResource> adapt, string reason)
+        where TKind : notnull
     {
-        var table = _byLocality.GetOrAdd(locality, static _ => new());
-        return table.TryGetValue(resource, out var adapted) ? adapted : Build(table, resource, locality, metrics);
+        var table = tables.GetOrAdd(kind, static _ => new());
+        return table.TryGetValue(resource, out var adapted) ? adapted : Build(table, kind, resource, adapt, reason, metrics);
 
         // Apart, so the closure is allocated only when the adapted resource is built.
-        static XdsResource Build(System.Runtime.CompilerServices.ConditionalWeakTable<XdsResource, XdsResource> table, XdsResource resource, Mesh.Model.Services.Locality locality, XdsMetrics metrics) =>
+        static XdsResource Build(System.Runtime.CompilerServices.ConditionalWeakTable<XdsResource, XdsResource> table, TKind kind, XdsResource resource,
+            Func<XdsResource, TKind, XdsResource> adapt, string reason, XdsMetrics metrics) =>
             table.GetValue(resource, r =>
             {
-                metrics.OnAdapted("locality");
-                return LocalityLoadBalancing.Adapt(r, locality);
-            });
-    }
-
-    private XdsResource ForQuirks(XdsResource resource, ClientQuirks quirks)
-    {
-        var table = _byQuirks.GetOrAdd(quirks, static _ => new());
-        return table.TryGetValue(resource, out var adapted) ? adapted : Build(table, resource, quirks, metrics);
-
-        static XdsResource Build(System.Runtime.CompilerServices.ConditionalWeakTable<XdsResource, XdsResource> table, XdsResource resource, ClientQuirks quirks, XdsMetrics metrics) =>
-            table.GetValue(resource, r =>
-            {
-                var adapted = ProxylessClients.Adapt(r, quirks);
-                if (!ReferenceEquals(adapted, r))
+                var built = adapt(r, kind);
+                if (!ReferenceEquals(built, r))
                 {
-                    metrics.OnAdapted("client");
+                    metrics.OnAdapted(reason);
                 }
-                return adapted;
+                return built;
             });
     }
 

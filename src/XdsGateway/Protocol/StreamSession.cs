@@ -40,9 +40,9 @@ internal static partial class StreamSession
             {
                 callbacks.OnStreamOpened(node, delta);
                 LogConnected(logger, node.Id, delta ? "delta" : "sotw", node.Namespace);
-                if (Mesh.Model.Translation.ProxylessClients.Withheld(node.Quirks).Any())
+                var withheld = string.Join(", ", Mesh.Model.Translation.ProxylessClients.Withheld(node.Quirks));
+                if (withheld.Length > 0)
                 {
-                    var withheld = string.Join(", ", Mesh.Model.Translation.ProxylessClients.Withheld(node.Quirks));
                     LogWithheld(logger, node.Id, node.UserAgent, withheld);
                 }
                 try

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Mesh.Grains.Dtos;
+using Mesh.Model.Services;
 using Mesh.Model.Translation;
 using Microsoft.Extensions.Logging;
 using Orleans.Utilities;
@@ -133,7 +134,7 @@ internal sealed partial class ServiceGrain(
 
         var input = new ServiceTranslationInput(def, state.State.Endpoints, state.State.Routing.DestinationRule, state.State.Routing.VirtualServices, settings);
         // A DNS cluster carries its endpoints: an endpoint change rebuilds it.
-        if (endpointsOnly && _view is not null && state.State.Candidate is null && !global::Mesh.Model.Services.ResolutionExtensions.IsDns(def.Resolution))
+        if (endpointsOnly && _view is not null && state.State.Candidate is null && !def.Resolution.IsDns())
         {
             var (u, r) = _resources.Replace(EndpointTypes, EndpointBuilder.Build(input));
             return (u, r, false);

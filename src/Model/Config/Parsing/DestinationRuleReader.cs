@@ -36,19 +36,10 @@ internal static class DestinationRuleReader
             policy.Error(portLevel ? "port traffic policy must set at least one field" : "traffic policy must set at least one field");
         }
         var loadBalancer = policy.Field("loadBalancer");
-        var simple = loadBalancer.Field("simple");
-        var text = simple.String();
-        LoadBalancerKind? kind = text switch
-        {
-            null => null,
-            "UNSPECIFIED" => LoadBalancerKind.Unspecified,
-            "ROUND_ROBIN" => LoadBalancerKind.RoundRobin,
-            // LEAST_CONN is Istio's deprecated alias of LEAST_REQUEST.
-            "LEAST_REQUEST" or "LEAST_CONN" => LoadBalancerKind.LeastRequest,
-            "RANDOM" => LoadBalancerKind.Random,
-            "PASSTHROUGH" => LoadBalancerKind.Passthrough,
-            _ => Unknown(simple, text),
-        };
+        var kind = IstioReaders.Enum(loadBalancer.Field("simple"), "load balancer",
+            ("UNSPECIFIED", LoadBalancerKind.Unspecified), ("ROUND_ROBIN", LoadBalancerKind.RoundRobin), ("LEAST_REQUEST", LoadBalancerKind.LeastRequest),
+            ("LEAST_CONN", LoadBalancerKind.LeastRequest), // Istio's deprecated alias of LEAST_REQUEST
+            ("RANDOM", LoadBalancerKind.Random), ("PASSTHROUGH", LoadBalancerKind.Passthrough));
         var consistentHash = ReadConsistentHash(loadBalancer.Field("consistentHash"));
         if (kind is not null && consistentHash is not null)
         {
@@ -153,20 +144,9 @@ internal static class DestinationRuleReader
         {
             return null;
         }
-        var mode = tls.Field("mode");
-        var text = mode.String() ?? "DISABLE";
-        ClientTlsMode kind;
-        switch (text)
-        {
-            case "DISABLE": kind = ClientTlsMode.Disable; break;
-            case "SIMPLE": kind = ClientTlsMode.Simple; break;
-            case "MUTUAL": kind = ClientTlsMode.Mutual; break;
-            case "ISTIO_MUTUAL": kind = ClientTlsMode.IstioMutual; break;
-            default:
-                mode.Error($"unknown TLS mode '{text}', expected one of DISABLE, SIMPLE, MUTUAL, ISTIO_MUTUAL");
-                kind = ClientTlsMode.Disable;
-                break;
-        }
+        var kind = IstioReaders.Enum(tls.Field("mode"), "TLS mode",
+            ("DISABLE", ClientTlsMode.Disable), ("SIMPLE", ClientTlsMode.Simple), ("MUTUAL", ClientTlsMode.Mutual), ("ISTIO_MUTUAL", ClientTlsMode.IstioMutual))
+            ?? ClientTlsMode.Disable;
         if (kind is ClientTlsMode.Simple or ClientTlsMode.Mutual && tls.Field("credentialName").Exists)
         {
             tls.Field("credentialName").NotTranslated(); // Mesh serves no SDS secrets yet: no TLS origination from a credential
@@ -228,10 +208,4 @@ internal static class DestinationRuleReader
             : null;
 
     private static long? Unsigned(YamlCursor value) => value.Int();
-
-    private static LoadBalancerKind? Unknown(YamlCursor simple, string text)
-    {
-        simple.Error($"unknown load balancer '{text}', expected one of UNSPECIFIED, ROUND_ROBIN, LEAST_REQUEST, LEAST_CONN, RANDOM, PASSTHROUGH");
-        return null;
-    }
 }

@@ -13,19 +13,19 @@ internal static class GatewayReader
     {
         var port = server.Field("port");
         var protocol = (port.Field("protocol").String() ?? "").ToUpperInvariant();
-        var tls = server.Field("tls");
-        var tlsMode = tls.Field("mode").String() ?? "PASSTHROUGH";
-        if (protocol == "TCP" || protocol == "TLS" || (protocol == "HTTPS" && tls.Exists && tlsMode is "PASSTHROUGH" or "AUTO_PASSTHROUGH"))
+        var tlsField = server.Field("tls");
+        var tls = ReadTls(tlsField);
+        if (protocol is "TCP" or "TLS" || (protocol == "HTTPS" && tls is { Mode: ServerTlsMode.Passthrough or ServerTlsMode.AutoPassthrough }))
         {
             // Servers carrying TCP or passed-through TLS need VirtualService tcp/tls routes: not translated yet.
-            (tls.Exists ? tls.Field("mode") : port.Field("protocol")).NotTranslated();
+            (tls is not null ? tlsField.Field("mode") : port.Field("protocol")).NotTranslated();
         }
         return new GatewayServer(
             server.Field("name").String(),
             new GatewayPort(port.Exists ? IstioReaders.RequiredInt(port.Field("number")) : Required(port), port.Field("protocol").String() ?? "", port.Field("name").String() ?? ""),
             server.Field("hosts").Strings())
         {
-            Tls = ReadTls(server.Field("tls")),
+            Tls = tls,
         };
     }
 
@@ -36,21 +36,10 @@ internal static class GatewayReader
             return null;
         }
         var mode = tls.Field("mode");
-        var text = mode.String() ?? "PASSTHROUGH";
-        ServerTlsMode kind;
-        switch (text)
-        {
-            case "PASSTHROUGH": kind = ServerTlsMode.Passthrough; break;
-            case "SIMPLE": kind = ServerTlsMode.Simple; break;
-            case "MUTUAL": kind = ServerTlsMode.Mutual; break;
-            case "AUTO_PASSTHROUGH": kind = ServerTlsMode.AutoPassthrough; break;
-            case "ISTIO_MUTUAL": kind = ServerTlsMode.IstioMutual; break;
-            case "OPTIONAL_MUTUAL": kind = ServerTlsMode.OptionalMutual; break;
-            default:
-                mode.Error($"unknown TLS mode '{text}', expected one of PASSTHROUGH, SIMPLE, MUTUAL, AUTO_PASSTHROUGH, ISTIO_MUTUAL, OPTIONAL_MUTUAL");
-                kind = ServerTlsMode.Passthrough;
-                break;
-        }
+        var kind = IstioReaders.Enum(mode, "TLS mode",
+            ("PASSTHROUGH", ServerTlsMode.Passthrough), ("SIMPLE", ServerTlsMode.Simple), ("MUTUAL", ServerTlsMode.Mutual),
+            ("AUTO_PASSTHROUGH", ServerTlsMode.AutoPassthrough), ("ISTIO_MUTUAL", ServerTlsMode.IstioMutual), ("OPTIONAL_MUTUAL", ServerTlsMode.OptionalMutual))
+            ?? ServerTlsMode.Passthrough;
         if (kind == ServerTlsMode.AutoPassthrough)
         {
             mode.NotTranslated(); // multi-network east-west gateways: not supported by Mesh

@@ -1,6 +1,6 @@
 namespace Mesh.Model.Config.Parsing;
 
-/// <summary>Shared pieces of the Istio readers: <c>workloadSelector</c> and <c>port: {number}</c>.</summary>
+/// <summary>Shared pieces of the Istio readers: <c>workloadSelector</c>, <c>port: {number}</c> and enum fields.</summary>
 internal static class IstioReaders
 {
     public static WorkloadSelector? ReadWorkloadSelector(YamlCursor selector) =>
@@ -17,5 +17,27 @@ internal static class IstioReaders
             value.Error("is required");
         }
         return value.Int() ?? 0;
+    }
+
+    /// <summary>
+    /// An enum field by its Istio name: null when absent; an unknown name is an error
+    /// (<c>unknown WHAT 'NAME', expected one of …</c>) and also null.
+    /// </summary>
+    public static T? Enum<T>(YamlCursor field, string what, params (string Name, T Value)[] values)
+        where T : struct
+    {
+        if (field.String() is not { } text)
+        {
+            return null;
+        }
+        foreach (var (name, value) in values)
+        {
+            if (name == text)
+            {
+                return value;
+            }
+        }
+        field.Error($"unknown {what} '{text}', expected one of {string.Join(", ", values.Select(v => v.Name))}");
+        return null;
     }
 }
